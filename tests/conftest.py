@@ -1,0 +1,21 @@
+"""Test-wide settings: reproducible Hypothesis runs and a headless matplotlib."""
+
+import os
+
+import matplotlib
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")  # never open a window in tests
+
+# "ci" is derandomized: every run draws the same examples, so a failure in CI
+# is a failure on every machine. "dev" explores new examples on each run.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

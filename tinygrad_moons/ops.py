@@ -1,0 +1,496 @@
+"""Every differentiable op, each with its forward and its backward side by side.
+
+``forward`` computes on NumPy arrays. ``backward`` receives ``grad``, the
+gradient of the loss with respect to the op's output, and returns the
+gradient with respect to each input: one step of the chain rule, written in
+its docstring. Backward rules use Tensor operations only, so that with
+``create_graph=True`` they are recorded and can be differentiated again.
+
+A backward may return a gradient of the broadcast shape; the engine sums it
+back to each input's shape in one place (``autograd.sum_to_shape``).
+
+``REGISTRY`` lists every op by name. The test suite iterates over it: an op
+added here without a gradient test makes the suite fail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinygrad_moons.autograd import Function
+from tinygrad_moons.tensor import Tensor
+
+
+def _constant(array: np.ndarray) -> Tensor:
+    """A tensor that is never differentiated (a mask, a fixed factor)."""
+    return Tensor._wrap(array)
+
+
+def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has with ``keepdims=True``."""
+    if axis is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axis else n for i, n in enumerate(shape))
+
+
+class _Broadcasting(Function):
+    """An elementwise op of two inputs that NumPy broadcasts."""
+
+    def shape_error(self, shapes, numpy_message):
+        return f"{self.name}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast together"
+
+
+# --------------------------------------------------------------- arithmetic
+class Add(_Broadcasting):
+    name = "add"
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        """d(a+b)/da = 1, d(a+b)/db = 1."""
+        return grad, grad
+
+
+class Sub(_Broadcasting):
+    name = "sub"
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        """d(a-b)/da = 1, d(a-b)/db = -1."""
+        return grad, -grad
+
+
+class Mul(_Broadcasting):
+    name = "mul"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        """d(ab)/da = b, d(ab)/db = a."""
+        a, b = self.parents
+        return (grad * b if a.requires_grad else None), (grad * a if b.requires_grad else None)
+
+
+class Div(_Broadcasting):
+    name = "div"
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, grad):
+        """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
+        a, b = self.parents
+        grad_a = grad / b if a.requires_grad else None
+        grad_b = -grad * a / (b * b) if b.requires_grad else None
+        return grad_a, grad_b
+
+
+class Pow(_Broadcasting):
+    name = "pow"
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, grad):
+        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a) (defined for a > 0)."""
+        a, b = self.parents
+        grad_a = grad * b * a ** (b - 1) if a.requires_grad else None
+        grad_b = grad * self.output * a.log() if b.requires_grad else None
+        return grad_a, grad_b
+
+
+class Neg(Function):
+    name = "neg"
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        """d(-a)/da = -1."""
+        return -grad
+
+
+class Maximum(_Broadcasting):
+    name = "maximum"
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, grad):
+        """d max(a,b)/da = 1 where a > b, 0 where a < b, 1/2 at ties (as PyTorch)."""
+        a, b = self.parents
+        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
+        share_a = share_a.astype(grad.dtype)
+        grad_a = grad * _constant(share_a) if a.requires_grad else None
+        grad_b = grad * _constant(1 - share_a) if b.requires_grad else None
+        return grad_a, grad_b
+
+
+class MatMul(Function):
+    name = "matmul"
+
+    def forward(self, a, b):
+        return a @ b
+
+    def shape_error(self, shapes, numpy_message):
+        if any(len(s) == 0 for s in shapes):
+            return f"matmul: inputs must have at least one dimension, got shapes {shapes[0]} and {shapes[1]}"
+        return f"matmul: shapes {shapes[0]} and {shapes[1]} are not aligned"
+
+    def backward(self, grad):
+        """For C = A B: dL/dA = dL/dC B^T and dL/dB = A^T dL/dC.
+
+        A 1-D operand is treated as a row (for A) or a column (for B), as NumPy
+        does in the forward; batch axes are summed by the engine.
+        """
+        a, b = self.parents
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        grad2 = grad
+        if a.ndim == 1:
+            grad2 = grad2.unsqueeze(-2)
+        if b.ndim == 1:
+            grad2 = grad2.unsqueeze(-1)
+        grad_a = grad_b = None
+        if a.requires_grad:
+            grad_a = grad2 @ b2.mT
+            if a.ndim == 1:
+                grad_a = grad_a.squeeze(-2)
+        if b.requires_grad:
+            grad_b = a2.mT @ grad2
+            if b.ndim == 1:
+                grad_b = grad_b.squeeze(-1)
+        return grad_a, grad_b
+
+
+# ---------------------------------------------------------- unary functions
+class Exp(Function):
+    name = "exp"
+
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, grad):
+        """d/da exp(a) = exp(a), the output itself."""
+        return grad * self.output
+
+
+class Log(Function):
+    name = "log"
+
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, grad):
+        """d/da log(a) = 1/a."""
+        return grad / self.parents[0]
+
+
+class Sqrt(Function):
+    name = "sqrt"
+
+    def forward(self, a):
+        return np.sqrt(a)
+
+    def backward(self, grad):
+        """d/da sqrt(a) = 1 / (2 sqrt(a))."""
+        return grad / (2 * self.output)
+
+
+class Tanh(Function):
+    name = "tanh"
+
+    def forward(self, a):
+        return np.tanh(a)
+
+    def backward(self, grad):
+        """d/da tanh(a) = 1 - tanh(a)^2."""
+        t = self.output
+        return grad * (1 - t * t)
+
+
+class Sigmoid(Function):
+    name = "sigmoid"
+
+    def forward(self, a):
+        # exp of a non-positive number never overflows: for a >= 0 use
+        # 1/(1+e^-a), for a < 0 the equal e^a/(1+e^a).
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1, e) / (1 + e)
+
+    def backward(self, grad):
+        """d/da sigmoid(a) = s(1-s), with s = sigmoid(a) the output."""
+        s = self.output
+        return grad * s * (1 - s)
+
+
+class ReLU(Function):
+    name = "relu"
+
+    def forward(self, a):
+        return np.maximum(a, 0)
+
+    def backward(self, grad):
+        """d/da relu(a) = 1 where a > 0, else 0."""
+        return grad * _constant((self.parents[0].data > 0).astype(grad.dtype))
+
+
+class LeakyReLU(Function):
+    name = "leaky_relu"
+
+    def forward(self, a):
+        return np.where(a > 0, a, a * self.negative_slope)
+
+    def backward(self, grad):
+        """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
+        slope = np.where(self.parents[0].data > 0, 1, self.negative_slope).astype(grad.dtype)
+        return grad * _constant(slope)
+
+
+class Abs(Function):
+    name = "abs"
+
+    def forward(self, a):
+        return np.abs(a)
+
+    def backward(self, grad):
+        """d/da |a| = sign(a) (0 at a = 0, as PyTorch)."""
+        return grad * _constant(np.sign(self.parents[0].data))
+
+
+class Clip(Function):
+    name = "clip"
+
+    def forward(self, a):
+        return np.clip(a, self.min, self.max)
+
+    def backward(self, grad):
+        """d/da clip(a, lo, hi) = 1 where lo <= a <= hi, else 0."""
+        a = self.parents[0].data
+        inside = np.ones(a.shape, dtype=bool)
+        if self.min is not None:
+            inside &= a >= self.min
+        if self.max is not None:
+            inside &= a <= self.max
+        return grad * _constant(inside.astype(grad.dtype))
+
+
+class Cast(Function):
+    name = "cast"
+
+    def forward(self, a):
+        return a.astype(self.dtype)
+
+    def backward(self, grad):
+        """The identity on values; the gradient goes back in the input's dtype."""
+        return grad.to(self.parents[0].dtype)
+
+
+# --------------------------------------------------------------- reductions
+class Sum(Function):
+    name = "sum"
+
+    def forward(self, a):
+        return np.sum(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i sum(a) = 1 for every i summed: each input gets the gradient of its sum."""
+        shape = self.parents[0].shape
+        return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape)
+
+
+class Mean(Function):
+    name = "mean"
+
+    def forward(self, a):
+        return np.mean(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i mean(a) = 1/n, n the number of elements averaged."""
+        shape = self.parents[0].shape
+        count = self.parents[0].size // max(self.output.size, 1)
+        return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape) * (1.0 / count)
+
+
+class Max(Function):
+    name = "max"
+
+    def forward(self, a):
+        return np.max(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally."""
+        a = self.parents[0].data
+        kept_shape = _keepdims_shape(a.shape, self.axis)
+        is_max = a == self.output.data.reshape(kept_shape)
+        share = is_max / is_max.sum(axis=self.axis, keepdims=True)
+        return grad.reshape(kept_shape).broadcast_to(a.shape) * _constant(share.astype(grad.dtype))
+
+
+class LogSumExp(Function):
+    name = "logsumexp"
+
+    def forward(self, a):
+        # Subtracting the maximum keeps exp from overflowing; it is added back after the log.
+        peak = np.max(a, axis=self.axis, keepdims=True)
+        peak = np.where(np.isfinite(peak), peak, 0)
+        result = np.log(np.sum(np.exp(a - peak), axis=self.axis, keepdims=True)) + peak
+        return result if self.keepdims else np.squeeze(result, axis=self.axis)
+
+    def backward(self, grad):
+        """d/da_i log(sum_j exp(a_j)) = exp(a_i - logsumexp(a)), the softmax of a."""
+        a = self.parents[0]
+        kept_shape = _keepdims_shape(a.shape, self.axis)
+        softmax = (a - self.output.reshape(kept_shape)).exp()
+        return grad.reshape(kept_shape) * softmax
+
+
+class Softmax(Function):
+    name = "softmax"
+
+    def forward(self, a):
+        shifted = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
+        return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
+
+    def backward(self, grad):
+        """d softmax_i / d a_j = s_i (1[i=j] - s_j), so dL/da = s (g - sum(g s))."""
+        s = self.output
+        return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    name = "log_softmax"
+
+    def forward(self, a):
+        shifted = a - np.max(a, axis=self.axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+
+    def backward(self, grad):
+        """d log_softmax_i / d a_j = 1[i=j] - s_j, so dL/da = g - s sum(g), s = exp(output)."""
+        return grad - self.output.exp() * grad.sum(axis=self.axis, keepdims=True)
+
+
+# ------------------------------------------------------------------- shapes
+class Reshape(Function):
+    name = "reshape"
+
+    def forward(self, a):
+        return a.reshape(self.shape)
+
+    def backward(self, grad):
+        """Reshaping moves no values: the gradient is reshaped back."""
+        return grad.reshape(self.parents[0].shape)
+
+
+class Transpose(Function):
+    name = "transpose"
+
+    def forward(self, a):
+        return np.transpose(a, self.axes)
+
+    def backward(self, grad):
+        """Permuting axes moves no values: the gradient is permuted back (inverse permutation)."""
+        return grad.transpose(*np.argsort(self.axes).tolist())
+
+
+class BroadcastTo(Function):
+    name = "broadcast_to"
+
+    def forward(self, a):
+        return np.broadcast_to(a, self.shape)
+
+    def shape_error(self, shapes, numpy_message):
+        return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {self.shape}"
+
+    def backward(self, grad):
+        """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
+        return grad
+
+
+def _has_array_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) for p in parts)
+
+
+class GetItem(Function):
+    name = "getitem"
+
+    def forward(self, a):
+        return a[self.index]
+
+    def shape_error(self, shapes, numpy_message):
+        return f"getitem: index {self.index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
+
+    def backward(self, grad):
+        """Each selected element gets the gradient of where it went; elements not selected get 0."""
+        return IndexAdd.apply(grad, shape=self.parents[0].shape, index=self.index)
+
+
+class IndexAdd(Function):
+    """Scatter: zeros of ``shape`` with ``values`` added at ``index`` (the backward of getitem)."""
+
+    name = "index_add"
+
+    def forward(self, values):
+        result = np.zeros(self.shape, dtype=values.dtype)
+        if _has_array_index(self.index):
+            np.add.at(result, self.index, values)  # an integer index may repeat an element
+        else:
+            result[self.index] = values
+        return result
+
+    def backward(self, grad):
+        """Each value was added to one place: its gradient is read back from there."""
+        return grad[self.index]
+
+
+class Concatenate(Function):
+    name = "concatenate"
+
+    def forward(self, *arrays):
+        return np.concatenate(arrays, axis=self.axis)
+
+    def shape_error(self, shapes, numpy_message):
+        return f"concatenate: shapes {list(shapes)} do not match except along axis {self.axis}"
+
+    def backward(self, grad):
+        """Each input gets the slice of the gradient where its values were placed."""
+        grads, start = [], 0
+        for part in self.parents:
+            stop = start + part.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            grads.append(grad[index] if part.requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    name = "stack"
+
+    def forward(self, *arrays):
+        return np.stack(arrays, axis=self.axis)
+
+    def shape_error(self, shapes, numpy_message):
+        return f"stack: all tensors must have the same shape, got {list(shapes)}"
+
+    def backward(self, grad):
+        """Input k was placed at position k of the new axis: it gets that slice of the gradient."""
+        prefix = (slice(None),) * self.axis
+        return tuple(grad[prefix + (k,)] if p.requires_grad else None for k, p in enumerate(self.parents))
+
+
+REGISTRY: dict[str, type[Function]] = {
+    op.name: op
+    for op in (
+        Add, Sub, Mul, Div, Pow, Neg, Maximum, MatMul,
+        Exp, Log, Sqrt, Tanh, Sigmoid, ReLU, LeakyReLU, Abs, Clip, Cast,
+        Sum, Mean, Max, LogSumExp, Softmax, LogSoftmax,
+        Reshape, Transpose, BroadcastTo, GetItem, IndexAdd, Concatenate, Stack,
+    )
+}  # fmt: skip

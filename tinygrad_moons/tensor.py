@@ -1,0 +1,457 @@
+"""The Tensor: a NumPy array that remembers the operation that produced it.
+
+A Tensor holds its value in ``.data`` (a NumPy array). When it is the result
+of an operation on tensors that require gradients, it also holds ``_ctx``, the
+:class:`~tinygrad_moons.autograd.Function` instance that made it; that instance
+holds the input tensors (``parents``). Following ``_ctx.parents`` from a loss
+back to the parameters walks the computation graph, which is all that
+``backward()`` needs.
+
+The methods below are thin: each one calls an op from :mod:`tinygrad_moons.ops`,
+where every forward computation sits next to its derivative.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+ArrayLike = Any  # a Python scalar, a (nested) list, a NumPy array or a Tensor
+
+_FLOAT_KINDS = "f"
+_CONVERTIBLE_KINDS = "biu"  # bool, signed and unsigned integers become float64
+
+
+def _as_float_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
+    """Turn user data into a floating NumPy array, refusing what is not numeric.
+
+    Floating arrays keep their dtype (float32 stays float32); Python numbers,
+    lists and integer or boolean arrays become float64, NumPy's default.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"Tensor: cannot make a tensor from a string ({data!r}); pass numbers")
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Tensor: dtype must be a floating type such as float32 or float64, got {dtype}")
+    if not isinstance(data, np.ndarray):
+        try:
+            data = np.asarray(data)
+        except ValueError as error:  # ragged nested lists
+            raise TypeError(f"Tensor: data is not a rectangular array of numbers ({error})") from None
+    kind = data.dtype.kind
+    if kind not in _FLOAT_KINDS and kind not in _CONVERTIBLE_KINDS:
+        raise TypeError(
+            f"Tensor: data of dtype {data.dtype} is not numeric; "
+            "pass floats, ints or bools (strings, objects and complex numbers are refused)"
+        )
+    if dtype is None:
+        dtype = data.dtype if kind in _FLOAT_KINDS else np.float64
+    return data if data.dtype == dtype else data.astype(dtype)
+
+
+class Tensor:
+    """An n-dimensional array of floats that records operations for autograd.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
+    # Makes NumPy hand `ndarray * Tensor` over to Tensor.__rmul__ instead of
+    # looping over the tensor as if it were a sequence.
+    __array_ufunc__ = None
+
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data: np.ndarray = _as_float_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.requires_grad: bool = bool(requires_grad)
+        self._ctx = None
+        self._retains_grad = False
+        self.scope = None
+        self.name = name
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> "Tensor":
+        """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
+        tensor = cls.__new__(cls)
+        tensor.data = array
+        tensor.grad = None
+        tensor.requires_grad = requires_grad
+        tensor._ctx = None
+        tensor._retains_grad = False
+        tensor.scope = None
+        tensor.name = None
+        return tensor
+
+    # ----------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def T(self) -> "Tensor":
+        """All axes reversed, as NumPy's ``.T``."""
+        return self.transpose()
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two axes swapped (the matrix transpose of a batch of matrices)."""
+        axes = list(range(self.ndim))
+        axes[-1], axes[-2] = axes[-2], axes[-1]
+        return self.transpose(*axes)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by an op that is being recorded."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self):
+        """The op that produced this tensor (None for leaves), as PyTorch's ``grad_fn``."""
+        return self._ctx
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def detach(self) -> "Tensor":
+        """The same values, cut from the graph (no gradient flows through)."""
+        return Tensor._wrap(self.data)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this intermediate tensor after backward (leaves always keep it)."""
+        self._retains_grad = True
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
+        return bool(self.data)
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient: "Tensor | ArrayLike | None" = None, create_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is d(loss)/d(self); it may be left out only when ``self``
+        holds a single value (a scalar loss). With ``create_graph=True`` the
+        gradients are themselves recorded, so they can be differentiated again.
+        """
+        autograd.backward(self, gradient, create_graph=create_graph)
+
+    # ------------------------------------------------ elementwise arithmetic
+    def _operand(self, other: ArrayLike) -> "Tensor":
+        """Wrap a number or array so it can meet this tensor in an op, in this tensor's dtype."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (int, float)) and not isinstance(other, bool):
+            return Tensor._wrap(np.array(other, dtype=self.data.dtype))
+        array = _as_float_array(other)
+        if array.dtype != self.data.dtype and array.ndim == 0:
+            array = array.astype(self.data.dtype)
+        return Tensor._wrap(array)
+
+    def __add__(self, other: ArrayLike) -> "Tensor":
+        return ops.Add.apply(self, self._operand(other))
+
+    def __radd__(self, other: ArrayLike) -> "Tensor":
+        return ops.Add.apply(self._operand(other), self)
+
+    def __sub__(self, other: ArrayLike) -> "Tensor":
+        return ops.Sub.apply(self, self._operand(other))
+
+    def __rsub__(self, other: ArrayLike) -> "Tensor":
+        return ops.Sub.apply(self._operand(other), self)
+
+    def __mul__(self, other: ArrayLike) -> "Tensor":
+        return ops.Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other: ArrayLike) -> "Tensor":
+        return ops.Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other: ArrayLike) -> "Tensor":
+        return ops.Div.apply(self, self._operand(other))
+
+    def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+        return ops.Div.apply(self._operand(other), self)
+
+    def __pow__(self, exponent: ArrayLike) -> "Tensor":
+        return ops.Pow.apply(self, self._operand(exponent))
+
+    def __rpow__(self, base: ArrayLike) -> "Tensor":
+        return ops.Pow.apply(self._operand(base), self)
+
+    def __neg__(self) -> "Tensor":
+        return ops.Neg.apply(self)
+
+    def __matmul__(self, other: ArrayLike) -> "Tensor":
+        return ops.MatMul.apply(self, self._operand(other))
+
+    def __rmatmul__(self, other: ArrayLike) -> "Tensor":
+        return ops.MatMul.apply(self._operand(other), self)
+
+    def matmul(self, other: ArrayLike) -> "Tensor":
+        return self @ other
+
+    def maximum(self, other: ArrayLike) -> "Tensor":
+        """Elementwise maximum of two tensors (broadcast as NumPy does)."""
+        return ops.Maximum.apply(self, self._operand(other))
+
+    # --------------------------------------------------------- unary maths
+    def exp(self) -> "Tensor":
+        return ops.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return ops.Sqrt.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return ops.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return ops.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return ops.ReLU.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+        return ops.LeakyReLU.apply(self, negative_slope=float(negative_slope))
+
+    def abs(self) -> "Tensor":
+        return ops.Abs.apply(self)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        """Limit values to [min, max]; the gradient is zero where a limit is active."""
+        if min is None and max is None:
+            raise ValueError("clip: give at least one of min and max")
+        return ops.Clip.apply(self, min=min, max=max)
+
+    clamp = clip
+
+    def to(self, dtype: Any) -> "Tensor":
+        """The same values in another floating dtype (the gradient is cast back)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"to: dtype must be a floating type, got {dtype}")
+        if dtype == self.data.dtype:
+            return self
+        return ops.Cast.apply(self, dtype=dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    # ---------------------------------------------------------- reductions
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return ops.Sum.apply(self, axis=_normalize_axis(axis, self.ndim, "sum"), keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return ops.Mean.apply(self, axis=_normalize_axis(axis, self.ndim, "mean"), keepdims=keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        if self.data.size == 0:
+            raise ValueError(f"max: cannot take the maximum of an empty tensor of shape {self.shape}")
+        return ops.Max.apply(self, axis=_normalize_axis(axis, self.ndim, "max"), keepdims=keepdims)
+
+    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        """log(sum(exp(x))) computed without overflow."""
+        return ops.LogSumExp.apply(self, axis=_normalize_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return ops.Softmax.apply(self, axis=_normalize_axis(axis, self.ndim, "softmax")[0])
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return ops.LogSoftmax.apply(self, axis=_normalize_axis(axis, self.ndim, "log_softmax")[0])
+
+    # -------------------------------------------------------------- shapes
+    def reshape(self, *shape: int | Sequence[int]) -> "Tensor":
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = tuple(shape[0])
+        return ops.Reshape.apply(self, shape=shape)
+
+    view = reshape
+
+    def flatten(self) -> "Tensor":
+        return self.reshape(-1)
+
+    def transpose(self, *axes: int | Sequence[int]) -> "Tensor":
+        """Permute the axes (all reversed when none are given), as NumPy's ``transpose``."""
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(range(self.ndim - 1, -1, -1))
+        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+        return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+
+    def permute(self, *axes: int) -> "Tensor":
+        return self.transpose(*axes)
+
+    def unsqueeze(self, axis: int) -> "Tensor":
+        axis = axis % (self.ndim + 1)
+        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+
+    def squeeze(self, axis: int | None = None) -> "Tensor":
+        if axis is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        axis = _normalize_axis(axis, self.ndim, "squeeze")[0]
+        if self.shape[axis] != 1:
+            return self
+        return self.reshape(self.shape[:axis] + self.shape[axis + 1 :])
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+
+    expand = broadcast_to
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return ops.GetItem.apply(self, index=_normalize_index(index))
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iter: a 0-d tensor cannot be iterated over")
+        return (self[i] for i in range(len(self)))
+
+
+def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...] | None:
+    """Check axes against the tensor's rank and make them a sorted tuple of non-negative ints."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    rank = max(ndim, 1)  # NumPy accepts axis 0 / -1 on 0-d arrays for reductions
+    normalized = []
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        normalized.append(int(a) % rank)
+    if len(set(normalized)) != len(normalized):
+        raise ValueError(f"{op}: axis {axis} repeats an axis")
+    if ndim == 0:
+        return None
+    return tuple(sorted(normalized))
+
+
+def _normalize_index(index: Any) -> Any:
+    """Replace tensors inside an index by integer arrays (indices are never differentiated)."""
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp)
+    if isinstance(index, tuple):
+        return tuple(_normalize_index(i) for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+# ------------------------------------------------------------ free functions
+def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a tensor (PyTorch's ``torch.tensor``)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def zeros(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = tuple(shape[0])
+    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = tuple(shape[0])
+    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(t.data), requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(t.data), requires_grad=requires_grad)
+
+
+def concatenate(tensors: Iterable[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis (NumPy's ``concatenate``, PyTorch's ``cat``)."""
+    tensors = _as_tensor_list(tensors, "concatenate")
+    axis = _normalize_axis(axis, tensors[0].ndim, "concatenate")
+    if axis is None:
+        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
+    return ops.Concatenate.apply(*tensors, axis=axis[0])
+
+
+cat = concatenate
+
+
+def stack(tensors: Iterable[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors of the same shape along a new axis."""
+    tensors = _as_tensor_list(tensors, "stack")
+    axis = _normalize_axis(axis, tensors[0].ndim + 1, "stack")[0]
+    return ops.Stack.apply(*tensors, axis=axis)
+
+
+def _as_tensor_list(tensors: Iterable[Tensor], op: str) -> list[Tensor]:
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor")
+    return tensors
+
+
+# The ops and the backward engine use Tensor, so they are imported once it exists.
+from tinygrad_moons import autograd, ops  # noqa: E402
