@@ -1,0 +1,152 @@
+"""The data sets: shapes, dtypes, labels, reproducibility, stratification and argument checks."""
+
+import numpy as np
+import pytest
+
+from tinygrad_moons import data
+
+GENERATORS = {
+    "moons": data.make_moons,
+    "circles": data.make_circles,
+    "blobs": data.make_blobs,
+    "spirals": data.make_spirals,
+    "xor": data.make_xor,
+}
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+@pytest.mark.parametrize("n_samples", [2, 7, 300])
+def test_generators_return_2d_float_points_and_binary_int_labels(name, n_samples):
+    X, y = GENERATORS[name](n_samples=n_samples, random_state=0)
+    assert X.shape == (n_samples, 2) and X.dtype == np.float64
+    assert y.shape == (n_samples,) and y.dtype.kind == "i"
+    assert set(np.unique(y)) == {0, 1}
+    assert np.isfinite(X).all()
+
+
+@pytest.mark.parametrize("name", sorted(GENERATORS))
+def test_generators_are_reproducible_and_depend_on_the_seed(name):
+    make = GENERATORS[name]
+    X1, y1 = make(n_samples=100, random_state=3)
+    X2, y2 = make(n_samples=100, random_state=3)
+    X3, _ = make(n_samples=100, random_state=4)
+    np.testing.assert_array_equal(X1, X2)
+    np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(X1, X3)
+
+
+@pytest.mark.parametrize("name", ["moons", "circles", "spirals"])
+def test_balanced_generators_split_points_evenly_between_classes(name):
+    _, y = GENERATORS[name](n_samples=101, random_state=0)
+    assert sorted(np.bincount(y)) == [50, 51]
+
+
+def test_generators_accept_a_numpy_generator():
+    X1, _ = data.make_spirals(50, random_state=np.random.default_rng(5))
+    X2, _ = data.make_spirals(50, random_state=np.random.default_rng(5))
+    np.testing.assert_array_equal(X1, X2)
+    X3, _ = data.make_moons(50, random_state=np.random.default_rng(5))
+    X4, _ = data.make_moons(50, random_state=np.random.default_rng(5))
+    np.testing.assert_array_equal(X3, X4)
+
+
+def test_make_moons_is_scikit_learns():
+    from sklearn.datasets import make_moons
+
+    X, y = data.make_moons(n_samples=200, noise=0.1, random_state=0)
+    X_sk, y_sk = make_moons(n_samples=200, noise=0.1, random_state=0)
+    np.testing.assert_array_equal(X, X_sk)
+    np.testing.assert_array_equal(y, y_sk)
+
+
+def test_spirals_without_noise_lie_on_two_arms_half_a_turn_apart():
+    X, y = data.make_spirals(400, noise=0.0, turns=1.5, random_state=0)
+    radius = np.hypot(X[:, 0], X[:, 1])
+    assert radius.max() <= 1 + 1e-12
+    # on arm k the angle is 2π·turns·r + π·k (mod 2π)
+    expected = 2 * np.pi * 1.5 * radius + np.pi * y
+    difference = np.angle(np.exp(1j * (np.arctan2(X[:, 1], X[:, 0]) - expected)))
+    np.testing.assert_allclose(difference, 0, atol=1e-9)
+
+
+def test_xor_without_noise_labels_the_quadrants():
+    X, y = data.make_xor(500, noise=0.0, random_state=0)
+    assert np.all(np.abs(X) <= 1)
+    np.testing.assert_array_equal(y, (X[:, 0] * X[:, 1] < 0).astype(int))
+
+
+def test_noise_moves_points_off_the_clean_curve():
+    clean, _ = data.make_xor(200, noise=0.0, random_state=1)
+    noisy, _ = data.make_xor(200, noise=0.3, random_state=1)
+    assert np.abs(noisy - clean).std() > 0.1
+
+
+@pytest.mark.parametrize("name", data.DATASETS)
+def test_load_dataset_by_name_uses_the_default_noise(name):
+    X, y = data.load_dataset(name, n_samples=60, random_state=2)
+    noise_keyword = "cluster_std" if name == "blobs" else "noise"
+    X_direct, y_direct = GENERATORS[name](60, **{noise_keyword: data.DEFAULT_NOISE[name]}, random_state=2)
+    np.testing.assert_array_equal(X, X_direct)
+    np.testing.assert_array_equal(y, y_direct)
+
+
+def test_load_dataset_refuses_an_unknown_name():
+    with pytest.raises(ValueError, match="unknown data set 'mooons'.*moons"):
+        data.load_dataset("mooons")
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: data.make_moons(1), ValueError, "at least 2"),
+        (lambda: data.make_moons(10.5), TypeError, "integer"),
+        (lambda: data.make_moons(10, noise=-0.1), ValueError, "negative"),
+        (lambda: data.make_spirals(10, noise=float("nan")), TypeError, "finite"),
+        (lambda: data.make_spirals(10, turns=0), ValueError, "turns"),
+        (lambda: data.make_circles(10, factor=1.5), ValueError, "factor"),
+        (lambda: data.make_blobs(10, centers=1), ValueError, "centers"),
+        (lambda: data.make_xor(10, random_state="seed"), TypeError, "random_state"),
+    ],
+)
+def test_bad_arguments_are_refused_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_train_test_split_is_stratified_and_seeded():
+    X, y = data.make_moons(1000, random_state=0)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.2, random_state=0)
+    assert X_train.shape == (800, 2) and X_test.shape == (200, 2)
+    assert np.bincount(y_test).tolist() == [100, 100]
+    assert np.bincount(y_train).tolist() == [400, 400]
+    again = data.train_test_split(X, y, test_size=0.2, random_state=0)
+    np.testing.assert_array_equal(X_test, again[1])
+    # the two parts are a partition of the data set
+    rows = {tuple(row) for row in np.concatenate([X_train, X_test])}
+    assert rows == {tuple(row) for row in X}
+
+
+def test_stratification_keeps_unbalanced_proportions():
+    X = np.arange(200, dtype=float).reshape(100, 2)
+    y = np.array([1] * 10 + [0] * 90)
+    for seed in range(5):
+        _, _, _, y_test = data.train_test_split(X, y, test_size=0.2, random_state=seed)
+        assert y_test.sum() == 2
+    _, _, _, y_test = data.train_test_split(X, y, test_size=20, random_state=0)
+    assert len(y_test) == 20
+
+
+@pytest.mark.parametrize(
+    "X, y, kwargs, message",
+    [
+        (np.zeros((10, 2)), np.zeros(9), {}, "10 rows but y has 9"),
+        (np.zeros(10), np.zeros(10), {}, "X must be 2-D"),
+        (np.zeros((10, 2)), np.zeros((10, 1)), {}, "y must be 1-D"),
+        (np.zeros((10, 2)), np.arange(10) % 2, {"test_size": 1.5}, "fraction"),
+        (np.zeros((10, 2)), np.arange(10) % 2, {"test_size": 10}, "at least one point"),
+        (np.zeros((4, 2)), np.array([0, 0, 0, 1]), {}, "least populated class"),
+    ],
+)
+def test_train_test_split_refuses_bad_input(X, y, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.train_test_split(X, y, **kwargs)
