@@ -1,0 +1,499 @@
+"""Drawing the computation graph that produced a tensor, with Graphviz.
+
+Every op the engine records keeps its inputs (``tensor._ctx.parents``), so
+from a loss we can walk back to the data and the parameters. :func:`draw_graph`
+turns that walk into a ``graphviz.Digraph``:
+
+* a box per leaf tensor: the inputs (data, targets, constants) in grey and the
+  parameters in yellow, under their dotted names (``dense_1.kernel``);
+* a box per op, named as in the op registry (``matmul``, ``add``, ``relu``),
+  standing for the op *and* the tensor it produced;
+* an arrow from each input to the op that used it, so arrows follow the data
+  from the inputs to the loss (the backward pass runs them in reverse);
+* one cluster per layer, grouping every tensor made while that layer ran
+  (the engine tags them with ``tensor.scope``).
+
+Options add each node's shape, dtype, value summary and gradient, colour the
+parameters by gradient size, or collapse each layer into one box. This module
+only builds DOT source; :mod:`tinygrad_moons.viz.renderer` turns it into SVG or PNG.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import warnings
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from tinygrad_moons import autograd
+from tinygrad_moons.tensor import Tensor
+
+# Fill colours by kind of node, chosen to stay readable in print and for the colour-blind.
+_PARAMETER_COLOUR = "#fff2cc"
+_INPUT_COLOUR = "#eeeeee"
+_LAYER_COLOUR = "#f7f7f7"
+_OP_COLOURS = {
+    "matmul": "#cfe2f3",
+    "add": "#d9ead3",
+    "sub": "#d9ead3",
+    "mul": "#d9ead3",
+    "div": "#d9ead3",
+    "neg": "#d9ead3",
+    "pow": "#d9ead3",
+    "relu": "#fce5cd",
+    "leaky_relu": "#fce5cd",
+    "sigmoid": "#fce5cd",
+    "tanh": "#fce5cd",
+    "softmax": "#fce5cd",
+    "log_softmax": "#fce5cd",
+    "sum": "#ead1dc",
+    "mean": "#ead1dc",
+    "max": "#ead1dc",
+    "logsumexp": "#ead1dc",
+}
+_OTHER_OP_COLOUR = "#e6e6fa"
+# The viridis colour map at five stops: dark purple for the smallest gradients, yellow for the largest.
+_GRADIENT_SCALE = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
+
+
+class ComputationGraph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that shows itself in Jupyter through our renderer.
+
+    ``graphviz.Digraph`` displays itself by running a program called ``dot``
+    found on PATH; this subclass uses :func:`~tinygrad_moons.viz.renderer.find_dot`
+    instead, so it also works with ``graphviz-pure`` and in kernels whose PATH
+    lacks the virtualenv. Without any renderer it shows the DOT source as text.
+    """
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, Any]:
+        from tinygrad_moons.viz import renderer
+
+        dot = renderer.find_dot()
+        if dot is None:
+            warnings.warn(f"cannot display the graph: {renderer.INSTALL_HINT}", stacklevel=2)
+            return {"text/plain": self.source}
+        wanted = set(include) if include is not None else {"image/svg+xml"}
+        wanted -= set(exclude or ())
+        bundle: dict[str, Any] = {}
+        if "image/svg+xml" in wanted:
+            bundle["image/svg+xml"] = renderer.pipe(self.source, "svg", dot).decode("utf-8")
+        if "image/png" in wanted:
+            bundle["image/png"] = renderer.pipe(self.source, "png", dot)
+        return bundle
+
+
+def walk_graph(output: Tensor) -> list[Tensor]:
+    """Every tensor ``output`` was computed from, inputs before the ops that use them.
+
+    Unlike :func:`tinygrad_moons.autograd.topological_order`, which keeps only
+    tensors that need a gradient, this includes constant inputs such as the
+    data and the targets, so they appear in the drawing. The walk uses an
+    explicit stack (no recursion), like the engine's.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(output, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        if node._ctx is not None:
+            for parent in reversed(node._ctx.parents):  # reversed: the first input is emitted first
+                if id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def describe_layer(layer: Any) -> str:
+    """A one-line description of a layer for a cluster title: ``dense_1 (Dense 2→25, relu)``."""
+    name = getattr(layer, "name", None) or type(layer).__name__.lower()
+    details = []
+    kernel = getattr(layer, "kernel", None)
+    if isinstance(kernel, Tensor) and kernel.ndim == 2:
+        details.append(f"{kernel.shape[0]}→{kernel.shape[1]}")
+    elif getattr(layer, "units", None) is not None:
+        details.append(f"→{layer.units}")
+    activation = getattr(layer, "activation", None)
+    activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", None)
+    if activation_name and activation_name != "linear":
+        details[-1:] = [f"{details[-1]}, {activation_name}"] if details else [activation_name]
+    inner = " ".join([type(layer).__name__, *details])
+    return f"{name} ({inner})"
+
+
+def draw_graph(
+    output: Tensor,
+    *,
+    show_shapes: bool = True,
+    show_values: bool = False,
+    show_grads: bool = False,
+    grad_flow: bool = False,
+    collapse: bool = False,
+    max_nodes: int = 500,
+    rankdir: str = "TB",
+    title: str | None = None,
+) -> ComputationGraph:
+    """Draw the computation graph that produced ``output`` (usually a loss).
+
+    Parameters
+    ----------
+    output:
+        The tensor whose history to draw. It must have a recorded graph
+        (computed from tensors with ``requires_grad=True``, outside ``no_grad``).
+    show_shapes:
+        Show each tensor's shape and dtype.
+    show_values:
+        Show each tensor's value: the number itself for one element, else
+        mean, standard deviation, minimum and maximum.
+    show_grads:
+        Show the gradient of ``output`` with respect to each tensor. For a
+        one-element ``output`` it is computed here with
+        :func:`tinygrad_moons.grad` (nothing is stored on the tensors, and
+        intermediate tensors get one too); otherwise each tensor's ``.grad``
+        is shown where it has one.
+    grad_flow:
+        Colour each parameter by the mean absolute value of its gradient, on a
+        logarithmic scale with a legend: vanishing gradients show dark, large
+        ones bright.
+    collapse:
+        Draw each layer as a single box listing its ops and parameters.
+    max_nodes:
+        Refuse (``ValueError``) to draw more boxes than this: such a drawing
+        cannot be read. ``collapse=True`` draws far fewer.
+    rankdir:
+        ``"TB"`` to draw from top to bottom, ``"LR"`` from left to right.
+    title:
+        A caption under the drawing.
+
+    Returns a ``graphviz.Digraph`` (displayed inline in Jupyter); write it to a
+    file with :func:`tinygrad_moons.viz.render_graph`.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"draw_graph: expected a Tensor, got {type(output).__name__}")
+    if output._ctx is None:
+        raise ValueError(
+            "draw_graph: this tensor has no recorded graph to draw (it is a leaf: was it computed "
+            "under no_grad, or from inputs none of which has requires_grad=True?)"
+        )
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"draw_graph: rankdir must be 'TB' or 'LR' (or 'BT', 'RL'), got {rankdir!r}")
+
+    tensors = walk_graph(output)
+    layer_of = _assign_layers(tensors)
+    clusters = _cluster_names(tensors, layer_of)
+    node_count = len(clusters) + sum(1 for t in tensors if id(t) not in layer_of) if collapse else len(tensors)
+    if node_count > max_nodes:
+        advice = "pass a larger max_nodes to draw it anyway" if collapse else "pass collapse=True to draw each layer as one node"
+        raise ValueError(
+            f"draw_graph: the graph has {node_count} nodes, more than max_nodes={max_nodes}, too many to read; {advice}"
+        )
+
+    gradients = _gradients(output, tensors) if (show_grads or grad_flow) else {}
+    colours = _gradient_colours(tensors, gradients) if grad_flow else None
+
+    graph = ComputationGraph(
+        name="computation_graph",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "style": "rounded,filled"},
+        edge_attr={"arrowsize": "0.7", "color": "#555555"},
+    )
+    if title:
+        graph.attr(label=title, labelloc="b", fontsize="12")
+    style = _Style(output, show_shapes, show_values, show_grads, gradients, colours)
+    ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
+    if collapse:
+        _draw_collapsed(graph, tensors, ids, layer_of, clusters, style)
+    else:
+        _draw_full(graph, tensors, ids, layer_of, clusters, style)
+    if colours is not None:
+        _add_gradient_legend(graph, colours)
+    return graph
+
+
+class _Style:
+    """What to write in each box, shared by the full and the collapsed drawing."""
+
+    def __init__(
+        self,
+        output: Tensor,
+        show_shapes: bool,
+        show_values: bool,
+        show_grads: bool,
+        gradients: dict[int, np.ndarray],
+        colours: _GradientColours | None,
+    ):
+        self.output = output
+        self.show_shapes = show_shapes
+        self.show_values = show_values
+        self.show_grads = show_grads
+        self.gradients = gradients
+        self.colours = colours
+
+    def details(self, tensor: Tensor) -> list[str]:
+        """The small lines under a node's title: shape, value, gradient (each HTML-escaped)."""
+        lines = []
+        if self.show_shapes:
+            lines.append(f"{_shape_text(tensor.shape)} {tensor.dtype}")
+        if self.show_values:
+            lines.append("value " + summarize(tensor.data))
+        if self.show_grads and id(tensor) in self.gradients:
+            lines.append("grad " + summarize(self.gradients[id(tensor)]))
+        return [html.escape(line) for line in lines]
+
+
+# ---------------------------------------------------------------- the drawings
+def _draw_full(
+    graph: graphviz.Digraph,
+    tensors: list[Tensor],
+    ids: dict[int, str],
+    layer_of: dict[int, Any],
+    clusters: dict[int, tuple[Any, str]],
+    style: _Style,
+) -> None:
+    """One box per tensor, the boxes of each layer inside its cluster."""
+    for layer, cluster_name in clusters.values():
+        with graph.subgraph(name=cluster_name) as cluster:
+            cluster.attr(
+                label=describe_layer(layer), style="rounded,filled", fillcolor=_LAYER_COLOUR, color="#999999", fontsize="12"
+            )
+            for tensor in tensors:
+                if layer_of.get(id(tensor)) is layer:
+                    _add_tensor_node(cluster, tensor, ids[id(tensor)], style)
+    for tensor in tensors:
+        if id(tensor) not in layer_of:
+            _add_tensor_node(graph, tensor, ids[id(tensor)], style)
+    for tensor in tensors:
+        if tensor._ctx is not None:
+            for parent in tensor._ctx.parents:  # one arrow per input, in argument order
+                graph.edge(ids[id(parent)], ids[id(tensor)])
+
+
+def _draw_collapsed(
+    graph: graphviz.Digraph,
+    tensors: list[Tensor],
+    ids: dict[int, str],
+    layer_of: dict[int, Any],
+    clusters: dict[int, tuple[Any, str]],
+    style: _Style,
+) -> None:
+    """One box per layer (its ops and parameters listed inside); tensors outside layers as usual."""
+    node_of: dict[int, str] = {}
+    for layer_id, (layer, cluster_name) in clusters.items():
+        members = [t for t in tensors if layer_of.get(id(t)) is layer]
+        node_id = cluster_name.replace("cluster_", "layer_", 1)
+        for tensor in members:
+            node_of[id(tensor)] = node_id
+        graph.node(node_id, label=_layer_label(layer, members, style), shape="plain", style="")
+    for tensor in tensors:
+        if id(tensor) not in layer_of:
+            node_of[id(tensor)] = ids[id(tensor)]
+            _add_tensor_node(graph, tensor, ids[id(tensor)], style)
+    drawn: set[tuple[str, str]] = set()
+    for tensor in tensors:
+        if tensor._ctx is None:
+            continue
+        for parent in tensor._ctx.parents:
+            edge = (node_of[id(parent)], node_of[id(tensor)])
+            if edge[0] != edge[1] and edge not in drawn:  # arrows inside a layer disappear with it
+                drawn.add(edge)
+                graph.edge(*edge)
+
+
+def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, style: _Style) -> None:
+    """A leaf (parameter, input, constant) or an op with the tensor it made."""
+    is_output = tensor is style.output
+    fill = _PARAMETER_COLOUR
+    font_colour = "black"
+    if tensor._ctx is not None:
+        title = f"<B>{html.escape(tensor._ctx.name)}</B>"
+        fill = _OP_COLOURS.get(tensor._ctx.name, _OTHER_OP_COLOUR)
+    elif tensor.requires_grad:
+        title = f"<B>{html.escape(tensor.name or 'parameter')}</B>"
+        if style.colours is not None and id(tensor) in style.gradients:
+            fill, font_colour = style.colours.of(style.gradients[id(tensor)])
+    else:
+        default = "constant" if tensor.data.size == 1 else "input"
+        title = html.escape(tensor.name or default)
+        fill = _INPUT_COLOUR
+        if tensor.data.size == 1 and not style.show_values:
+            title += f" {_number(tensor.data.item())}"  # a constant is its value: say it
+    if is_output and tensor.name:
+        title += f"<BR/><I>{html.escape(tensor.name)}</I>"
+    lines = [title] + [f'<FONT POINT-SIZE="9">{line}</FONT>' for line in style.details(tensor)]
+    label = "<" + '<BR/>'.join(lines) + ">"
+    if font_colour != "black":
+        label = f'<<FONT COLOR="{font_colour}">' + label[1:-1] + "</FONT>>"
+    attributes = {"fillcolor": fill}
+    if is_output:
+        attributes.update(penwidth="2.5", color="#cc0000")
+    graph.node(node_id, label=label, **attributes)
+
+
+def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
+    """An HTML table for a collapsed layer: its title, its ops, its output, one row per parameter."""
+    ops = [t for t in members if t._ctx is not None]
+    parameters = [t for t in members if t._ctx is None and t.requires_grad]
+    rows = [f'<TR><TD><B>{html.escape(describe_layer(layer))}</B></TD></TR>']
+    if ops:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9">{html.escape(" → ".join(t._ctx.name for t in ops))}</FONT></TD></TR>')
+        for line in style.details(ops[-1]):
+            rows.append(f'<TR><TD><FONT POINT-SIZE="9">out {line}</FONT></TD></TR>')
+    for parameter in parameters:
+        fill, font_colour = _PARAMETER_COLOUR, "black"
+        if style.colours is not None and id(parameter) in style.gradients:
+            fill, font_colour = style.colours.of(style.gradients[id(parameter)])
+        text = "<BR/>".join([html.escape(parameter.name or "parameter")] + style.details(parameter))
+        rows.append(
+            f'<TR><TD BGCOLOR="{fill}"><FONT POINT-SIZE="9" COLOR="{font_colour}">{text}</FONT></TD></TR>'
+        )
+    border = ' COLOR="#cc0000"' if style.output in members else ""
+    return (
+        f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" STYLE="rounded" '
+        f'BGCOLOR="{_LAYER_COLOUR}"{border}>' + "".join(rows) + "</TABLE>>"
+    )
+
+
+# ------------------------------------------------------------- grouping by layer
+def _assign_layers(tensors: list[Tensor]) -> dict[int, Any]:
+    """Map ``id(tensor)`` to the layer whose cluster it is drawn in (tensors outside layers are absent).
+
+    An op's output belongs to the layer that was running when it was made
+    (``tensor.scope``). A parameter is made outside ``forward``, so it joins
+    the layer of the ops that use it; a one-element constant (the ``1`` in
+    ``1 - y``) does too. Data and targets stay outside every layer.
+    """
+    consumers: dict[int, list[Tensor]] = {}
+    for tensor in tensors:
+        if tensor._ctx is not None:
+            for parent in tensor._ctx.parents:
+                consumers.setdefault(id(parent), []).append(tensor)
+    layer_of: dict[int, Any] = {}
+    for tensor in tensors:
+        if tensor.scope is not None:
+            layer_of[id(tensor)] = tensor.scope
+        elif tensor._ctx is None and (tensor.requires_grad or tensor.data.size == 1):
+            scopes = {id(c.scope): c.scope for c in consumers.get(id(tensor), [])}
+            if len(scopes) == 1:
+                (scope,) = scopes.values()
+                if scope is not None:
+                    layer_of[id(tensor)] = scope
+    return layer_of
+
+
+def _cluster_names(tensors: list[Tensor], layer_of: dict[int, Any]) -> dict[int, tuple[Any, str]]:
+    """``id(layer)`` -> (layer, Graphviz cluster name such as ``cluster_dense_1``), in order of first use."""
+    clusters: dict[int, tuple[Any, str]] = {}
+    taken: set[str] = set()
+    for tensor in tensors:
+        layer = layer_of.get(id(tensor))
+        if layer is None or id(layer) in clusters:
+            continue
+        base = "cluster_" + re.sub(r"\W", "_", str(getattr(layer, "name", None) or type(layer).__name__.lower()))
+        name, n = base, 2
+        while name in taken:  # two layers with the same name still get two clusters
+            name, n = f"{base}_{n}", n + 1
+        taken.add(name)
+        clusters[id(layer)] = (layer, name)
+    return clusters
+
+
+# ------------------------------------------------------------------ gradients
+def _gradients(output: Tensor, tensors: list[Tensor]) -> dict[int, np.ndarray]:
+    """``id(tensor)`` -> d(output)/d(tensor) as an array, for every tensor that has one.
+
+    For a one-element output (a loss) the gradients are computed here with
+    :func:`tinygrad_moons.grad`, which returns them without touching any
+    ``.grad``; intermediate tensors, which keep no ``.grad``, get one too.
+    Otherwise we can only show the ``.grad`` that a ``backward`` left behind.
+    """
+    if output.data.size == 1:
+        wanted = [t for t in tensors if t.requires_grad]
+        computed = autograd.grad(output, wanted, allow_unused=True)
+        return {id(t): g.data for t, g in zip(wanted, computed) if g is not None}
+    return {id(t): t.grad.data for t in tensors if t.grad is not None}
+
+
+class _GradientColours:
+    """A logarithmic colour scale from the smallest to the largest parameter gradient (mean |grad|)."""
+
+    def __init__(self, magnitudes: list[float]):
+        logs = [math.log10(m) for m in magnitudes if m > 0 and math.isfinite(m)]
+        self.low = min(logs) if logs else 0.0
+        self.high = max(logs) if logs else 0.0
+
+    def position(self, gradient: np.ndarray) -> float:
+        """Where a gradient sits on the scale, from 0 (smallest) to 1 (largest)."""
+        magnitude = float(np.mean(np.abs(gradient)))
+        if not math.isfinite(magnitude):
+            return 1.0
+        if magnitude <= 0:
+            return 0.0
+        if self.high == self.low:
+            return 0.5
+        return min(max((math.log10(magnitude) - self.low) / (self.high - self.low), 0.0), 1.0)
+
+    def of(self, gradient: np.ndarray) -> tuple[str, str]:
+        """(fill colour, readable font colour) for a gradient."""
+        return self.at(self.position(gradient))
+
+    @staticmethod
+    def at(position: float) -> tuple[str, str]:
+        index = round(position * (len(_GRADIENT_SCALE) - 1))
+        return _GRADIENT_SCALE[index], ("white" if index < 3 else "black")
+
+
+def _gradient_colours(tensors: list[Tensor], gradients: dict[int, np.ndarray]) -> _GradientColours:
+    parameters = [t for t in tensors if t._ctx is None and t.requires_grad and id(t) in gradients]
+    return _GradientColours([float(np.mean(np.abs(gradients[id(p)]))) for p in parameters])
+
+
+def _add_gradient_legend(graph: graphviz.Digraph, colours: _GradientColours) -> None:
+    """A small box explaining the colours: one swatch per step of the scale, labelled with its magnitude."""
+    cells = []
+    steps = len(_GRADIENT_SCALE)
+    for i in range(steps):
+        fill, font_colour = colours.at(i / (steps - 1))
+        value = 10 ** (colours.low + (colours.high - colours.low) * i / (steps - 1))
+        cells.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{font_colour}" POINT-SIZE="9">{_number(value)}</FONT></TD>')
+    label = (
+        '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+        f'<TR><TD COLSPAN="{steps}"><FONT POINT-SIZE="10">parameter gradient, mean |grad| (log scale)</FONT></TD></TR>'
+        "<TR>" + "".join(cells) + "</TR></TABLE>>"
+    )
+    graph.node("gradient_legend", label=label, shape="plain", style="")
+
+
+# -------------------------------------------------------------- text helpers
+def _number(x: float) -> str:
+    return f"{x + 0.0:.3g}"  # + 0.0 turns -0.0 into 0.0
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return "scalar" if shape == () else "(" + ", ".join(str(n) for n in shape) + ")"
+
+
+def summarize(array: np.ndarray) -> str:
+    """A short text for an array: the value itself for one element, else mean, std, min and max."""
+    array = np.asarray(array)
+    if array.size == 0:
+        return "empty"
+    if array.size == 1:
+        return _number(float(array.reshape(-1)[0]))
+    finite = np.isfinite(array)
+    note = "" if finite.all() else f" ({int((~finite).sum())} not finite)"
+    values = array[finite].astype(np.float64)
+    if values.size == 0:
+        return "no finite values" + note
+    return (
+        f"mean {_number(values.mean())} std {_number(values.std())} "
+        f"min {_number(values.min())} max {_number(values.max())}{note}"
+    )
