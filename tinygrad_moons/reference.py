@@ -52,7 +52,10 @@ _EPSILON = 1e-15
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-Z))
+    # The seed's formula. For Z < -709, exp(-Z) overflows to inf and 1/inf = 0 is
+    # the right limit, so the overflow warning is only noise.
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-Z))
 
 
 def _relu(Z: np.ndarray) -> np.ndarray:
