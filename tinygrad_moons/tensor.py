@@ -317,10 +317,10 @@ class Tensor:
         return ops.LogSumExp.apply(self, axis=_normalize_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
 
     def softmax(self, axis: int = -1) -> "Tensor":
-        return ops.Softmax.apply(self, axis=_normalize_axis(axis, self.ndim, "softmax")[0])
+        return ops.Softmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "softmax"))
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
-        return ops.LogSoftmax.apply(self, axis=_normalize_axis(axis, self.ndim, "log_softmax")[0])
+        return ops.LogSoftmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "log_softmax"))
 
     # -------------------------------------------------------------- shapes
     def reshape(self, *shape: int | Sequence[int]) -> "Tensor":
@@ -353,8 +353,8 @@ class Tensor:
     def squeeze(self, axis: int | None = None) -> "Tensor":
         if axis is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        axis = _normalize_axis(axis, self.ndim, "squeeze")[0]
-        if self.shape[axis] != 1:
+        axis = _normalize_one_axis(axis, self.ndim, "squeeze")
+        if axis is None or self.shape[axis] != 1:
             return self
         return self.reshape(self.shape[:axis] + self.shape[axis + 1 :])
 
@@ -388,6 +388,12 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
     if ndim == 0:
         return None
     return tuple(sorted(normalized))
+
+
+def _normalize_one_axis(axis: int, ndim: int, op: str) -> int | None:
+    """One axis, checked and made non-negative; None for a 0-d tensor, whose only "axis" is the whole tensor."""
+    axes = _normalize_axis(axis, ndim, op)
+    return None if axes is None else axes[0]
 
 
 def _normalize_index(index: Any) -> Any:
