@@ -92,20 +92,29 @@ def detect_anomaly() -> Iterator[None]:
         _anomaly_enabled = previous
 
 
-@contextlib.contextmanager
-def scope(owner: Any) -> Iterator[None]:
+class scope:
     """Tag every tensor made inside the block with ``owner`` (``tensor.scope``).
 
     ``nn.Module`` enters this while it runs ``forward``, so a drawing of the
-    graph can group the nodes by layer. It costs one attribute write per op.
+    graph can group the nodes by layer; nested blocks restore the outer owner
+    on exit, so the innermost layer wins. It is a plain class rather than a
+    ``@contextmanager`` generator because every layer call enters it: this
+    costs about a third as much.
     """
-    global _current_scope
-    previous = _current_scope
-    _current_scope = owner
-    try:
-        yield
-    finally:
-        _current_scope = previous
+
+    __slots__ = ("owner", "previous")
+
+    def __init__(self, owner: Any):
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        global _current_scope
+        self.previous = _current_scope
+        _current_scope = self.owner
+
+    def __exit__(self, *exc: object) -> None:
+        global _current_scope
+        _current_scope = self.previous
 
 
 # ------------------------------------------------------------------ Function
