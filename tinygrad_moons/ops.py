@@ -169,6 +169,41 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+class Linear(Function):
+    """``x @ kernel + bias`` as one op: the affine map of a dense layer.
+
+    The same as MatMul then Add, fused because every dense layer runs it:
+    one graph node instead of two, and the bias is added in place instead
+    of allocating a second (batch, units) array.
+    """
+
+    name = "linear"
+
+    def forward(self, x, kernel, bias):
+        if x.ndim < 2 or kernel.ndim != 2 or bias.ndim != 1:
+            raise ValueError("x must be (batch, in_features), kernel (in_features, units) and bias (units,)")
+        out = x @ kernel
+        if out.dtype == bias.dtype:
+            out += bias
+            return out
+        return out + bias  # mixed dtypes: let NumPy promote, as x @ kernel + bias would
+
+    def shape_error(self, shapes, numpy_message):
+        x, kernel, bias = shapes
+        return f"linear: input of shape {x} does not fit kernel {kernel} and bias {bias} ({numpy_message})"
+
+    def backward(self, grad):
+        """For y = x W + b: dL/dx = dL/dy W^T, dL/dW = x^T dL/dy, dL/db = dL/dy summed over the batch.
+
+        The bias gradient is returned in the output's shape; the engine sums
+        it over the batch axes (sum_to_shape).
+        """
+        x, kernel, bias = self.parents
+        grad_x = grad @ kernel.mT if x.requires_grad else None
+        grad_kernel = x.mT @ grad if kernel.requires_grad else None
+        return grad_x, grad_kernel, (grad if bias.requires_grad else None)
+
+
 # ---------------------------------------------------------- unary functions
 class Exp(Function):
     name = "exp"
@@ -290,6 +325,29 @@ class Cast(Function):
     def backward(self, grad):
         """The identity on values; the gradient goes back in the input's dtype."""
         return grad.to(self.parents[0].dtype)
+
+
+class BinaryCrossEntropyWithLogits(_Broadcasting):
+    """Elementwise -[y log(sigmoid(z)) + (1-y) log(1-sigmoid(z))], computed from the logit z.
+
+    Written as max(z, 0) - z y + log(1 + exp(-|z|)): the exp never
+    overflows and no log(0) can occur, so logits of +-1000 give a finite
+    loss and a finite gradient. Composing it from relu/abs/log ops instead
+    would also get the derivative wrong at exactly z = 0 (relu' and sign
+    are both taken as 0 there), which a zero-initialised output layer hits.
+    """
+
+    name = "binary_cross_entropy_with_logits"
+
+    def forward(self, z, y):
+        return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+    def backward(self, grad):
+        """dl/dz = sigmoid(z) - y and dl/dy = -z."""
+        z, y = self.parents
+        grad_z = grad * (z.sigmoid() - y) if z.requires_grad else None
+        grad_y = -grad * z if y.requires_grad else None
+        return grad_z, grad_y
 
 
 # --------------------------------------------------------------- reductions
@@ -488,8 +546,9 @@ class Stack(Function):
 REGISTRY: dict[str, type[Function]] = {
     op.name: op
     for op in (
-        Add, Sub, Mul, Div, Pow, Neg, Maximum, MatMul,
+        Add, Sub, Mul, Div, Pow, Neg, Maximum, MatMul, Linear,
         Exp, Log, Sqrt, Tanh, Sigmoid, ReLU, LeakyReLU, Abs, Clip, Cast,
+        BinaryCrossEntropyWithLogits,
         Sum, Mean, Max, LogSumExp, Softmax, LogSoftmax,
         Reshape, Transpose, BroadcastTo, GetItem, IndexAdd, Concatenate, Stack,
     )
