@@ -33,6 +33,11 @@ from tinygrad_moons.tensor import Tensor
 _grad_enabled = True
 _anomaly_enabled = False
 _current_scope: Any = None
+# True while a backward pass runs. Under detect_anomaly the ops that a
+# backward rule applies are not checked one by one as forward ops: the rule's
+# result is checked instead, so the error names the op being differentiated
+# and the user's line that created it, not an anonymous "div" inside a rule.
+_in_backward = False
 
 
 def is_grad_enabled() -> bool:
@@ -188,7 +193,8 @@ class Function:
         output.scope = _current_scope
         if _anomaly_enabled:
             function.created_at = _user_code_line()
-            _check_finite(result, f"{function.name}: forward produced NaN or inf", function)
+            if not _in_backward:
+                _check_finite(result, f"{function.name}: forward produced NaN or inf", function)
         if _grad_enabled:
             for x in inputs:
                 if x.requires_grad:
@@ -273,14 +279,15 @@ def _run_backward(
     the tensors whose ids are keys of ``capture`` are stored there instead,
     and no ``.grad`` is touched (that is :func:`grad`).
     """
-    global _grad_enabled
+    global _grad_enabled, _in_backward
     grads: dict[int, Tensor] = {}
     for root, root_grad in zip(roots, root_grads):
         previous = grads.get(id(root))
         grads[id(root)] = root_grad if previous is None else previous + root_grad
 
-    previous_mode = _grad_enabled
+    previous_mode, previous_in_backward = _grad_enabled, _in_backward
     _grad_enabled = create_graph  # record the backward ops only when asked
+    _in_backward = True
     try:
         for node in reversed(topological_order(roots)):
             grad = grads.pop(id(node), None)
@@ -315,7 +322,7 @@ def _run_backward(
                 previous = grads.get(key)
                 grads[key] = parent_grad if previous is None else previous + parent_grad
     finally:
-        _grad_enabled = previous_mode
+        _grad_enabled, _in_backward = previous_mode, previous_in_backward
 
 
 def _accumulate(node: Tensor, grad: Tensor, create_graph: bool) -> None:
