@@ -441,6 +441,13 @@ class Reshape(Function):
     def forward(self, a):
         return a.reshape(self.shape)
 
+    def shape_error(self, shapes, numpy_message):
+        size = int(np.prod(shapes[0]))
+        return (
+            f"reshape: cannot reshape a tensor of shape {shapes[0]} ({size} elements) "
+            f"into shape {self.shape} ({numpy_message})"
+        )
+
     def backward(self, grad):
         """Reshaping moves no values: the gradient is reshaped back."""
         return grad.reshape(self.parents[0].shape)
