@@ -1,0 +1,175 @@
+"""Bad input gets a clear error that names the op and the shapes, raised from our code.
+
+Each error is checked for three things: its type, its message (which starts
+with the op's name), and that it does not drag a NumPy traceback along: the
+innermost frame is in tinygrad_moons, and where we re-raise a NumPy error,
+its chaining is suppressed (``raise ... from None``).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import tinygrad_moons
+from tinygrad_moons import ShapeError, Tensor, concatenate, stack
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(tinygrad_moons.__file__))
+
+
+def raised_by_us(error: BaseException) -> bool:
+    """True if the error was raised in tinygrad_moons and hides any NumPy error it replaced."""
+    innermost = traceback.extract_tb(error.__traceback__)[-1]
+    in_package = os.path.abspath(innermost.filename).startswith(PACKAGE_DIR + os.sep)
+    chain_hidden = error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+    return in_package and chain_hidden
+
+
+def expect_error(kind: type[Exception], action: Callable[[], object], starts_with: str) -> str:
+    with pytest.raises(kind) as caught:
+        action()
+    message = str(caught.value)
+    assert message.startswith(starts_with), message
+    assert raised_by_us(caught.value), "".join(traceback.format_exception(caught.value))
+    return message
+
+
+# ------------------------------------------------------------ construction
+@pytest.mark.parametrize(
+    "data, mentions",
+    [
+        ("abc", "string"),
+        (b"abc", "string"),
+        (["a", "b"], "not numeric"),
+        ([1, "a"], "not numeric"),
+        (np.array([1, None], dtype=object), "object"),
+        (None, "object"),
+        ({"a": 1}, "object"),
+        ([[1.0, 2.0], [3.0]], "not a rectangular array"),
+        (1 + 2j, "complex"),
+        (np.array([1.0, 2.0j]), "complex"),
+        (np.array(["2020-01-01"], dtype="datetime64[D]"), "not numeric"),
+    ],
+    ids=["str", "bytes", "list of str", "mixed list", "object array", "None", "dict", "ragged", "complex", "complex array",
+         "datetime"],
+)
+def test_non_numeric_data_is_refused_at_construction(data, mentions):
+    message = expect_error(TypeError, lambda: Tensor(data), "Tensor: ")
+    assert mentions in message
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.complex128, "U3"])
+def test_only_floating_dtypes_are_accepted(dtype):
+    expect_error(TypeError, lambda: Tensor([1, 2], dtype=dtype), "Tensor: dtype must be a floating type")
+    expect_error(TypeError, lambda: Tensor([1.0, 2.0]).to(dtype), "to: dtype must be a floating type")
+
+
+def test_a_string_operand_is_refused():
+    expect_error(TypeError, lambda: Tensor([1.0]) + "1", "Tensor: cannot make a tensor from a string")
+
+
+# ------------------------------------------------------------------ shapes
+def test_matmul_names_the_shapes_as_the_seed_network_would_see_them():
+    inputs, weights = Tensor(np.ones((800, 2))), Tensor(np.ones((3, 25)))
+    message = expect_error(ShapeError, lambda: inputs @ weights, "matmul")
+    assert message == "matmul: shapes (800, 2) and (3, 25) are not aligned"
+
+
+def test_matmul_of_a_0d_tensor():
+    expect_error(ShapeError, lambda: Tensor(2.0) @ Tensor(np.ones((2, 3))), "matmul: inputs must have at least one dimension")
+
+
+@pytest.mark.parametrize(
+    "name, op",
+    [
+        ("add", lambda a, b: a + b),
+        ("sub", lambda a, b: a - b),
+        ("mul", lambda a, b: a * b),
+        ("div", lambda a, b: a / b),
+        ("pow", lambda a, b: a**b),
+        ("maximum", lambda a, b: a.maximum(b)),
+    ],
+)
+def test_broadcasting_errors_name_the_op_and_both_shapes(name, op):
+    a, b = Tensor(np.ones((2, 3))), Tensor(np.ones((4,)))
+    message = expect_error(ShapeError, lambda: op(a, b), f"{name}: ")
+    assert message == f"{name}: shapes (2, 3) and (4,) cannot be broadcast together"
+
+
+def test_shape_error_is_a_value_error():
+    # Code written for NumPy catches ValueError; it keeps working.
+    with pytest.raises(ValueError):
+        Tensor(np.ones(2)) + Tensor(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "action, starts_with",
+    [
+        (lambda t: t.sum(axis=2), "sum: axis 2 is out of range for a tensor with 2 dimensions"),
+        (lambda t: t.mean(axis=-3), "mean: axis -3 is out of range"),
+        (lambda t: t.max(axis=(0, 0)), "max: axis (0, 0) repeats an axis"),
+        (lambda t: t.logsumexp(axis=5), "logsumexp: axis 5 is out of range"),
+        (lambda t: t.softmax(axis=2), "softmax: axis 2 is out of range"),
+        (lambda t: t.log_softmax(axis=-3), "log_softmax: axis -3 is out of range"),
+        (lambda t: t.squeeze(axis=4), "squeeze: axis 4 is out of range"),
+        (lambda t: t.transpose(0, 0), "transpose: axes (0, 0) are not a permutation"),
+        (lambda t: t.transpose(0, 1, 2), "transpose: axes (0, 1, 2) are not a permutation"),
+        (lambda t: concatenate([t, t], axis=2), "concatenate: axis 2 is out of range"),
+        (lambda t: stack([t, t], axis=4), "stack: axis 4 is out of range"),
+    ],
+)
+def test_bad_axis_names_the_op(action, starts_with):
+    expect_error(ValueError, lambda: action(Tensor(np.ones((2, 3)))), starts_with)
+
+
+@pytest.mark.parametrize("new_shape", [(4,), (-1, -1), (5, -1)])
+def test_bad_reshape_names_the_op_and_both_shapes(new_shape):
+    message = expect_error(ShapeError, lambda: Tensor(np.ones((2, 3))).reshape(new_shape), "reshape: ")
+    assert "(2, 3)" in message and str(new_shape) in message
+
+
+@pytest.mark.parametrize("index", [5, (0, 0, 0), 1.5, np.array([0, 7]), (slice(None), np.array([3]))])
+def test_bad_index_names_the_op_and_the_shape(index):
+    message = expect_error(ShapeError, lambda: Tensor(np.ones((2, 3)))[index], "getitem: index ")
+    assert "shape (2, 3)" in message
+
+
+def test_broadcast_to_an_incompatible_shape():
+    message = expect_error(ShapeError, lambda: Tensor(np.ones((2, 3))).broadcast_to((4, 3)), "broadcast_to: ")
+    assert message == "broadcast_to: shape (2, 3) cannot be broadcast to (4, 3)"
+
+
+def test_concatenate_and_stack_of_mismatched_shapes():
+    a, b = Tensor(np.ones((2, 3))), Tensor(np.ones((3, 2)))
+    message = expect_error(ShapeError, lambda: concatenate([a, b], axis=0), "concatenate: ")
+    assert "(2, 3)" in message and "(3, 2)" in message
+    message = expect_error(ShapeError, lambda: stack([a, b]), "stack: ")
+    assert "(2, 3)" in message and "(3, 2)" in message
+    expect_error(ValueError, lambda: concatenate([]), "concatenate: needs at least one tensor")
+    expect_error(ValueError, lambda: concatenate([Tensor(1.0)]), "concatenate: zero-dimensional")
+
+
+# --------------------------------------------------------------- backward
+def test_gradient_of_the_wrong_shape_given_to_backward():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    message = expect_error(ShapeError, lambda: (x * 2).backward(np.ones((3, 2))), "backward: ")
+    assert message == "backward: gradient has shape (3, 2) but the output has shape (2, 3)"
+
+
+def test_gradient_of_the_wrong_shape_given_to_grad():
+    x = Tensor(np.ones(3), requires_grad=True)
+    expect_error(ShapeError, lambda: tinygrad_moons.grad(x * 2, x, grad_outputs=Tensor(np.ones(2))), "grad: ")
+
+
+# ------------------------------------------------------------ other values
+def test_other_bad_values():
+    t = Tensor(np.ones((2, 3)))
+    expect_error(ValueError, lambda: t.item(), "item: only a one-element tensor")
+    expect_error(ValueError, lambda: t.clip(), "clip: give at least one of min and max")
+    expect_error(ValueError, lambda: Tensor(np.ones((0, 3))).max(), "max: cannot take the maximum of an empty tensor")
+    expect_error(ValueError, lambda: bool(t), "bool: the truth value of a tensor of shape (2, 3) is ambiguous")
+    expect_error(TypeError, lambda: iter(Tensor(1.0)), "iter: a 0-d tensor cannot be iterated over")
