@@ -99,7 +99,8 @@ def gradcheck(
             element = np.unravel_index(in_index, shape) if shape else ()
             raise GradcheckError(
                 f"gradcheck: input {k}, element {tuple(int(i) for i in element)}, output element {int(out_index)}: "
-                f"analytic gradient {a[out_index, in_index]!r} but finite differences give {n[out_index, in_index]!r} "
+                f"analytic gradient {float(a[out_index, in_index])!r} "
+                f"but finite differences give {float(n[out_index, in_index])!r} "
                 f"({int(bad.sum())} of {bad.size} entries differ beyond atol={atol}, rtol={rtol})"
             )
     return True
