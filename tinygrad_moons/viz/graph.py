@@ -114,20 +114,25 @@ def walk_graph(output: Tensor) -> list[Tensor]:
 
 
 def describe_layer(layer: Any) -> str:
-    """A one-line description of a layer for a cluster title: ``dense_1 (Dense 2→25, relu)``."""
-    name = getattr(layer, "name", None) or type(layer).__name__.lower()
+    """A one-line description of a layer for a cluster title: ``dense_1 (Dense 2→25, relu)``.
+
+    Reads what a layer usually has (``name``, a 2-D ``kernel``, ``units``,
+    ``activation_name``), so any module gets a sensible title.
+    """
+    kind = type(layer).__name__
+    name = getattr(layer, "name", None) or kind.lower()
     details = []
     kernel = getattr(layer, "kernel", None)
     if isinstance(kernel, Tensor) and kernel.ndim == 2:
         details.append(f"{kernel.shape[0]}→{kernel.shape[1]}")
-    elif getattr(layer, "units", None) is not None:
+    elif isinstance(getattr(layer, "units", None), int):
         details.append(f"→{layer.units}")
-    activation = getattr(layer, "activation", None)
-    activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", None)
-    if activation_name and activation_name != "linear":
-        details[-1:] = [f"{details[-1]}, {activation_name}"] if details else [activation_name]
-    inner = " ".join([type(layer).__name__, *details])
-    return f"{name} ({inner})"
+    activation = getattr(layer, "activation_name", None) or getattr(layer, "activation", None)
+    if not isinstance(activation, str):
+        activation = getattr(activation, "__name__", None)
+    if activation and activation != "linear" and activation != kind.lower():
+        details.append(activation)
+    return f"{name} ({kind}{' ' if details else ''}{', '.join(details)})"
 
 
 def draw_graph(
@@ -263,7 +268,12 @@ def _draw_full(
     for layer, cluster_name in clusters.values():
         with graph.subgraph(name=cluster_name) as cluster:
             cluster.attr(
-                label=describe_layer(layer), style="rounded,filled", fillcolor=_LAYER_COLOUR, color="#999999", fontsize="12"
+                label=describe_layer(layer),
+                labelloc="t",  # clusters inherit the caption's "b" otherwise
+                style="rounded,filled",
+                fillcolor=_LAYER_COLOUR,
+                color="#999999",
+                fontsize="12",
             )
             for tensor in tensors:
                 if layer_of.get(id(tensor)) is layer:
@@ -360,6 +370,28 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" STYLE="rounded" '
         f'BGCOLOR="{_LAYER_COLOUR}"{border}>' + "".join(rows) + "</TABLE>>"
     )
+
+
+def draw_model_graph(model: Any, X: Any, y: Any = None, **options: Any) -> ComputationGraph:
+    """Draw the graph of ``model`` on inputs ``X``: its loss against ``y`` if the model is compiled, else its output.
+
+    ``X`` and ``y`` appear in the drawing as the leaves ``X`` and ``y``. Every
+    keyword of :func:`draw_graph` is accepted (``show_values``, ``collapse``, ...);
+    without a ``title`` the caption gives the loss.
+    """
+    dtype = getattr(model, "dtype", np.float64)
+    inputs = Tensor(np.asarray(X.data if isinstance(X, Tensor) else X), dtype=dtype, name="X")
+    with autograd.enable_grad():
+        output = model(inputs)
+        loss_function = getattr(model, "loss", None)
+        if y is None or loss_function is None:
+            return draw_graph(output, **options)
+        targets = np.asarray(y.data if isinstance(y, Tensor) else y)
+        if targets.ndim == 1 and output.ndim == 2 and output.shape[1] == 1:
+            targets = targets.reshape(-1, 1)  # labels (n,) against one output unit (n, 1), as fit does
+        loss = loss_function(output, Tensor(targets, dtype=output.dtype, name="y"))
+    options.setdefault("title", f"{getattr(model, 'name', 'model')}: loss = {summarize(loss.data)} on {len(inputs.data)} samples")
+    return draw_graph(loss, **options)
 
 
 # ------------------------------------------------------------- grouping by layer
@@ -478,7 +510,7 @@ def _number(x: float) -> str:
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
-    return "scalar" if shape == () else "(" + ", ".join(str(n) for n in shape) + ")"
+    return "scalar" if shape == () else str(tuple(shape))
 
 
 def summarize(array: np.ndarray) -> str:

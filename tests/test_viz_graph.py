@@ -1,0 +1,243 @@
+"""The computation-graph drawing and its renderer.
+
+The SVG tests render for real, with the ``graphviz-pure`` binary that the
+project depends on, and read the SVG that Graphviz wrote: they check what a
+reader sees (one box per layer, every parameter's name, one arrow per
+recorded input), not the DOT text we generated.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_moons import Tensor, autograd
+from tinygrad_moons.nn import BinaryCrossentropy, Dense, Module, Sequential
+from tinygrad_moons.viz import draw_graph, render_graph, renderer, summarize, walk_graph
+from tinygrad_moons.viz.graph import draw_model_graph
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+class TwoLayers(Module):
+    """A small PyTorch-style model: 2 -> 4 (relu) -> 1 (sigmoid)."""
+
+    def __init__(self):
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.hidden = Dense(4, activation="relu", input_dim=2, rng=rng)
+        self.out = Dense(1, activation="sigmoid", input_dim=4, rng=rng)
+
+    def forward(self, x):
+        return self.out(self.hidden(x))
+
+
+def small_loss():
+    """A model, its loss module, and the loss of 8 points: a graph with three groups (two layers, the loss)."""
+    rng = np.random.default_rng(1)
+    model = TwoLayers()
+    loss_module = BinaryCrossentropy()
+    X = Tensor(rng.normal(size=(8, 2)), name="X")
+    y = Tensor((rng.random((8, 1)) > 0.5).astype(float), name="y")
+    loss = loss_module(model(X), y)
+    return model, loss_module, loss
+
+
+def recorded_edges(output: Tensor) -> int:
+    """Inputs of every recorded op: the arrows the drawing must have (counted with the engine's own walk)."""
+    return sum(len(t._ctx.parents) for t in autograd.topological_order([output]) if t._ctx is not None)
+
+
+def svg_groups(path: Path, kind: str) -> list[ET.Element]:
+    return [g for g in ET.parse(path).getroot().iter(f"{SVG}g") if g.get("class") == kind]
+
+
+def svg_text(path: Path) -> str:
+    return " ".join(t.text or "" for t in ET.parse(path).getroot().iter(f"{SVG}text"))
+
+
+# ------------------------------------------------------------------ rendering a real graph
+def test_svg_has_one_cluster_per_layer_every_parameter_and_one_edge_per_input(tmp_path):
+    model, loss_module, loss = small_loss()
+    graph = draw_graph(loss, show_values=True, show_grads=True)
+    path = render_graph(graph, tmp_path / "graph.svg")
+
+    assert path == tmp_path / "graph.svg"
+    clusters = svg_groups(path, "cluster")
+    titles = sorted(c.find(f"{SVG}title").text for c in clusters)
+    expected_layers = [model.hidden, model.out, loss_module]
+    assert titles == sorted(f"cluster_{layer.name}" for layer in expected_layers)
+    text = svg_text(path)
+    for name, _ in model.named_parameters():
+        assert name in text
+    assert "hidden (Dense 2→4, relu)" in text
+    assert len(svg_groups(path, "edge")) == recorded_edges(loss)
+    # X, y, and every recorded op are boxes: nothing is lost between the engine and the picture.
+    assert len(svg_groups(path, "node")) == len(walk_graph(loss))
+
+
+def test_html_labels_show_shape_value_and_the_gradient_backward_computes(tmp_path):
+    model, _, loss = small_loss()
+    graph = draw_graph(loss, show_values=True, show_grads=True)
+    loss.backward()
+    kernel = model.hidden.kernel
+    node = next(line for line in graph.source.splitlines() if f"<B>{kernel.name}</B>" in line)
+    assert "(2, 4) float64" in node
+    assert "value " + summarize(kernel.data) in node
+    assert "grad " + summarize(kernel.grad.data) in node  # draw_graph's own gradient equals backward's
+
+
+def test_png_renders_and_opens(tmp_path):
+    from PIL import Image
+
+    _, _, loss = small_loss()
+    path = render_graph(draw_graph(loss, rankdir="LR"), tmp_path / "graph", format="png")
+    assert path.suffix == ".png"
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.width > image.height  # left to right is wider than tall
+
+
+def test_collapse_draws_each_layer_as_one_node(tmp_path):
+    model, loss_module, loss = small_loss()
+    path = render_graph(draw_graph(loss, collapse=True), tmp_path / "collapsed.svg")
+    assert svg_groups(path, "cluster") == []
+    node_titles = {n.find(f"{SVG}title").text for n in svg_groups(path, "node")}
+    assert {"layer_hidden", "layer_out", f"layer_{loss_module.name}"} <= node_titles
+    assert len(node_titles) == 5  # the three groups, X and y
+    text = svg_text(path)
+    for name, _ in model.named_parameters():
+        assert name in text
+    # X -> hidden -> out -> loss, and y -> loss
+    assert len(svg_groups(path, "edge")) == 4
+
+
+def test_grad_flow_colours_parameters_from_smallest_to_largest_gradient():
+    rng = np.random.default_rng(0)
+    small = Tensor(rng.normal(size=3), requires_grad=True, name="small")
+    large = Tensor(rng.normal(size=3), requires_grad=True, name="large")
+    loss = (small * 1e-4).sum() + (large * 10.0).sum()
+    source = draw_graph(loss, grad_flow=True).source
+    small_line = next(line for line in source.splitlines() if "<B>small</B>" in line)
+    large_line = next(line for line in source.splitlines() if "<B>large</B>" in line)
+    assert 'fillcolor="#440154"' in small_line  # the dark end of the scale
+    assert 'fillcolor="#fde725"' in large_line  # the bright end
+    assert "gradient_legend" in source and "log scale" in source
+
+
+def test_constant_inputs_are_drawn_and_the_walk_is_iterative():
+    x = Tensor(np.ones(3), requires_grad=True, name="x")
+    data = Tensor(np.arange(3.0), name="data")
+    out = x * data
+    for _ in range(20_000):  # far deeper than Python's recursion limit
+        out = out + 1.0
+    tensors = walk_graph(out.sum())
+    assert any(t is data for t in tensors) and any(t is x for t in tensors)
+    assert tensors[-1]._ctx is not None and tensors.index(x) < tensors.index(out)
+
+
+def test_max_nodes_refuses_with_advice_to_collapse():
+    x = Tensor(np.ones(2), requires_grad=True)
+    out = x
+    for _ in range(300):
+        out = out * 1.5  # an op and a constant each time
+    with pytest.raises(ValueError, match=r"602 nodes, more than max_nodes=500.*collapse=True"):
+        draw_graph(out.sum())
+    assert "digraph" in draw_graph(out.sum(), max_nodes=700).source
+
+
+def test_draw_graph_refuses_what_it_cannot_draw():
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        draw_graph(np.ones(3))
+    with pytest.raises(ValueError, match="no recorded graph"):
+        draw_graph(Tensor(np.ones(3)))
+    x = Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(x * 2, rankdir="diagonal")
+
+
+def test_model_graph_of_a_compiled_sequential(tmp_path):
+    model = Sequential([Dense(3, "relu", input_dim=2), Dense(1, "sigmoid")], seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    y = np.array([0, 1, 0, 1, 1, 0])
+    graph = draw_model_graph(model, X, y, show_grads=True)
+    path = render_graph(graph, tmp_path / "model.svg")
+    titles = sorted(c.find(f"{SVG}title").text for c in svg_groups(path, "cluster"))
+    assert titles == ["cluster_binary_crossentropy", "cluster_dense_1", "cluster_dense_2"]
+    text = svg_text(path)
+    for name in ("dense_1.kernel", "dense_1.bias", "dense_2.kernel", "dense_2.bias", "X", "y", "loss ="):
+        assert name in text
+
+
+# ------------------------------------------------------------------ finding a renderer
+def fake_program(folder: Path, name: str) -> Path:
+    """An executable file standing in for a dot binary (never run: only found)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\nexit 1\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_renderer_prefers_env_var_then_path_then_graphviz_pure(tmp_path, monkeypatch):
+    on_path = fake_program(tmp_path / "bin", "dot")
+    chosen = fake_program(tmp_path / "custom", "my-dot")
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    monkeypatch.setenv(renderer.ENV_VAR, str(chosen))
+    assert renderer.find_dot() == chosen
+
+    monkeypatch.delenv(renderer.ENV_VAR)
+    assert renderer.find_dot() == on_path
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no dot anywhere on PATH, as in a bare Jupyter kernel
+    found = renderer.find_dot()
+    assert found is not None and found.name.startswith("graphviz-pure")
+    assert found == renderer.dot_from_graphviz_pure()
+
+
+def test_renderer_env_var_naming_nothing_warns_and_falls_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv(renderer.ENV_VAR, str(tmp_path / "missing-dot"))
+    with pytest.warns(UserWarning, match="missing-dot.*not an executable"):
+        found = renderer.find_dot()
+    assert found == renderer.dot_from_graphviz_pure()
+
+
+def test_without_renderer_the_dot_source_is_written_with_a_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr(renderer, "find_dot", lambda: None)
+    _, _, loss = small_loss()
+    graph = draw_graph(loss)
+    with pytest.warns(UserWarning, match=r"graph\.dot.*pip install graphviz-pure"):
+        path = render_graph(graph, tmp_path / "graph.svg")
+    assert path == tmp_path / "graph.dot"
+    assert path.read_text() == graph.source
+    assert not (tmp_path / "graph.svg").exists()
+    with pytest.warns(UserWarning, match="cannot display"):
+        assert graph._repr_mimebundle_() == {"text/plain": graph.source}
+
+
+def test_jupyter_display_uses_our_renderer(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on PATH: plain graphviz.Digraph could not display
+    _, _, loss = small_loss()
+    bundle = draw_graph(loss)._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_render_graph_checks_format_and_reports_renderer_errors(tmp_path):
+    _, _, loss = small_loss()
+    graph = draw_graph(loss)
+    with pytest.raises(ValueError, match="format must be one of svg, png"):
+        render_graph(graph, tmp_path / "g", format="pdf")
+    with pytest.raises(ValueError, match=r"ends in \.png but format='svg'"):
+        render_graph(graph, tmp_path / "g.png", format="svg")
+    with pytest.raises(RuntimeError, match="failed to render"):
+        render_graph("digraph { a -> }", tmp_path / "broken.svg")
+    assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # an unknown suffix gets .svg appended
+    assert (tmp_path / "g.v1.svg").exists()
