@@ -304,18 +304,33 @@ def _run_backward(
             parent_grads = function.backward(grad)
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
-            for parent, parent_grad in zip(function.parents, parent_grads):
+            if len(parent_grads) != len(function.parents):  # zip would silently drop the rest
+                raise RuntimeError(
+                    f"{function.name}: backward returned {len(parent_grads)} gradients for "
+                    f"{len(function.parents)} inputs (return None for an input that gets no gradient)"
+                )
+            for index, (parent, parent_grad) in enumerate(zip(function.parents, parent_grads)):
                 if parent_grad is None or not parent.requires_grad:
                     continue
+                if not isinstance(parent_grad, Tensor):
+                    raise TypeError(
+                        f"{function.name}: backward must return Tensors (or None), "
+                        f"got {type(parent_grad).__name__} for input {index}"
+                    )
                 if parent_grad.shape != parent.data.shape:
+                    # A wrong shape from a (custom) backward rule must not be summed into a plausible one.
+                    if not _is_broadcast_of(parent.data.shape, parent_grad.shape):
+                        raise ShapeError(
+                            f"{function.name}: backward returned a gradient of shape {parent_grad.shape} "
+                            f"for input {index} of shape {parent.data.shape}"
+                        )
                     parent_grad = sum_to_shape(parent_grad, parent.data.shape)
                 if parent_grad.data.dtype != parent.data.dtype:
                     parent_grad = parent_grad.to(parent.data.dtype)
                 if _anomaly_enabled:
                     _check_finite(
                         parent_grad.data,
-                        f"{function.name}: backward produced NaN or inf in the gradient of input "
-                        f"{function.parents.index(parent)}",
+                        f"{function.name}: backward produced NaN or inf in the gradient of input {index}",
                         function,
                     )
                 key = id(parent)
@@ -323,6 +338,12 @@ def _run_backward(
                 grads[key] = parent_grad if previous is None else previous + parent_grad
     finally:
         _grad_enabled, _in_backward = previous_mode, previous_in_backward
+
+
+def _is_broadcast_of(shape: tuple[int, ...], broadcast_shape: tuple[int, ...]) -> bool:
+    """True if an array of ``shape`` broadcasts to ``broadcast_shape`` (so sum_to_shape can undo it)."""
+    lead = len(broadcast_shape) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, broadcast_shape[lead:]))
 
 
 def _accumulate(node: Tensor, grad: Tensor, create_graph: bool) -> None:
