@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import tinygrad_moons
-from tinygrad_moons import ShapeError, Tensor, concatenate, stack
+from tinygrad_moons import Function, ShapeError, Tensor, concatenate, stack
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(tinygrad_moons.__file__))
 
@@ -54,8 +54,19 @@ def expect_error(kind: type[Exception], action: Callable[[], object], starts_wit
         (np.array([1.0, 2.0j]), "complex"),
         (np.array(["2020-01-01"], dtype="datetime64[D]"), "not numeric"),
     ],
-    ids=["str", "bytes", "list of str", "mixed list", "object array", "None", "dict", "ragged", "complex", "complex array",
-         "datetime"],
+    ids=[
+        "str",
+        "bytes",
+        "list of str",
+        "mixed list",
+        "object array",
+        "None",
+        "dict",
+        "ragged",
+        "complex",
+        "complex array",
+        "datetime",
+    ],
 )
 def test_non_numeric_data_is_refused_at_construction(data, mentions):
     message = expect_error(TypeError, lambda: Tensor(data), "Tensor: ")
@@ -80,7 +91,8 @@ def test_matmul_names_the_shapes_as_the_seed_network_would_see_them():
 
 
 def test_matmul_of_a_0d_tensor():
-    expect_error(ShapeError, lambda: Tensor(2.0) @ Tensor(np.ones((2, 3))), "matmul: inputs must have at least one dimension")
+    scalar, matrix = Tensor(2.0), Tensor(np.ones((2, 3)))
+    expect_error(ShapeError, lambda: scalar @ matrix, "matmul: inputs must have at least one dimension")
 
 
 @pytest.mark.parametrize(
@@ -173,3 +185,53 @@ def test_other_bad_values():
     expect_error(ValueError, lambda: Tensor(np.ones((0, 3))).max(), "max: cannot take the maximum of an empty tensor")
     expect_error(ValueError, lambda: bool(t), "bool: the truth value of a tensor of shape (2, 3) is ambiguous")
     expect_error(TypeError, lambda: iter(Tensor(1.0)), "iter: a 0-d tensor cannot be iterated over")
+
+
+# ------------------------------------------------ mistakes in a custom op
+class GradientOfTheWrongShape(Function):
+    name = "wrong_shape"
+
+    def forward(self, a):
+        return a * 2
+
+    def backward(self, grad):
+        return grad.sum()  # should be grad * 2, of the input's shape
+
+
+class TooFewGradients(Function):
+    name = "too_few"
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, grad):
+        return grad * self.parents[1]  # forgot the gradient of b
+
+
+class ArrayInsteadOfTensor(Function):
+    name = "array_gradient"
+
+    def forward(self, a):
+        return a * 2
+
+    def backward(self, grad):
+        return grad.data * 2
+
+
+def test_a_custom_backward_of_the_wrong_shape_is_refused_not_summed():
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    message = expect_error(ShapeError, lambda: GradientOfTheWrongShape.apply(x).sum().backward(), "wrong_shape: ")
+    assert message == "wrong_shape: backward returned a gradient of shape () for input 0 of shape (2, 3)"
+    assert x.grad is None
+
+
+def test_a_custom_backward_with_too_few_gradients():
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    message = expect_error(RuntimeError, lambda: TooFewGradients.apply(a, b).sum().backward(), "too_few: ")
+    assert "returned 1 gradients for 2 inputs" in message
+
+
+def test_a_custom_backward_returning_an_array():
+    x = Tensor(np.ones(2), requires_grad=True)
+    message = expect_error(TypeError, lambda: ArrayInsteadOfTensor.apply(x).sum().backward(), "array_gradient: ")
+    assert "must return Tensors (or None), got ndarray" in message
