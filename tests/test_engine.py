@@ -277,7 +277,20 @@ def test_without_detect_anomaly_nothing_is_checked():
         lambda t: t.leaky_relu(0.2),
         lambda t: (t @ t) * 0.5,
     ],
-    ids=["2*t", "t/3", "1-t", "2**t", "t**2", "t+0.5", "3/t", "np.float64*t", "maximum", "clip", "leaky_relu", "matmul"],
+    ids=[
+        "2*t",
+        "t/3",
+        "1-t",
+        "2**t",
+        "t**2",
+        "t+0.5",
+        "3/t",
+        "np.float64*t",
+        "maximum",
+        "clip",
+        "leaky_relu",
+        "matmul",
+    ],
 )
 def test_float32_stays_float32_with_python_scalars(expression):
     t = Tensor(np.array([0.5, 1.5, -2.0], dtype=np.float32), requires_grad=True)

@@ -143,7 +143,8 @@ def nonzero_floats(min_magnitude: float = 0.25, max_magnitude: float = 3.0) -> s
     -0.75
     """
     magnitude = positive_floats(min_magnitude, max_magnitude)
-    return st.tuples(st.sampled_from([1.0, -1.0]), magnitude).map(lambda sign_and_size: sign_and_size[0] * sign_and_size[1])
+    signed = st.tuples(st.sampled_from([1.0, -1.0]), magnitude)
+    return signed.map(lambda sign_and_size: sign_and_size[0] * sign_and_size[1])
 
 
 def floats_away_from(*points: float, distance: float = 0.1, limit: float = 3.0) -> st.SearchStrategy[float]:
@@ -197,7 +198,9 @@ def arrays(
     """
     if not isinstance(shape, tuple):
         shape = draw(shape)
-    values = draw(hnp.arrays(np.float64, shape, elements=bounded_floats() if elements is None else elements, unique=unique))
+    if elements is None:
+        elements = bounded_floats()
+    values = draw(hnp.arrays(np.float64, shape, elements=elements, unique=unique))
     return values.astype(dtype)
 
 
