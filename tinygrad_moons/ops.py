@@ -199,9 +199,15 @@ class Linear(Function):
         it over the batch axes (sum_to_shape).
         """
         x, kernel, bias = self.parents
-        grad_x = grad @ kernel.mT if x.requires_grad else None
-        grad_kernel = x.mT @ grad if kernel.requires_grad else None
+        grad_x = grad @ _swap_last_axes(kernel) if x.requires_grad else None
+        grad_kernel = _swap_last_axes(x) @ grad if kernel.requires_grad else None
         return grad_x, grad_kernel, (grad if bias.requires_grad else None)
+
+
+def _swap_last_axes(t: Tensor) -> Tensor:
+    """``t.mT`` without re-validating the axes (they are known to be right): this runs on every layer's backward."""
+    axes = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    return Transpose.apply(t, axes=axes)
 
 
 # ---------------------------------------------------------- unary functions

@@ -1,0 +1,193 @@
+"""Callbacks: code that ``fit`` runs at fixed points of training, as in Keras.
+
+Subclass :class:`Callback` and override the hooks you need, or pass plain
+functions to :class:`LambdaCallback`. ``logs`` holds the numbers known at
+that point: per epoch ``loss``, ``accuracy`` and, with validation data,
+``val_loss`` and ``val_accuracy``; per batch ``batch``, ``size`` and ``loss``.
+Setting ``self.model.stop_training = True`` ends training after the
+current batch.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+__all__ = ["Callback", "EarlyStopping", "History", "LambdaCallback"]
+
+Logs = dict[str, Any]
+
+
+class Callback:
+    """Base class; every hook does nothing until overridden."""
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """``fit``'s settings: ``epochs``, ``steps`` (batches per epoch), ``verbose``."""
+        self.params = params
+
+    def on_train_begin(self, logs: Logs | None = None) -> None: ...
+
+    def on_train_end(self, logs: Logs | None = None) -> None: ...
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None: ...
+
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+
+    def wants_batch_hooks(self) -> bool:
+        """True if this callback overrides a per-batch hook; ``fit`` skips building batch logs otherwise."""
+        cls = type(self)
+        return cls.on_batch_begin is not Callback.on_batch_begin or cls.on_batch_end is not Callback.on_batch_end
+
+
+class LambdaCallback(Callback):
+    """A callback made of plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda epoch, logs: ...)``.
+
+    ``on_epoch_begin/end`` and ``on_batch_begin/end`` take ``(index, logs)``;
+    ``on_train_begin/end`` take ``(logs)``.
+    """
+
+    def __init__(
+        self,
+        on_epoch_begin: Callable[[int, Logs], None] | None = None,
+        on_epoch_end: Callable[[int, Logs], None] | None = None,
+        on_batch_begin: Callable[[int, Logs], None] | None = None,
+        on_batch_end: Callable[[int, Logs], None] | None = None,
+        on_train_begin: Callable[[Logs], None] | None = None,
+        on_train_end: Callable[[Logs], None] | None = None,
+    ):
+        super().__init__()
+        hooks = {
+            "on_epoch_begin": on_epoch_begin,
+            "on_epoch_end": on_epoch_end,
+            "on_batch_begin": on_batch_begin,
+            "on_batch_end": on_batch_end,
+            "on_train_begin": on_train_begin,
+            "on_train_end": on_train_end,
+        }
+        for hook, function in hooks.items():
+            if function is not None:
+                if not callable(function):
+                    raise TypeError(f"LambdaCallback: {hook} must be a function, got {type(function).__name__}")
+                setattr(self, hook, function)  # an instance attribute shadows the do-nothing method
+        self._has_batch_hooks = on_batch_begin is not None or on_batch_end is not None
+
+    def wants_batch_hooks(self) -> bool:
+        return self._has_batch_hooks
+
+
+class History(Callback):
+    """Records every epoch's logs: ``history.history["loss"][epoch]``, and ``history.epoch``.
+
+    ``fit`` returns one (and keeps it as ``model.history``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch: list[int] = []
+        self.history: dict[str, list[float]] = {}
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        last = {key: values[-1] for key, values in self.history.items() if values}
+        return f"History(epochs={len(self.epoch)}, last={last})"
+
+
+class EarlyStopping(Callback):
+    """Stop training when a monitored number has stopped improving.
+
+    ``monitor`` ("val_loss" by default) is a key of the epoch logs. An
+    epoch improves on the best so far if it is better by more than
+    ``min_delta``; after ``patience`` epochs without improvement training
+    stops. ``mode`` is "min", "max" or "auto" (max for names containing
+    "acc", else min). With ``restore_best_weights`` the model gets back the
+    weights of its best epoch when training ends. ``baseline``: keep going
+    only while the value beats it.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+    ):
+        super().__init__()
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
+        if patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = int(patience)
+        self.verbose = verbose
+        self.baseline = baseline
+        self.restore_best_weights = restore_best_weights
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        self.mode = mode
+
+    def _is_improvement(self, value: float, reference: float) -> bool:
+        if self.mode == "min":
+            return value < reference - self.min_delta
+        return value > reference + self.min_delta
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = np.inf if self.mode == "min" else -np.inf
+        self.best_epoch = 0
+        self.best_weights: dict[str, np.ndarray] | None = None
+        self._warned = False
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            if not self._warned:
+                warnings.warn(
+                    f"EarlyStopping: the epoch logs have no {self.monitor!r} (they have {sorted(logs)}); "
+                    "not stopping early (monitor 'loss', or pass validation_data to fit)",
+                    stacklevel=2,
+                )
+                self._warned = True
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.state_dict()
+        self.wait += 1
+        if self._is_improvement(value, self.best):
+            self.best = value
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.state_dict()
+            if self.baseline is None or self._is_improvement(value, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping (best {self.monitor} at epoch {self.best_epoch + 1})")
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.load_state_dict(self.best_weights)

@@ -1,0 +1,192 @@
+"""``Sequential``: a model that is a list of layers, each fed the previous one's output.
+
+The seed's network::
+
+    model = Sequential([
+        Dense(25, activation="relu", input_dim=2),
+        Dense(50, activation="relu"),
+        Dense(50, activation="relu"),
+        Dense(25, activation="relu"),
+        Dense(1, activation="sigmoid"),
+    ], seed=0)
+
+Layers without an explicit name are numbered within the model in the order
+they are added (``dense_1`` ... ``dense_5``, ``relu_1``), so the names, and
+the parameter names built from them (``dense_1.kernel``), are the same on
+every run. With ``seed`` (or ``rng``), every layer that was not given a
+seed of its own draws its initial weights from the model's generator, in
+order: the same seed gives the same weights.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+
+from tinygrad_moons.autograd import no_grad
+from tinygrad_moons.nn.layers import Layer
+from tinygrad_moons.nn.module import Module, _snake_case
+from tinygrad_moons.nn.training import Model
+from tinygrad_moons.tensor import Tensor
+
+__all__ = ["Sequential"]
+
+
+class Sequential(Model):
+    """Layers applied in order; indexable (``model[0]``), iterable, ``len(model)``, ``model.add(layer)``."""
+
+    default_name = "sequential"
+
+    def __init__(
+        self,
+        layers: Iterable[Module] | None = None,
+        name: str | None = None,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ):
+        super().__init__(name)
+        if seed is not None and rng is not None:
+            raise ValueError("Sequential: give seed or rng, not both")
+        #: True when the weights are to come from this model's generator (a seed or rng was given).
+        self.seeded = seed is not None or rng is not None
+        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        self._layers: list[Module] = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---------------------------------------------------------- the list
+    def add(self, layer: Module) -> None:
+        """Append a layer: name it, give it the model's generator, and build it if its input width is known."""
+        if not isinstance(layer, Module):
+            raise TypeError(f"{self.name}.add: expected a layer (a Module), got {type(layer).__name__}")
+        if layer is self or any(layer is existing for existing in self._layers):
+            raise ValueError(f"{self.name}.add: layer {layer.name!r} is already in this model")
+        if layer._named_by_user:
+            if layer.name in self._modules:
+                raise ValueError(
+                    f"{self.name}.add: a layer named {layer.name!r} is already in this model; layer names must be unique"
+                )
+        else:
+            prefix = layer.default_name or _snake_case(type(layer).__name__)
+            number = 1
+            while f"{prefix}_{number}" in self._modules:
+                number += 1
+            layer.name = f"{prefix}_{number}"
+        if isinstance(layer, Layer) and not layer.seeded_by_user:
+            had_weights_from_elsewhere = layer.built and layer.rng is not self.rng
+            layer.rng = self.rng
+            if self.seeded and had_weights_from_elsewhere:
+                layer.reset_parameters()  # drawn from fresh entropy at construction: redraw them from the seed
+        self._register_module(layer.name, layer)
+        self._layers.append(layer)
+        if isinstance(layer, (Layer, Sequential)) and not layer.built:
+            width = self._width_before(len(self._layers) - 1)
+            if width is not None:
+                layer.build(width)
+
+    def __getitem__(self, index: int | slice) -> Module | list[Module]:
+        return self._layers[index]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._layers)
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    @property
+    def layers(self) -> list[Module]:
+        """The layers in order (a copy: use ``add`` to change the model)."""
+        return list(self._layers)
+
+    def get_layer(self, name: str) -> Module:
+        if name not in self._modules:
+            raise KeyError(f"{self.name} has no layer named {name!r}; its layers are {list(self._modules)}")
+        return self._modules[name]
+
+    # ------------------------------------------------------------ running
+    def forward(self, x: Tensor) -> Tensor:
+        if not self._layers:
+            raise RuntimeError(f"{self.name} has no layers yet; add() some before calling it")
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    # ------------------------------------------------------- shapes, build
+    @property
+    def input_dim(self) -> int | None:
+        """The input width of the first layer, once known."""
+        return getattr(self._layers[0], "input_dim", None) if self._layers else None
+
+    @property
+    def built(self) -> bool:
+        return bool(self._layers) and all(getattr(layer, "built", True) for layer in self._layers)
+
+    def _width_before(self, position: int) -> int | None:
+        """The input width of layer ``position``, if the layers before it make it known."""
+        width = self.input_dim if position > 0 else None
+        for layer in self._layers[:position]:
+            if not isinstance(layer, (Layer, Sequential)):
+                return None
+            width = layer.compute_output_dim(width)
+            if width is None:
+                return None
+        return width
+
+    def compute_output_dim(self, input_dim: int | None) -> int | None:
+        width = input_dim
+        for layer in self._layers:
+            if not isinstance(layer, (Layer, Sequential)):
+                return None
+            width = layer.compute_output_dim(width)
+        return width
+
+    def build(self, input_dim: int) -> None:
+        """Create every layer's weights for inputs of width ``input_dim`` (Keras' ``model.build``)."""
+        if not self._layers:
+            raise RuntimeError(f"{self.name} has no layers yet; add() some before building or using it")
+        width = input_dim
+        for layer in self._layers:
+            if isinstance(layer, (Layer, Sequential)):
+                if not layer.built:
+                    layer.build(width)
+                width = layer.compute_output_dim(width)
+            else:  # an arbitrary module: learn its output width by running it once
+                with no_grad():
+                    width = layer(Tensor(np.zeros((1, width), dtype=self.dtype))).shape[-1]
+
+    def _ensure_built(self, input_dim: int) -> None:
+        if not self.built:
+            self.build(input_dim)
+
+    def _output_width(self, input_dim: int) -> int:
+        width = self.compute_output_dim(input_dim)
+        return width if width is not None else super()._output_width(input_dim)
+
+    # ------------------------------------------------------ description
+    def _summary_rows(self) -> list[tuple[str, str, int]]:
+        rows, width = [], self.input_dim
+        for layer in self._layers:
+            if isinstance(layer, (Layer, Sequential)) and width is not None:
+                width = layer.compute_output_dim(width)
+            else:
+                width = None
+            shape = f"(None, {width})" if width is not None else "? (unbuilt)"
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape, layer.count_params()))
+        return rows
+
+    def get_config(self) -> dict[str, Any]:
+        """The architecture as plain data: each layer's class and arguments (for ``save``)."""
+        layers = []
+        for layer in self._layers:
+            try:
+                config = layer.get_config()
+            except (AttributeError, NotImplementedError) as error:
+                raise ValueError(
+                    f"{self.name}: layer {layer.name!r} ({type(layer).__name__}) cannot be saved by description: {error}"
+                ) from None
+            layers.append({"class_name": type(layer).__name__, "config": config})
+        return {"name": self.name, "layers": layers}
+
+    def extra_repr(self) -> str:
+        return self.name

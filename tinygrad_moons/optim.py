@@ -1,0 +1,326 @@
+"""Optimizers: how parameters move once their gradients are known.
+
+The update rules are PyTorch's, line for line (``torch.optim.SGD``, ``Adam``,
+``RMSprop``), so a trajectory here matches one there. Each ``step()`` reads
+``p.grad`` and writes the new values into ``p.data`` in place, outside the
+graph: the parameter stays the same object, so the model and anything else
+holding it see the update.
+
+PyTorch style::
+
+    optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+    for x, y in batches:
+        loss = F.binary_cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+Keras style: ``model.compile(optimizer=Adam(lr=0.01))``; the parameters may
+then be left out and ``compile``/``fit`` supply the model's.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+
+from tinygrad_moons.tensor import Tensor
+
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get"]
+
+
+class Optimizer:
+    """Base class: holds the parameters, their per-parameter state, and the hyperparameters.
+
+    Subclasses implement :meth:`step`. Hyperparameters are plain attributes
+    (``optimizer.lr = 0.001`` changes the learning rate from the next step on).
+    """
+
+    def __init__(self, params: Iterable[Tensor] | None, lr: float):
+        _check_non_negative(type(self).__name__, lr=lr)
+        self.lr = float(lr)
+        self.params: list[Tensor] = []
+        if params is not None:
+            params = list(params)
+            if not params:
+                raise ValueError(
+                    f"{type(self).__name__}: got an empty parameter list (if the model creates its weights on its "
+                    "first call, give the first layer input_dim=..., or call model.build(input_dim) first)"
+                )
+            self.add_params(params)
+
+    @property
+    def learning_rate(self) -> float:
+        """Keras' name for ``lr``."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.lr = float(value)
+
+    def add_params(self, params: Iterable[Tensor]) -> None:
+        """Start optimizing more parameters (``compile`` uses this for an optimizer made without any)."""
+        known = {id(p) for p in self.params}
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"{type(self).__name__}: parameters must be Tensors, got {type(p).__name__}")
+            if not p.requires_grad or not p.is_leaf:
+                raise ValueError(
+                    f"{type(self).__name__}: can only optimize leaf tensors that require grad "
+                    f"(got {p.name or 'a tensor'} with requires_grad={p.requires_grad}, is_leaf={p.is_leaf})"
+                )
+            if id(p) in known:
+                raise ValueError(f"{type(self).__name__}: parameter {p.name or ''} appears twice")
+            known.add(id(p))
+            self.params.append(p)
+            self._init_state(p)
+
+    def _init_state(self, p: Tensor) -> None:
+        """Create the per-parameter state (momentum buffers, moment estimates) for a new parameter."""
+
+    def zero_grad(self) -> None:
+        """Forget the gradients (set to None), so the next ``backward()`` does not add to old ones."""
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, float]:
+        """The hyperparameters, for saving and printing."""
+        return {"lr": self.lr}
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({fields})"
+
+
+def _check_non_negative(owner: str, **values: float) -> None:
+    for key, value in values.items():
+        if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value >= 0):
+            raise ValueError(f"{owner}: {key} must be a non-negative number, got {value!r}")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum, Nesterov momentum and weight decay.
+
+    For each parameter p with gradient g (PyTorch's rule)::
+
+        g = g + weight_decay * p
+        b = g                                   (first step)
+        b = momentum * b + (1 - dampening) * g  (later steps)
+        g = g + momentum * b   if nesterov  else  b
+        p = p - lr * g
+
+    The default ``lr=0.01`` is Keras' (and the seed's).
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        lr: float = 0.01,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
+        _check_non_negative("SGD", momentum=momentum, dampening=dampening, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0")
+        self.momentum = float(momentum)
+        self.dampening = float(dampening)
+        self.nesterov = bool(nesterov)
+        self.weight_decay = float(weight_decay)
+        self.momentum_buffers: list[np.ndarray | None] = []
+        super().__init__(params, lr)
+
+    def _init_state(self, p: Tensor) -> None:
+        self.momentum_buffers.append(None)
+
+    def step(self) -> None:
+        lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            if weight_decay:
+                g = g + weight_decay * p.data
+            if momentum:
+                buffer = self.momentum_buffers[i]
+                if buffer is None:
+                    buffer = self.momentum_buffers[i] = g.copy()
+                else:
+                    buffer *= momentum
+                    buffer += g if self.dampening == 0 else (1 - self.dampening) * g
+                g = g + momentum * buffer if self.nesterov else buffer
+            p.data -= lr * g
+
+    def get_config(self) -> dict[str, float]:
+        return {"lr": self.lr, "momentum": self.momentum, "dampening": self.dampening,
+                "nesterov": self.nesterov, "weight_decay": self.weight_decay}
+
+
+class Adam(Optimizer):
+    """Adam: a step scaled per parameter by running averages of the gradient and its square.
+
+    For step t = 1, 2, ... (PyTorch's rule; L2 ``weight_decay`` added to the gradient)::
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g^2
+        p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        beta1, beta2 = betas
+        if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas!r}")
+        _check_non_negative("Adam", eps=eps, weight_decay=weight_decay)
+        self.betas = (float(beta1), float(beta2))
+        self.eps = float(eps)
+        self.weight_decay = float(weight_decay)
+        self.step_counts: list[int] = []
+        self.exp_avg: list[np.ndarray] = []
+        self.exp_avg_sq: list[np.ndarray] = []
+        super().__init__(params, lr)
+
+    def _init_state(self, p: Tensor) -> None:
+        self.step_counts.append(0)
+        self.exp_avg.append(np.zeros_like(p.data))
+        self.exp_avg_sq.append(np.zeros_like(p.data))
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            # Counted per parameter, as PyTorch does: one without a gradient skips its step.
+            self.step_counts[i] += 1
+            t = self.step_counts[i]
+            step_size = self.lr / (1 - beta1**t)
+            bias_correction2_sqrt = math.sqrt(1 - beta2**t)
+            g = p.grad.data
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            m, v = self.exp_avg[i], self.exp_avg_sq[i]
+            m += (1 - beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp
+            v *= beta2
+            v += (1 - beta2) * g * g
+            denom = np.sqrt(v)
+            denom /= bias_correction2_sqrt
+            denom += self.eps
+            p.data -= step_size * m / denom
+
+    def get_config(self) -> dict[str, float]:
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
+
+
+class RMSprop(Optimizer):
+    """RMSprop: each step divided by a running root-mean-square of the gradient.
+
+    PyTorch's rule (defaults too: ``lr=0.01``, ``alpha=0.99``)::
+
+        g = g + weight_decay * p
+        v = alpha * v + (1 - alpha) * g^2
+        a = mean(g) running as v       (only if centered: v - a^2 replaces v below)
+        d = sqrt(v) + eps
+        b = momentum * b + g / d;  p = p - lr * b     (momentum > 0)
+        p = p - lr * g / d                            (otherwise)
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | None = None,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        centered: bool = False,
+    ):
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"RMSprop: alpha must lie in [0, 1], got {alpha!r}")
+        _check_non_negative("RMSprop", eps=eps, momentum=momentum, weight_decay=weight_decay)
+        self.alpha = float(alpha)
+        self.eps = float(eps)
+        self.momentum = float(momentum)
+        self.weight_decay = float(weight_decay)
+        self.centered = bool(centered)
+        self.square_avg: list[np.ndarray] = []
+        self.grad_avg: list[np.ndarray] = []
+        self.momentum_buffers: list[np.ndarray] = []
+        super().__init__(params, lr)
+
+    def _init_state(self, p: Tensor) -> None:
+        self.square_avg.append(np.zeros_like(p.data))
+        self.grad_avg.append(np.zeros_like(p.data))
+        self.momentum_buffers.append(np.zeros_like(p.data))
+
+    def step(self) -> None:
+        alpha = self.alpha
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad.data
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            v = self.square_avg[i]
+            v *= alpha
+            v += (1 - alpha) * g * g
+            if self.centered:
+                a = self.grad_avg[i]
+                a += (1 - alpha) * (g - a)
+                denom = np.sqrt(v - a * a)
+            else:
+                denom = np.sqrt(v)
+            denom += self.eps
+            if self.momentum > 0:
+                buffer = self.momentum_buffers[i]
+                buffer *= self.momentum
+                buffer += g / denom
+                p.data -= self.lr * buffer
+            else:
+                p.data -= self.lr * g / denom
+
+    def get_config(self) -> dict[str, float]:
+        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "momentum": self.momentum,
+                "weight_decay": self.weight_decay, "centered": self.centered}
+
+
+#: Optimizers by the names ``compile`` accepts, with Keras' default learning rates.
+_BY_NAME = {
+    "sgd": lambda: SGD(lr=0.01),
+    "adam": lambda: Adam(lr=0.001),
+    "rmsprop": lambda: RMSprop(lr=0.001),
+}
+OPTIMIZERS = {"SGD": SGD, "Adam": Adam, "RMSprop": RMSprop}
+
+
+def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Optimizer:
+    """An optimizer without parameters yet, from its name ("sgd", "adam", "rmsprop") or an instance.
+
+    Names get Keras' default learning rates (sgd 0.01, adam 0.001,
+    rmsprop 0.001) unless ``learning_rate`` is given.
+    """
+    if isinstance(identifier, Optimizer):
+        optimizer = identifier
+    elif isinstance(identifier, str):
+        key = identifier.lower()
+        if key not in _BY_NAME:
+            raise ValueError(f"unknown optimizer {identifier!r}; choose one of {sorted(_BY_NAME)} or pass an Optimizer")
+        optimizer = _BY_NAME[key]()
+    else:
+        raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
+    if learning_rate is not None:
+        _check_non_negative("compile", learning_rate=learning_rate)
+        optimizer.lr = float(learning_rate)
+    return optimizer
