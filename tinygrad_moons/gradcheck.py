@@ -118,26 +118,30 @@ def gradgradcheck(
     """Check second derivatives: gradcheck applied to the vector-Jacobian product of ``fn``.
 
     ``grad_outputs`` (random, from ``seed``, when not given) is the vector v in
-    v^T J; the check differentiates v^T J(x) with respect to x, which is only
-    right if every backward rule on the way is itself differentiated correctly.
+    v^T J. The check differentiates v^T J(x) with respect to x *and* to v, as
+    PyTorch's gradgradcheck does. The derivative in x is right only if every
+    backward rule on the way is itself differentiated correctly; the one in v
+    only if no rule cuts its incoming gradient off the graph, which the second
+    derivative of a composition needs. In an error, input ``len(inputs)`` is v.
     """
     inputs = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     with no_grad():
         output_shape = fn(*[Tensor(a) for a in inputs]).shape
     if grad_outputs is None:
         grad_outputs = np.random.default_rng(seed).standard_normal(output_shape)
-    v = Tensor(np.array(grad_outputs.data if isinstance(grad_outputs, Tensor) else grad_outputs, dtype=np.float64))
+    v = np.array(grad_outputs.data if isinstance(grad_outputs, Tensor) else grad_outputs, dtype=np.float64)
 
     def vector_jacobian_product(*tensors: Tensor) -> Tensor:
+        *xs, vector = tensors
         # The finite-difference side calls this under no_grad; the first
         # backward must still be recorded to be differentiated.
         with enable_grad():
-            leaves = [t if t.requires_grad else Tensor(t.data, requires_grad=True) for t in tensors]
+            leaves = [t if t.requires_grad else Tensor(t.data, requires_grad=True) for t in xs]
             output = fn(*leaves)
             if not output.requires_grad:
-                return Tensor(np.zeros(sum(t.size for t in tensors)))
-            grads = autograd_grad(output, leaves, grad_outputs=v, create_graph=True, allow_unused=True)
+                return Tensor(np.zeros(sum(t.size for t in xs)))
+            grads = autograd_grad(output, leaves, grad_outputs=vector, create_graph=True, allow_unused=True)
             parts = [(g if g is not None else Tensor(np.zeros(t.shape))).reshape(-1) for g, t in zip(grads, leaves)]
             return concatenate(parts)
 
-    return gradcheck(vector_jacobian_product, inputs, eps=eps, atol=atol, rtol=rtol)
+    return gradcheck(vector_jacobian_product, [*inputs, v], eps=eps, atol=atol, rtol=rtol)
