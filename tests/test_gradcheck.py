@@ -62,6 +62,25 @@ class CubeWithDetachedDerivative(Function):
         return grad * Tensor(3 * x.data**2)
 
 
+class CubeThatDetachesItsIncomingGradient(Function):
+    """x^3 whose backward uses the incoming gradient's values but cuts it off the graph.
+
+    First and second derivatives in x are still right for this op alone, but
+    in a composition f(cube(x)) the incoming gradient depends on x, and the
+    second derivative would miss that dependence. gradgradcheck sees it as a
+    zero derivative with respect to grad_outputs.
+    """
+
+    name = "cube_detached_grad"
+
+    def forward(self, x):
+        return x**3
+
+    def backward(self, grad):
+        (x,) = self.parents
+        return Tensor(grad.data) * 3 * x * x
+
+
 class WrongAtOneElement(Function):
     """Scales a by b elementwise; the derivative for b is off by 0.5 at element (1, 2) only."""
 
@@ -118,6 +137,18 @@ def test_a_derivative_with_a_detached_factor_passes_first_order_but_fails_second
     assert gradgradcheck(lambda t: Cube.apply(t), x)
     with pytest.raises(GradcheckError, match=r"^gradcheck: input 0, element \(\d+, \d+\)"):
         gradgradcheck(lambda t: CubeWithDetachedDerivative.apply(t), x)
+
+
+def test_a_backward_that_detaches_its_incoming_gradient_fails_second_order():
+    x = [INPUTS[0]]
+    assert gradcheck(lambda t: CubeThatDetachesItsIncomingGradient.apply(t), x)
+    # Input 1 is grad_outputs, the vector v of the vector-Jacobian product.
+    with pytest.raises(GradcheckError, match=r"^gradcheck: input 1, element \(\d+, \d+\)"):
+        gradgradcheck(lambda t: CubeThatDetachesItsIncomingGradient.apply(t), x)
+    # The mistake matters: the second derivative in x of a composition comes out wrong.
+    with pytest.raises(GradcheckError, match=r"^gradcheck: input 0, "):
+        gradgradcheck(lambda t: CubeThatDetachesItsIncomingGradient.apply(t).tanh(), x)
+    assert gradgradcheck(lambda t: Cube.apply(t).tanh(), x)
 
 
 def test_gradgradcheck_with_given_grad_outputs():
