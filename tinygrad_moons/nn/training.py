@@ -392,6 +392,18 @@ class Model(Module):
         """Old Keras' name for ``predict`` (the seed's plotting code calls it)."""
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
+    # ------------------------------------------------------------ drawing
+    def draw_graph(self, x: Any, y: Any = None, **options: Any) -> Any:
+        """The computation graph of this model on ``x`` (and of its loss against ``y`` once compiled).
+
+        Returns a ``graphviz.Digraph`` that shows itself in Jupyter; options
+        as :func:`tinygrad_moons.viz.draw_graph` (``show_values``,
+        ``show_grads``, ``grad_flow``, ``collapse``, ``rankdir``, ...).
+        """
+        from tinygrad_moons.viz.graph import draw_model_graph  # viz sits above nn: import it only when drawing
+
+        return draw_model_graph(self, x, y, **options)
+
     # -------------------------------------------------------------- saving
     def save(self, path: str | os.PathLike) -> str:
         """Write the architecture and weights to one ``.npz`` file; reload with ``nn.load_model(path)``."""
