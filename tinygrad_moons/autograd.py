@@ -351,9 +351,13 @@ def _accumulate(node: Tensor, grad: Tensor, create_graph: bool) -> None:
         grad = grad.detach()
     if node.grad is not None:
         node.grad = node.grad + grad
-    elif create_graph or grad.data.flags.writeable:
+    elif create_graph:
         node.grad = grad
-    else:  # a read-only broadcast view: give the user an array of their own
+    else:
+        # .grad gets an array of its own. The incoming one may be shared: add
+        # hands one array to both inputs, reshape passes a view of it, sum a
+        # read-only broadcast, and backward(gradient) the caller's own array.
+        # An in-place edit of one .grad (clipping, scaling) must not change another.
         node.grad = Tensor._wrap(grad.data.copy())
 
 
