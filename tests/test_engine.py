@@ -380,3 +380,21 @@ def test_a_10000_step_training_loop_keeps_nothing_alive():
             counts[step] = (_live(Tensor), _live(Function))
     assert counts[10_000] == counts[1_000]
     assert np.isfinite(loss.item())
+
+
+def test_every_dot_grad_owns_its_array():
+    # add hands one gradient array to both inputs and reshape passes a view of
+    # it; an in-place edit of one .grad must not change the other's.
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    y = Tensor(np.ones(6), requires_grad=True)
+    ((x.reshape(6) + y) * Tensor(np.arange(6.0))).sum().backward()
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.data *= 0
+    np.testing.assert_array_equal(y.grad.data, np.arange(6.0))
+
+    # Nor does .grad alias the gradient the caller passed to backward.
+    seed = np.ones(3)
+    z = Tensor(np.zeros(3), requires_grad=True)
+    (z + 1).backward(seed)
+    z.grad.data += 1
+    np.testing.assert_array_equal(seed, np.ones(3))
