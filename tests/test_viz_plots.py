@@ -1,0 +1,166 @@
+"""Decision boundaries, learning curves, comparisons and the training GIF (headless, Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+
+from tinygrad_moons.data import make_moons, train_test_split  # noqa: E402
+from tinygrad_moons.nn import Dense, Sequential  # noqa: E402
+from tinygrad_moons.reference import ManualNetwork  # noqa: E402
+from tinygrad_moons.viz.animation import DecisionBoundaryRecorder  # noqa: E402
+from tinygrad_moons.viz.plots import (  # noqa: E402
+    plot_comparison,
+    plot_decision_boundary,
+    plot_history,
+    predict_probability,
+    save_figure,
+)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    X, y = make_moons(120, noise=0.2, random_state=0)
+    return train_test_split(X, y, test_size=0.25, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def small_model(moons):
+    X_train, X_test, y_train, y_test = moons
+    model = Sequential([Dense(8, "relu", input_dim=2), Dense(1, "sigmoid")], seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"], learning_rate=0.05)
+    history = model.fit(X_train, y_train, epochs=5, validation_data=(X_test, y_test), verbose=0, seed=0)
+    return model, history
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def wrong_count(model, X, y) -> int:
+    return int(np.sum((predict_probability(model, X) > 0.5) != (y == 1)))
+
+
+def test_decision_boundary_of_a_scikit_learn_classifier(moons):
+    X_train, X_test, y_train, y_test = moons
+    classifier = LogisticRegression().fit(X_train, y_train)  # a straight line cannot split moons: some points are wrong
+    ax = plot_decision_boundary(classifier, X_train, y_train, X_test, y_test)
+    accuracy_train = classifier.score(X_train, y_train)
+    accuracy_test = classifier.score(X_test, y_test)
+    assert ax.get_title() == f"accuracy: train {accuracy_train:.1%}, test {accuracy_test:.1%}"
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    wrong = (wrong_count(classifier, X_train, y_train), wrong_count(classifier, X_test, y_test))
+    assert wrong[0] > 0
+    assert f"wrong: {wrong[0]} train, {wrong[1]} test" in legend
+    # The filled contours cover the data: the axes extend past every point.
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    X = np.vstack([X_train, X_test])
+    assert x0 < X[:, 0].min() and X[:, 0].max() < x1 and y0 < X[:, 1].min() and X[:, 1].max() < y1
+
+
+def test_decision_boundary_of_our_model_and_of_the_manual_network(moons, small_model, tmp_path):
+    X_train, X_test, y_train, y_test = moons
+    model, _ = small_model
+    assert model.predict(X_train).shape == (len(X_train), 1)
+    probabilities = predict_probability(model, X_train)
+    assert probabilities.shape == (len(X_train),)
+    np.testing.assert_array_equal(probabilities, model.predict(X_train)[:, 0])
+    ax = plot_decision_boundary(model, X_train, y_train, title="ours")
+    assert ax.get_title() == "ours"
+    path = save_figure(ax, tmp_path / "boundary.png", dpi=50)
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.width > 100 and image.height > 100
+
+    manual = ManualNetwork(layer_sizes=(2, 4, 1), seed=0)
+    assert predict_probability(manual, X_test).shape == (len(X_test),)
+    plot_decision_boundary(manual, X_train, y_train, X_test, y_test)
+
+
+def test_plotting_refuses_what_is_not_a_binary_probability(moons):
+    X_train, _, y_train, _ = moons
+
+    class Logits:
+        def predict(self, X):
+            return np.full((len(X), 1), 3.0)
+
+    class ThreeClasses:
+        def predict_proba(self, X):
+            return np.full((len(X), 3), 1 / 3)
+
+    with pytest.raises(ValueError, match="outside \\[0, 1\\].*logits"):
+        plot_decision_boundary(Logits(), X_train, y_train)
+    with pytest.raises(ValueError, match="binary classifier"):
+        plot_decision_boundary(ThreeClasses(), X_train, y_train)
+    with pytest.raises(ValueError, match="shape \\(n, 2\\)"):
+        plot_decision_boundary(LogisticRegression(), np.zeros((4, 3)), np.zeros(4))
+    with pytest.raises(ValueError, match="4 train points but 3 train labels"):
+        plot_decision_boundary(LogisticRegression(), np.zeros((4, 2)), np.zeros(3))
+    with pytest.raises(TypeError, match="neither predict_proba nor predict"):
+        plot_decision_boundary(object(), X_train, y_train)
+
+
+def test_history_plot_has_train_and_validation_curves(small_model):
+    _, history = small_model
+    fig = plot_history(history)
+    loss_ax, accuracy_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["train", "validation"]
+    assert [line.get_label() for line in accuracy_ax.lines] == ["train", "validation"]
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history.history["loss"])
+    np.testing.assert_allclose(accuracy_ax.lines[1].get_ydata(), history.history["val_accuracy"])
+    with pytest.raises(ValueError, match="'loss'"):
+        plot_history({"accuracy": [0.5]})
+
+
+def test_comparison_has_one_panel_per_model(moons, small_model):
+    X_train, X_test, y_train, y_test = moons
+    models = {
+        "ours": small_model[0],
+        "logistic regression": LogisticRegression().fit(X_train, y_train),
+        "manual": ManualNetwork(layer_sizes=(2, 3, 1), seed=0),
+    }
+    fig = plot_comparison(models, X_train, y_train, X_test, y_test, resolution=40)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title().split("\n")[0] for ax in visible] == list(models)
+    with pytest.raises(ValueError, match="no models"):
+        plot_comparison({}, X_train, y_train)
+
+
+def test_recorder_captures_frames_during_fit_and_saves_a_gif(moons, tmp_path):
+    X_train, X_test, y_train, y_test = moons
+    model = Sequential([Dense(8, "relu", input_dim=2), Dense(1, "sigmoid")], seed=1)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    recorder = DecisionBoundaryRecorder(X_train, y_train, X_test, y_test, interval=3, resolution=30)
+    history = model.fit(X_train, y_train, epochs=7, verbose=0, callbacks=[recorder], seed=0)
+
+    assert [frame.epoch for frame in recorder.frames] == [0, 3, 6, 7]  # the start, every 3rd epoch, the end
+    assert recorder.frames[-1].logs["loss"] == history.history["loss"][-1]
+    np.testing.assert_allclose(
+        recorder.frames[-1].probabilities.ravel(),
+        predict_probability(model, np.column_stack([recorder.xx.ravel(), recorder.yy.ravel()])),
+        rtol=1e-6,  # frames are stored in float32
+    )
+    assert "epoch 7, loss" in recorder.frames[-1].title()
+
+    path = recorder.save_gif(tmp_path / "training.gif", fps=5, dpi=40)
+    with Image.open(path) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == len(recorder.frames)
+        assert gif.size == (200, 168)  # figsize (5, 4.2) inches at 40 dpi
+        assert gif.info["duration"] == 200  # 5 frames per second
+
+
+def test_recorder_checks_its_arguments(moons):
+    X_train, _, y_train, _ = moons
+    with pytest.raises(ValueError, match="interval"):
+        DecisionBoundaryRecorder(X_train, y_train, interval=0)
+    with pytest.raises(ValueError, match="no frames"):
+        DecisionBoundaryRecorder(X_train, y_train).save_gif("never.gif")
