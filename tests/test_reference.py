@@ -273,3 +273,54 @@ def assert_same_parameters(network, kernels, biases):
     for W, b, kernel, bias in zip(network.weights, network.biases, kernels, biases):
         np.testing.assert_allclose(kernel.data, W.T, rtol=0, atol=1e-12)
         np.testing.assert_allclose(bias.data, b.ravel(), rtol=0, atol=1e-12)
+
+
+# ------------------------------------- 3b. the same with nn.Sequential and SGD
+def sequential_from(network):
+    """An nn.Sequential with the manual network's weights: kernel = Wᵀ, bias = b."""
+    from tinygrad_moons import nn
+
+    sizes = network.layer_sizes
+    model = nn.Sequential(
+        [
+            nn.Dense(n_out, activation=activation, input_dim=n_in)
+            for n_in, n_out, activation in zip(sizes[:-1], sizes[1:], network.activations)
+        ]
+    )
+    for layer, W, b in zip(model, network.weights, network.biases):
+        layer.kernel.data[...] = W.T
+        layer.bias.data[...] = b.ravel()
+    return model
+
+
+def test_sequential_gradients_equal_the_hand_derived_ones(moons):
+    from tinygrad_moons import functional as F
+
+    X, y = moons
+    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    model = sequential_from(network)
+    loss = F.binary_cross_entropy(model(Tensor(X)), y.reshape(-1, 1).astype(np.float64))
+    loss.backward()
+    assert loss.item() == pytest.approx(binary_cross_entropy(network.forward(X), y), rel=1e-12)
+    gradients_manual = network.backward(network.forward(X), y)
+    assert_same_gradients(gradients_manual, [(layer.kernel.grad.data, layer.bias.grad.data) for layer in model])
+
+
+def test_sequential_trained_with_sgd_follows_the_manual_network(moons):
+    """One full-batch step of fit() with SGD(lr=0.01) equals one hand-derived step; so do 100."""
+    from tinygrad_moons import optim
+
+    X, y = moons
+    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    model = sequential_from(network)
+    model.compile(loss="binary_crossentropy", optimizer=optim.SGD(lr=0.01), metrics=["accuracy"])
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
+    network.step(X, y, lr=0.01)
+    kernels, biases = [layer.kernel for layer in model], [layer.bias for layer in model]
+    assert_same_parameters(network, kernels, biases)
+    history = model.fit(X, y, epochs=99, batch_size=None, shuffle=False, verbose=0)
+    manual_history = network.train(X, y, iterations=99, lr=0.01)
+    assert_same_parameters(network, kernels, biases)
+    # fit() reports each epoch's loss from its forward pass, before the update, as the seed's loop
+    np.testing.assert_allclose(history.history["loss"], manual_history["loss"], rtol=1e-12)
+    assert history.history["accuracy"] == manual_history["accuracy"]
