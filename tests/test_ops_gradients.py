@@ -24,7 +24,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import tinygrad_moons as tm
 from tinygrad_moons import REGISTRY, Tensor, concatenate, gradcheck, gradgradcheck, ops, stack
+from tinygrad_moons.autograd import topological_order
 from tinygrad_moons.testing import (
     arrays,
     bounded_floats,
@@ -395,6 +397,17 @@ def test_float32_stays_float32(op_name, data):
         assert t.grad is not None, f"input {i} got no gradient"
         assert t.grad.dtype == np.float32, f"input {i}: gradient is {t.grad.dtype}"
         assert t.grad.shape == t.shape
+
+    if case.float32_output_dtype is None:
+        # The engine casts every gradient back to its input's dtype, which would
+        # hide a backward rule computing in float64. Record the backward pass
+        # and look inside: every tensor on it must be float32. (The incoming
+        # gradient requires grad so that even a linear op's backward is recorded.)
+        ones = Tensor(np.ones(output.shape, dtype=np.float32), requires_grad=True)
+        grads = tm.grad(output, tensors, grad_outputs=ones, create_graph=True, allow_unused=True)
+        recorded = topological_order([g for g in grads if g is not None and g.requires_grad])
+        upcast = {node.grad_fn.name if node.grad_fn else "leaf" for node in recorded if node.dtype != np.float32}
+        assert not upcast, f"float64 tensors made by {sorted(upcast)} in the backward pass"
 
 
 # ---------------------------------------------------- named cases, always run
