@@ -1,0 +1,125 @@
+"""The files the command line writes: the functions ``tinygrad-moons train``, ``graph`` and ``compare`` call.
+
+Kept here, not in the command line, so that ``examples/make_readme_images.py``
+calls exactly the same code and the README's pictures match what the
+commands produce.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from tinygrad_moons.viz.graph import draw_model_graph
+from tinygrad_moons.viz.renderer import render_graph
+
+#: How many training points the drawn graph is evaluated on: shapes read (32, 25), as one mini-batch.
+GRAPH_SAMPLES = 32
+
+
+def write_loss_graph(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    collapse: bool = False,
+    show_values: bool = False,
+    show_grads: bool = False,
+    grad_flow: bool = False,
+    samples: int = GRAPH_SAMPLES,
+    rankdir: str = "TB",
+) -> Path:
+    """Draw the compiled ``model``'s loss graph on the first ``samples`` rows of ``X`` and render it to ``path``.
+
+    Returns the file written: the SVG or PNG, or the ``.dot`` source (with a
+    warning) when no Graphviz renderer is installed.
+    """
+    X_part, y_part = np.asarray(X)[:samples], np.asarray(y)[:samples]
+    graph = draw_model_graph(
+        model,
+        X_part,
+        y_part,
+        collapse=collapse,
+        show_values=show_values,
+        show_grads=show_grads,
+        grad_flow=grad_flow,
+        rankdir=rankdir,
+    )
+    return render_graph(graph, path, format)
+
+
+def graph_after_one_step(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    *,
+    batch_size: int = GRAPH_SAMPLES,
+    seed: int = 0,
+    **options: Any,
+) -> Path:
+    """Take one training step on one mini-batch of the compiled ``model``, then draw its loss graph on that batch.
+
+    After one step the parameters have moved and the gradients are those a
+    second step would use, so values and gradients are realistic rather
+    than the initial ones. Options as :func:`write_loss_graph`.
+    """
+    X_batch, y_batch = np.asarray(X)[:batch_size], np.asarray(y)[:batch_size]
+    model.fit(X_batch, y_batch, epochs=1, batch_size=batch_size, verbose=0, shuffle=False, seed=seed)
+    return write_loss_graph(model, X_batch, y_batch, path, format, samples=batch_size, **options)
+
+
+def write_training_figures(
+    model: Any,
+    history: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    out_dir: str | os.PathLike[str],
+    recorder: Any = None,
+    fps: int = 10,
+) -> dict[str, Path]:
+    """Write what ``tinygrad-moons train`` shows into ``out_dir``; returns {what: path}.
+
+    ``decision_boundary.png`` (train and test points over the model's
+    probability), ``curves.png`` (loss and accuracy per epoch), ``graph.svg``
+    (the loss graph on one mini-batch, with values, gradients and gradient-flow
+    colours) and, when a :class:`~tinygrad_moons.viz.animation.DecisionBoundaryRecorder`
+    was passed to ``fit``, ``training.gif``.
+    """
+    from tinygrad_moons.viz import plots
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    written["decision_boundary"] = plots.save_figure(
+        plots.plot_decision_boundary(model, X_train, y_train, X_test, y_test), out_dir / "decision_boundary.png"
+    )
+    written["curves"] = plots.save_figure(plots.plot_history(history), out_dir / "curves.png")
+    written["graph"] = write_loss_graph(
+        model, X_train, y_train, out_dir / "graph.svg", show_values=True, show_grads=True, grad_flow=True
+    )
+    if recorder is not None and recorder.frames:
+        written["animation"] = recorder.save_gif(out_dir / "training.gif", fps=fps)
+    return written
+
+
+def write_comparison(
+    models: Mapping[str, Any],
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    path: str | os.PathLike[str],
+) -> Path:
+    """Write ``compare.png``: one decision-boundary panel per model (name -> fitted model)."""
+    from tinygrad_moons.viz import plots
+
+    return plots.save_figure(plots.plot_comparison(models, X_train, y_train, X_test, y_test), path)
