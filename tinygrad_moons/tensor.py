@@ -129,6 +129,8 @@ class Tensor:
         return self._ctx
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:  # NumPy would say "len() of unsized object"
+            raise TypeError("len: a 0-d tensor has no length")
         return len(self.data)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
