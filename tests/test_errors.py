@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import tinygrad_moons
-from tinygrad_moons import Function, ShapeError, Tensor, concatenate, stack
+from tinygrad_moons import Function, ShapeError, Tensor, concatenate, ops, stack
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(tinygrad_moons.__file__))
 
@@ -235,3 +235,27 @@ def test_a_custom_backward_returning_an_array():
     x = Tensor(np.ones(2), requires_grad=True)
     message = expect_error(TypeError, lambda: ArrayInsteadOfTensor.apply(x).sum().backward(), "array_gradient: ")
     assert "must return Tensors (or None), got ndarray" in message
+
+
+@pytest.mark.parametrize(
+    "shapes, mentions",
+    [
+        ([(800, 2), (3, 25), (25,)], "input of shape (800, 2) does not fit kernel (3, 25) and bias (25,)"),
+        ([(800, 3), (3, 25), (24,)], "input of shape (800, 3) does not fit kernel (3, 25) and bias (24,)"),
+        ([(3,), (3, 25), (25,)], "input of shape (3,) does not fit kernel (3, 25)"),
+    ],
+)
+def test_linear_names_the_input_kernel_and_bias_shapes(shapes, mentions):
+    x, kernel, bias = (Tensor(np.ones(s)) for s in shapes)
+    message = expect_error(ShapeError, lambda: ops.Linear.apply(x, kernel, bias), "linear: ")
+    assert mentions in message
+
+
+def test_binary_cross_entropy_with_logits_names_both_shapes():
+    logits, targets = Tensor(np.ones(3)), Tensor(np.ones(4))
+    message = expect_error(ShapeError, lambda: ops.BinaryCrossEntropyWithLogits.apply(logits, targets), "binary_")
+    assert message == "binary_cross_entropy_with_logits: shapes (3,) and (4,) cannot be broadcast together"
+
+
+def test_len_of_a_0d_tensor():
+    expect_error(TypeError, lambda: len(Tensor(1.0)), "len: a 0-d tensor has no length")
