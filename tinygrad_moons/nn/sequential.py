@@ -164,15 +164,14 @@ class Sequential(Model):
         return width if width is not None else super()._output_width(input_dim)
 
     # ------------------------------------------------------ description
-    def _summary_rows(self) -> list[tuple[str, str, int]]:
+    def _summary_rows(self) -> list[tuple[str, str, str]]:
         rows, width = [], self.input_dim
         for layer in self._layers:
-            if isinstance(layer, (Layer, Sequential)) and width is not None:
-                width = layer.compute_output_dim(width)
-            else:
-                width = None
-            shape = f"(None, {width})" if width is not None else "? (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape, layer.count_params()))
+            known = isinstance(layer, (Layer, Sequential))
+            width = layer.compute_output_dim(width) if known else None
+            shape = f"(None, {width})" if width is not None else "?"
+            count = f"{layer.count_params():,}" if getattr(layer, "built", True) else "0 (unbuilt)"
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape, count))
         return rows
 
     def get_config(self) -> dict[str, Any]:

@@ -418,13 +418,13 @@ class Model(Module):
         )
 
     # ------------------------------------------------------------- summary
-    def _summary_rows(self) -> list[tuple[str, str, int]]:
+    def _summary_rows(self) -> list[tuple[str, str, str]]:
         """(layer and type, output shape, parameter count) per direct sub-module."""
         rows = []
         for key, child in self._modules.items():
             units = getattr(child, "units", None)
             shape = f"(None, {units})" if units is not None else "?"
-            rows.append((f"{key} ({type(child).__name__})", shape, child.count_params()))
+            rows.append((f"{key} ({type(child).__name__})", shape, f"{child.count_params():,}"))
         return rows
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
@@ -436,7 +436,7 @@ class Model(Module):
         for i, (layer, shape, count) in enumerate(rows):
             if i:
                 lines.append("")
-            lines.append(_row((layer, shape, f"{count:,}"), widths))
+            lines.append(_row((layer, shape, count), widths))
         nbytes = sum(p.data.nbytes for p in self.parameters())
         total = f"{self.count_params():,} ({_human_bytes(nbytes)})"
         lines += [thick, f"Total params: {total}", f"Trainable params: {total}", "Non-trainable params: 0", thin]

@@ -1,0 +1,249 @@
+"""Losses: values against formulas, stability at extreme inputs, reductions and shape checks."""
+
+import numpy as np
+import pytest
+
+from tinygrad_moons import ShapeError, Tensor, gradcheck, no_grad
+from tinygrad_moons import functional as F
+from tinygrad_moons.nn import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    CrossEntropyLoss,
+    Dense,
+    MSELoss,
+    Sequential,
+    SparseCategoricalCrossentropy,
+    losses,
+)
+from tinygrad_moons.optim import SGD
+
+RNG = np.random.default_rng(0)
+
+
+def seed_cost(y_hat, y):
+    """The seed's average binary cross-entropy."""
+    return -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
+
+
+# ------------------------------------------------------ binary cross-entropy
+def test_binary_cross_entropy_is_the_seeds_cost_and_its_gradient():
+    p = RNG.uniform(0.05, 0.95, size=(7, 1))
+    y = RNG.integers(0, 2, size=(7, 1)).astype(float)
+    probs = Tensor(p, requires_grad=True)
+    loss = F.binary_cross_entropy(probs, y)
+    assert loss.item() == pytest.approx(seed_cost(p, y), rel=1e-14)
+    loss.backward()
+    # the seed's dE/dy_hat = (y_hat - y) / (y_hat (1 - y_hat)) / n
+    np.testing.assert_allclose(probs.grad.data, (p - y) / (p * (1 - p)) / 7, rtol=1e-12)
+
+
+def test_binary_cross_entropy_of_probabilities_0_and_1_is_finite():
+    probs = Tensor(np.array([[0.0], [1.0], [0.0], [1.0]]), requires_grad=True)
+    y = np.array([[1.0], [0.0], [0.0], [1.0]])
+    loss = F.binary_cross_entropy(probs, y, reduction="none")
+    assert np.all(np.isfinite(loss.data))
+    assert loss.data[2, 0] == pytest.approx(0, abs=1e-15) and loss.data[3, 0] == pytest.approx(0, abs=1e-15)
+    assert loss.data[0, 0] == pytest.approx(-np.log(np.finfo(np.float64).eps))  # clamped, not log(0)
+    loss.sum().backward()
+    assert np.all(np.isfinite(probs.grad.data))
+
+
+@pytest.mark.parametrize("z", [-1000.0, -40.0, 0.0, 40.0, 1000.0])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_with_logits_is_finite_and_exact_at_extreme_logits(z, y):
+    logits = Tensor(np.array([[z]]), requires_grad=True)
+    loss = F.binary_cross_entropy_with_logits(logits, np.array([[y]]))
+    expected = y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)  # -log(sigmoid(z)) or -log(1 - sigmoid(z))
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    loss.backward()
+    sigmoid = 0.5 * (1 + np.tanh(z / 2))
+    assert np.isfinite(logits.grad.item()) and logits.grad.item() == pytest.approx(sigmoid - y, abs=1e-15)
+
+
+def test_with_logits_gradient_at_exactly_zero_is_one_half_minus_y():
+    # A zero-initialised output layer gives logits of exactly 0; relu'(0) = sign(0) = 0 must not leak in.
+    logits = Tensor(np.zeros((3, 1)), requires_grad=True)
+    F.binary_cross_entropy_with_logits(logits, np.array([[0.0], [1.0], [0.3]]), reduction="sum").backward()
+    np.testing.assert_allclose(logits.grad.data, [[0.5], [-0.5], [0.2]])
+
+
+@pytest.mark.parametrize("z", [-1000.0, -50.0, 50.0, 1000.0])
+def test_probabilities_from_a_sigmoid_are_traced_back_to_the_logits(z):
+    # sigmoid(+-50) rounds to exactly 1 or 0 in float64: clamping would lose the loss and the gradient.
+    logits = Tensor(np.array([[z]]), requires_grad=True)
+    y = np.array([[1.0 if z < 0 else 0.0]])  # the wrong class: a large loss, a large gradient
+    loss = F.binary_cross_entropy(logits.sigmoid(), y)
+    assert loss.item() == pytest.approx(abs(z), rel=1e-12)
+    loss.backward()
+    assert logits.grad.item() == pytest.approx(np.sign(z), rel=1e-12)
+
+
+def test_with_logits_gradients_against_finite_differences():
+    z = RNG.normal(size=(4, 2)) * 3
+    y = RNG.uniform(size=(4, 2))
+    for reduction in ("mean", "sum"):
+        assert gradcheck(lambda logits, target: F.binary_cross_entropy_with_logits(logits, target, reduction), [z, y])
+
+
+def test_dense_sigmoid_with_bce_trains_like_the_with_logits_form():
+    # Huge weights saturate the sigmoid; from the same start, both forms must follow the same path.
+    X = RNG.normal(size=(40, 2)) * 30
+    y = (X[:, :1] * X[:, 1:] > 0).astype(float)
+
+    def train(output_activation, loss_function):
+        model = Sequential(
+            [Dense(8, activation="relu", input_dim=2, kernel_initializer="he_normal"), Dense(1, activation=output_activation)],
+            seed=3,
+        )
+        optimizer = SGD(model.parameters(), lr=0.05)
+        losses_seen = []
+        for _ in range(30):
+            loss = loss_function(model(Tensor(X)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses_seen.append(loss.item())
+        return np.array(losses_seen), model[1].kernel.data
+
+    with_sigmoid, kernel_a = train("sigmoid", F.binary_cross_entropy)
+    with_logits, kernel_b = train(None, F.binary_cross_entropy_with_logits)
+    assert np.all(np.isfinite(with_sigmoid)) and with_sigmoid[0] > 1.0  # it did start saturated
+    np.testing.assert_allclose(with_sigmoid, with_logits, rtol=1e-12)
+    np.testing.assert_allclose(kernel_a, kernel_b, rtol=1e-12)
+
+
+def test_probabilities_computed_without_recording_are_clamped():
+    with no_grad():
+        probs = Tensor(np.array([[60.0]])).sigmoid()  # exactly 1.0
+    loss = F.binary_cross_entropy(probs, np.array([[0.0]]))
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(-np.log(np.finfo(np.float64).eps))
+
+
+def test_float32_losses_stay_float32():
+    logits = Tensor(np.array([[3.0], [-2.0]], dtype=np.float32), requires_grad=True)
+    for loss in (
+        F.binary_cross_entropy(logits.sigmoid(), np.array([[1.0], [0.0]])),
+        F.binary_cross_entropy(Tensor(np.array([[0.3]], dtype=np.float32)), np.array([[1.0]])),
+        F.mse_loss(logits, np.zeros((2, 1))),
+    ):
+        assert loss.dtype == np.float32
+
+
+# ---------------------------------------------------- reductions and shapes
+@pytest.mark.parametrize(
+    "loss_function, make_inputs",
+    [
+        (F.binary_cross_entropy, lambda: (RNG.uniform(0.1, 0.9, (5, 1)), RNG.integers(0, 2, (5, 1)).astype(float))),
+        (F.binary_cross_entropy_with_logits, lambda: (RNG.normal(size=(5, 1)), RNG.integers(0, 2, (5, 1)).astype(float))),
+        (F.mse_loss, lambda: (RNG.normal(size=(5, 2)), RNG.normal(size=(5, 2)))),
+    ],
+)
+def test_reductions_mean_sum_none(loss_function, make_inputs):
+    prediction, target = make_inputs()
+    each = loss_function(Tensor(prediction), target, reduction="none").data
+    assert each.shape == prediction.shape
+    assert loss_function(Tensor(prediction), target, reduction="sum").item() == pytest.approx(each.sum(), rel=1e-14)
+    assert loss_function(Tensor(prediction), target).item() == pytest.approx(each.mean(), rel=1e-14)
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        loss_function(Tensor(prediction), target, reduction="average")
+
+
+def test_a_target_of_another_shape_is_refused_instead_of_broadcast():
+    # (n, 1) against (n,) would silently broadcast to (n, n).
+    with pytest.raises(ShapeError, match=r"prediction has shape \(4, 1\) but the target has shape \(4,\)"):
+        F.binary_cross_entropy(Tensor(np.full((4, 1), 0.5)), np.zeros(4))
+    with pytest.raises(ShapeError, match="mse_loss"):
+        F.mse_loss(Tensor(np.zeros((4, 1))), np.zeros(4))
+
+
+def test_mse_loss_value_and_gradient():
+    prediction, target = RNG.normal(size=(6, 1)), RNG.normal(size=(6, 1))
+    tensor = Tensor(prediction, requires_grad=True)
+    loss = F.mse_loss(tensor, target)
+    assert loss.item() == pytest.approx(np.mean((prediction - target) ** 2), rel=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(tensor.grad.data, 2 * (prediction - target) / 6, rtol=1e-13)
+
+
+# ----------------------------------------------------------- cross-entropy
+def test_cross_entropy_with_integer_labels():
+    logits = RNG.normal(size=(5, 3))
+    labels = np.array([0, 2, 1, 2, 0])
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = -log_probs[np.arange(5), labels]
+    tensor = Tensor(logits, requires_grad=True)
+    loss = F.cross_entropy(tensor, labels)
+    assert loss.item() == pytest.approx(expected.mean(), rel=1e-13)
+    loss.backward()
+    softmax = np.exp(log_probs)
+    np.testing.assert_allclose(tensor.grad.data, (softmax - np.eye(3)[labels]) / 5, rtol=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(Tensor(logits), labels, reduction="none").data, expected, rtol=1e-13)
+
+
+def test_cross_entropy_is_stable_for_huge_logits_and_accepts_probability_targets():
+    logits = Tensor(np.array([[1000.0, -1000.0, 0.0]]), requires_grad=True)
+    loss = F.cross_entropy(logits, np.array([1]))
+    assert loss.item() == pytest.approx(2000.0)
+    loss.backward()
+    assert np.all(np.isfinite(logits.grad.data))
+    soft = F.cross_entropy(Tensor(np.zeros((1, 2))), np.array([[0.5, 0.5]]))
+    assert soft.item() == pytest.approx(np.log(2))
+
+
+def test_cross_entropy_refuses_bad_labels():
+    with pytest.raises(ValueError, match=r"class labels must lie in \[0, 2\]"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 3]))
+    with pytest.raises(ShapeError, match="integer labels of shape"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0, 1, 2]))
+    with pytest.raises(TypeError, match="must be integers"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.5, 1.0]))
+
+
+def test_categorical_cross_entropy_on_a_softmax_output_uses_the_logits():
+    logits = Tensor(np.array([[800.0, 0.0], [0.0, 3.0]]), requires_grad=True)
+    one_hot = np.array([[0.0, 1.0], [0.0, 1.0]])
+    loss = F.categorical_cross_entropy(logits.softmax(), one_hot)
+    assert loss.item() == pytest.approx(F.cross_entropy(Tensor(logits.data), np.array([1, 1])).item(), rel=1e-14)
+    assert loss.item() == pytest.approx((800.0 + np.log1p(np.exp(-3.0))) / 2, rel=1e-12)
+    clamped = F.categorical_cross_entropy(Tensor(np.array([[0.7, 0.3]])), np.array([0]))
+    assert clamped.item() == pytest.approx(-np.log(0.7))
+
+
+# ----------------------------------------------------------- loss modules
+def test_loss_modules_match_the_functions():
+    p = RNG.uniform(0.1, 0.9, size=(4, 1))
+    z = RNG.normal(size=(4, 1))
+    y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    assert BCELoss()(Tensor(p), y).item() == F.binary_cross_entropy(Tensor(p), y).item()
+    assert BinaryCrossentropy()(Tensor(p), y).item() == F.binary_cross_entropy(Tensor(p), y).item()
+    assert BCEWithLogitsLoss()(Tensor(z), y).item() == F.binary_cross_entropy_with_logits(Tensor(z), y).item()
+    assert BinaryCrossentropy(from_logits=True, reduction="sum")(Tensor(z), y).item() == pytest.approx(
+        F.binary_cross_entropy_with_logits(Tensor(z), y, "sum").item()
+    )
+    assert MSELoss()(Tensor(z), y).item() == F.mse_loss(Tensor(z), y).item()
+    logits, labels = RNG.normal(size=(4, 3)), np.array([0, 1, 2, 1])
+    assert CrossEntropyLoss()(Tensor(logits), labels).item() == F.cross_entropy(Tensor(logits), labels).item()
+    assert SparseCategoricalCrossentropy(from_logits=True)(Tensor(logits), labels).item() == pytest.approx(
+        F.cross_entropy(Tensor(logits), labels).item()
+    )
+    assert CategoricalCrossentropy(from_logits=True)(Tensor(logits), np.eye(3)[labels]).item() == pytest.approx(
+        F.cross_entropy(Tensor(logits), labels).item()
+    )
+
+
+def test_a_loss_module_tags_its_tensors_for_the_graph_drawing():
+    loss_module = BCELoss()
+    loss = loss_module(Tensor(np.full((2, 1), 0.5), requires_grad=True), np.ones((2, 1)))
+    assert loss.scope is loss_module and loss_module.name == "bce_loss"
+
+
+def test_losses_by_name():
+    assert isinstance(losses.get("binary_crossentropy"), BinaryCrossentropy)
+    assert isinstance(losses.get("mse"), MSELoss.__mro__[1])
+    assert isinstance(losses.get("mean_squared_error"), MSELoss.__mro__[1])
+    assert isinstance(losses.get("sparse_categorical_crossentropy"), SparseCategoricalCrossentropy)
+    assert isinstance(losses.get("categorical_crossentropy"), CategoricalCrossentropy)
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        losses.get("hinge")
