@@ -412,59 +412,66 @@ def test_float32_stays_float32(op_name, data):
 
 # ---------------------------------------------------- named cases, always run
 # The strategies above draw these too, but a derandomized run of a few dozen
-# examples is not a promise; these fixed shapes are the cases the issue names.
-def named_case_values(shape, rng, elements="any"):
-    values = rng.uniform(-2, 2, size=shape)
-    if elements == "positive":
-        return np.abs(values) + 0.5
-    if elements == "distinct":  # a shuffled grid: no ties, gaps of 0.1
-        return (rng.permutation(math.prod(shape)).reshape(shape) - 10) * 0.1
-    return values
+# examples is not a promise; these fixed cases are the ones the issue names.
+RNG = np.random.default_rng(0)
+
+
+def spread(*shape: int) -> np.ndarray:
+    return RNG.uniform(-2, 2, size=shape)
+
+
+def positive(*shape: int) -> np.ndarray:
+    return RNG.uniform(0.5, 2.5, size=shape)
+
+
+def grid(*shape: int, offset: float = 0.0) -> np.ndarray:
+    """Distinct multiples of 0.1 (plus offset), shuffled: no ties, and 0.05 from any bound placed halfway between."""
+    return offset + (RNG.permutation(math.prod(shape)).reshape(shape) - 10) * 0.1
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    return a @ b
 
 
 NAMED_CASES = [
-    # (description, call, input shapes, values)
-    ("matmul 1-D @ 1-D", lambda a, b: a @ b, [(3,), (3,)], "any"),
-    ("matmul 2-D @ 1-D", lambda a, b: a @ b, [(2, 3), (3,)], "any"),
-    ("matmul 1-D @ 2-D", lambda a, b: a @ b, [(3,), (3, 2)], "any"),
-    ("matmul 2-D @ 2-D", lambda a, b: a @ b, [(2, 3), (3, 2)], "any"),
-    ("matmul batched, batch axes broadcast", lambda a, b: a @ b, [(2, 1, 2, 3), (3, 3, 2)], "any"),
-    ("matmul batched @ 1-D", lambda a, b: a @ b, [(2, 2, 3), (3,)], "any"),
-    ("sum axis None", lambda x: x.sum(), [(2, 3)], "any"),
-    ("sum axis int keepdims", lambda x: x.sum(axis=-1, keepdims=True), [(2, 3)], "any"),
-    ("sum axis tuple", lambda x: x.sum(axis=(0, 2)), [(2, 3, 2)], "any"),
-    ("mean axis tuple keepdims", lambda x: x.mean(axis=(0, 2), keepdims=True), [(2, 3, 2)], "any"),
-    ("max axis None", lambda x: x.max(), [(2, 3)], "distinct"),
-    ("max axis int", lambda x: x.max(axis=1), [(2, 3)], "distinct"),
-    ("max axis tuple keepdims", lambda x: x.max(axis=(0, 2), keepdims=True), [(2, 3, 2)], "distinct"),
-    ("logsumexp axis tuple keepdims", lambda x: x.logsumexp(axis=(0, 1), keepdims=True), [(2, 3, 2)], "any"),
-    ("softmax axis 0", lambda x: x.softmax(axis=0), [(3, 2)], "any"),
-    ("log_softmax axis -1", lambda x: x.log_softmax(axis=-1), [(3, 2)], "any"),
-    ("softmax of a 0-d tensor", lambda x: x.softmax(), [()], "any"),
-    ("getitem basic slices", lambda x: x[1:, ::-2], [(3, 4)], "any"),
-    ("getitem integer array with repeats", lambda x: x[np.array([0, 2, 0, 0])], [(3, 2)], "any"),
-    ("getitem two integer arrays", lambda x: x[np.array([1, 1]), np.array([0, 0])], [(3, 2)], "any"),
-    ("index_add with repeats", lambda v: ops.IndexAdd.apply(v, shape=(3,), index=np.array([0, 0, 2])), [(3,)], "any"),
-    ("concatenate axis 1", lambda a, b: concatenate([a, b], axis=1), [(2, 1), (2, 3)], "any"),
-    ("stack axis -1", lambda a, b: stack([a, b], axis=-1), [(2, 3), (2, 3)], "any"),
-    ("pow tensor exponent", lambda a, b: a**b, [(2, 3), (3,)], "positive"),
-    ("pow scalar exponent", lambda a: a**3, [(2, 3)], "any"),
-    ("clip min only", lambda x: x.clip(min=0.05), [(2, 3)], "distinct"),
-    ("clip max only", lambda x: x.clip(max=0.05), [(2, 3)], "distinct"),
-    ("clip both", lambda x: x.clip(-0.55, 0.55), [(2, 3)], "distinct"),
-    ("maximum broadcast", lambda a, b: a.maximum(b), [(2, 1), (3,)], "distinct"),
-    ("cast float32 and back", lambda x: x.to(np.float32).to(np.float64), [(2, 3)], "any"),
-    ("reshape", lambda x: x.reshape(3, 1, 2), [(2, 3)], "any"),
-    ("transpose", lambda x: x.transpose(2, 0, 1), [(2, 3, 1)], "any"),
+    Case("matmul 1-D @ 1-D", matmul, [spread(3), spread(3)]),
+    Case("matmul 2-D @ 1-D", matmul, [spread(2, 3), spread(3)]),
+    Case("matmul 1-D @ 2-D", matmul, [spread(3), spread(3, 2)]),
+    Case("matmul 2-D @ 2-D", matmul, [spread(2, 3), spread(3, 2)]),
+    Case("matmul batched, batch axes broadcast", matmul, [spread(2, 1, 2, 3), spread(3, 3, 2)]),
+    Case("matmul batched @ 1-D", matmul, [spread(2, 2, 3), spread(3)]),
+    Case("sum axis None", lambda x: x.sum(), [spread(2, 3)]),
+    Case("sum axis int keepdims", lambda x: x.sum(axis=-1, keepdims=True), [spread(2, 3)]),
+    Case("sum axis tuple", lambda x: x.sum(axis=(0, 2)), [spread(2, 3, 2)]),
+    Case("mean axis tuple keepdims", lambda x: x.mean(axis=(0, 2), keepdims=True), [spread(2, 3, 2)]),
+    Case("max axis None", lambda x: x.max(), [grid(2, 3)]),
+    Case("max axis int", lambda x: x.max(axis=1), [grid(2, 3)]),
+    Case("max axis tuple keepdims", lambda x: x.max(axis=(0, 2), keepdims=True), [grid(2, 3, 2)]),
+    Case("logsumexp axis tuple keepdims", lambda x: x.logsumexp(axis=(0, 1), keepdims=True), [spread(2, 3, 2)]),
+    Case("softmax axis 0", lambda x: x.softmax(axis=0), [spread(3, 2)]),
+    Case("log_softmax axis -1", lambda x: x.log_softmax(axis=-1), [spread(3, 2)]),
+    Case("softmax of a 0-d tensor", lambda x: x.softmax(), [spread()]),
+    Case("getitem basic slices", lambda x: x[1:, ::-2], [spread(3, 4)]),
+    Case("getitem integer array with repeats", lambda x: x[np.array([0, 2, 0, 0])], [spread(3, 2)]),
+    Case("getitem two integer arrays", lambda x: x[np.array([1, 1]), np.array([0, 0])], [spread(3, 2)]),
+    Case("getitem boolean mask", lambda x: x[np.array([[True, False], [False, False], [True, True]])], [spread(3, 2)]),
+    Case("index_add with repeats", lambda v: ops.IndexAdd.apply(v, shape=(3,), index=np.array([0, 0, 2])), [spread(3)]),
+    Case("concatenate axis 1", lambda a, b: concatenate([a, b], axis=1), [spread(2, 1), spread(2, 3)]),
+    Case("stack axis -1", lambda a, b: stack([a, b], axis=-1), [spread(2, 3), spread(2, 3)]),
+    Case("pow tensor exponent", lambda a, b: a**b, [positive(2, 3), spread(3)]),
+    Case("pow scalar exponent", lambda a: a**3, [spread(2, 3)]),
+    Case("2 ** tensor", lambda a: 2**a, [spread(2, 3)]),
+    Case("clip min only", lambda x: x.clip(min=0.05), [grid(2, 3)]),
+    Case("clip max only", lambda x: x.clip(max=0.05), [grid(2, 3)]),
+    Case("clip both", lambda x: x.clip(-0.55, 0.55), [grid(2, 3)]),
+    Case("maximum broadcast", lambda a, b: a.maximum(b), [grid(2, 1), grid(3, offset=0.05)]),
+    Case("cast float32 and back", lambda x: x.to(np.float32).to(np.float64), [spread(2, 3)], eps=1e-3),  # cast_case
+    Case("reshape", lambda x: x.reshape(3, 1, 2), [spread(2, 3)]),
+    Case("transpose", lambda x: x.transpose(2, 0, 1), [spread(2, 3, 1)]),
 ]
 
 
-@pytest.mark.parametrize("description, call, input_shapes, values", NAMED_CASES, ids=[case[0] for case in NAMED_CASES])
-def test_named_case_first_and_second_derivatives(description, call, input_shapes, values):
-    rng = np.random.default_rng(0)
-    inputs = [named_case_values(shape, rng, values) for shape in input_shapes]
-    if description == "maximum broadcast":  # interleave the two grids so that a and b never tie
-        inputs[1] = inputs[1] + 0.05
-    eps = 1e-3 if description.startswith("cast") else 1e-6  # as in cast_case
-    assert gradcheck(call, inputs, eps=eps)
-    assert gradgradcheck(call, inputs, eps=eps)
+@pytest.mark.parametrize("case", NAMED_CASES, ids=[case.description for case in NAMED_CASES])
+def test_named_case_first_and_second_derivatives(case):
+    assert gradcheck(case.call, case.inputs, eps=case.eps)
+    assert gradgradcheck(case.call, case.inputs, eps=case.eps)
