@@ -173,7 +173,7 @@ def spaced_floats(gap: float = 0.1, limit: float = 3.0, offset: float = 0.0) -> 
     >>> arrays((2, 3), elements=spaced_floats(), unique=True).example()  # doctest: +SKIP
     array([[ 0.3, -1.2,  2. ], [ 0.1,  0. , -0.4]])
     """
-    steps = int(np.floor((limit - abs(offset)) / gap))
+    steps = int(np.floor(round((limit - abs(offset)) / gap, 9)))  # round: 3.0 / 0.1 is 29.999999999999996
     return st.integers(min_value=-steps, max_value=steps).map(lambda k: offset + k * gap)
 
 
