@@ -146,6 +146,15 @@ LOSSES: dict[str, Callable[[], Loss]] = {
 }
 
 
+_FUNCTIONAL_FORMS: dict[Callable[..., Tensor], Callable[[], Loss]] = {
+    F.binary_cross_entropy: BCELoss,
+    F.binary_cross_entropy_with_logits: BCEWithLogitsLoss,
+    F.mse_loss: MeanSquaredError,
+    F.cross_entropy: CrossEntropyLoss,
+    F.categorical_cross_entropy: CategoricalCrossentropy,
+}
+
+
 def get(identifier: str | Loss | Callable[[Tensor, Any], Tensor]) -> Loss | Callable[[Tensor, Any], Tensor]:
     """A loss from its name (``"binary_crossentropy"``, ``"mse"``, ...), or the loss object or function itself."""
     if isinstance(identifier, str):
@@ -153,6 +162,12 @@ def get(identifier: str | Loss | Callable[[Tensor, Any], Tensor]) -> Loss | Call
         if key not in LOSSES:
             raise ValueError(f"unknown loss {identifier!r}; choose one of {sorted(LOSSES)} or pass a loss function")
         return LOSSES[key]()
+    if isinstance(identifier, Loss):
+        return identifier
+    # The functional forms become their modules, which tell fit how to read labels and outputs.
+    for function, module in _FUNCTIONAL_FORMS.items():
+        if identifier is function:
+            return module()
     if callable(identifier):
         return identifier
     raise TypeError(f"loss must be a name, a Loss or a function, got {type(identifier).__name__}")

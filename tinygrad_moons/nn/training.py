@@ -59,6 +59,7 @@ class Model(Module):
         self.metrics_names: list[str] = []
         self._metrics: list[Metric] = []
         self._compile_config: dict[str, Any] | None = None
+        self._optimizer_follows_model = False
         #: Set to True (e.g. by a callback) to end ``fit`` after the current batch.
         self.stop_training = False
         #: The History of the last ``fit``.
@@ -111,8 +112,10 @@ class Model(Module):
         # Not registered as a sub-module (object.__setattr__): the loss is not part of the model's layers.
         object.__setattr__(self, "loss", losses.get(loss))
         self.optimizer = optim.get(optimizer, learning_rate)
-        if not self.optimizer.params and self.parameters():
-            self.optimizer.add_params(self.parameters())
+        # An optimizer given without parameters follows the model: it gets the model's
+        # parameters now and, at fit, those of layers built later (on their first call).
+        self._optimizer_follows_model = not self.optimizer.params
+        self._give_optimizer_new_parameters()
         if metrics is None:
             metrics = []
         elif isinstance(metrics, str) or callable(metrics):
@@ -127,6 +130,11 @@ class Model(Module):
             "optimizer": {"class_name": type(self.optimizer).__name__, "config": self.optimizer.get_config()},
             "metrics": [m for m in metrics if isinstance(m, str)],
         }
+
+    def _give_optimizer_new_parameters(self) -> None:
+        if self._optimizer_follows_model:
+            known = {id(p) for p in self.optimizer.params}
+            self.optimizer.add_params([p for p in self.parameters() if id(p) not in known])
 
     def _resolve_metric(self, metric: str | Metric) -> tuple[str, Metric]:
         if callable(metric):
@@ -244,8 +252,7 @@ class Model(Module):
             if cut == 0 or cut == len(X):
                 raise ValueError(f"fit: validation_split={validation_split} leaves no training or no validation rows")
             X, Y, validation = X[:cut], Y[:cut], (X[cut:], Y[cut:])
-        if not self.optimizer.params:
-            self.optimizer.add_params(self.parameters())
+        self._give_optimizer_new_parameters()
 
         rng = np.random.default_rng(seed) if seed is not None else (self.rng or np.random.default_rng())
         batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))

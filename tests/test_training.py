@@ -1,0 +1,474 @@
+"""Keras-style training: compile/fit/evaluate/predict, callbacks, reproducibility and bad input."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+
+from tinygrad_moons import Tensor
+from tinygrad_moons import functional as F
+from tinygrad_moons import optim
+from tinygrad_moons.nn import (
+    BCEWithLogitsLoss,
+    Callback,
+    Dense,
+    EarlyStopping,
+    LambdaCallback,
+    Model,
+    ReLU,
+    Sequential,
+)
+
+X_ALL, Y_ALL = make_moons(n_samples=300, noise=0.1, random_state=0)
+X_TRAIN, Y_TRAIN, X_TEST, Y_TEST = X_ALL[:240], Y_ALL[:240], X_ALL[240:], Y_ALL[240:]
+
+
+def small_model(seed=0, dtype="float64", **compile_options):
+    model = Sequential(
+        [
+            Dense(16, activation="relu", input_dim=2, dtype=dtype),
+            Dense(16, activation="relu", dtype=dtype),
+            Dense(1, activation="sigmoid", dtype=dtype),
+        ],
+        seed=seed,
+    )
+    options = {"loss": "binary_crossentropy", "optimizer": optim.Adam(lr=0.02), "metrics": ["accuracy"]}
+    options.update(compile_options)
+    model.compile(**options)
+    return model
+
+
+# ------------------------------------------------------------------ fit
+def test_the_seeds_keras_code_runs_with_only_its_imports_changed():
+    import tinygrad_moons.nn as keras
+    from tinygrad_moons.nn import Dense, Sequential
+
+    frames = []
+
+    def keras_viz(epoch, logs):
+        frames.append((epoch, model.predict_proba(np.zeros((4, 2)), batch_size=32, verbose=0).shape))
+
+    model = Sequential()
+    model.add(Dense(25, input_dim=2, activation="relu"))
+    model.add(Dense(50, activation="relu"))
+    model.add(Dense(50, activation="relu"))
+    model.add(Dense(25, activation="relu"))
+    model.add(Dense(25, activation="relu"))
+    model.add(Dense(1, activation="sigmoid"))
+    model.compile(loss="binary_crossentropy", optimizer="sgd", metrics="accuracy")
+    keras_visual = keras.callbacks.LambdaCallback(on_epoch_end=keras_viz)
+    model.fit(X_TRAIN, Y_TRAIN, epochs=3, verbose=0, callbacks=[keras_visual])
+    loss, accuracy = model.evaluate(X_TEST, Y_TEST, verbose=0)
+    assert frames == [(0, (4, 1)), (1, (4, 1)), (2, (4, 1))]
+    assert np.isfinite(loss) and 0 <= accuracy <= 1
+    assert "Testing Accuracy: {0}".format(round(accuracy * 100, 3))
+
+
+def test_fit_learns_the_moons_and_reports_history():
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=30, batch_size=32, validation_data=(X_TEST, Y_TEST), verbose=0, seed=0)
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert history.epoch == list(range(30)) and model.history is history
+    assert all(len(values) == 30 for values in history.history.values())
+    assert history.history["loss"][-1] < history.history["loss"][0] / 5
+    assert history.history["accuracy"][-1] > 0.97 and history.history["val_accuracy"][-1] > 0.97
+    loss, accuracy = model.evaluate(X_TEST, Y_TEST)
+    assert loss == pytest.approx(history.history["val_loss"][-1], rel=1e-12)
+    assert accuracy == history.history["val_accuracy"][-1]
+
+
+def test_the_epoch_loss_is_the_average_of_the_batch_losses_before_each_update():
+    model = small_model()
+    batch_losses = []
+    model.fit(
+        X_TRAIN, Y_TRAIN, epochs=1, batch_size=50, verbose=0, seed=1,
+        callbacks=[LambdaCallback(on_batch_end=lambda batch, logs: batch_losses.append((logs["loss"], logs["size"])))],
+    )  # fmt: skip
+    assert [size for _, size in batch_losses] == [50, 50, 50, 50, 40]
+    expected = sum(loss * size for loss, size in batch_losses) / 240
+    assert model.history.history["loss"][0] == pytest.approx(expected, rel=1e-14)
+
+
+def test_full_batch_fit_equals_the_explicit_pytorch_style_loop():
+    keras_style = small_model(optimizer="sgd")
+    keras_style.fit(X_TRAIN, Y_TRAIN, epochs=5, batch_size=None, verbose=0)
+    torch_style = small_model(optimizer="sgd")
+    optimizer = optim.SGD(torch_style.parameters(), lr=0.01)
+    for _ in range(5):
+        loss = F.binary_cross_entropy(torch_style(Tensor(X_TRAIN)), Y_TRAIN.reshape(-1, 1))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    for (name, p), (_, q) in zip(keras_style.named_parameters(), torch_style.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
+
+
+def test_batch_size_at_least_the_data_is_full_batch():
+    a, b = small_model(), small_model()
+    a.fit(X_TRAIN, Y_TRAIN, epochs=3, batch_size=None, verbose=0)
+    b.fit(X_TRAIN, Y_TRAIN, epochs=3, batch_size=10_000, verbose=0)
+    np.testing.assert_array_equal(a.predict(X_TEST), b.predict(X_TEST))
+
+
+def test_same_seed_gives_bit_identical_results_and_another_seed_does_not():
+    def run(shuffle_seed):
+        model = small_model(seed=4)
+        history = model.fit(X_TRAIN, Y_TRAIN, epochs=4, batch_size=16, verbose=0, seed=shuffle_seed)
+        return history.history["loss"], model.state_dict()
+
+    loss_a, state_a = run(7)
+    loss_b, state_b = run(7)
+    loss_c, _ = run(8)
+    assert loss_a == loss_b
+    for name in state_a:
+        np.testing.assert_array_equal(state_a[name], state_b[name], err_msg=name)
+    assert loss_a != loss_c
+
+
+def test_a_seeded_model_fits_reproducibly_without_a_fit_seed():
+    first, second = small_model(seed=9), small_model(seed=9)
+    h1 = first.fit(X_TRAIN, Y_TRAIN, epochs=2, batch_size=16, verbose=0)
+    h2 = second.fit(X_TRAIN, Y_TRAIN, epochs=2, batch_size=16, verbose=0)
+    assert h1.history["loss"] == h2.history["loss"]
+
+
+def test_shuffle_false_keeps_the_order():
+    a, b = small_model(), small_model()
+    a.fit(X_TRAIN, Y_TRAIN, epochs=2, batch_size=16, shuffle=False, verbose=0, seed=1)
+    b.fit(X_TRAIN, Y_TRAIN, epochs=2, batch_size=16, shuffle=False, verbose=0, seed=2)
+    np.testing.assert_array_equal(a.predict(X_TEST), b.predict(X_TEST))
+
+
+def test_labels_of_shape_n_and_n_by_1_train_identically():
+    a, b = small_model(), small_model()
+    a.fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=0, seed=0)
+    b.fit(X_TRAIN, Y_TRAIN.reshape(-1, 1).astype(np.float32), epochs=2, verbose=0, seed=0)
+    assert a.history.history == b.history.history
+
+
+def test_float32_model_trains_in_float32_and_other_inputs_are_cast():
+    model = small_model(dtype="float32")
+    seen = []
+    model.fit(
+        X_TRAIN.astype(np.float64), Y_TRAIN, epochs=1, verbose=0,
+        callbacks=[LambdaCallback(on_epoch_end=lambda e, logs: seen.extend(p.dtype for p in model.parameters()))],
+    )  # fmt: skip
+    assert set(seen) == {np.dtype(np.float32)}
+    assert model.predict(X_TEST).dtype == np.float32
+    assert model.predict(X_TEST.astype(np.float32)).dtype == np.float32
+    assert small_model().predict(np.array([[0, 1], [1, 0]])).dtype == np.float64  # integers become the model's dtype
+
+
+def test_validation_split_takes_the_last_rows():
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=1, validation_split=0.25, verbose=0)
+    loss, accuracy = model.evaluate(X_TRAIN[180:], Y_TRAIN[180:])
+    assert history.history["val_loss"][0] == pytest.approx(loss, rel=1e-12)
+
+
+def test_string_optimizers_get_keras_learning_rates_and_learning_rate_overrides():
+    model = small_model(optimizer="sgd")
+    assert isinstance(model.optimizer, optim.SGD) and model.optimizer.lr == 0.01
+    assert len(model.optimizer.params) == 6
+    model.compile(optimizer="adam", learning_rate=0.05)
+    assert isinstance(model.optimizer, optim.Adam) and model.optimizer.lr == 0.05
+
+
+def test_an_optimizer_without_parameters_gets_the_models_at_fit():
+    # The second layer is built at add() (its input width, 4, is known); the first only at fit.
+    model = Sequential([Dense(4, activation="relu"), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer=optim.SGD(lr=0.1, momentum=0.9), metrics="accuracy")
+    assert [p.name for p in model.optimizer.params] == ["dense_2.kernel", "dense_2.bias"]
+    model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose=0)
+    assert [p.name for p in model.optimizer.params] == ["dense_2.kernel", "dense_2.bias", "dense_1.kernel", "dense_1.bias"]
+    assert model.input_dim == 2
+    first_kernel = model[0].kernel.data.copy()
+    model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose=0)
+    assert not np.array_equal(model[0].kernel.data, first_kernel)  # the lazily built layer trains too
+
+
+def test_compile_without_metrics_makes_evaluate_return_the_loss_alone():
+    model = small_model(metrics=None)
+    model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose=0)
+    assert set(model.history.history) == {"loss"}
+    assert isinstance(model.evaluate(X_TEST, Y_TEST), float)
+    assert set(model.evaluate(X_TEST, Y_TEST, return_dict=True)) == {"loss"}
+
+
+def test_a_custom_metric_function():
+    def error_rate(y_true, y_pred):
+        return float(np.mean((y_pred > 0.5) != (y_true > 0.5)))
+
+    model = small_model(metrics=["accuracy", error_rate])
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=0, seed=0)
+    for accuracy, error in zip(history.history["accuracy"], history.history["error_rate"]):
+        assert accuracy + error == pytest.approx(1.0)
+
+
+def test_accuracy_of_a_logits_model_thresholds_at_zero():
+    # given as the loss module or as the plain function: both are read as logits
+    for loss in (BCEWithLogitsLoss(), F.binary_cross_entropy_with_logits):
+        model = Sequential([Dense(16, activation="relu", input_dim=2), Dense(1)], seed=0)
+        model.compile(loss=loss, optimizer=optim.Adam(lr=0.02), metrics="accuracy")
+        model.fit(X_TRAIN, Y_TRAIN, epochs=30, verbose=0, seed=0)
+        logits = model.predict(X_TEST)
+        assert logits.min() < 0  # logits, not probabilities
+        _, accuracy = model.evaluate(X_TEST, Y_TEST)
+        assert accuracy == np.mean((logits[:, 0] > 0) == (Y_TEST == 1))
+        assert accuracy > 0.95
+
+
+def test_multiclass_with_sparse_labels():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=150, centers=3, random_state=0)
+    model = Sequential([Dense(16, activation="relu", input_dim=2), Dense(3, activation="softmax")], seed=0)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=optim.Adam(lr=0.05), metrics="accuracy")
+    history = model.fit(X, y, epochs=20, verbose=0, seed=0)
+    assert history.history["accuracy"][-1] > 0.9
+    assert model.predict(X).shape == (150, 3)
+    np.testing.assert_allclose(model.predict(X).sum(axis=1), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"one integer class label per sample in \[0, 2\]"):
+        model.fit(X, y + 1, verbose=0)
+
+
+def test_mse_regression_fit():
+    X = np.linspace(-1, 1, 64).reshape(-1, 1)
+    y = 3 * X[:, 0] - 1
+    model = Sequential([Dense(1, input_dim=1)], seed=0)
+    model.compile(loss="mse", optimizer=optim.SGD(lr=0.3))
+    model.fit(X, y, epochs=200, batch_size=None, verbose=0)
+    np.testing.assert_allclose(model[0].kernel.data, [[3.0]], rtol=1e-6)
+    np.testing.assert_allclose(model[0].bias.data, [-1.0], atol=1e-6)
+
+
+def test_a_custom_model_subclass_can_fit():
+    class Net(Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = Dense(8, activation="relu", seed=0)
+            self.out = Dense(1, activation="sigmoid", seed=1)
+
+        def forward(self, x):
+            return self.out(self.hidden(x))
+
+    net = Net()
+    net.compile(optimizer=optim.Adam(lr=0.02), metrics="accuracy")
+    net.fit(X_TRAIN, Y_TRAIN, epochs=15, verbose=0, seed=0)
+    assert net.evaluate(X_TEST, Y_TEST)[1] > 0.9
+    assert [name for name, _ in net.named_parameters()] == ["hidden.kernel", "hidden.bias", "out.kernel", "out.bias"]
+    lines = []
+    net.summary(print_fn=lines.append)
+    assert "hidden (Dense)" in lines[0] and "Total params: 33 " in lines[0]
+
+
+# ------------------------------------------------------------ predict
+def test_predict_returns_probabilities_of_shape_n_by_units():
+    model = small_model()
+    probabilities = model.predict(X_TEST)
+    assert isinstance(probabilities, np.ndarray) and probabilities.shape == (60, 1)
+    assert np.all((probabilities > 0) & (probabilities < 1))
+    np.testing.assert_allclose(model.predict(X_TEST, batch_size=7), probabilities, rtol=1e-15)
+    assert model.training  # predict does not leave the model in eval mode
+
+
+def test_predict_builds_a_lazy_model_from_the_data():
+    model = Sequential([Dense(3), Dense(1, activation="sigmoid")], seed=0)
+    assert model.predict(np.ones((5, 4))).shape == (5, 1)
+    assert model[0].kernel.shape == (4, 3)
+
+
+# ------------------------------------------------------------ callbacks
+def test_callback_hooks_run_in_order_with_logs():
+    events = []
+
+    class Recorder(Callback):
+        def on_train_begin(self, logs=None):
+            events.append(("train_begin", self.model is model, self.params["epochs"], self.params["steps"]))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            events.append(("epoch_begin", epoch))
+
+        def on_batch_end(self, batch, logs=None):
+            events.append(("batch_end", batch, logs["size"]))
+
+        def on_epoch_end(self, epoch, logs=None):
+            events.append(("epoch_end", epoch, sorted(logs)))
+
+        def on_train_end(self, logs=None):
+            events.append(("train_end",))
+
+    model = small_model()
+    model.fit(X_TRAIN[:100], Y_TRAIN[:100], epochs=2, batch_size=64, validation_data=(X_TEST, Y_TEST),
+              verbose=0, callbacks=[Recorder()])  # fmt: skip
+    logs_keys = ["accuracy", "loss", "val_accuracy", "val_loss"]
+    assert events == [
+        ("train_begin", True, 2, 2),
+        ("epoch_begin", 0), ("batch_end", 0, 64), ("batch_end", 1, 36), ("epoch_end", 0, logs_keys),
+        ("epoch_begin", 1), ("batch_end", 0, 64), ("batch_end", 1, 36), ("epoch_end", 1, logs_keys),
+        ("train_end",),
+    ]  # fmt: skip
+
+
+def test_stop_training_from_a_callback_ends_fit():
+    model = small_model()
+
+    def stop_at_two(epoch, logs):
+        if epoch == 2:
+            model.stop_training = True
+
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=50, verbose=0, callbacks=[LambdaCallback(on_epoch_end=stop_at_two)])
+    assert history.epoch == [0, 1, 2]
+
+
+def test_stop_training_from_a_batch_hook_ends_the_epoch_early():
+    model = small_model()
+    batches = []
+
+    def stop_after_three(batch, logs):
+        batches.append(batch)
+        if batch == 2:
+            model.stop_training = True
+
+    model.fit(X_TRAIN, Y_TRAIN, epochs=5, batch_size=16, verbose=0,
+              callbacks=[LambdaCallback(on_batch_end=stop_after_three)])  # fmt: skip
+    assert batches == [0, 1, 2] and model.history.epoch == [0]
+
+
+def test_early_stopping_waits_patience_epochs_and_restores_the_best_weights():
+    model = small_model(optimizer=optim.SGD(lr=0.0))  # nothing changes: no epoch ever improves on the first
+    stopper = EarlyStopping(monitor="loss", patience=3, restore_best_weights=True)
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=50, verbose=0, callbacks=[stopper])
+    assert history.epoch == [0, 1, 2, 3] and stopper.stopped_epoch == 3 and stopper.best_epoch == 0
+
+    values = iter([5.0, 4.0, 4.5, 3.0, 3.5, 3.6, 3.7, 1.0])
+    snapshots = []
+
+    class FakeLoss(Callback):
+        # runs before EarlyStopping: replaces the monitored value and remembers the weights of each epoch
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_loss"] = next(values)
+            snapshots.append(self.model.state_dict())
+
+    model = small_model()
+    stopper = EarlyStopping(patience=2, restore_best_weights=True)
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=8, verbose=0, callbacks=[FakeLoss(), stopper])
+    assert history.epoch == [0, 1, 2, 3, 4, 5]  # best at epoch 3 (3.0), then two epochs without improvement
+    assert stopper.best_epoch == 3 and stopper.best == 3.0
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, snapshots[3][name], err_msg=name)
+
+
+def test_early_stopping_min_delta_and_mode_max():
+    stopper = EarlyStopping(monitor="val_accuracy", min_delta=0.1, patience=1)
+    assert stopper.mode == "max"
+    stopper.set_model(small_model())
+    stopper.on_train_begin()
+    stopper.model.stop_training = False
+    for epoch, value in enumerate([0.5, 0.55, 0.58]):  # +0.05 is not an improvement of more than 0.1
+        stopper.on_epoch_end(epoch, {"val_accuracy": value})
+        if stopper.model.stop_training:
+            break
+    assert stopper.stopped_epoch == 1 and stopper.best == 0.5
+
+
+def test_early_stopping_without_the_monitored_value_warns_and_does_not_stop():
+    model = small_model()
+    with pytest.warns(UserWarning, match="no 'val_loss'"):
+        history = model.fit(X_TRAIN, Y_TRAIN, epochs=3, verbose=0, callbacks=[EarlyStopping(patience=0)])
+    assert history.epoch == [0, 1, 2]
+
+
+# ------------------------------------------------------------- progress
+def test_verbose_1_shows_a_progress_bar_and_verbose_0_is_silent(capsys):
+    model = small_model()
+    model.fit(X_TRAIN, Y_TRAIN, epochs=3, verbose=0)
+    assert capsys.readouterr() == ("", "")
+    model.fit(X_TRAIN, Y_TRAIN, epochs=3, verbose=1)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss:" in err and "accuracy:" in err and "epoch" in err
+
+
+def test_verbose_2_prints_one_line_per_epoch(capsys):
+    small_model().fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=2)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/2", "Epoch 2/2"]
+
+
+# ------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    "x, y, options, error, message",
+    [
+        (X_TRAIN, Y_TRAIN[:-1], {}, ValueError, "x has 240 samples but y has 239 samples"),
+        (np.where(np.arange(480).reshape(240, 2) == 7, np.nan, X_TRAIN), Y_TRAIN, {}, ValueError,
+         r"x contains 1 NaN or infinite value\(s\), the first at index \(3, 1\)"),
+        (np.where(np.arange(480).reshape(240, 2) == 0, np.inf, X_TRAIN), Y_TRAIN, {}, ValueError, "NaN or infinite"),
+        (X_TRAIN, np.where(np.arange(240) == 5, 2, Y_TRAIN), {}, ValueError, "needs labels 0 and 1, but y contains 2"),
+        (X_TRAIN, Y_TRAIN * 2.0 - 1.0, {}, ValueError, "needs labels 0 and 1, but y contains -1"),
+        (np.hstack([X_TRAIN, X_TRAIN]), Y_TRAIN, {}, ValueError, "x has 4 features per sample but the model expects 2"),
+        (X_TRAIN[:0], Y_TRAIN[:0], {}, ValueError, "x is empty"),
+        (X_TRAIN[:, 0], Y_TRAIN, {}, ValueError, r"x must be a 2-D array \(samples, features\), got shape \(240,\)"),
+        (X_TRAIN, Y_TRAIN, {"batch_size": 0}, ValueError, "batch_size must be a positive integer or None"),
+        (X_TRAIN, Y_TRAIN, {"batch_size": -3}, ValueError, "batch_size must be a positive integer"),
+        (X_TRAIN, Y_TRAIN, {"batch_size": 2.5}, ValueError, "batch_size must be a positive integer"),
+        (X_TRAIN, Y_TRAIN, {"epochs": -1}, ValueError, "epochs must be a non-negative integer"),
+        (X_TRAIN.astype(str), Y_TRAIN, {}, TypeError, "x must hold numbers"),
+        (X_TRAIN, np.stack([Y_TRAIN, Y_TRAIN], axis=1), {}, ValueError, r"y must have shape \(240, 1\)"),
+        (X_TRAIN, Y_TRAIN, {"validation_data": (X_TEST, Y_TEST[:5])}, ValueError,
+         r"fit \(validation_data\): x has 60 samples but y has 5"),
+        (X_TRAIN, Y_TRAIN, {"validation_data": X_TEST}, ValueError, "validation_data must be a pair"),
+        (X_TRAIN, Y_TRAIN, {"callbacks": [print]}, TypeError, "callbacks must be Callback objects"),
+    ],
+)  # fmt: skip
+def test_fit_refuses_bad_input_with_a_clear_message(x, y, options, error, message):
+    model = small_model()
+    before = model.state_dict()
+    with pytest.raises(error, match=message):
+        model.fit(x, y, verbose=0, **options)
+    for name, value in model.state_dict().items():  # nothing was trained
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_fit_and_evaluate_need_compile():
+    model = Sequential([Dense(1, activation="sigmoid", input_dim=2)])
+    with pytest.raises(RuntimeError, match=r"must be compiled first: call model.compile"):
+        model.fit(X_TRAIN, Y_TRAIN, verbose=0)
+    with pytest.raises(RuntimeError, match="compiled first"):
+        model.evaluate(X_TEST, Y_TEST)
+
+
+def test_predict_on_a_model_without_layers_or_with_bad_input():
+    with pytest.raises(RuntimeError, match="no layers"):
+        Sequential().predict(X_TEST)
+    model = small_model()
+    with pytest.raises(ValueError, match="x has 3 features per sample but the model expects 2"):
+        model.predict(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        model.predict(np.array([[np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        model.predict(X_TEST, batch_size=0)
+
+
+def test_unknown_metric_and_loss_names_are_refused():
+    model = Sequential([Dense(1, input_dim=2)])
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        model.compile(metrics=["f1"])
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        model.compile(loss="hinge")
+    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'"):
+        model.compile(optimizer="adagrad")
+
+
+def test_epochs_zero_trains_nothing():
+    model = small_model()
+    before = model.state_dict()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=0, verbose=0)
+    assert history.epoch == [] and history.history == {}
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_relu_layers_between_dense_layers():
+    model = Sequential([Dense(8, input_dim=2), ReLU(), Dense(1, activation="sigmoid")], seed=0)
+    model.compile(optimizer=optim.Adam(lr=0.02), metrics="accuracy")
+    model.fit(X_TRAIN, Y_TRAIN, epochs=10, verbose=0, seed=0)
+    assert model.evaluate(X_TEST, Y_TEST)[1] > 0.85
