@@ -8,6 +8,9 @@ plotting callback is reduced to a progress line (the pictures are made by
 Run: ``python examples/keras_style.py``
 """
 
+# The seed's code is kept as written (its import order and quotes): no reformatting.
+# ruff: noqa: E402, F811, I001
+
 import numpy as np
 from sklearn.datasets import make_moons
 from sklearn.model_selection import train_test_split
@@ -16,8 +19,9 @@ X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
 
 # ----------------------------------------------------------------- seed
+# fmt: off
 # importing the Neural Network packages
-import numpy as np  # noqa: E402,F811
+import numpy as np
 from tinygrad_moons.nn import Sequential  # was: from keras.models import Sequential
 from tinygrad_moons.nn import Dense  # was: from keras.layers import Dense
 
@@ -31,7 +35,7 @@ model.add(Dense(25, activation='relu'))
 model.add(Dense(1, activation='sigmoid'))
 model.compile(loss='binary_crossentropy', optimizer='sgd', metrics='accuracy')
 
-import tinygrad_moons.nn as keras  # noqa: E402  (was: import keras)
+import tinygrad_moons.nn as keras  # was: import keras
 
 # initializing the grid
 some_grid = np.mgrid[-1.5:2.5:100j, -1:2:100j]
@@ -50,6 +54,7 @@ keras_visual = keras.callbacks.LambdaCallback(on_epoch_end=keras_viz)
 model.fit(X_train, y_train, epochs=45, verbose=0, callbacks=[keras_visual])
 loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
 print('Testing Accuracy: {0} \nCross-Entropy Loss: {1}'.format(round(accuracy*100, 3), round(loss, 3)))
+# fmt: on
 # ------------------------------------------------------------- end seed
 
 model.summary()

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_moons import Tensor, ShapeError
+from tinygrad_moons import ShapeError, Tensor
 from tinygrad_moons.nn import (
     Activation,
     Dense,
@@ -208,8 +208,13 @@ def test_summary_of_the_seed_network_counts_5226_parameters():
     text = "\n".join(lines)
     assert seed_network().count_params() == 5226
     assert "Total params: 5,226" in text
-    for name, shape, count in [("dense_1", 25, "75"), ("dense_2", 50, "1,300"), ("dense_3", 50, "2,550"),
-                               ("dense_4", 25, "1,275"), ("dense_5", 1, "26")]:
+    for name, shape, count in [
+        ("dense_1", 25, "75"),
+        ("dense_2", 50, "1,300"),
+        ("dense_3", 50, "2,550"),
+        ("dense_4", 25, "1,275"),
+        ("dense_5", 1, "26"),
+    ]:
         row = next(line for line in text.splitlines() if line.startswith(f" {name} (Dense)"))
         assert f"(None, {shape})" in row and row.endswith(count)
 

@@ -116,6 +116,7 @@ def test_every_tensor_made_in_a_forward_is_tagged_with_the_innermost_module():
     relu_out = out._ctx.parents[0]._ctx.parents[0]
     assert relu_out.scope is relu_1
     assert relu_out._ctx.parents[0].scope is dense_1
+    assert dense_1.kernel.scope is dense_1 and dense_2.bias.scope is dense_2  # parameters belong to their owner
     # outside any module nothing is tagged
     assert (out * 2).scope is None
 
@@ -152,7 +153,12 @@ def test_load_state_dict_names_every_mismatch_and_writes_nothing():
     with pytest.raises(ValueError) as info:
         model.load_state_dict(state)
     message = str(info.value)
-    for expected in ["missing: scale", "unexpected: extra.weight", "hidden.kernel: shape (5, 4)", "out.bias: dtype float32"]:
+    for expected in [
+        "missing: scale",
+        "unexpected: extra.weight",
+        "hidden.kernel: shape (5, 4)",
+        "out.bias: dtype float32",
+    ]:
         assert expected in message
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])

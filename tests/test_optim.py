@@ -11,8 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_moons import Tensor
-from tinygrad_moons import optim
+from tinygrad_moons import Tensor, optim
 from tinygrad_moons.nn import Dense
 
 STEPS = 25

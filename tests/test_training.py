@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from tinygrad_moons import Tensor
+from tinygrad_moons import Tensor, optim
 from tinygrad_moons import functional as F
-from tinygrad_moons import optim
 from tinygrad_moons.nn import (
     BCEWithLogitsLoss,
     Callback,
@@ -179,7 +178,12 @@ def test_an_optimizer_without_parameters_gets_the_models_at_fit():
     model.compile(optimizer=optim.SGD(lr=0.1, momentum=0.9), metrics="accuracy")
     assert [p.name for p in model.optimizer.params] == ["dense_2.kernel", "dense_2.bias"]
     model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose=0)
-    assert [p.name for p in model.optimizer.params] == ["dense_2.kernel", "dense_2.bias", "dense_1.kernel", "dense_1.bias"]
+    assert [p.name for p in model.optimizer.params] == [
+        "dense_2.kernel",
+        "dense_2.bias",
+        "dense_1.kernel",
+        "dense_1.bias",
+    ]
     assert model.input_dim == 2
     first_kernel = model[0].kernel.data.copy()
     model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose=0)

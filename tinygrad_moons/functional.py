@@ -91,14 +91,18 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
 }
 
 
-def get_activation(identifier: str | Callable[[Tensor], Tensor] | None) -> tuple[str, Callable[[Tensor], Tensor] | None]:
+def get_activation(
+    identifier: str | Callable[[Tensor], Tensor] | None,
+) -> tuple[str, Callable[[Tensor], Tensor] | None]:
     """``(name, function)`` for an activation given by name, as a callable, or None (no activation)."""
     if identifier is None:
         return "linear", None
     if isinstance(identifier, str):
         key = identifier.lower()
         if key not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {identifier!r}; choose one of {sorted(ACTIVATIONS)} or pass a function")
+            raise ValueError(
+                f"unknown activation {identifier!r}; choose one of {sorted(ACTIVATIONS)} or pass a function"
+            )
         return key, ACTIVATIONS[key]
     if callable(identifier):
         return getattr(identifier, "__name__", type(identifier).__name__), identifier
@@ -141,7 +145,9 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
     :class:`~tinygrad_moons.ops.BinaryCrossEntropyWithLogits`).
     """
     target = _target_like(target, logits, "binary_cross_entropy_with_logits")
-    return _reduce(ops.BinaryCrossEntropyWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits")
+    return _reduce(
+        ops.BinaryCrossEntropyWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits"
+    )
 
 
 def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:

@@ -158,8 +158,13 @@ class SGD(Optimizer):
             p.data -= lr * g
 
     def get_config(self) -> dict[str, float]:
-        return {"lr": self.lr, "momentum": self.momentum, "dampening": self.dampening,
-                "nesterov": self.nesterov, "weight_decay": self.weight_decay}
+        return {
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "dampening": self.dampening,
+            "nesterov": self.nesterov,
+            "weight_decay": self.weight_decay,
+        }
 
 
 class Adam(Optimizer):
@@ -292,8 +297,14 @@ class RMSprop(Optimizer):
                 p.data -= self.lr * g / denom
 
     def get_config(self) -> dict[str, float]:
-        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "momentum": self.momentum,
-                "weight_decay": self.weight_decay, "centered": self.centered}
+        return {
+            "lr": self.lr,
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "centered": self.centered,
+        }
 
 
 #: Optimizers by the names ``compile`` accepts, with Keras' default learning rates.

@@ -188,6 +188,8 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: Logs | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping (best {self.monitor} at epoch {self.best_epoch + 1})")
+            print(
+                f"Epoch {self.stopped_epoch + 1}: early stopping (best {self.monitor} at epoch {self.best_epoch + 1})"
+            )
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)

@@ -18,7 +18,7 @@ Every parameter's ``.name`` is its dotted path from the outermost module it
 was attached to (``hidden.kernel``, ``dense_1.bias``), so a drawing of the
 graph can label it; calling a module tags each tensor made during its
 ``forward`` with the module (``tensor.scope``), so a drawing can group the
-nodes by layer.
+nodes by layer. A parameter's own ``scope`` is the module that owns it.
 """
 
 from __future__ import annotations
@@ -44,11 +44,14 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, name: str | None = None, dtype: Any = None):
-        super().__init__(np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype, copy=True),
-                         requires_grad=True, name=name)
+        super().__init__(
+            np.array(data.data if isinstance(data, Tensor) else data, dtype=dtype, copy=True),
+            requires_grad=True,
+            name=name,
+        )
 
     def __repr__(self) -> str:
-        return "Parameter(" + super().__repr__()[len("tensor("):]
+        return "Parameter(" + super().__repr__()[len("tensor(") :]
 
 
 def _snake_case(class_name: str) -> str:
@@ -89,6 +92,7 @@ class Module:
             self._modules.pop(key, None)
             registry[key] = value
             value.name = self._path + key
+            value.scope = self  # a parameter belongs to the module that owns it (a drawing groups it there)
         elif isinstance(value, Module):
             registry.pop(key, None)
             self._modules[key] = value

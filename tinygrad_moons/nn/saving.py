@@ -81,7 +81,9 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_model: no such file: {path}")
     if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"load_model: {path} is not a .npz model file (it is not a zip archive, or it is truncated)")
+        raise ModelFileError(
+            f"load_model: {path} is not a .npz model file (it is not a zip archive, or it is truncated)"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             if ARCHITECTURE_KEY not in archive.files:
@@ -95,7 +97,9 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, UnicodeDecodeError) as error:
-        raise ModelFileError(f"load_model: {path} is damaged and cannot be read ({type(error).__name__}: {error})") from None
+        raise ModelFileError(
+            f"load_model: {path} is damaged and cannot be read ({type(error).__name__}: {error})"
+        ) from None
 
     try:
         architecture = json.loads(text)
@@ -105,7 +109,8 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
         raise ModelFileError(f"load_model: {path} does not describe a tinygrad_moons model")
     if architecture.get("version") != VERSION:
         raise ModelFileError(
-            f"load_model: {path} has format version {architecture.get('version')!r}; this library reads version {VERSION}"
+            f"load_model: {path} has format version {architecture.get('version')!r}; "
+            f"this library reads version {VERSION}"
         )
     try:
         model = _build(architecture.get("class_name"), architecture.get("config"))
@@ -150,6 +155,8 @@ def _compile_from(model: Sequential, settings: dict[str, Any], path: str) -> Non
     if "betas" in config:
         config["betas"] = tuple(config["betas"])
     try:
-        model.compile(loss=settings["loss"], optimizer=optimizer_class(**config), metrics=settings.get("metrics") or None)
+        model.compile(
+            loss=settings["loss"], optimizer=optimizer_class(**config), metrics=settings.get("metrics") or None
+        )
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"load_model: {path} has compile settings that cannot be used ({error})") from None

@@ -65,7 +65,8 @@ class Sequential(Model):
         if layer._named_by_user:
             if layer.name in self._modules:
                 raise ValueError(
-                    f"{self.name}.add: a layer named {layer.name!r} is already in this model; layer names must be unique"
+                    f"{self.name}.add: a layer named {layer.name!r} is already in this model; "
+                    "layer names must be unique"
                 )
         else:
             prefix = layer.default_name or _snake_case(type(layer).__name__)
@@ -182,7 +183,8 @@ class Sequential(Model):
                 config = layer.get_config()
             except (AttributeError, NotImplementedError) as error:
                 raise ValueError(
-                    f"{self.name}: layer {layer.name!r} ({type(layer).__name__}) cannot be saved by description: {error}"
+                    f"{self.name}: layer {layer.name!r} ({type(layer).__name__}) "
+                    f"cannot be saved by description: {error}"
                 ) from None
             layers.append({"class_name": type(layer).__name__, "config": config})
         return {"name": self.name, "layers": layers}

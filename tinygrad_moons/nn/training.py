@@ -147,7 +147,9 @@ class Model(Module):
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None or self.optimizer is None:
-            raise RuntimeError(f"{method}: the model must be compiled first: call model.compile(loss=..., optimizer=...)")
+            raise RuntimeError(
+                f"{method}: the model must be compiled first: call model.compile(loss=..., optimizer=...)"
+            )
 
     # ----------------------------------------------------------- checking
     def _prepare_inputs(self, x: Any, where: str) -> np.ndarray:
@@ -244,7 +246,10 @@ class Model(Module):
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
                 raise ValueError("fit: validation_data must be a pair (x_val, y_val)")
             X_val = self._prepare_inputs(validation_data[0], "fit (validation_data)")
-            validation = (X_val, self._prepare_targets(validation_data[1], len(X_val), X.shape[1], "fit (validation_data)"))
+            validation = (
+                X_val,
+                self._prepare_targets(validation_data[1], len(X_val), X.shape[1], "fit (validation_data)"),
+            )
         elif validation_split:
             if not 0 < validation_split < 1:
                 raise ValueError(f"fit: validation_split must lie strictly between 0 and 1, got {validation_split}")
@@ -390,7 +395,9 @@ class Model(Module):
         self.eval()
         try:
             with no_grad():
-                parts = [self(Tensor._wrap(X[start : start + batch_size])).data for start in range(0, len(X), batch_size)]
+                parts = [
+                    self(Tensor._wrap(X[start : start + batch_size])).data for start in range(0, len(X), batch_size)
+                ]
         finally:
             self.train(was_training)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
