@@ -142,13 +142,15 @@ def test_recorder_captures_frames_during_fit_and_saves_a_gif(moons, tmp_path):
     history = model.fit(X_train, y_train, epochs=7, verbose=0, callbacks=[recorder], seed=0)
 
     assert [frame.epoch for frame in recorder.frames] == [0, 3, 6, 7]  # the start, every 3rd epoch, the end
+    steps = -(-len(X_train) // 32)
+    assert [frame.updates for frame in recorder.frames] == [0, 3 * steps, 6 * steps, 7 * steps]
     assert recorder.frames[-1].logs["loss"] == history.history["loss"][-1]
     np.testing.assert_allclose(
         recorder.frames[-1].probabilities.ravel(),
         predict_probability(model, np.column_stack([recorder.xx.ravel(), recorder.yy.ravel()])),
         rtol=1e-6,  # frames are stored in float32
     )
-    assert "epoch 7, loss" in recorder.frames[-1].title()
+    assert f"epoch 7, update {7 * steps}, loss" in recorder.frames[-1].title()
 
     path = recorder.save_gif(tmp_path / "training.gif", fps=5, dpi=40)
     with Image.open(path) as gif:
@@ -158,9 +160,22 @@ def test_recorder_captures_frames_during_fit_and_saves_a_gif(moons, tmp_path):
         assert gif.info["duration"] == 200  # 5 frames per second
 
 
+def test_recorder_can_capture_every_few_updates(moons):
+    X_train, _, y_train, _ = moons  # 90 points: 3 batches of 32 per epoch
+    model = Sequential([Dense(4, "relu", input_dim=2), Dense(1, "sigmoid")], seed=2)
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    recorder = DecisionBoundaryRecorder(X_train, y_train, every_batches=2, resolution=20)
+    model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[recorder], seed=0)
+    assert [(f.epoch, f.updates) for f in recorder.frames] == [(0, 0), (1, 2), (2, 4), (2, 6), (3, 8), (3, 9)]
+    assert "batch loss" in recorder.frames[1].title()
+    assert "batch loss" not in recorder.frames[-1].title() and ", loss" in recorder.frames[-1].title()
+
+
 def test_recorder_checks_its_arguments(moons):
     X_train, _, y_train, _ = moons
     with pytest.raises(ValueError, match="interval"):
         DecisionBoundaryRecorder(X_train, y_train, interval=0)
+    with pytest.raises(ValueError, match="every_batches"):
+        DecisionBoundaryRecorder(X_train, y_train, every_batches=-1)
     with pytest.raises(ValueError, match="no frames"):
         DecisionBoundaryRecorder(X_train, y_train).save_gif("never.gif")

@@ -75,6 +75,26 @@ def graph_after_one_step(
     return write_loss_graph(model, X_batch, y_batch, path, format, samples=batch_size, **options)
 
 
+def training_recorder(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray | None,
+    y_test: np.ndarray | None,
+    total_updates: int,
+    frames: int = 100,
+) -> Any:
+    """A :class:`~tinygrad_moons.viz.animation.DecisionBoundaryRecorder` spreading about ``frames`` frames over a run.
+
+    It captures every ``total_updates // frames`` parameter updates: the
+    default recipe learns the moons within a few epochs, so capturing once
+    per epoch would show little but the end.
+    """
+    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+
+    every = max(1, total_updates // max(1, frames))
+    return DecisionBoundaryRecorder(X_train, y_train, X_test, y_test, every_batches=every)
+
+
 def write_training_figures(
     model: Any,
     history: Any,
