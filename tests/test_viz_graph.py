@@ -92,6 +92,16 @@ def test_html_labels_show_shape_value_and_the_gradient_backward_computes(tmp_pat
     assert "grad " + summarize(kernel.grad.data) in node  # draw_graph's own gradient equals backward's
 
 
+def test_notes_label_the_chosen_nodes():
+    x = Tensor(np.array([-1.0, 2.0]), requires_grad=True, name="x")
+    hidden = x.relu()
+    out = hidden.sum()
+    source = draw_graph(out, notes={hidden: "ReLU' = [z > 0]"}).source
+    relu_line = next(line for line in source.splitlines() if "<B>relu</B>" in line)
+    assert "<I>ReLU&#x27; = [z &gt; 0]</I>" in relu_line  # escaped for the HTML-like label
+    assert source.count("<I>") == 1
+
+
 def test_png_renders_and_opens(tmp_path):
     from PIL import Image
 

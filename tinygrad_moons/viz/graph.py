@@ -24,7 +24,7 @@ import html
 import math
 import re
 import warnings
-from typing import Any
+from typing import Any, Mapping
 
 import graphviz
 import numpy as np
@@ -146,6 +146,7 @@ def draw_graph(
     max_nodes: int = 500,
     rankdir: str = "TB",
     title: str | None = None,
+    notes: Mapping[Tensor, str] | None = None,
 ) -> ComputationGraph:
     """Draw the computation graph that produced ``output`` (usually a loss).
 
@@ -178,6 +179,9 @@ def draw_graph(
         ``"TB"`` to draw from top to bottom, ``"LR"`` from left to right.
     title:
         A caption under the drawing.
+    notes:
+        Extra text for chosen tensors' boxes, e.g. ``{hidden: "ReLU' = [z > 0]"}``
+        to say which step of a derivation an op performs.
 
     Returns a ``graphviz.Digraph`` (displayed inline in Jupyter); write it to a
     file with :func:`tinygrad_moons.viz.render_graph`.
@@ -213,7 +217,7 @@ def draw_graph(
     )
     if title:
         graph.attr(label=title, labelloc="b", fontsize="12")
-    style = _Style(output, show_shapes, show_values, show_grads, gradients, colours)
+    style = _Style(output, show_shapes, show_values, show_grads, gradients, colours, notes or {})
     ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     if collapse:
         _draw_collapsed(graph, tensors, ids, layer_of, clusters, style)
@@ -235,6 +239,7 @@ class _Style:
         show_grads: bool,
         gradients: dict[int, np.ndarray],
         colours: _GradientColours | None,
+        notes: Mapping[Tensor, str],
     ):
         self.output = output
         self.show_shapes = show_shapes
@@ -242,6 +247,12 @@ class _Style:
         self.show_grads = show_grads
         self.gradients = gradients
         self.colours = colours
+        self.notes = {id(tensor): text for tensor, text in notes.items()}
+
+    def note(self, tensor: Tensor) -> str | None:
+        """The user's note for this tensor, HTML-escaped, or None."""
+        text = self.notes.get(id(tensor))
+        return None if text is None else html.escape(text)
 
     def details(self, tensor: Tensor) -> list[str]:
         """The small lines under a node's title: shape, value, gradient (each HTML-escaped)."""
@@ -331,14 +342,15 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
         if style.colours is not None and id(tensor) in style.gradients:
             fill, font_colour = style.colours.of(style.gradients[id(tensor)])
     else:
-        default = "constant" if tensor.data.size == 1 else "input"
-        title = html.escape(tensor.name or default)
+        title = html.escape(tensor.name or "constant")
         fill = _INPUT_COLOUR
         if tensor.data.size == 1 and not style.show_values:
             title += f" {_number(tensor.data.item())}"  # a constant is its value: say it
     if is_output and tensor.name:
         title += f"<BR/><I>{html.escape(tensor.name)}</I>"
     lines = [title] + [f'<FONT POINT-SIZE="9">{line}</FONT>' for line in style.details(tensor)]
+    if style.note(tensor):
+        lines.append(f'<FONT POINT-SIZE="10" COLOR="#990000"><I>{style.note(tensor)}</I></FONT>')
     label = "<" + '<BR/>'.join(lines) + ">"
     if font_colour != "black":
         label = f'<<FONT COLOR="{font_colour}">' + label[1:-1] + "</FONT>>"
@@ -357,6 +369,9 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
         rows.append(f'<TR><TD><FONT POINT-SIZE="9">{html.escape(" → ".join(t._ctx.name for t in ops))}</FONT></TD></TR>')
         for line in style.details(ops[-1]):
             rows.append(f'<TR><TD><FONT POINT-SIZE="9">out {line}</FONT></TD></TR>')
+    for tensor in members:
+        if style.note(tensor):
+            rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#990000"><I>{style.note(tensor)}</I></FONT></TD></TR>')
     for parameter in parameters:
         fill, font_colour = _PARAMETER_COLOUR, "black"
         if style.colours is not None and id(parameter) in style.gradients:
