@@ -137,7 +137,7 @@ def test_grad_flow_colours_parameters_from_smallest_to_largest_gradient():
     large_line = next(line for line in source.splitlines() if "<B>large</B>" in line)
     assert 'fillcolor="#440154"' in small_line  # the dark end of the scale
     assert 'fillcolor="#fde725"' in large_line  # the bright end
-    assert "gradient_legend" in source and "log scale" in source
+    assert "mean |gradient|, log scale" in source  # the legend, in the caption
 
 
 def test_constant_inputs_are_drawn_and_the_walk_is_iterative():

@@ -105,6 +105,8 @@ def write_training_figures(
     out_dir: str | os.PathLike[str],
     recorder: Any = None,
     fps: int = 10,
+    dpi: int = 110,
+    gif_dpi: int = 72,
 ) -> dict[str, Path]:
     """Write what ``tinygrad-moons train`` shows into ``out_dir``; returns {what: path}.
 
@@ -112,7 +114,8 @@ def write_training_figures(
     probability), ``curves.png`` (loss and accuracy per epoch), ``graph.svg``
     (the loss graph on one mini-batch, with values, gradients and gradient-flow
     colours) and, when a :class:`~tinygrad_moons.viz.animation.DecisionBoundaryRecorder`
-    was passed to ``fit``, ``training.gif``.
+    was passed to ``fit``, ``training.gif``. ``dpi`` is the PNGs' resolution,
+    ``gif_dpi`` and ``fps`` the animation's.
     """
     from tinygrad_moons.viz import plots
 
@@ -120,15 +123,41 @@ def write_training_figures(
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     written["decision_boundary"] = plots.save_figure(
-        plots.plot_decision_boundary(model, X_train, y_train, X_test, y_test), out_dir / "decision_boundary.png"
+        plots.plot_decision_boundary(model, X_train, y_train, X_test, y_test), out_dir / "decision_boundary.png", dpi
     )
-    written["curves"] = plots.save_figure(plots.plot_history(history), out_dir / "curves.png")
+    written["curves"] = plots.save_figure(plots.plot_history(history), out_dir / "curves.png", dpi)
     written["graph"] = write_loss_graph(
         model, X_train, y_train, out_dir / "graph.svg", show_values=True, show_grads=True, grad_flow=True
     )
     if recorder is not None and recorder.frames:
-        written["animation"] = recorder.save_gif(out_dir / "training.gif", fps=fps)
+        written["animation"] = recorder.save_gif(out_dir / "training.gif", fps=fps, dpi=gif_dpi)
     return written
+
+
+#: The runs of ``experiment.compare`` that get a panel in compare.png (by their labels), in order.
+COMPARISON_PANELS = (
+    "the seed's NumPy network",
+    "tinygrad_moons, seed's settings",
+    "tinygrad_moons, modern default",
+    "scikit-learn MLPClassifier",
+)
+
+
+def comparison_models(results: Any) -> dict[str, Any]:
+    """Label -> fitted model for compare.png, from ``experiment.compare``'s results.
+
+    The four runs the comparison is about, in order; if none of their labels
+    is found, every run whose model can predict gets a panel instead.
+    """
+    by_label = {result.label: result for result in results}
+    chosen = {label: by_label[label].model for label in COMPARISON_PANELS if label in by_label}
+    if chosen:
+        return chosen
+    return {
+        result.label: result.model
+        for result in results
+        if hasattr(result.model, "predict_proba") or hasattr(result.model, "predict")
+    }
 
 
 def write_comparison(

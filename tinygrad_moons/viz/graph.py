@@ -215,16 +215,14 @@ def draw_graph(
         node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "style": "rounded,filled"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )
-    if title:
-        graph.attr(label=title, labelloc="b", fontsize="12")
     style = _Style(output, show_shapes, show_values, show_grads, gradients, colours, notes or {})
     ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     if collapse:
         _draw_collapsed(graph, tensors, ids, layer_of, clusters, style)
     else:
         _draw_full(graph, tensors, ids, layer_of, clusters, style)
-    if colours is not None:
-        _add_gradient_legend(graph, colours)
+    if title or colours is not None:
+        graph.attr(label=_caption(title, colours), labelloc="b", fontsize="12")
     return graph
 
 
@@ -503,20 +501,28 @@ def _gradient_colours(tensors: list[Tensor], gradients: dict[int, np.ndarray]) -
     return _GradientColours([float(np.mean(np.abs(gradients[id(p)]))) for p in parameters])
 
 
-def _add_gradient_legend(graph: graphviz.Digraph, colours: _GradientColours) -> None:
-    """A small box explaining the colours: one swatch per step of the scale, labelled with its magnitude."""
-    cells = []
+def _caption(title: str | None, colours: _GradientColours | None) -> str:
+    """The text under the drawing: the title and, for the gradient-flow view, the colour scale's legend.
+
+    The legend is one swatch per step of the scale, labelled with the
+    gradient size it stands for; in the caption it never gets in the way of
+    the layout.
+    """
+    if colours is None:
+        return title or ""
     steps = len(_GRADIENT_SCALE)
+    cells = []
     for i in range(steps):
         fill, font_colour = colours.at(i / (steps - 1))
         value = 10 ** (colours.low + (colours.high - colours.low) * i / (steps - 1))
         cells.append(f'<TD BGCOLOR="{fill}"><FONT COLOR="{font_colour}" POINT-SIZE="9">{_number(value)}</FONT></TD>')
-    label = (
-        '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-        f'<TR><TD COLSPAN="{steps}"><FONT POINT-SIZE="10">parameter gradient, mean |grad| (log scale)</FONT></TD></TR>'
-        "<TR>" + "".join(cells) + "</TR></TABLE>>"
+    rows = [f'<TR><TD COLSPAN="{steps}" BORDER="0">{html.escape(title)}</TD></TR>'] if title else []
+    rows.append(
+        f'<TR><TD COLSPAN="{steps}" BORDER="0"><FONT POINT-SIZE="10">'
+        "parameter colour: mean |gradient|, log scale</FONT></TD></TR>"
     )
-    graph.node("gradient_legend", label=label, shape="plain", style="")
+    rows.append("<TR>" + "".join(cells) + "</TR>")
+    return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
 
 
 # -------------------------------------------------------------- text helpers
