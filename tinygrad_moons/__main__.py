@@ -1,0 +1,5 @@
+"""``python -m tinygrad_moons``: the same program as the ``tinygrad-moons`` command."""
+
+from tinygrad_moons.cli import main
+
+raise SystemExit(main())

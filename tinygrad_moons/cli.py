@@ -1,0 +1,401 @@
+"""The command line: ``tinygrad-moons train`` and ``tinygrad-moons compare``.
+
+``tinygrad-moons train`` with no arguments trains this library's modern
+default on the moons (see :mod:`tinygrad_moons.experiment`), shows a
+progress bar, prints the final accuracy and loss, and writes the model,
+its history and figures into a new folder under ``runs/``.
+``tinygrad-moons compare`` reruns the seed's experiment next to this
+library's default and scikit-learn, on the same data split, and prints
+a table. ``python -m tinygrad_moons`` is the same program.
+
+Every subcommand is a function ``run_<name>(args) -> int``; :func:`main`
+parses the arguments and turns a bad value into an argparse-style error
+(usage line and message, exit status 2) rather than a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+PROG = "tinygrad-moons"
+DATASETS = ("moons", "circles", "blobs", "spirals", "xor")  # tinygrad_moons.data.DATASETS, without importing it
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+INITIALIZERS = ("he_normal", "he_uniform", "glorot_uniform", "glorot_normal", "normal")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for, reported like argparse's own errors."""
+
+
+# ------------------------------------------------------------ argument types
+# argparse calls these on the raw strings; an ArgumentTypeError becomes "argument --lr: ..." and exit 2.
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def sample_count(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"two classes need at least 2 samples, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _finite_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _finite_float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    value = _finite_float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text}")
+    return value
+
+
+def layer_widths(text: str) -> tuple[int, ...]:
+    """``"25,50,50,25"`` -> (25, 50, 50, 25): the hidden layers' widths."""
+    parts = [part.strip() for part in text.split(",")]
+    if not text.strip() or any(not part for part in parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated widths such as 25,50,50,25, got {text!r}")
+    widths = []
+    for part in parts:
+        if not part.isdigit() or int(part) < 1:
+            raise argparse.ArgumentTypeError(f"{part!r} in {text!r} is not a positive whole number")
+        widths.append(int(part))
+    return tuple(widths)
+
+
+FULL_BATCH = 0  # what --batch-size 0 / full parses to; the recipe spells it None
+
+
+def batch_size(text: str) -> int:
+    """A positive batch size, or ``0`` / ``full`` for the full batch (:data:`FULL_BATCH`)."""
+    if text.strip().lower() in ("0", "full"):
+        return FULL_BATCH
+    try:
+        return positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, or 0 / 'full' for the full batch, got {text!r}") from None
+
+
+# ------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Train small neural networks with an autograd engine you can read, and see inside them.",
+        epilog=f"Run '{PROG} train' for the default experiment, '{PROG} <command> --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>")
+
+    train = commands.add_parser(
+        "train",
+        help="train a network (the modern default on the moons unless told otherwise)",
+        description=(
+            "Train the 2-25-50-50-25-1 network on scikit-learn's moons with this library's modern default "
+            "(He-normal init, Adam lr 0.01 with cosine decay, batches of 32, 20 epochs), show progress, print "
+            "the final train/test accuracy and loss, and write model.npz, history.json and figures into a new "
+            "folder. Every option below changes one setting of the chosen --recipe."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    train.add_argument(
+        "--recipe",
+        choices=("default", "seed", "seed-keras"),
+        default="default",
+        help="starting settings: this library's modern default; the seed's (randn*0.1 init, gradient descent "
+        "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs)",
+    )
+    _add_data_options(train)
+    train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (recipe: 25,50,50,25)")
+    train.add_argument("--activation", choices=ACTIVATIONS, help="activation of the hidden layers (recipe: relu); the output is one sigmoid unit")
+    train.add_argument("--init", choices=INITIALIZERS, help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (recipe: he_normal)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (recipe: adam)")
+    train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (recipe: 0.01)")
+    train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (recipe: cosine)")
+    train.add_argument("--epochs", type=positive_int, help="passes over the training set (recipe: 20)")
+    train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (recipe: 32)")
+    train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order")
+    _add_output_options(train, "a new folder runs/<recipe>-<dataset>-<date-time>")
+    train.add_argument("--gif", action="store_true", help="also write training.gif, the decision boundary as it forms (slower)")
+    train.set_defaults(handler=run_train, subparser=train)
+
+    compare = commands.add_parser(
+        "compare",
+        help="rerun the seed's experiment next to this library and scikit-learn, and print a table",
+        description=(
+            "Train on the same split of the moons: (a) the seed's hand-written NumPy network with the seed's settings, "
+            "(b) this library with the seed's settings from the same initial weights, (c) this library with the seed's "
+            "Keras settings, (d) this library's modern default, (e) scikit-learn's MLPClassifier with the same layers, "
+            "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100%% test "
+            "accuracy and wall time, and writes compare.json (and compare.png) into a folder."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights")
+    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the seed's settings, rows (a) and (b)")
+    compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d)")
+    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the seed's Keras settings, row (c)")
+    compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter)")
+    compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
+    _add_output_options(compare, "a new folder runs/compare-<date-time>")
+    compare.set_defaults(handler=run_compare, subparser=compare)
+    return parser
+
+
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", choices=DATASETS, help="the data set (recipe: moons)")
+    parser.add_argument("--samples", type=sample_count, help="number of points, at least 2 (recipe: 1000)")
+    parser.add_argument("--noise", type=non_negative_float, help="standard deviation of the noise; for blobs the clusters' (default: the data set's, 0.1 for moons)")
+    parser.add_argument("--test-size", type=fraction, help="fraction of the points held out for testing, stratified (recipe: 0.2)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+    parser.add_argument("--out", type=Path, help=f"folder for the outputs (default: {default_out})")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the results")
+    parser.add_argument("--no-figures", action="store_true", help="do not draw figures (faster; no matplotlib or Graphviz needed)")
+
+
+def _version() -> str:
+    from tinygrad_moons import __version__
+
+    return __version__
+
+
+# -------------------------------------------------------------------- train
+def recipe_from_args(args: argparse.Namespace) -> Any:
+    """The recipe named by ``--recipe``, with every option the user gave applied on top."""
+    from tinygrad_moons.experiment import RECIPES
+
+    recipe = RECIPES[args.recipe].replace(seed=args.seed)
+    changes: dict[str, Any] = {}
+    for option, field in [
+        ("dataset", "dataset"),
+        ("samples", "n_samples"),
+        ("noise", "noise"),
+        ("test_size", "test_size"),
+        ("layers", "hidden_layers"),
+        ("activation", "activation"),
+        ("optimizer", "optimizer"),
+        ("lr", "learning_rate"),
+        ("schedule", "lr_schedule"),
+        ("epochs", "epochs"),
+    ]:
+        value = getattr(args, option)
+        if value is not None:
+            changes[field] = value
+    if args.batch_size is not None:
+        changes["batch_size"] = None if args.batch_size == FULL_BATCH else args.batch_size
+    if args.init is not None:
+        changes["kernel_initializer"] = args.init
+        # The seed's init draws biases from the same normal; the others leave biases at zero, as Keras does.
+        changes["bias_initializer"] = "normal" if args.init == "normal" else "zeros"
+    return recipe.replace(**changes)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from tinygrad_moons import experiment
+
+    recipe = recipe_from_args(args)
+    split = experiment.make_split(recipe)
+    out_dir = _output_folder(args.out, f"{recipe.name}-{recipe.dataset}")
+    verbose = 0 if args.quiet else 1
+    if not args.quiet:
+        for line in describe_run(recipe, split):
+            print(line)
+    callbacks = _figure_callbacks(args, recipe, split)
+    result = experiment.train(recipe, split, verbose=verbose, callbacks=callbacks, label=f"tinygrad_moons, {recipe.name} settings")
+    print(f"train: accuracy {result.train_accuracy:.1%}, loss {result.train_loss:.4f}")
+    print(f"test:  accuracy {result.test_accuracy:.1%}, loss {result.test_loss:.4f}")
+    if result.epochs_to_perfect is None:
+        print(f"100% test accuracy was not reached in {result.epochs:,} epochs; training took {result.seconds:.2f} s")
+    else:
+        print(
+            f"100% test accuracy first reached after epoch {result.epochs_to_perfect:,} "
+            f"({result.updates_to_perfect:,} updates, {result.seconds_to_perfect:.2f} s); training took {result.seconds:.2f} s"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [Path(result.model.save(out_dir / "model.npz"))]
+    written.append(_write_json(out_dir / "history.json", {"recipe": recipe.to_dict(), "result": result.summary(), "history": result.history}))
+    if not args.no_figures:
+        written += _write_training_figures(result, split, out_dir, callbacks)
+    print(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
+    return 0
+
+
+def describe_run(recipe: Any, split: Any) -> list[str]:
+    noise = recipe.noise
+    if noise is None:
+        from tinygrad_moons.data import DEFAULT_NOISE
+
+        noise = DEFAULT_NOISE[recipe.dataset]
+    sizes = "-".join(str(size) for size in recipe.layer_sizes)
+    weights = sum(a * b + b for a, b in zip(recipe.layer_sizes[:-1], recipe.layer_sizes[1:]))
+    return [
+        f"data: {recipe.dataset}, {recipe.n_samples:,} points, noise {noise:g}; "
+        f"{len(split.X_train):,} train / {len(split.X_test):,} test (stratified), seed {recipe.seed}",
+        f"network: {sizes} ({recipe.activation}, sigmoid output), {weights:,} parameters",
+        f"training: {recipe.describe()}, {recipe.epochs:,} epochs",
+    ]
+
+
+# -------------------------------------------------------------- figure hooks
+# The drawing lives in tinygrad_moons.viz; these three functions are the only places the command line calls it.
+def _figure_callbacks(args: argparse.Namespace, recipe: Any, split: Any) -> list[Any]:
+    """Callbacks that watch training for the figures (the GIF's frames), when asked for."""
+    if args.no_figures or not args.gif:
+        return []
+    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+
+    interval = max(1, recipe.epochs // 100)  # at most ~100 frames, whatever the number of epochs
+    return [DecisionBoundaryRecorder(split.X_train, split.y_train, split.X_test, split.y_test, interval=interval)]
+
+
+def _write_training_figures(result: Any, split: Any, out_dir: Path, callbacks: Sequence[Any]) -> list[Path]:
+    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+    from tinygrad_moons.viz.figures import write_training_figures
+
+    recorder = next((c for c in callbacks if isinstance(c, DecisionBoundaryRecorder)), None)
+    history = result.model.history
+    written = write_training_figures(
+        result.model, history, split.X_train, split.y_train, split.X_test, split.y_test, out_dir, recorder=recorder
+    )
+    return list(written.values())
+
+
+def _write_comparison_figure(results: Sequence[Any], split: Any, out_dir: Path) -> list[Path]:
+    from tinygrad_moons.viz.figures import write_comparison
+
+    models = {result.label: result.model for result in results}
+    return [write_comparison(models, split.X_train, split.y_train, split.X_test, split.y_test, out_dir / "compare.png")]
+
+
+# ------------------------------------------------------------------ compare
+def run_compare(args: argparse.Namespace) -> int:
+    from tinygrad_moons import experiment
+
+    out_dir = _output_folder(args.out, "compare")
+    say: Callable[[str], Any] = (lambda message: None) if args.quiet else (lambda message: print(f"training {message} ...", flush=True))
+    split, results = experiment.compare(
+        seed=args.seed,
+        seed_iterations=args.iterations,
+        default_epochs=args.epochs,
+        keras_epochs=args.keras_epochs,
+        sklearn_epochs=args.sklearn_epochs,
+        include_torch=not args.no_torch,
+        progress=say,
+    )
+    print()
+    print(
+        f"moons, {len(split.X_train) + len(split.X_test):,} points (noise 0.1), {len(split.X_train)} train / "
+        f"{len(split.X_test)} test, seed {args.seed}; network 2-25-50-50-25-1"
+    )
+    print(experiment.format_table(results))
+    explanation = experiment.explain(results)
+    if explanation:
+        print()
+        print(explanation)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [
+        _write_json(
+            out_dir / "compare.json",
+            {"seed": args.seed, "results": [result.summary() for result in results], "table": experiment.format_table(results)},
+        )
+    ]
+    if not args.no_figures:
+        written += _write_comparison_figure(results, split, out_dir)
+    print(f"\nwrote {out_dir}: " + ", ".join(path.name for path in written))
+    return 0
+
+
+# ------------------------------------------------------------------ helpers
+def _output_folder(out: Path | None, stem: str) -> Path:
+    """``out`` if given; otherwise a new folder ``runs/<stem>-<date-time>`` that does not exist yet."""
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--out {out} exists and is not a folder")
+        return out
+    base = Path("runs") / f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder, number = base, 2
+    while folder.exists():
+        folder = base.with_name(f"{base.name}-{number}")
+        number += 1
+    return folder
+
+
+def _write_json(path: Path, content: Any) -> Path:
+    """JSON with non-finite numbers written as null (strict JSON has no NaN or Infinity)."""
+    path.write_text(json.dumps(_finite(content), indent=1) + "\n")
+    return path
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # NumPy scalars
+        return _finite(value.item())
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args)
+    except (UsageError, ValueError) as error:
+        # e.g. too few samples to stratify, or fit refusing data: the message names the problem.
+        args.subparser.error(str(error))  # prints the command's usage and the message, exits with status 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: interrupted", file=sys.stderr)
+        return 130
+    return 1  # pragma: no cover (error() exits)
