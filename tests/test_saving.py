@@ -8,6 +8,8 @@ import pytest
 
 from tinygrad_moons import optim
 from tinygrad_moons.nn import (
+    BCEWithLogitsLoss,
+    BinaryCrossentropy,
     Dense,
     LeakyReLU,
     ModelFileError,
@@ -64,6 +66,20 @@ def test_a_loaded_model_is_compiled_again_and_can_keep_training(tmp_path):
     history = loaded.fit(X, Y, epochs=2, verbose=0)
     assert len(history.epoch) == 2
     assert load_model(tmp_path / "m.npz", compile=False).optimizer is None
+
+
+def test_a_logits_model_keeps_its_loss_and_a_custom_loss_is_not_saved(tmp_path):
+    model = Sequential([Dense(4, activation="relu", input_dim=2), Dense(1)], seed=0)
+    model.compile(loss=BCEWithLogitsLoss(), optimizer=optim.SGD(lr=0.1, momentum=0.5, nesterov=True), metrics="acc")
+    model.save(tmp_path / "logits.npz")
+    loaded = load_model(tmp_path / "logits.npz")
+    assert isinstance(loaded.loss, BinaryCrossentropy) and loaded.loss.from_logits
+    assert loaded.optimizer.get_config() == model.optimizer.get_config()
+    assert loaded.evaluate(X, Y) == model.evaluate(X, Y)
+
+    model.compile(loss=lambda prediction, target: ((prediction - target) ** 2).mean())
+    model.save(tmp_path / "custom.npz")
+    assert load_model(tmp_path / "custom.npz").optimizer is None  # loads, uncompiled: the loss was code
 
 
 def test_the_file_is_a_plain_npz_with_json_and_weights_by_dotted_name(tmp_path):

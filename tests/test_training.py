@@ -452,14 +452,17 @@ def test_predict_on_a_model_without_layers_or_with_bad_input():
         model.predict(X_TEST, batch_size=0)
 
 
-def test_unknown_metric_and_loss_names_are_refused():
+def test_unknown_metric_and_loss_names_are_refused_and_leave_the_compile_unchanged():
     model = Sequential([Dense(1, input_dim=2)])
+    model.compile(loss="mse", optimizer="adam")
+    optimizer = model.optimizer
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         model.compile(metrics=["f1"])
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         model.compile(loss="hinge")
     with pytest.raises(ValueError, match="unknown optimizer 'adagrad'"):
         model.compile(optimizer="adagrad")
+    assert model.optimizer is optimizer and model.loss.name == "mean_squared_error"
 
 
 def test_epochs_zero_trains_nothing():

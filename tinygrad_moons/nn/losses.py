@@ -171,3 +171,32 @@ def get(identifier: str | Loss | Callable[[Tensor, Any], Tensor]) -> Loss | Call
     if callable(identifier):
         return identifier
     raise TypeError(f"loss must be a name, a Loss or a function, got {type(identifier).__name__}")
+
+
+#: The classes a saved model's compile settings may name (the PyTorch-named ones are saved as these).
+_DESCRIBABLE: tuple[type[Loss], ...] = (
+    SparseCategoricalCrossentropy,
+    CategoricalCrossentropy,
+    BinaryCrossentropy,
+    MeanSquaredError,
+)
+
+
+def describe(loss: Any) -> dict[str, Any] | None:
+    """A built-in loss as plain data (``{"class_name": ..., "config": ...}``) for saving; None for a custom one."""
+    for cls in _DESCRIBABLE:  # subclasses before their bases
+        if isinstance(loss, cls):
+            config = {"reduction": loss.reduction, "name": loss.name}
+            if cls is not MeanSquaredError:
+                config["from_logits"] = loss.from_logits
+            return {"class_name": cls.__name__, "config": config}
+    return None
+
+
+def from_description(description: dict[str, Any]) -> Loss:
+    """The loss that :func:`describe` described."""
+    classes = {cls.__name__: cls for cls in _DESCRIBABLE}
+    class_name = description.get("class_name")
+    if class_name not in classes:
+        raise ValueError(f"unknown loss class {class_name!r} (known: {', '.join(sorted(classes))})")
+    return classes[class_name](**description.get("config", {}))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_moons import optim
+from tinygrad_moons.nn import losses
 from tinygrad_moons.nn.layers import Activation, Dense, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from tinygrad_moons.nn.sequential import Sequential
 
@@ -73,9 +74,10 @@ def save_model(model: Sequential, path: str | os.PathLike) -> str:
 def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
     """Re-create a model saved with ``model.save(path)``: same layers, names, dtype and weights.
 
-    With ``compile`` (the default) a model that was compiled with a named
-    loss is compiled again the same way (the optimizer starts afresh: its
-    running state is not saved).
+    With ``compile`` (the default) a model that was compiled with a built-in
+    loss is compiled again the same way: same loss, optimizer class and
+    hyperparameters, metrics. The optimizer starts afresh (its running
+    state, such as Adam's moment estimates, is not saved).
     """
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -123,7 +125,7 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
     except ValueError as error:
         raise ModelFileError(f"load_model: the weights in {path} do not fit its architecture: {error}") from None
     settings = architecture.get("compile")
-    if compile and isinstance(settings, dict) and settings.get("loss"):
+    if compile and isinstance(settings, dict) and isinstance(settings.get("loss"), dict):
         _compile_from(model, settings, path)
     return model
 
@@ -147,16 +149,16 @@ def _build(class_name: Any, config: Any) -> Any:
 
 
 def _compile_from(model: Sequential, settings: dict[str, Any], path: str) -> None:
-    optimizer_entry = settings.get("optimizer") or {}
-    optimizer_class = optim.OPTIMIZERS.get(optimizer_entry.get("class_name"))
-    if optimizer_class is None:
-        raise ModelFileError(f"load_model: {path} names an unknown optimizer {optimizer_entry.get('class_name')!r}")
+    optimizer_entry = settings.get("optimizer")
+    if not isinstance(optimizer_entry, dict) or optimizer_entry.get("class_name") not in optim.OPTIMIZERS:
+        name = optimizer_entry.get("class_name") if isinstance(optimizer_entry, dict) else optimizer_entry
+        raise ModelFileError(f"load_model: {path} names an unknown optimizer {name!r}")
+    optimizer_class = optim.OPTIMIZERS[optimizer_entry["class_name"]]
     config = dict(optimizer_entry.get("config") or {})
     if "betas" in config:
         config["betas"] = tuple(config["betas"])
     try:
-        model.compile(
-            loss=settings["loss"], optimizer=optimizer_class(**config), metrics=settings.get("metrics") or None
-        )
-    except (TypeError, ValueError) as error:
+        loss = losses.from_description(settings["loss"])
+        model.compile(loss=loss, optimizer=optimizer_class(**config), metrics=settings.get("metrics") or None)
+    except (TypeError, ValueError, AttributeError) as error:
         raise ModelFileError(f"load_model: {path} has compile settings that cannot be used ({error})") from None

@@ -109,25 +109,27 @@ class Model(Module):
         parameters. ``metrics``: "accuracy" (or a list with it), or functions
         ``metric(y_true, y_pred) -> float`` on NumPy arrays.
         """
-        # Not registered as a sub-module (object.__setattr__): the loss is not part of the model's layers.
-        object.__setattr__(self, "loss", losses.get(loss))
-        self.optimizer = optim.get(optimizer, learning_rate)
-        # An optimizer given without parameters follows the model: it gets the model's
-        # parameters now and, at fit, those of layers built later (on their first call).
-        self._optimizer_follows_model = not self.optimizer.params
-        self._give_optimizer_new_parameters()
+        # Everything is resolved first, so a bad argument leaves an earlier compile in place.
+        loss_function = losses.get(loss)
+        chosen_optimizer = optim.get(optimizer, learning_rate)
         if metrics is None:
             metrics = []
         elif isinstance(metrics, str) or callable(metrics):
             metrics = [metrics]
-        self.metrics_names, self._metrics = [], []
-        for metric in metrics:
-            name, function = self._resolve_metric(metric)
-            self.metrics_names.append(name)
-            self._metrics.append(function)
+        resolved = [_resolve_metric(metric, loss_function) for metric in metrics]
+
+        # Not registered as a sub-module (object.__setattr__): the loss is not one of the model's layers.
+        object.__setattr__(self, "loss", loss_function)
+        self.optimizer = chosen_optimizer
+        self.metrics_names = [name for name, _ in resolved]
+        self._metrics = [function for _, function in resolved]
+        # An optimizer given without parameters follows the model: it gets the model's
+        # parameters now and, at fit, those of layers built later (on their first call).
+        self._optimizer_follows_model = not chosen_optimizer.params
+        self._give_optimizer_new_parameters()
         self._compile_config = {
-            "loss": loss if isinstance(loss, str) else None,
-            "optimizer": {"class_name": type(self.optimizer).__name__, "config": self.optimizer.get_config()},
+            "loss": losses.describe(loss_function),
+            "optimizer": {"class_name": type(chosen_optimizer).__name__, "config": chosen_optimizer.get_config()},
             "metrics": [m for m in metrics if isinstance(m, str)],
         }
 
@@ -135,15 +137,6 @@ class Model(Module):
         if self._optimizer_follows_model:
             known = {id(p) for p in self.optimizer.params}
             self.optimizer.add_params([p for p in self.parameters() if id(p) not in known])
-
-    def _resolve_metric(self, metric: str | Metric) -> tuple[str, Metric]:
-        if callable(metric):
-            return getattr(metric, "__name__", "metric"), metric
-        if isinstance(metric, str) and metric.lower() in ("accuracy", "acc"):
-            kind = getattr(self.loss, "target_kind", "regression")
-            threshold = 0.0 if getattr(self.loss, "from_logits", False) else 0.5
-            return "accuracy", _accuracy_for(kind, threshold)
-        raise ValueError(f"compile: unknown metric {metric!r}; use 'accuracy' or a function metric(y_true, y_pred)")
 
     def _require_compiled(self, method: str) -> None:
         if self.loss is None or self.optimizer is None:
@@ -510,6 +503,17 @@ def _some_values(values: np.ndarray, limit: int = 5) -> str:
     unique = np.unique(values)
     shown = ", ".join(f"{v:g}" for v in unique[:limit])
     return shown + (f", ... ({len(unique)} distinct values)" if len(unique) > limit else "")
+
+
+def _resolve_metric(metric: str | Metric, loss: Any) -> tuple[str, Metric]:
+    """``(name, function)`` for a metric; "accuracy" reads the outputs the way ``loss`` does."""
+    if callable(metric):
+        return getattr(metric, "__name__", "metric"), metric
+    if isinstance(metric, str) and metric.lower() in ("accuracy", "acc"):
+        kind = getattr(loss, "target_kind", "regression")
+        threshold = 0.0 if getattr(loss, "from_logits", False) else 0.5
+        return "accuracy", _accuracy_for(kind, threshold)
+    raise ValueError(f"compile: unknown metric {metric!r}; use 'accuracy' or a function metric(y_true, y_pred)")
 
 
 def _accuracy_for(kind: str, threshold: float) -> Metric:
