@@ -249,12 +249,13 @@ def run_train(args: argparse.Namespace) -> int:
     result = experiment.train(recipe, split, verbose=verbose, callbacks=callbacks, label=f"tinygrad_moons, {recipe.name} settings")
     print(f"train: accuracy {result.train_accuracy:.1%}, loss {result.train_loss:.4f}")
     print(f"test:  accuracy {result.test_accuracy:.1%}, loss {result.test_loss:.4f}")
+    took = f"training took {result.seconds:.2f} s" + (" (capturing the GIF's frames included)" if callbacks else "")
     if result.epochs_to_perfect is None:
-        print(f"100% test accuracy was not reached in {result.epochs:,} epochs; training took {result.seconds:.2f} s")
+        print(f"100% test accuracy was not reached in {result.epochs:,} epochs; {took}")
     else:
         print(
             f"100% test accuracy first reached after epoch {result.epochs_to_perfect:,} "
-            f"({result.updates_to_perfect:,} updates, {result.seconds_to_perfect:.2f} s); training took {result.seconds:.2f} s"
+            f"({result.updates_to_perfect:,} updates, {result.seconds_to_perfect:.2f} s); {took}"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [Path(result.model.save(out_dir / "model.npz"))]
@@ -284,31 +285,33 @@ def describe_run(recipe: Any, split: Any) -> list[str]:
 # -------------------------------------------------------------- figure hooks
 # The drawing lives in tinygrad_moons.viz; these three functions are the only places the command line calls it.
 def _figure_callbacks(args: argparse.Namespace, recipe: Any, split: Any) -> list[Any]:
-    """Callbacks that watch training for the figures (the GIF's frames), when asked for."""
+    """Callbacks that watch training for the figures (the GIF's ~100 frames), when asked for."""
     if args.no_figures or not args.gif:
         return []
-    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+    from tinygrad_moons.experiment import updates_per_epoch
+    from tinygrad_moons.viz.figures import training_recorder
 
-    interval = max(1, recipe.epochs // 100)  # at most ~100 frames, whatever the number of epochs
-    return [DecisionBoundaryRecorder(split.X_train, split.y_train, split.X_test, split.y_test, interval=interval)]
+    total_updates = recipe.epochs * updates_per_epoch(recipe, len(split.X_train))
+    return [training_recorder(split.X_train, split.y_train, split.X_test, split.y_test, total_updates)]
 
 
 def _write_training_figures(result: Any, split: Any, out_dir: Path, callbacks: Sequence[Any]) -> list[Path]:
+    """decision_boundary.png, curves.png, graph.svg and, with --gif, training.gif."""
     from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
     from tinygrad_moons.viz.figures import write_training_figures
 
     recorder = next((c for c in callbacks if isinstance(c, DecisionBoundaryRecorder)), None)
-    history = result.model.history
     written = write_training_figures(
-        result.model, history, split.X_train, split.y_train, split.X_test, split.y_test, out_dir, recorder=recorder
+        result.model, result.model.history, split.X_train, split.y_train, split.X_test, split.y_test, out_dir, recorder=recorder
     )
     return list(written.values())
 
 
 def _write_comparison_figure(results: Sequence[Any], split: Any, out_dir: Path) -> list[Path]:
-    from tinygrad_moons.viz.figures import write_comparison
+    """compare.png: one decision-boundary panel per compared model."""
+    from tinygrad_moons.viz.figures import comparison_models, write_comparison
 
-    models = {result.label: result.model for result in results}
+    models = comparison_models(results)
     return [write_comparison(models, split.X_train, split.y_train, split.X_test, split.y_test, out_dir / "compare.png")]
 
 

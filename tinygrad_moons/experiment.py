@@ -58,6 +58,7 @@ __all__ = [
     "train_manual",
     "train_sklearn",
     "train_torch",
+    "updates_per_epoch",
 ]
 
 
@@ -150,12 +151,13 @@ class FirstPerfectAccuracy(Callback):
 
     Also the number of parameter updates and the seconds since training
     began at that moment. It reads what ``fit`` already computed, so it costs
-    nothing.
+    nothing. With ``stop=True`` it ends training there.
     """
 
-    def __init__(self, updates_per_epoch: int):
+    def __init__(self, updates_per_epoch: int, stop: bool = False):
         super().__init__()
         self.updates_per_epoch = updates_per_epoch
+        self.stop = stop
         self.epoch: int | None = None
         self.seconds: float | None = None
         self._start = 0.0
@@ -172,6 +174,8 @@ class FirstPerfectAccuracy(Callback):
         if self.epoch is None and (logs or {}).get("val_accuracy") == 1.0:
             self.epoch = epoch + 1  # fit counts from 0; "reached at epoch 1" means after one epoch
             self.seconds = time.perf_counter() - self._start
+            if self.stop:
+                self.model.stop_training = True
 
 
 class CosineDecay(Callback):
@@ -238,7 +242,8 @@ def _scores(predict_proba: Callable[[np.ndarray], np.ndarray], split: Split) -> 
     }
 
 
-def _updates_per_epoch(recipe: Recipe, n_train: int) -> int:
+def updates_per_epoch(recipe: Recipe, n_train: int) -> int:
+    """Parameter updates in one epoch over ``n_train`` points: 1 for the full batch, else ceil(n / batch)."""
     return 1 if recipe.batch_size is None else -(-n_train // min(recipe.batch_size, n_train))
 
 
@@ -274,8 +279,12 @@ def train(
     callbacks: Sequence[Callback] = (),
     label: str | None = None,
     initial_parameters: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+    stop_at_perfect: bool = False,
 ) -> RunResult:
     """Train this library's model with ``recipe`` on ``split`` (made from the recipe when None).
+
+    ``stop_at_perfect`` ends training after the first epoch with 100% test
+    accuracy (for timing "how long to 100%"; otherwise every epoch runs).
 
     ``initial_parameters``, a list of ``(W, b)`` in the seed's layout (as
     ``ManualNetwork.get_parameters()`` returns), replaces the initializer's
@@ -287,7 +296,7 @@ def train(
     if initial_parameters is not None:
         copy_manual_parameters(initial_parameters, model)
     model.compile(loss="binary_crossentropy", optimizer=make_optimizer(recipe), metrics=["accuracy"])
-    tracker = FirstPerfectAccuracy(_updates_per_epoch(recipe, len(split.X_train)))
+    tracker = FirstPerfectAccuracy(updates_per_epoch(recipe, len(split.X_train)), stop=stop_at_perfect)
     schedule = [CosineDecay(recipe.learning_rate, recipe.epochs)] if recipe.lr_schedule == "cosine" else []
     start = time.perf_counter()
     history = model.fit(
@@ -318,12 +327,15 @@ def train(
 
 
 # ------------------------------------------------------- the seed's network
-def train_manual(recipe: Recipe = SEED, split: Split | None = None, label: str | None = None) -> RunResult:
+def train_manual(
+    recipe: Recipe = SEED, split: Split | None = None, label: str | None = None, stop_at_perfect: bool = False
+) -> RunResult:
     """Train the seed's hand-derived NumPy network (:mod:`tinygrad_moons.reference`) as the seed did.
 
     Only the seed's settings make sense here: gradient descent on the full
     batch from ``randn * 0.1`` weights; ``recipe`` gives the data, the
     layers, the learning rate, the number of iterations and the seed.
+    ``stop_at_perfect`` ends training at the first iteration with 100% test accuracy.
     """
     _check_recipe(recipe)
     split = make_split(recipe) if split is None else split
@@ -332,11 +344,13 @@ def train_manual(recipe: Recipe = SEED, split: Split | None = None, label: str |
     test_accuracies: list[float] = []
     start = time.perf_counter()
 
-    def score_test_set(iteration: int, net: ManualNetwork) -> None:
+    def score_test_set(iteration: int, net: ManualNetwork) -> bool:
         test_accuracy = accuracy(net.predict_proba(split.X_test), split.y_test)
         test_accuracies.append(test_accuracy)
         if test_accuracy == 1.0 and not first:
             first.update(iteration=iteration, seconds=time.perf_counter() - start)
+            return stop_at_perfect
+        return False
 
     history = network.train(split.X_train, split.y_train, recipe.epochs, recipe.learning_rate, callback=score_test_set)
     seconds = time.perf_counter() - start
@@ -385,15 +399,15 @@ def train_sklearn(recipe: Recipe = DEFAULT, split: Split | None = None, epochs: 
             if test_accuracy == 1.0 and not first:
                 first.update(epoch=epoch, seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    updates_per_epoch = -(-len(split.X_train) // batch)
+    steps_per_epoch = -(-len(split.X_train) // batch)
     return RunResult(
         label="scikit-learn MLPClassifier",
         settings=f"adam lr 0.001, batch {batch}, glorot init",
         **_scores(lambda X: classifier.predict_proba(X)[:, 1], split),
         epochs=epochs,
-        updates=epochs * updates_per_epoch,
+        updates=epochs * steps_per_epoch,
         epochs_to_perfect=first.get("epoch"),
-        updates_to_perfect=None if not first else int(first["epoch"]) * updates_per_epoch,
+        updates_to_perfect=None if not first else int(first["epoch"]) * steps_per_epoch,
         seconds_to_perfect=first.get("seconds"),
         seconds=seconds,
         history=history,
@@ -458,7 +472,7 @@ def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResu
         if test_accuracy == 1.0 and not first:
             first.update(epoch=epoch + 1, seconds=time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    updates_per_epoch = -(-n // batch)
+    steps_per_epoch = -(-n // batch)
 
     def predict_proba(X: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -469,9 +483,9 @@ def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResu
         settings=recipe.describe().replace(f"{recipe.kernel_initializer} init", "torch's default init"),
         **_scores(predict_proba, split),
         epochs=recipe.epochs,
-        updates=recipe.epochs * updates_per_epoch,
+        updates=recipe.epochs * steps_per_epoch,
         epochs_to_perfect=first.get("epoch"),
-        updates_to_perfect=None if not first else int(first["epoch"]) * updates_per_epoch,
+        updates_to_perfect=None if not first else int(first["epoch"]) * steps_per_epoch,
         seconds_to_perfect=first.get("seconds"),
         seconds=seconds,
         history=history,

@@ -1,0 +1,155 @@
+"""The command line, run in-process through ``main([...])`` (and once as ``python -m tinygrad_moons``)."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tinygrad_moons import nn
+from tinygrad_moons.cli import main
+from tinygrad_moons.experiment import make_split, DEFAULT
+
+# A small, quick run: 200 points, 2 epochs, no figures.
+QUICK = ["--samples", "200", "--epochs", "2", "--quiet", "--no-figures"]
+
+
+def read_json(path):
+    """Strict JSON: NaN or Infinity would be refused."""
+    return json.loads(path.read_text(), parse_constant=lambda name: pytest.fail(f"{path} holds {name}"))
+
+
+def test_train_writes_the_model_and_its_history(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "train: accuracy" in printed and "test:  accuracy" in printed
+    assert f"wrote {out}: model.npz, history.json" in printed
+    record = read_json(out / "history.json")
+    assert record["recipe"]["n_samples"] == 200 and record["recipe"]["epochs"] == 2
+    assert len(record["history"]["loss"]) == 2 and len(record["history"]["val_accuracy"]) == 2
+    model = nn.load_model(out / "model.npz")
+    # the saved model is the trained one: its test accuracy is the one reported
+    split = make_split(DEFAULT.replace(n_samples=200))
+    predicted = (model.predict(split.X_test).ravel() > 0.5).astype(int)
+    assert np.mean(predicted == split.y_test) == pytest.approx(record["result"]["test_accuracy"])
+    assert f"accuracy {record['result']['test_accuracy']:.1%}" in printed
+
+
+def test_the_default_run_reaches_100_percent_test_accuracy_and_says_so(tmp_path, capsys):
+    """The issue's promise for `tinygrad-moons train` with no options (figures left out to save time)."""
+    out = tmp_path / "default"
+    assert main(["train", "--out", str(out), "--no-figures"]) == 0
+    printed = capsys.readouterr().out
+    assert "data: moons, 1,000 points, noise 0.1; 800 train / 200 test" in printed
+    assert "network: 2-25-50-50-25-1 (relu, sigmoid output), 5,226 parameters" in printed
+    result = read_json(out / "history.json")["result"]
+    assert result["test_accuracy"] == 1.0
+    assert result["epochs_to_perfect"] is not None and result["epochs_to_perfect"] <= DEFAULT.epochs
+    assert f"100% test accuracy first reached after epoch {result['epochs_to_perfect']}" in printed
+
+
+def test_options_change_the_recipe(tmp_path):
+    out = tmp_path / "custom"
+    argv = ["train", *QUICK, "--out", str(out), "--dataset", "xor", "--noise", "0.05", "--layers", "8, 4"]
+    argv += ["--activation", "tanh", "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "full", "--init", "glorot_uniform"]
+    argv += ["--schedule", "constant", "--seed", "3", "--test-size", "0.3"]
+    assert main(argv) == 0
+    recipe = read_json(out / "history.json")["recipe"]
+    assert recipe["dataset"] == "xor" and recipe["noise"] == 0.05 and recipe["hidden_layers"] == [8, 4]
+    assert recipe["activation"] == "tanh" and recipe["optimizer"] == "sgd" and recipe["learning_rate"] == 0.05
+    assert recipe["batch_size"] is None and recipe["kernel_initializer"] == "glorot_uniform"
+    assert recipe["lr_schedule"] == "constant" and recipe["seed"] == 3 and recipe["test_size"] == 0.3
+    model = nn.load_model(out / "model.npz")
+    assert [layer.units for layer in model] == [8, 4, 1]
+
+
+def test_the_seed_recipe_uses_the_seeds_settings(tmp_path):
+    out = tmp_path / "seed"
+    assert main(["train", "--recipe", "seed", *QUICK, "--out", str(out)]) == 0
+    recipe = read_json(out / "history.json")["recipe"]
+    assert recipe["kernel_initializer"] == recipe["bias_initializer"] == "normal"
+    assert recipe["optimizer"] == "sgd" and recipe["learning_rate"] == 0.01 and recipe["batch_size"] is None
+
+
+def test_train_names_a_new_folder_under_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *QUICK]) == 0
+    assert main(["train", *QUICK]) == 0
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 2  # a second run never overwrites the first
+    assert all(folder.name.startswith("default-moons-") for folder in folders)
+    assert all((folder / "model.npz").exists() for folder in folders)
+
+
+def test_train_writes_the_figures(tmp_path):
+    out = tmp_path / "figures"
+    assert main(["train", "--samples", "200", "--epochs", "2", "--quiet", "--out", str(out)]) == 0
+    for name in ("decision_boundary.png", "curves.png"):
+        assert (out / name).stat().st_size > 1000
+    assert any(out.glob("graph.*"))  # graph.svg, or graph.dot where no Graphviz renderer exists
+
+
+def test_progress_bar_is_shown_unless_quiet(tmp_path, capsys):
+    assert main(["train", "--samples", "200", "--epochs", "2", "--no-figures", "--out", str(tmp_path / "a")]) == 0
+    captured = capsys.readouterr()
+    assert "epoch" in captured.err and "training: adam lr 0.01 cosine" in captured.out
+    assert main(["train", *QUICK, "--out", str(tmp_path / "b")]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "training:" not in captured.out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--dataset", "moon"], "argument --dataset: invalid choice: 'moon'"),
+        (["train", "--layers", "25,x"], "argument --layers: 'x' in '25,x' is not a positive whole number"),
+        (["train", "--layers", "25,,50"], "argument --layers: expected comma-separated widths"),
+        (["train", "--lr", "0"], "argument --lr: must be greater than 0"),
+        (["train", "--lr", "-0.1"], "argument --lr: must be greater than 0"),
+        (["train", "--lr", "fast"], "argument --lr: expected a number"),
+        (["train", "--samples", "1"], "argument --samples: two classes need at least 2 samples"),
+        (["train", "--epochs", "0"], "argument --epochs: must be at least 1"),
+        (["train", "--batch-size", "-3"], "argument --batch-size: expected a positive whole number"),
+        (["train", "--noise", "-1"], "argument --noise: must be 0 or more"),
+        (["train", "--test-size", "1.5"], "argument --test-size: must lie strictly between 0 and 1"),
+        (["train", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice"),
+        (["train", "--samples", "3", "--no-figures", "--quiet"], "train_test_split: The least populated class"),
+        (["compare", "--iterations", "0"], "argument --iterations: must be at least 1"),
+        (["fly"], "invalid choice: 'fly'"),
+    ],
+)
+def test_bad_input_is_a_usage_error_not_a_traceback(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(tmp_path / "out")] if argv[0] != "fly" else argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "usage: tinygrad-moons" in error and message in error
+    assert "Traceback" not in error
+
+
+def test_out_must_be_a_folder(tmp_path, capsys):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder")
+    with pytest.raises(SystemExit):
+        main(["train", *QUICK, "--out", str(a_file)])
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert a_file.read_text() == "not a folder"
+
+
+def test_no_command_prints_the_help(capsys):
+    assert main([]) == 0
+    printed = capsys.readouterr().out
+    assert "train" in printed and "compare" in printed
+
+
+def test_python_dash_m_is_the_same_program():
+    completed = subprocess.run(
+        [sys.executable, "-m", "tinygrad_moons", "train", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0
+    for option in ("--dataset", "--samples", "--noise", "--layers", "--activation", "--optimizer", "--lr"):
+        assert option in completed.stdout
+    for option in ("--epochs", "--batch-size", "--seed", "--init", "--out", "--quiet", "--recipe"):
+        assert option in completed.stdout
