@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tinygrad_moons import Tensor, autograd
+from tinygrad_moons.cli import main
 from tinygrad_moons.nn import BinaryCrossentropy, Dense, Module, Sequential
 from tinygrad_moons.viz import draw_graph, render_graph, renderer, summarize, walk_graph
 from tinygrad_moons.viz.graph import draw_model_graph
@@ -251,3 +252,34 @@ def test_render_graph_checks_format_and_reports_renderer_errors(tmp_path):
         render_graph("digraph { a -> }", tmp_path / "broken.svg")
     assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # an unknown suffix gets .svg appended
     assert (tmp_path / "g.v1.svg").exists()
+
+
+# ------------------------------------------------------------------ the command line
+def test_graph_command_writes_an_svg_of_the_default_model(tmp_path, capsys):
+    assert main(["graph", "--out", str(tmp_path) + "/"]) == 0
+    path = tmp_path / "graph.svg"
+    assert f"wrote {path}" in capsys.readouterr().out
+    titles = sorted(c.find(f"{SVG}title").text for c in svg_groups(path, "cluster"))
+    assert titles == ["cluster_binary_crossentropy"] + [f"cluster_dense_{i}" for i in range(1, 6)]
+    text = svg_text(path)
+    for i in range(1, 6):
+        assert f"dense_{i}.kernel" in text and f"dense_{i}.bias" in text
+    assert "(32, 25) float64" in text  # drawn on one mini-batch of the default recipe
+
+
+def test_graph_command_png_collapsed_with_values_and_gradients(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "g.png"
+    assert main(["graph", "--format", "png", "--collapse", "--values", "--grads", "--rankdir", "LR", "--out", str(out)]) == 0
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.width > 3 * image.height
+
+
+def test_graph_command_without_renderer_writes_dot_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(renderer, "find_dot", lambda: None)
+    assert main(["graph", "--out", str(tmp_path / "graph.svg")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: no Graphviz renderer found" in err and "pip install graphviz-pure" in err
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+    assert not (tmp_path / "graph.svg").exists()

@@ -179,3 +179,25 @@ def test_recorder_checks_its_arguments(moons):
         DecisionBoundaryRecorder(X_train, y_train, every_batches=-1)
     with pytest.raises(ValueError, match="no frames"):
         DecisionBoundaryRecorder(X_train, y_train).save_gif("never.gif")
+
+
+def test_train_command_with_gif_writes_pngs_svg_and_gif(tmp_path):
+    from tinygrad_moons.cli import main
+
+    out = tmp_path / "run"
+    # 200 points: 160 train = 5 batches of 32 per epoch; 3 epochs = 15 updates, one frame per update (15 < 100).
+    assert main(["train", "--samples", "200", "--epochs", "3", "--quiet", "--gif", "--out", str(out)]) == 0
+    with Image.open(out / "decision_boundary.png") as image:
+        assert image.format == "PNG" and image.size == (605, 495)  # 5.5 x 4.5 inches at 110 dpi
+    with Image.open(out / "curves.png") as image:
+        assert image.format == "PNG" and image.size == (1100, 418)  # 10 x 3.8 inches at 110 dpi
+    with Image.open(out / "training.gif") as gif:
+        assert gif.format == "GIF" and gif.size == (360, 302)  # 5 x 4.2 inches at 72 dpi
+        assert gif.n_frames == 16  # the untrained model and one frame per update
+    assert svg_root_tag(out / "graph.svg") == "{http://www.w3.org/2000/svg}svg"
+
+
+def svg_root_tag(path) -> str:
+    import xml.etree.ElementTree as ET
+
+    return ET.parse(path).getroot().tag

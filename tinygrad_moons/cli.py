@@ -1,4 +1,4 @@
-"""The command line: ``tinygrad-moons train`` and ``tinygrad-moons compare``.
+"""The command line: ``tinygrad-moons train``, ``compare`` and ``graph``.
 
 ``tinygrad-moons train`` with no arguments trains this library's modern
 default on the moons (see :mod:`tinygrad_moons.experiment`), shows a
@@ -6,7 +6,8 @@ progress bar, prints the final accuracy and loss, and writes the model,
 its history and figures into a new folder under ``runs/``.
 ``tinygrad-moons compare`` reruns the seed's experiment next to this
 library's default and scikit-learn, on the same data split, and prints
-a table. ``python -m tinygrad_moons`` is the same program.
+a table. ``tinygrad-moons graph`` draws the computation graph of the
+default model's loss. ``python -m tinygrad_moons`` is the same program.
 
 Every subcommand is a function ``run_<name>(args) -> int``; :func:`main`
 parses the arguments and turns a bad value into an argparse-style error
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     _add_output_options(compare, "a new folder runs/compare-<date-time>")
     compare.set_defaults(handler=run_compare, subparser=compare)
+    _add_graph_command(commands)
     return parser
 
 
@@ -313,6 +315,66 @@ def _write_comparison_figure(results: Sequence[Any], split: Any, out_dir: Path) 
 
     models = comparison_models(results)
     return [write_comparison(models, split.X_train, split.y_train, split.X_test, split.y_test, out_dir / "compare.png")]
+
+
+# -------------------------------------------------------------------- graph
+def _add_graph_command(commands: Any) -> None:
+    graph = commands.add_parser(
+        "graph",
+        help="draw the computation graph of the default model's loss with Graphviz (graph.svg)",
+        description=(
+            "Build the recipe's network, take one training step on one mini-batch, and draw the graph of its loss "
+            "on that batch: the data, the parameters by name, every op, grouped in one box per layer. Rendering needs "
+            "a dot program: the one from graphviz-pure (installed with this package) or a system Graphviz "
+            "(preferred when on PATH; TINYGRAD_MOONS_DOT names another). Without one the DOT source is written instead."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    graph.add_argument("--recipe", choices=("default", "seed", "seed-keras"), default="default", help="the network and training settings (see train --help)")
+    graph.add_argument("--format", choices=("svg", "png"), help="image format (default: from --out's suffix, else svg)")
+    graph.add_argument("--collapse", action="store_true", help="draw each layer as one box (for large models)")
+    graph.add_argument("--values", action="store_true", help="show each tensor's value (the number, or mean/std/min/max)")
+    graph.add_argument("--grads", action="store_true", help="show each tensor's gradient and colour the parameters by gradient size")
+    graph.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="draw top to bottom or left to right")
+    graph.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
+    graph.add_argument("--out", help="the file to write, or a folder (an existing one, or ending in /) to write graph.<format> into (default: graph.<format> here)")
+    graph.set_defaults(handler=run_graph, subparser=graph)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    import warnings
+
+    from tinygrad_moons import experiment
+    from tinygrad_moons.viz.figures import graph_after_one_step
+
+    recipe = experiment.RECIPES[args.recipe].replace(seed=args.seed)
+    split = experiment.make_split(recipe)
+    model = experiment.build_model(recipe, split.X_train.shape[1])
+    model.compile(loss="binary_crossentropy", optimizer=experiment.make_optimizer(recipe), metrics=["accuracy"])
+    name = f"graph.{args.format or 'svg'}"
+    path = Path(args.out) if args.out else Path(name)
+    if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
+        path = path / name
+    with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
+        warnings.simplefilter("always")
+        written = graph_after_one_step(
+            model,
+            split.X_train,
+            split.y_train,
+            path,
+            args.format,
+            batch_size=recipe.batch_size or len(split.X_train),
+            seed=recipe.seed,
+            collapse=args.collapse,
+            show_values=args.values,
+            show_grads=args.grads,
+            grad_flow=args.grads,
+            rankdir=args.rankdir,
+        )
+    for warning in caught:
+        print(f"{PROG} graph: warning: {warning.message}", file=sys.stderr)
+    print(f"wrote {written}")
+    return 0
 
 
 # ------------------------------------------------------------------ compare

@@ -38,6 +38,8 @@ _INPUT_COLOUR = "#eeeeee"
 _LAYER_COLOUR = "#f7f7f7"
 _OP_COLOURS = {
     "matmul": "#cfe2f3",
+    "linear": "#cfe2f3",
+    "binary_cross_entropy_with_logits": "#f4cccc",
     "add": "#d9ead3",
     "sub": "#d9ead3",
     "mul": "#d9ead3",
