@@ -95,7 +95,8 @@ class Recipe:
         """One line for tables: optimizer, learning rate, batch, initializer."""
         batch = "full batch" if self.batch_size is None else f"batch {self.batch_size}"
         schedule = " cosine" if self.lr_schedule == "cosine" else ""
-        return f"{self.optimizer} lr {self.learning_rate:g}{schedule}, {batch}, {self.kernel_initializer} init"
+        init = "seed's randn*0.1" if self.kernel_initializer == "normal" else self.kernel_initializer
+        return f"{self.optimizer} lr {self.learning_rate:g}{schedule}, {batch}, {init} init"
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "hidden_layers": list(self.hidden_layers)}
@@ -357,7 +358,7 @@ def train_manual(
     history["val_accuracy"] = test_accuracies
     return RunResult(
         label=label or "the seed's NumPy network",
-        settings=f"gd lr {recipe.learning_rate:g}, full batch, seed's randn*0.1 init",
+        settings=f"sgd lr {recipe.learning_rate:g}, full batch, seed's randn*0.1 init",
         **_scores(network.predict_proba, split),
         epochs=len(history["loss"]),
         updates=len(history["loss"]),
