@@ -345,26 +345,19 @@ def run_graph(args: argparse.Namespace) -> int:
     import warnings
 
     from tinygrad_moons import experiment
-    from tinygrad_moons.viz.figures import graph_after_one_step
+    from tinygrad_moons.viz.figures import recipe_graph
 
     recipe = experiment.RECIPES[args.recipe].replace(seed=args.seed)
-    split = experiment.make_split(recipe)
-    model = experiment.build_model(recipe, split.X_train.shape[1])
-    model.compile(loss="binary_crossentropy", optimizer=experiment.make_optimizer(recipe), metrics=["accuracy"])
     name = f"graph.{args.format or 'svg'}"
     path = Path(args.out) if args.out else Path(name)
     if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
         path = path / name
     with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
         warnings.simplefilter("always")
-        written = graph_after_one_step(
-            model,
-            split.X_train,
-            split.y_train,
+        written = recipe_graph(
+            recipe,
             path,
             args.format,
-            batch_size=recipe.batch_size or len(split.X_train),
-            seed=recipe.seed,
             collapse=args.collapse,
             show_values=args.values,
             show_grads=args.grads,
