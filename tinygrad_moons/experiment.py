@@ -480,7 +480,7 @@ def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResu
             return model(torch.from_numpy(np.asarray(X, dtype=np.float64))).numpy()
 
     return RunResult(
-        label=f"PyTorch {torch.__version__.split('+')[0]}, {recipe.name} settings",
+        label=f"PyTorch {torch.__version__.split('+')[0]}, " + ("modern default" if recipe.name == "default" else f"{recipe.name} settings"),
         settings=recipe.describe().replace(f"{recipe.kernel_initializer} init", "torch's default init"),
         **_scores(predict_proba, split),
         epochs=recipe.epochs,
@@ -593,8 +593,10 @@ def explain(results: Sequence[RunResult]) -> str:
     keras = by_label.get("tinygrad_moons, seed's Keras settings")
     default = by_label.get("tinygrad_moons, modern default")
     if manual and ours_seed:
-        if manual.epochs_to_perfect == ours_seed.epochs_to_perfect:
-            reached = f"both first reach 100% test accuracy at iteration {_format_optional(manual.epochs_to_perfect, ',')}"
+        if manual.epochs_to_perfect is None and ours_seed.epochs_to_perfect is None:
+            reached = f"neither reaches 100% test accuracy in {manual.epochs:,} iterations"
+        elif manual.epochs_to_perfect == ours_seed.epochs_to_perfect:
+            reached = f"both first reach 100% test accuracy at iteration {manual.epochs_to_perfect:,}"
         else:
             reached = (
                 f"they first reach 100% test accuracy at iterations {_format_optional(manual.epochs_to_perfect, ',')} "
@@ -602,7 +604,7 @@ def explain(results: Sequence[RunResult]) -> str:
             )
         lines.append(
             "The seed's network and this library with the seed's settings start from the same weights and do the "
-            f"same maths: {reached}, and end with test losses {manual.test_loss:.6f} and {ours_seed.test_loss:.6f}."
+            f"same maths: {reached}; their final test losses are {manual.test_loss:.6f} and {ours_seed.test_loss:.6f}."
         )
     if manual and keras and manual.epochs_to_perfect and keras.epochs_to_perfect:
         ratio = manual.epochs_to_perfect / keras.epochs_to_perfect
