@@ -138,6 +138,7 @@ def test_grad_flow_colours_parameters_from_smallest_to_largest_gradient():
     large_line = next(line for line in source.splitlines() if "<B>large</B>" in line)
     assert 'fillcolor="#440154"' in small_line  # the dark end of the scale
     assert 'fillcolor="#fde725"' in large_line  # the bright end
+    assert "mean |grad| 0.0001" in small_line and "mean |grad| 10" in large_line  # the number the colour stands for
     assert "mean |gradient|, log scale" in source  # the legend, in the caption
 
 

@@ -263,6 +263,8 @@ class _Style:
             lines.append("value " + summarize(tensor.data))
         if self.show_grads and id(tensor) in self.gradients:
             lines.append("grad " + summarize(self.gradients[id(tensor)]))
+        if self.colours is not None and tensor._ctx is None and id(tensor) in self.gradients:
+            lines.append(f"mean |grad| {_number(float(np.mean(np.abs(self.gradients[id(tensor)]))))}")  # what the colour shows
         return [html.escape(line) for line in lines]
 
 
