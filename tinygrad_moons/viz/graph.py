@@ -31,6 +31,7 @@ import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
+from tinygrad_moons.viz import renderer
 
 # Fill colours by kind of node, chosen to stay readable in print and for the colour-blind.
 _PARAMETER_COLOUR = "#fff2cc"
@@ -72,8 +73,6 @@ class ComputationGraph(graphviz.Digraph):
     """
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, Any]:
-        from tinygrad_moons.viz import renderer
-
         dot = renderer.find_dot()
         if dot is None:
             warnings.warn(f"cannot display the graph: {renderer.INSTALL_HINT}", stacklevel=2)
@@ -310,7 +309,7 @@ def _draw_collapsed(
 ) -> None:
     """One box per layer (its ops and parameters listed inside); tensors outside layers as usual."""
     node_of: dict[int, str] = {}
-    for layer_id, (layer, cluster_name) in clusters.items():
+    for layer, cluster_name in clusters.values():
         members = [t for t in tensors if layer_of.get(id(t)) is layer]
         node_id = cluster_name.replace("cluster_", "layer_", 1)
         for tensor in members:
