@@ -272,7 +272,8 @@ def test_graph_command_png_collapsed_with_values_and_gradients(tmp_path):
     from PIL import Image
 
     out = tmp_path / "g.png"
-    assert main(["graph", "--format", "png", "--collapse", "--values", "--grads", "--rankdir", "LR", "--out", str(out)]) == 0
+    options = ["--format", "png", "--collapse", "--values", "--grads", "--rankdir", "LR"]
+    assert main(["graph", *options, "--out", str(out)]) == 0
     with Image.open(out) as image:
         assert image.format == "PNG" and image.width > 3 * image.height
 

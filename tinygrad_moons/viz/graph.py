@@ -202,7 +202,10 @@ def draw_graph(
     clusters = _cluster_names(tensors, layer_of)
     node_count = len(clusters) + sum(1 for t in tensors if id(t) not in layer_of) if collapse else len(tensors)
     if node_count > max_nodes:
-        advice = "pass a larger max_nodes to draw it anyway" if collapse else "pass collapse=True to draw each layer as one node"
+        if collapse:
+            advice = "pass a larger max_nodes to draw it anyway"
+        else:
+            advice = "pass collapse=True to draw each layer as one node"
         raise ValueError(
             f"draw_graph: the graph has {node_count} nodes, more than max_nodes={max_nodes}, too many to read; {advice}"
         )
@@ -263,7 +266,8 @@ class _Style:
         if self.show_grads and id(tensor) in self.gradients:
             lines.append("grad " + summarize(self.gradients[id(tensor)]))
         if self.colours is not None and tensor._ctx is None and id(tensor) in self.gradients:
-            lines.append(f"mean |grad| {_number(float(np.mean(np.abs(self.gradients[id(tensor)]))))}")  # what the colour shows
+            magnitude = float(np.mean(np.abs(self.gradients[id(tensor)])))
+            lines.append(f"mean |grad| {_number(magnitude)}")  # the number the colour stands for
         return [html.escape(line) for line in lines]
 
 
@@ -367,7 +371,8 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
     parameters = [t for t in members if t._ctx is None and t.requires_grad]
     rows = [f'<TR><TD><B>{html.escape(describe_layer(layer))}</B></TD></TR>']
     if ops:
-        rows.append(f'<TR><TD><FONT POINT-SIZE="9">{html.escape(" → ".join(t._ctx.name for t in ops))}</FONT></TD></TR>')
+        op_names = html.escape(" → ".join(t._ctx.name for t in ops))
+        rows.append(f'<TR><TD><FONT POINT-SIZE="9">{op_names}</FONT></TD></TR>')
         for line in style.details(ops[-1]):
             rows.append(f'<TR><TD><FONT POINT-SIZE="9">out {line}</FONT></TD></TR>')
     for tensor in members:
@@ -406,7 +411,8 @@ def draw_model_graph(model: Any, X: Any, y: Any = None, **options: Any) -> Compu
         if targets.ndim == 1 and output.ndim == 2 and output.shape[1] == 1:
             targets = targets.reshape(-1, 1)  # labels (n,) against one output unit (n, 1), as fit does
         loss = loss_function(output, Tensor(targets, dtype=output.dtype, name="y"))
-    options.setdefault("title", f"{getattr(model, 'name', 'model')}: loss = {summarize(loss.data)} on {len(inputs.data)} samples")
+    name = getattr(model, "name", "model")
+    options.setdefault("title", f"{name}: loss = {summarize(loss.data)} on {len(inputs.data)} samples")
     return draw_graph(loss, **options)
 
 

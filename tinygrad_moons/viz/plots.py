@@ -143,7 +143,8 @@ def plot_decision_boundary(
     ax.set_title(title if title is not None else "accuracy: " + ", ".join(accuracies))
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    _legend(ax, [part for part, *_ in parts], wrong_label="wrong: " + ", ".join(wrong_counts) if len(wrong_points) else None)
+    wrong_label = "wrong: " + ", ".join(wrong_counts) if len(wrong_points) else None
+    _legend(ax, [part for part, *_ in parts], wrong_label)
     return ax
 
 
