@@ -138,27 +138,27 @@ def build_parser() -> argparse.ArgumentParser:
             "Train the 2-25-50-50-25-1 network on scikit-learn's moons with this library's modern default "
             "(He-normal init, Adam lr 0.01 with cosine decay, batches of 32, 20 epochs), show progress, print "
             "the final train/test accuracy and loss, and write model.npz, history.json and figures into a new "
-            "folder. Every option below changes one setting of the chosen --recipe."
+            "folder. Every option below changes one setting of the chosen --recipe; left out, the recipe's "
+            "value holds (shown for the default recipe)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     train.add_argument(
         "--recipe",
         choices=("default", "seed", "seed-keras"),
         default="default",
         help="starting settings: this library's modern default; the seed's (randn*0.1 init, gradient descent "
-        "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs)",
+        "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
     )
     _add_data_options(train)
-    train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (recipe: 25,50,50,25)")
-    train.add_argument("--activation", choices=ACTIVATIONS, help="activation of the hidden layers (recipe: relu); the output is one sigmoid unit")
-    train.add_argument("--init", choices=INITIALIZERS, help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (recipe: he_normal)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (recipe: adam)")
-    train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (recipe: 0.01)")
-    train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (recipe: cosine)")
-    train.add_argument("--epochs", type=positive_int, help="passes over the training set (recipe: 20)")
-    train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (recipe: 32)")
-    train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order")
+    train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
+    train.add_argument("--activation", choices=ACTIVATIONS, help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
+    train.add_argument("--init", choices=INITIALIZERS, help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (default recipe: he_normal)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (default recipe: adam)")
+    train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
+    train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
+    train.add_argument("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
+    train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (default recipe: 32)")
+    train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)")
     _add_output_options(train, "a new folder runs/<recipe>-<dataset>-<date-time>")
     train.add_argument("--gif", action="store_true", help="also write training.gif, the decision boundary as it forms (slower)")
     train.set_defaults(handler=run_train, subparser=train)
@@ -170,16 +170,15 @@ def build_parser() -> argparse.ArgumentParser:
             "Train on the same split of the moons: (a) the seed's hand-written NumPy network with the seed's settings, "
             "(b) this library with the seed's settings from the same initial weights, (c) this library with the seed's "
             "Keras settings, (d) this library's modern default, (e) scikit-learn's MLPClassifier with the same layers, "
-            "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100%% test "
+            "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100% test "
             "accuracy and wall time, and writes compare.json (and compare.png) into a folder."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights")
-    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the seed's settings, rows (a) and (b)")
-    compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d)")
-    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the seed's Keras settings, row (c)")
-    compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter)")
+    compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights (default: %(default)s)")
+    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the seed's settings, rows (a) and (b) (default: %(default)s)")
+    compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d) (default: %(default)s)")
+    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the seed's Keras settings, row (c) (default: %(default)s)")
+    compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter) (default: %(default)s)")
     compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     _add_output_options(compare, "a new folder runs/compare-<date-time>")
     compare.set_defaults(handler=run_compare, subparser=compare)
@@ -188,10 +187,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=DATASETS, help="the data set (recipe: moons)")
-    parser.add_argument("--samples", type=sample_count, help="number of points, at least 2 (recipe: 1000)")
-    parser.add_argument("--noise", type=non_negative_float, help="standard deviation of the noise; for blobs the clusters' (default: the data set's, 0.1 for moons)")
-    parser.add_argument("--test-size", type=fraction, help="fraction of the points held out for testing, stratified (recipe: 0.2)")
+    parser.add_argument("--dataset", choices=DATASETS, help="the data set (default recipe: moons)")
+    parser.add_argument("--samples", type=sample_count, help="number of points, at least 2 (default recipe: 1000)")
+    parser.add_argument("--noise", type=non_negative_float, help="standard deviation of the noise; for blobs the clusters' (default: the data set's own, 0.1 for moons)")
+    parser.add_argument("--test-size", type=fraction, help="fraction of the points held out for testing, stratified (default recipe: 0.2)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser, default_out: str) -> None:
