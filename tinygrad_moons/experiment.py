@@ -612,7 +612,7 @@ def explain(results: Sequence[RunResult]) -> str:
         lines.append(
             f"Keras' settings need {ratio:.0f}x fewer epochs than the seed's, but an epoch of batch 32 is "
             f"{keras.updates_to_perfect // keras.epochs_to_perfect} updates: counted in updates the gap is {update_ratio:.1f}x, "
-            "and what remains is the initialisation (Glorot vs randn*0.1)."
+            "and what remains is the initialisation, Glorot vs randn*0.1 (examples/compare_with_seed.py changes one at a time)."
         )
     if default and default.epochs_to_perfect and manual and manual.seconds_to_perfect:
         lines.append(
