@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Class 0 red, class 1 blue, as the seed's pictures; white is "undecided" (p = 0.5).
 CLASS_COLOURS = ("#d7301f", "#2166ac")
@@ -217,6 +218,7 @@ def plot_history(history: Any, axes: Any = None, title: str | None = None, xlabe
             if values.size:
                 ax.plot(np.arange(1, values.size + 1), values, style, label=label)
         ax.set_xlabel(xlabel)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 2.5
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         if ax.lines:
