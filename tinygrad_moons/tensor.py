@@ -77,7 +77,7 @@ class Tensor:
         self.name = name
 
     @classmethod
-    def _wrap(cls, array: np.ndarray, requires_grad: bool = False) -> "Tensor":
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False, scope: Any = None) -> "Tensor":
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
         tensor = cls.__new__(cls)
         tensor.data = array
@@ -85,7 +85,7 @@ class Tensor:
         tensor.requires_grad = requires_grad
         tensor._ctx = None
         tensor._retains_grad = False
-        tensor.scope = None
+        tensor.scope = scope
         tensor.name = None
         return tensor
 
