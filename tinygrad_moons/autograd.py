@@ -233,8 +233,9 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     """Every tensor that requires grad and leads to ``roots``, inputs before outputs.
 
     An explicit stack replaces recursion, so depth is limited by memory only.
-    Each tensor is pushed once to be expanded and once more to be emitted
-    after all of its parents have been.
+    Each tensor made by an op is pushed once to be expanded and once more to
+    be emitted after all of its parents have been. A leaf has no parents, so
+    it is emitted as soon as it is found.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -247,10 +248,16 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
         if id(node) in visited:
             continue
         visited.add(id(node))
+        if node._ctx is None:
+            order.append(node)
+            continue
         stack.append((node, True))
-        if node._ctx is not None:
-            for parent in node._ctx.parents:
-                if parent.requires_grad and id(parent) not in visited:
+        for parent in node._ctx.parents:
+            if parent.requires_grad and id(parent) not in visited:
+                if parent._ctx is None:
+                    visited.add(id(parent))
+                    order.append(parent)
+                else:
                     stack.append((parent, False))
     return order
 
@@ -305,15 +312,16 @@ def _run_backward(
             function = node._ctx
             if function is None:
                 continue
+            parents = function.parents
             parent_grads = function.backward(grad)
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
-            if len(parent_grads) != len(function.parents):  # zip would silently drop the rest
+            if len(parent_grads) != len(parents):  # zip would silently drop the rest
                 raise RuntimeError(
                     f"{function.name}: backward returned {len(parent_grads)} gradients for "
-                    f"{len(function.parents)} inputs (return None for an input that gets no gradient)"
+                    f"{len(parents)} inputs (return None for an input that gets no gradient)"
                 )
-            for index, (parent, parent_grad) in enumerate(zip(function.parents, parent_grads)):
+            for index, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
                 if parent_grad is None or not parent.requires_grad:
                     continue
                 if not isinstance(parent_grad, Tensor):
@@ -321,16 +329,17 @@ def _run_backward(
                         f"{function.name}: backward must return Tensors (or None), "
                         f"got {type(parent_grad).__name__} for input {index}"
                     )
-                if parent_grad.shape != parent.data.shape:
+                expected, got = parent.data, parent_grad.data
+                if got.shape != expected.shape:
                     # A wrong shape from a (custom) backward rule must not be summed into a plausible one.
-                    if not _is_broadcast_of(parent.data.shape, parent_grad.shape):
+                    if not _is_broadcast_of(expected.shape, got.shape):
                         raise ShapeError(
-                            f"{function.name}: backward returned a gradient of shape {parent_grad.shape} "
-                            f"for input {index} of shape {parent.data.shape}"
+                            f"{function.name}: backward returned a gradient of shape {got.shape} "
+                            f"for input {index} of shape {expected.shape}"
                         )
-                    parent_grad = sum_to_shape(parent_grad, parent.data.shape)
-                if parent_grad.data.dtype != parent.data.dtype:
-                    parent_grad = parent_grad.to(parent.data.dtype)
+                    parent_grad = sum_to_shape(parent_grad, expected.shape)
+                if got.dtype != expected.dtype:
+                    parent_grad = parent_grad.to(expected.dtype)
                 if _anomaly_enabled:
                     _check_finite(
                         parent_grad.data,
