@@ -400,7 +400,8 @@ class Mean(Function):
         count = a.size // max(self.output.size, 1)
         if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
             grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
-        return (grad * (1.0 / count)).broadcast_to(a.shape)
+        # One op: the (broadcast) product with a constant array of 1/n has the input's shape.
+        return Mul.apply(grad, _constant(np.full(a.shape, 1.0 / count, dtype=grad.dtype)))
 
 
 class Max(Function):
