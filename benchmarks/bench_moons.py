@@ -1,0 +1,664 @@
+"""Benchmark: the seed's workload on tinygrad_moons, the seed's hand-written NumPy network and PyTorch.
+
+    python benchmarks/bench_moons.py [--rounds N] [--json PATH] [--quick] [--threads N]
+
+The workload is the course project's: ``make_moons(n_samples=1000, noise=0.1,
+random_state=0)``, a stratified 80/20 split (800 training points), the
+2-25-50-50-25-1 ReLU/sigmoid network, the average binary cross-entropy and
+plain gradient descent (lr 0.01). Every contender starts from the same weights
+(the hand-written network's), so all of them compute the same steps.
+
+What is measured, all in this one process unless said otherwise:
+
+* one full-batch training step (forward, backward, update on the 800 points)
+  and one mini-batch epoch (25 steps of 32 points, the same batches for
+  everyone), for (a) the seed's hand-written network
+  (``tinygrad_moons.reference``), (b) tinygrad_moons written as a user would
+  (``nn.Sequential`` of ``nn.Dense``, ``nn.BCELoss``, ``optim.SGD`` and the
+  explicit loop), (c) PyTorch eager on the CPU if it is installed (never a
+  dependency); each in float64 and float32. Contenders run interleaved
+  (A B C A B C ...), several rounds; the table gives the median round, the
+  fastest and the slowest, and page faults per step;
+* memory: peak RSS over 10,000 full-batch steps, and RSS growth from step
+  1,000 to 10,000, in a fresh process;
+* ``import tinygrad_moons`` in fresh interpreters (median of several);
+* how long ``tinygrad-moons train`` (the default recipe, run as the command)
+  takes to first reach 100% test accuracy, against scikit-learn's
+  ``MLPClassifier`` (adam) on the same split, both as measured by
+  :mod:`tinygrad_moons.experiment` (from the start of training, test scoring
+  after each epoch included);
+
+and it checks the targets of the performance issue (PASS/MISS).
+
+Threads: every contender runs on one thread by default (NumPy's BLAS through
+threadpoolctl, PyTorch through ``torch.set_num_threads``). On matrices this
+small a second BLAS thread saves little and makes timings erratic: worker
+threads sleep and wake between the many small calls, and NumPy's and
+PyTorch's thread pools, living in one process, spin against each other on a
+two-core machine. ``--threads N`` gives both N threads; ``--threads 0`` leaves
+the libraries' own defaults. The environment variables that change BLAS and
+the allocator (``OPENBLAS_*``, ``OMP_*``, ``MKL_*``, ``MALLOC_*``,
+``GLIBC_TUNABLES``) and the BLAS libraries loaded (threadpoolctl, with the
+kernel OpenBLAS chose) are printed and saved with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+import tinygrad_moons
+from tinygrad_moons import nn, optim
+from tinygrad_moons.data import make_moons, train_test_split
+from tinygrad_moons.reference import SEED_LAYER_SIZES, ManualNetwork
+from tinygrad_moons.tensor import Tensor
+
+LEARNING_RATE = 0.01
+BATCH_SIZE = 32
+SEED = 0
+ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOTO_", "BLIS_", "GLIBC_TUNABLES", "PYTHONMALLOC")
+
+
+# ----------------------------------------------------------------- the workload
+def seed_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The seed's data: 1,000 moons with noise 0.1, split 800/200 (stratified, seeded)."""
+    X, y = make_moons(n_samples=1000, noise=0.1, random_state=SEED)
+    return train_test_split(X, y, test_size=0.2, random_state=SEED)
+
+
+def minibatches(X: np.ndarray, y: np.ndarray, dtype: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One epoch of batches of 32 in a fixed shuffled order: the same batches for every contender."""
+    order = np.random.default_rng(SEED).permutation(len(X))
+    return [
+        (np.ascontiguousarray(X[rows], dtype=dtype), np.ascontiguousarray(y[rows], dtype=dtype))
+        for rows in (order[start : start + BATCH_SIZE] for start in range(0, len(X), BATCH_SIZE))
+    ]
+
+
+class Contender:
+    """One implementation in one dtype: a full-batch step and a mini-batch epoch, as its users would write them."""
+
+    label = ""
+
+    def __init__(self, dtype: Any, X: np.ndarray, y: np.ndarray, initial: list[tuple[np.ndarray, np.ndarray]]):
+        self.dtype = np.dtype(dtype)
+        self.name = f"{self.label} {self.dtype.name}"
+
+    def full_batch_step(self) -> None:
+        raise NotImplementedError
+
+    def epoch(self) -> None:
+        raise NotImplementedError
+
+
+class HandWritten(Contender):
+    """The seed's NumPy network with its hand-derived backward pass (``tinygrad_moons.reference``)."""
+
+    label = "hand-written NumPy"
+
+    def __init__(self, dtype, X, y, initial):
+        super().__init__(dtype, X, y, initial)
+        self.network = ManualNetwork(SEED_LAYER_SIZES, dtype=self.dtype)
+        self.network.set_parameters(initial)
+        self.X, self.y = X.astype(self.dtype), y.astype(self.dtype)
+        self.batches = minibatches(X, y, self.dtype)
+
+    def full_batch_step(self):
+        self.network.step(self.X, self.y, LEARNING_RATE)
+
+    def epoch(self):
+        for x_batch, y_batch in self.batches:
+            self.network.step(x_batch, y_batch, LEARNING_RATE)
+
+
+class TinygradMoons(Contender):
+    """This library through its public API: Sequential of Dense, BCELoss, SGD, the explicit loop."""
+
+    label = "tinygrad_moons"
+
+    def __init__(self, dtype, X, y, initial):
+        super().__init__(dtype, X, y, initial)
+        widths = SEED_LAYER_SIZES[1:]
+        self.model = nn.Sequential(
+            [
+                nn.Dense(width, activation="sigmoid" if i == len(widths) - 1 else "relu", dtype=self.dtype)
+                for i, width in enumerate(widths)
+            ]
+        )
+        self.model.build(SEED_LAYER_SIZES[0])
+        for layer, (W, b) in zip(self.model, initial):  # the seed's (out, in) weights are a Dense kernel transposed
+            layer.kernel.data[...] = W.T
+            layer.bias.data[...] = b.ravel()
+        self.loss_fn = nn.BCELoss()
+        self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self.x, self.target = Tensor(X, dtype=self.dtype), Tensor(y.reshape(-1, 1), dtype=self.dtype)
+        self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
+
+    def _step(self, x: Tensor, target: Tensor) -> None:
+        loss = self.loss_fn(self.model(x), target)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+
+    def full_batch_step(self):
+        self._step(self.x, self.target)
+
+    def epoch(self):
+        for x_batch, y_batch in self.batches:
+            self._step(Tensor(x_batch), Tensor(y_batch))
+
+
+class PyTorch(Contender):
+    """PyTorch eager on the CPU, written the usual way (nn.Sequential, BCELoss, torch.optim.SGD)."""
+
+    label = "PyTorch eager"
+
+    def __init__(self, dtype, X, y, initial):
+        super().__init__(dtype, X, y, initial)
+        import torch
+
+        self.torch = torch
+        torch_dtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[self.dtype]
+        layers: list[Any] = []
+        for i, (W, b) in enumerate(initial):
+            linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype)
+            with torch.no_grad():  # torch.nn.Linear keeps its weight as (out, in), as the seed does
+                linear.weight.copy_(torch.from_numpy(W.astype(self.dtype)))
+                linear.bias.copy_(torch.from_numpy(b.ravel().astype(self.dtype)))
+            layers += [linear, torch.nn.Sigmoid() if i == len(initial) - 1 else torch.nn.ReLU()]
+        self.model = torch.nn.Sequential(*layers)
+        self.loss_fn = torch.nn.BCELoss()
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self.x = torch.from_numpy(X.astype(self.dtype))
+        self.target = torch.from_numpy(y.astype(self.dtype).reshape(-1, 1))
+        self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
+
+    def _step(self, x, target) -> None:
+        loss = self.loss_fn(self.model(x), target)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+
+    def full_batch_step(self):
+        self._step(self.x, self.target)
+
+    def epoch(self):
+        from_numpy = self.torch.from_numpy
+        for x_batch, y_batch in self.batches:
+            self._step(from_numpy(x_batch), from_numpy(y_batch))
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ timing
+def minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def time_interleaved(
+    tasks: dict[str, Callable[[], None]], rounds: int, seconds_per_run: float
+) -> dict[str, dict[str, Any]]:
+    """Run every task in turn, ``rounds`` times (the order rotates each round); seconds per call for each run.
+
+    Each run repeats its task enough times to last about ``seconds_per_run``
+    (calibrated once after a warm-up), so timer resolution does not matter.
+    """
+    repeats = {}
+    for name, task in tasks.items():
+        for _ in range(3):  # warm-up: caches, lazy imports, the allocator's first growth
+            task()
+        start = time.perf_counter()
+        task()
+        once = max(time.perf_counter() - start, 1e-6)
+        repeats[name] = max(1, int(seconds_per_run / once))
+    samples: dict[str, list[float]] = {name: [] for name in tasks}
+    faults: dict[str, list[float]] = {name: [] for name in tasks}
+    names = list(tasks)
+    for round_index in range(rounds):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            task, n = tasks[name], repeats[name]
+            faults_before = minor_faults()
+            start = time.perf_counter()
+            for _ in range(n):
+                task()
+            samples[name].append((time.perf_counter() - start) / n)
+            faults[name].append((minor_faults() - faults_before) / n)
+    return {
+        name: {
+            "median_s": statistics.median(samples[name]),
+            "min_s": min(samples[name]),
+            "max_s": max(samples[name]),
+            "runs_s": samples[name],
+            "calls_per_run": repeats[name],
+            "page_faults_per_call": statistics.median(faults[name]),
+        }
+        for name in names
+    }
+
+
+# ---------------------------------------------------------- fresh processes
+MEMORY_CHILD = "--memory-child"
+
+
+def memory_child(steps: int, early: int) -> dict[str, float]:
+    """Runs in a fresh process: ``steps`` full-batch float64 steps; RSS after ``early`` steps and at the end."""
+    X_train, _, y_train, _ = seed_split()
+    initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
+    contender = TinygradMoons(np.float64, X_train, y_train, initial)
+    page = os.sysconf("SC_PAGE_SIZE")
+
+    def rss_bytes() -> int:
+        with open("/proc/self/statm") as statm:  # Linux: resident pages are the second field
+            return int(statm.read().split()[1]) * page
+
+    def peak_rss_bytes() -> int:
+        # VmHWM, not getrusage's ru_maxrss: a child started by fork + exec inherits
+        # the parent's peak in ru_maxrss, which would report the benchmark's own size.
+        with open("/proc/self/status") as status:
+            (line,) = [line for line in status if line.startswith("VmHWM:")]
+        return int(line.split()[1]) * 1024
+
+    rss_start, rss_early = rss_bytes(), None
+    faults_before = minor_faults()
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        contender.full_batch_step()
+        if step == early:
+            rss_early = rss_bytes()
+    seconds = time.perf_counter() - start
+    rss_end = rss_bytes()
+    return {
+        "steps": steps,
+        "early_step": early,
+        "rss_start_bytes": rss_start,
+        "rss_early_bytes": rss_early,
+        "rss_end_bytes": rss_end,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "growth_bytes": rss_end - rss_early,
+        "seconds": seconds,
+        "page_faults_per_step": (minor_faults() - faults_before) / steps,
+    }
+
+
+def measure_memory(steps: int, early: int) -> dict[str, float] | None:
+    if not os.path.exists("/proc/self/statm"):  # RSS is read from /proc: Linux only
+        return None
+    result = subprocess.run(
+        [sys.executable, __file__, MEMORY_CHILD, str(steps), str(early)], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+IMPORT_CODE = """
+import sys, time
+start = time.perf_counter()
+import {module}
+seconds = time.perf_counter() - start
+loaded = {{name.split(".")[0] for name in sys.modules}}
+heavy = loaded & {{"matplotlib", "sklearn", "scipy", "graphviz", "hypothesis", "tqdm", "torch"}}
+print(seconds, ",".join(sorted(heavy)))
+"""
+
+
+def measure_import(module: str, runs: int) -> dict[str, Any]:
+    """``import module`` timed inside fresh interpreters (interpreter start-up not included)."""
+    seconds, heavy = [], ""
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", IMPORT_CODE.format(module=module)], capture_output=True, text=True, check=True
+        )
+        value, _, heavy = out.stdout.strip().partition(" ")
+        seconds.append(float(value))
+    return {
+        "median_s": statistics.median(seconds),
+        "runs_s": seconds,
+        "heavy_modules_loaded": [m for m in heavy.split(",") if m],
+    }
+
+
+def cli_time_to_perfect(threads: int) -> dict[str, Any]:
+    """Run ``tinygrad-moons train`` (default recipe, figures off) and read its history.json."""
+    env = dict(os.environ)
+    if threads:  # the same thread count as everything else in this run
+        env.update(OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "tinygrad_moons", "train", "--no-figures", "--out", folder],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        wall = time.perf_counter() - start
+        (history,) = Path(folder).glob("**/history.json")
+        result = json.loads(history.read_text())["result"]
+    return {
+        "seconds_to_perfect": result["seconds_to_perfect"],
+        "epochs_to_perfect": result["epochs_to_perfect"],
+        "command_wall_s": wall,
+    }
+
+
+def time_to_perfect(rounds: int, threads: int) -> dict[str, Any]:
+    """Alternate the command and scikit-learn's MLPClassifier (adam, its defaults) on the same split."""
+    from tinygrad_moons import experiment
+
+    split = experiment.make_split(experiment.DEFAULT)
+    ours, theirs = [], []
+    for _ in range(rounds):
+        ours.append(cli_time_to_perfect(threads))
+        run = experiment.train_sklearn(experiment.DEFAULT, split)
+        theirs.append({"seconds_to_perfect": run.seconds_to_perfect, "epochs_to_perfect": run.epochs_to_perfect})
+
+    def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+        seconds = [r["seconds_to_perfect"] for r in runs if r["seconds_to_perfect"] is not None]
+        return {
+            "median_s": statistics.median(seconds) if len(seconds) == len(runs) else None,
+            "runs": runs,
+        }
+
+    return {"tinygrad-moons train": summary(ours), "scikit-learn MLPClassifier(adam)": summary(theirs)}
+
+
+# -------------------------------------------------------------- environment
+def environment(threads: int | None) -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            names = [line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    info: dict[str, Any] = {
+        "cpu": cpu,
+        "logical_cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tinygrad_moons": tinygrad_moons.__version__,
+        "env": {k: v for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES)},
+        "threads_option": threads,
+    }
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=True,
+        )
+        info["git_commit"] = commit.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    try:
+        from threadpoolctl import threadpool_info  # ships with scikit-learn
+
+        info["thread_pools"] = [
+            {
+                k: pool.get(k)
+                for k in ("internal_api", "version", "architecture", "num_threads", "threading_layer", "filepath")
+            }
+            for pool in threadpool_info()
+        ]
+    except ImportError:
+        info["thread_pools"] = None
+    if torch_available():
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    return info
+
+
+def describe_pools(info: dict[str, Any]) -> str:
+    pools = info.get("thread_pools")
+    if not pools:
+        return "BLAS: unknown (threadpoolctl not installed)"
+    parts = []
+    for pool in pools:
+        path = Path(pool["filepath"] or "?")
+        owner = path.parent.name  # numpy.libs, scipy.libs, torch/lib ...: who loaded it
+        kernel = f", kernel {pool['architecture']}" if pool.get("architecture") else ""
+        version = f" {pool['version']}" if pool.get("version") else ""
+        parts.append(f"{pool['internal_api']}{version} ({owner}{kernel}, {pool['num_threads']} threads)")
+    return "; ".join(parts)
+
+
+# ------------------------------------------------------------------ targets
+def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The performance issue's targets, each with the measured value and PASS/MISS."""
+    full, epoch = results["full_batch_step"], results["minibatch_epoch"]
+    targets = []
+
+    def ratio(table: dict[str, Any], a: str, b: str) -> float | None:
+        return table[a]["median_s"] / table[b]["median_s"] if a in table and b in table else None
+
+    def add(name: str, value: float | None, limit: float, unit: str = "x", passed: bool | None = None) -> None:
+        if value is None:
+            return
+        ok = value <= limit if passed is None else passed
+        targets.append({"target": name, "value": value, "limit": limit, "unit": unit, "pass": bool(ok)})
+
+    add(
+        "full-batch step float64: tinygrad_moons / hand-written <= 1.0",
+        ratio(full, "tinygrad_moons float64", "hand-written NumPy float64"),
+        1.0,
+    )
+    for dtype in ("float64", "float32"):
+        add(
+            f"full-batch step {dtype}: tinygrad_moons / PyTorch eager <= 1.0",
+            ratio(full, f"tinygrad_moons {dtype}", f"PyTorch eager {dtype}"),
+            1.0,
+        )
+    add(
+        "batch-32 epoch float64: tinygrad_moons / hand-written <= 1.5",
+        ratio(epoch, "tinygrad_moons float64", "hand-written NumPy float64"),
+        1.5,
+    )
+    for dtype in ("float64", "float32"):
+        add(
+            f"batch-32 epoch {dtype}: tinygrad_moons / PyTorch eager <= 1.0",
+            ratio(epoch, f"tinygrad_moons {dtype}", f"PyTorch eager {dtype}"),
+            1.0,
+        )
+    add(
+        "float32 faster than float64, full-batch step (float32 / float64 < 1)",
+        ratio(full, "tinygrad_moons float32", "tinygrad_moons float64"),
+        1.0,
+    )
+    add(
+        "float32 faster than float64, batch-32 epoch (float32 / float64 < 1)",
+        ratio(epoch, "tinygrad_moons float32", "tinygrad_moons float64"),
+        1.0,
+    )
+    memory = results.get("memory")
+    if memory:
+        add(
+            f"memory growth from step {memory['early_step']:,} to {memory['steps']:,} < 5 MB",
+            memory["growth_bytes"] / 1e6,
+            5.0,
+            "MB",
+            memory["growth_bytes"] < 5e6,
+        )
+    add(
+        "import tinygrad_moons < 0.2 s (and nothing heavier than NumPy)",
+        results["import"]["median_s"],
+        0.2,
+        "s",
+        results["import"]["median_s"] < 0.2 and not results["import"]["heavy_modules_loaded"],
+    )
+    perfect = results.get("time_to_perfect")
+    if perfect:
+        ours = perfect["tinygrad-moons train"]["median_s"]
+        theirs = perfect["scikit-learn MLPClassifier(adam)"]["median_s"]
+        if ours is not None and theirs is not None:
+            add(
+                "time to 100% test accuracy: tinygrad-moons train / scikit-learn MLPClassifier(adam) < 1",
+                ours / theirs,
+                1.0,
+                "x",
+                ours < theirs,
+            )
+        else:
+            add(
+                "time to 100% test accuracy: tinygrad-moons train / scikit-learn MLPClassifier(adam) < 1",
+                float("inf") if ours is None else 0.0,
+                1.0,
+                "x",
+                ours is not None,
+            )
+    return targets
+
+
+# ------------------------------------------------------------------- report
+def format_report(results: dict[str, Any]) -> str:
+    env = results["environment"]
+    lines = [
+        (
+            "tinygrad_moons benchmark: the seed's workload (moons n=1000 noise=0.1, 800 training points, "
+            "2-25-50-50-25-1 ReLU/sigmoid, BCE, SGD lr 0.01)"
+        ),
+        f"machine: {env['cpu']}, {env['logical_cores']} logical cores, {env['platform']}",
+        f"Python {env['python']}, NumPy {env['numpy']}"
+        + (
+            f", PyTorch {env['torch']} ({env['torch_threads']} threads)"
+            if "torch" in env
+            else ", PyTorch not installed"
+        ),
+        "BLAS: " + describe_pools(env),
+        "environment: " + (" ".join(f"{k}={v}" for k, v in env["env"].items()) or "(no BLAS/allocator variables set)"),
+        "",
+    ]
+    for key, title in (
+        ("full_batch_step", "full-batch step, 800 points (forward + backward + update)"),
+        ("minibatch_epoch", "mini-batch epoch, 25 steps of 32 points (the same batches for everyone)"),
+    ):
+        table = results[key]
+        lines.append(f"{title:<62} {'median':>9} {'min':>9} {'max':>9} {'faults/step':>12}")
+        for name, row in table.items():
+            steps = 1 if key == "full_batch_step" else -(-800 // BATCH_SIZE)
+            lines.append(
+                f"  {name:<60} {row['median_s'] * 1e3:7.3f}ms {row['min_s'] * 1e3:7.3f}ms {row['max_s'] * 1e3:7.3f}ms "
+                f"{row['page_faults_per_call'] / steps:12.1f}"
+            )
+        lines.append("")
+    memory = results.get("memory")
+    if memory:
+        lines.append(
+            f"memory, {memory['steps']:,} full-batch float64 steps in a fresh process ({memory['seconds']:.1f} s): "
+            f"RSS {memory['rss_start_bytes'] / 1e6:.1f} MB before the first step (NumPy, scikit-learn for the data), "
+            f"{memory['rss_early_bytes'] / 1e6:.1f} MB at step {memory['early_step']:,}, "
+            f"{memory['rss_end_bytes'] / 1e6:.1f} MB at step {memory['steps']:,} "
+            f"(growth {memory['growth_bytes'] / 1e6:+.2f} MB); "
+            f"peak {memory['peak_rss_bytes'] / 1e6:.1f} MB; {memory['page_faults_per_step']:.2f} page faults per step"
+        )
+    imp, numpy_import = results["import"], results["import_numpy"]
+    lines.append(
+        f"import tinygrad_moons: {imp['median_s']:.3f} s (median of {len(imp['runs_s'])} fresh interpreters; "
+        f"NumPy alone {numpy_import['median_s']:.3f} s); "
+        f"heavier modules loaded: {', '.join(imp['heavy_modules_loaded']) or 'none'}"
+    )
+    perfect = results.get("time_to_perfect")
+    if perfect:
+        parts = []
+        for name, summary in perfect.items():
+            epochs = sorted({r["epochs_to_perfect"] for r in summary["runs"]}, key=lambda e: (e is None, e))
+            value = "never" if summary["median_s"] is None else f"{summary['median_s']:.3f} s"
+            parts.append(f"{name} {value} (epoch {', '.join(str(e) for e in epochs)})")
+        walls = [r["command_wall_s"] for r in perfect["tinygrad-moons train"]["runs"]]
+        lines.append(
+            f"time to 100% test accuracy (median of {len(walls)}): "
+            + " vs ".join(parts)
+            + f"; the whole command took {statistics.median(walls):.2f} s including start-up"
+        )
+    lines += ["", "targets"]
+    for target in results["targets"]:
+        unit = target["unit"]
+        value = f"{target['value']:.3f}{unit}" if unit != "MB" else f"{target['value']:+.2f} MB"
+        lines.append(f"  {'PASS' if target['pass'] else 'MISS'}  {target['target']}: {value}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds per table (default 9, --quick 3)")
+    parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and a 2,000-step memory run (a smoke test)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads for NumPy's BLAS and for PyTorch (default 1; 0: their defaults)"
+    )
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (3 if args.quick else 9)
+    seconds_per_run = 0.05 if args.quick else 0.2
+
+    have_torch = torch_available()
+    if args.threads:
+        try:
+            from threadpoolctl import threadpool_limits  # ships with scikit-learn
+        except ImportError:
+            print("threadpoolctl is not installed: NumPy's BLAS keeps its own thread count", file=sys.stderr)
+        else:
+            threadpool_limits(args.threads)
+        if have_torch:
+            import torch
+
+            torch.set_num_threads(args.threads)
+
+    X_train, _, y_train, _ = seed_split()
+    initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
+    kinds = [HandWritten, TinygradMoons] + ([PyTorch] if have_torch else [])
+    contenders = [kind(dtype, X_train, y_train, initial) for dtype in (np.float64, np.float32) for kind in kinds]
+
+    results: dict[str, Any] = {"environment": environment(args.threads)}
+    print(f"timing {len(contenders)} contenders, {rounds} interleaved rounds ...", file=sys.stderr)
+    results["full_batch_step"] = time_interleaved(
+        {c.name: c.full_batch_step for c in contenders}, rounds, seconds_per_run
+    )
+    results["minibatch_epoch"] = time_interleaved({c.name: c.epoch for c in contenders}, rounds, seconds_per_run)
+    steps, early = (2_000, 200) if args.quick else (10_000, 1_000)
+    print(f"memory: {steps:,} steps in a fresh process ...", file=sys.stderr)
+    results["memory"] = measure_memory(steps, early)
+    print("import times ...", file=sys.stderr)
+    results["import"] = measure_import("tinygrad_moons", 3 if args.quick else 9)
+    results["import_numpy"] = measure_import("numpy", 3 if args.quick else 9)
+    print("time to 100% test accuracy ...", file=sys.stderr)
+    results["time_to_perfect"] = time_to_perfect(1 if args.quick else 5, args.threads)
+    results["targets"] = check_targets(results)
+    results["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+
+    print(format_report(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == MEMORY_CHILD:
+        print(json.dumps(memory_child(int(sys.argv[2]), int(sys.argv[3]))))
+        sys.exit(0)
+    sys.exit(main())
