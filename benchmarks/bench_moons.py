@@ -440,7 +440,7 @@ def describe_pools(info: dict[str, Any]) -> str:
         owner = path.parent.name  # numpy.libs, scipy.libs, torch/lib ...: who loaded it
         kernel = f", kernel {pool['architecture']}" if pool.get("architecture") else ""
         version = f" {pool['version']}" if pool.get("version") else ""
-        parts.append(f"{pool['internal_api']}{version} ({owner}{kernel}, {pool['num_threads']} threads)")
+        parts.append(f"{pool['internal_api']}{version} ({owner}{kernel}, threads: {pool['num_threads']})")
     return "; ".join(parts)
 
 
@@ -541,7 +541,7 @@ def format_report(results: dict[str, Any]) -> str:
         f"machine: {env['cpu']}, {env['logical_cores']} logical cores, {env['platform']}",
         f"Python {env['python']}, NumPy {env['numpy']}"
         + (
-            f", PyTorch {env['torch']} ({env['torch_threads']} threads)"
+            f", PyTorch {env['torch']} (threads: {env['torch_threads']})"
             if "torch" in env
             else ", PyTorch not installed"
         ),
@@ -615,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds_per_run = 0.05 if args.quick else 0.2
 
     have_torch = torch_available()
+    X_train, _, y_train, _ = seed_split()  # loads scikit-learn (and SciPy's BLAS) before threads are set
     if args.threads:
         try:
             from threadpoolctl import threadpool_limits  # ships with scikit-learn
@@ -627,7 +628,6 @@ def main(argv: list[str] | None = None) -> int:
 
             torch.set_num_threads(args.threads)
 
-    X_train, _, y_train, _ = seed_split()
     initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
     kinds = [HandWritten, TinygradMoons] + ([PyTorch] if have_torch else [])
     contenders = [kind(dtype, X_train, y_train, initial) for dtype in (np.float64, np.float32) for kind in kinds]

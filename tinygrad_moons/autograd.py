@@ -240,25 +240,26 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
     order: list[Tensor] = []
     visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    emit, push, mark = order.append, stack.append, visited.add  # this loop runs once per node per backward()
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
-            order.append(node)
+            emit(node)
             continue
         if id(node) in visited:
             continue
-        visited.add(id(node))
+        mark(id(node))
         if node._ctx is None:
-            order.append(node)
+            emit(node)
             continue
-        stack.append((node, True))
+        push((node, True))
         for parent in node._ctx.parents:
             if parent.requires_grad and id(parent) not in visited:
                 if parent._ctx is None:
-                    visited.add(id(parent))
-                    order.append(parent)
+                    mark(id(parent))
+                    emit(parent)
                 else:
-                    stack.append((parent, False))
+                    push((parent, False))
     return order
 
 
@@ -338,7 +339,7 @@ def _run_backward(
                             f"for input {index} of shape {expected.shape}"
                         )
                     parent_grad = sum_to_shape(parent_grad, expected.shape)
-                if got.dtype != expected.dtype:
+                if got.dtype is not expected.dtype and got.dtype != expected.dtype:  # `is`: the usual case, fast
                     parent_grad = parent_grad.to(expected.dtype)
                 if _anomaly_enabled:
                     _check_finite(
