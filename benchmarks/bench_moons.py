@@ -19,6 +19,10 @@ What is measured, all in this one process unless said otherwise:
   dependency); each in float64 and float32. Contenders run interleaved
   (A B C A B C ...), several rounds; the table gives the median round, the
   fastest and the slowest, and page faults per step;
+* the full-batch float64 step of the hand-written network and of
+  tinygrad_moons each alone in a fresh process, alternately: in one process the
+  contenders share one allocator, alone each meets glibc's heap trimming as a
+  script of its own would (page faults per step);
 * memory: peak RSS over 10,000 full-batch steps, and RSS growth from step
   1,000 to 10,000, in a fresh process;
 * ``import tinygrad_moons`` in fresh interpreters (median of several);
