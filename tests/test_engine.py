@@ -398,3 +398,12 @@ def test_every_dot_grad_owns_its_array():
     (z + 1).backward(seed)
     z.grad.data += 1
     np.testing.assert_array_equal(seed, np.ones(3))
+
+
+def test_tensor_owns_its_values_so_in_place_updates_never_reach_the_callers_array():
+    weights = np.array([1.0, 2.0])
+    w = Tensor(weights, requires_grad=True)
+    (w * w).sum().backward()
+    w.data -= 0.1 * w.grad.data  # what every optimizer step does
+    assert weights.tolist() == [1.0, 2.0]
+    assert Tensor(w).data is not w.data

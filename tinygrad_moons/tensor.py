@@ -68,7 +68,12 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        self.data: np.ndarray = _as_float_array(data, dtype)
+        array = _as_float_array(data, dtype)
+        if array is data or (isinstance(data, Tensor) and array is data.data):
+            # Like torch.tensor, the tensor owns its values: an optimizer updating
+            # it in place must not silently change the caller's array.
+            array = array.copy()
+        self.data: np.ndarray = array
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx = None
