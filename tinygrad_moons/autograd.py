@@ -229,9 +229,11 @@ def _check_finite(array: np.ndarray, message: str, function: Function) -> None:
 
 
 # ------------------------------------------------------------ the backward pass
-def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
+def topological_order(roots: Sequence[Tensor], include_constants: bool = False) -> list[Tensor]:
     """Every tensor that requires grad and leads to ``roots``, inputs before outputs.
 
+    With ``include_constants`` the inputs that need no gradient (the data, the
+    targets) are listed too: backward skips them, a drawing of the graph does not.
     An explicit stack replaces recursion, so depth is limited by memory only.
     Each tensor made by an op is pushed once to be expanded and once more to
     be emitted after all of its parents have been. A leaf has no parents, so
@@ -254,7 +256,7 @@ def topological_order(roots: Sequence[Tensor]) -> list[Tensor]:
             continue
         push((node, True))
         for parent in node._ctx.parents:
-            if parent.requires_grad and id(parent) not in visited:
+            if (parent.requires_grad or include_constants) and id(parent) not in visited:
                 if parent._ctx is None:
                     mark(id(parent))
                     emit(parent)

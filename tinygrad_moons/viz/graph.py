@@ -90,28 +90,10 @@ class ComputationGraph(graphviz.Digraph):
 def walk_graph(output: Tensor) -> list[Tensor]:
     """Every tensor ``output`` was computed from, inputs before the ops that use them.
 
-    Unlike :func:`tinygrad_moons.autograd.topological_order`, which keeps only
-    tensors that need a gradient, this includes constant inputs such as the
-    data and the targets, so they appear in the drawing. The walk uses an
-    explicit stack (no recursion), like the engine's.
+    Unlike the list backward() walks, this includes constant inputs such as
+    the data and the targets, so they appear in the drawing.
     """
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(output, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        if node._ctx is not None:
-            for parent in reversed(node._ctx.parents):  # reversed: the first input is emitted first
-                if id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+    return autograd.topological_order([output], include_constants=True)
 
 
 def describe_layer(layer: Any) -> str:
