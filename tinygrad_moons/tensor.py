@@ -150,7 +150,9 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
         if self.data.size != 1:
-            raise ValueError(f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}")
+            raise ValueError(
+                f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def tolist(self) -> Any:
@@ -347,7 +349,9 @@ class Tensor:
         if not axes:
             axes = tuple(range(self.ndim - 1, -1, -1))
         if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+            raise ValueError(
+                f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}"
+            )
         return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
 
     def permute(self, *axes: int) -> "Tensor":
