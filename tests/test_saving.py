@@ -172,7 +172,8 @@ def test_a_foreign_npz_names_what_it_found(tmp_path):
 def test_an_npz_with_a_pickled_object_is_never_unpickled(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, __architecture__=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ModelFileError, match="evil.npz: array '__architecture__' holds Python objects, which are never unpickled"):
+    message = "evil.npz: array '__architecture__' holds Python objects, which are never unpickled"
+    with pytest.raises(ModelFileError, match=message):
         load_model(path)
 
 
@@ -214,7 +215,8 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
     del contents["dense_1.bias"]
     np.savez(path, **contents)
     with pytest.raises(
-        ModelFileError, match=r"model.npz: the weights do not fit its architecture: missing: dense_1.bias.*middle.kernel: shape"
+        ModelFileError,
+        match=r"model.npz: the weights do not fit its architecture: missing: dense_1.bias.*middle.kernel: shape",
     ):
         load_model(path)
 
@@ -394,7 +396,8 @@ def test_deeply_nested_json_is_refused_before_parsing(tmp_path, depth):
 
 def nested_sequential(levels):
     """The JSON text of a model that is ``levels`` Sequentials deep (built as text: json.dumps would recurse)."""
-    config = '{"name": "inner", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 1, "input_dim": 1}}]}'
+    dense = '{"class_name": "Dense", "config": {"name": "d", "units": 1, "input_dim": 1}}'
+    config = f'{{"name": "inner", "layers": [{dense}]}}'
     for level in range(levels):
         config = f'{{"name": "level{level}", "layers": [{{"class_name": "Sequential", "config": {config}}}]}}'
     return f'{{"format": "tinygrad_moons.model", "version": 1, "class_name": "Sequential", "config": {config}}}'
@@ -626,7 +629,8 @@ def test_fuzz_every_mutation_is_a_model_file_error_within_bounds(fuzz_original, 
         field, size = mutation[1], mutation[2]
         if field == "npy header":
             header = io.BytesIO()
-            np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (size, size)})
+            declared = {"descr": "<f8", "fortran_order": False, "shape": (size, size)}
+            np.lib.format.write_array_header_1_0(header, declared)
             members["dense_1.kernel"] = header.getvalue() + members["dense_1.kernel"].tobytes()
         else:
             architecture["config"]["layers"][0]["config"][field] = size

@@ -158,7 +158,8 @@ def gradcheck(
                 raise GradcheckError(
                     f"gradcheck: input {k}, element {_element(shape, in_index)}, output element {int(out_index)}: "
                     f"the {side} is {float(jacobian[out_index, in_index])!r} "
-                    f"(analytic {float(a[out_index, in_index])!r}, finite differences {float(n[out_index, in_index])!r}; "
+                    f"(analytic {float(a[out_index, in_index])!r}, "
+                    f"finite differences {float(n[out_index, in_index])!r}; "
                     f"{int(not_finite.sum())} of {not_finite.size} entries not finite). A derivative must be finite "
                     "where it is checked: check the backward, or move the point away from where fn is undefined "
                     f"or not differentiable (within eps={eps})"
@@ -195,7 +196,9 @@ def _fast_gradcheck(fn: TensorFunction, arrays: list[np.ndarray], eps: float, at
     if output.requires_grad:
         with np.errstate(all="ignore"):
             grads = autograd_grad(output, tensors, grad_outputs=Tensor(v.reshape(output.shape)), allow_unused=True)
-        vjps = [g.data.reshape(-1).astype(np.float64) if g is not None else np.zeros(a.size) for g, a in zip(grads, arrays)]
+        vjps = [
+            g.data.reshape(-1).astype(np.float64) if g is not None else np.zeros(a.size) for g, a in zip(grads, arrays)
+        ]
     for k, (array, u, vjp) in enumerate(zip(arrays, us, vjps)):
         not_finite = np.flatnonzero(~np.isfinite(vjp))
         if not_finite.size:

@@ -205,7 +205,10 @@ def _check_directory(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return members
 
 
-def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> tuple[tuple[int, ...], bool, np.dtype, int]:
+Header = tuple[tuple[int, ...], bool, np.dtype, int]  # shape, Fortran order, dtype, header length
+
+
+def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Header:
     """(shape, fortran_order, dtype, header length) of one member, from its first bytes only."""
     with archive.open(info) as stream:
         version = np.lib.format.read_magic(stream)
@@ -229,7 +232,7 @@ def _read_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> 
     return shape, fortran, dtype, header_length
 
 
-def _read_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple) -> np.ndarray:
+def _read_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: Header) -> np.ndarray:
     """The array of a member whose header was checked: exactly its declared bytes, CRC checked."""
     shape, fortran, dtype, header_length = header
     array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
@@ -379,7 +382,7 @@ def _plan_dense(config: dict, dotted: str, width: int | None, expected: dict, co
     return units
 
 
-def _check_weights_fit(headers: dict[str, tuple], expected: dict[str, tuple[tuple[int, ...], str]]) -> None:
+def _check_weights_fit(headers: dict[str, Header], expected: dict[str, tuple[tuple[int, ...], str]]) -> None:
     problems = []
     missing = [name for name in expected if name not in headers]
     unexpected = [name[:80] for name in headers if name not in expected]
