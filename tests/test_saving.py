@@ -491,6 +491,26 @@ def test_nan_in_the_json_and_non_npy_members_are_refused(tmp_path):
         load_model(path)
 
 
+@pytest.mark.parametrize(
+    "offset, value, message",
+    [
+        # The first two escaped as RuntimeError and NotImplementedError; bzip2 (12) zipfile reads, we never write.
+        (8, 1, "holds an encrypted member, '__architecture__.npy'"),
+        (10, 99, "holds .__architecture__.npy. compressed with method 99; model files are stored or deflated"),
+        (10, 12, "holds .__architecture__.npy. compressed with method 12"),
+    ],
+)
+def test_zip_flags_we_never_write_are_refused(tmp_path, offset, value, message):
+    path = tmp_path / "flags.npz"
+    small_model().save(path)
+    data = bytearray(path.read_bytes())
+    central = data.find(b"PK\x01\x02")  # the first central directory entry: flags at +8, method at +10
+    data[central + offset : central + offset + 2] = value.to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=f"flags.npz {message}"):
+        load_model(path)
+
+
 # ------------------------------------------------------------ saving safely
 def test_an_interrupted_save_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
     path = tmp_path / "model.npz"
@@ -591,6 +611,8 @@ MUTATIONS = st.one_of(
     st.tuples(st.just("swap members"), st.integers(0, 10**6), st.integers(0, 10**6)),
     st.tuples(st.just("huge shape"), st.sampled_from(["units", "input_dim", "npy header"]), st.integers(10**4, 10**9)),
     st.tuples(st.just("huge member"), st.sampled_from(["unused", "dense_1.kernel"])),
+    st.tuples(st.just("zip field"), st.integers(0, 10**6), st.sampled_from([6, 8, 10, 20, 24, 28, 30, 32]),
+              st.integers(0, 2**16 - 1)),  # fmt: skip
 )
 
 
@@ -625,6 +647,12 @@ def test_fuzz_every_mutation_is_a_model_file_error_within_bounds(fuzz_original, 
             a, b = "__architecture__", b
         members[a], members[b] = members[b], members[a]
         write_members(path, members)
+    elif kind == "zip field":  # one 2-byte field of one central directory entry (flags, method, sizes, lengths)
+        entries = [i for i in range(len(data)) if data.startswith(b"PK\x01\x02", i)]
+        entry = entries[mutation[1] % len(entries)] + mutation[2]
+        changed = bytearray(data)
+        changed[entry : entry + 2] = mutation[3].to_bytes(2, "little")
+        path.write_bytes(bytes(changed))
     elif kind == "huge shape":
         field, size = mutation[1], mutation[2]
         if field == "npy header":
@@ -644,7 +672,7 @@ def test_fuzz_every_mutation_is_a_model_file_error_within_bounds(fuzz_original, 
     if must_fail or not isinstance(outcome, Sequential):
         assert isinstance(outcome, ModelFileError), f"{kind}: loaded instead of refusing"
         assert str(path) in str(outcome)
-    elif kind == "bit flip":  # a byte nothing reads (a timestamp, an attribute): the same model
+    elif kind in ("bit flip", "zip field"):  # a byte nothing reads (a timestamp, an attribute): the same model
         assert outcome.get_config() == original.get_config()
         assert all(np.array_equal(outcome.state_dict()[k], v) for k, v in original.state_dict().items())
     else:  # an edit that still describes a valid model: it must hold exactly the stored weights

@@ -135,12 +135,14 @@ def load_model(path: str | os.PathLike, compile: bool = True) -> Sequential:
         return _load(path, compile)
     except ModelFileError as error:
         raise ModelFileError(f"load_model: {path}{error}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, UnicodeDecodeError) as error:
+    except (RecursionError, MemoryError) as error:  # the limits should stop these first; a last line of defence
+        raise ModelFileError(f"load_model: {path} cannot be read ({type(error).__name__})") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, UnicodeDecodeError,
+            RuntimeError, NotImplementedError) as error:  # fmt: skip
+        # (zipfile raises RuntimeError and NotImplementedError for members it cannot open.)
         raise ModelFileError(
             f"load_model: {path} is damaged and cannot be read ({type(error).__name__}: {error})"
         ) from None
-    except (RecursionError, MemoryError) as error:  # the limits should stop these first; a last line of defence
-        raise ModelFileError(f"load_model: {path} cannot be read ({type(error).__name__})") from None
 
 
 def _problem(message: str) -> ModelFileError:
@@ -183,6 +185,13 @@ def _check_directory(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         raise _problem(f" holds {len(infos):,} members; a model file holds at most {LIMITS['members']:,}")
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
+        if info.flag_bits & 0x1:
+            raise _problem(f" holds an encrypted member, {info.filename[:80]!r}; model files are never encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _problem(
+                f" holds {info.filename[:80]!r} compressed with method {info.compress_type}; "
+                "model files are stored or deflated (as np.savez and np.savez_compressed write them)"
+            )
         if not info.filename.endswith(".npy"):
             raise _problem(f" holds {info.filename[:80]!r}, which is not an .npy array")
         name = info.filename[: -len(".npy")]
