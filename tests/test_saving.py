@@ -677,3 +677,8 @@ def test_fuzz_every_mutation_is_a_model_file_error_within_bounds(fuzz_original, 
         assert all(np.array_equal(outcome.state_dict()[k], v) for k, v in original.state_dict().items())
     else:  # an edit that still describes a valid model: it must hold exactly the stored weights
         assert set(outcome.state_dict()) == set(members) - {"__architecture__"}
+
+
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"save: the folder {tmp_path / 'nope'} does not exist"):
+        small_model().save(tmp_path / "nope" / "model.npz")

@@ -27,7 +27,7 @@ import inspect
 import json
 import os
 import re
-import tempfile
+import secrets
 import zipfile
 from itertools import accumulate
 from typing import IO, Any
@@ -96,13 +96,14 @@ def save_model(model: Sequential, path: str | os.PathLike) -> str:
     if ARCHITECTURE_KEY in weights:
         raise ValueError(f"save: a parameter may not be named {ARCHITECTURE_KEY!r}")
     folder, name = os.path.split(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: the folder {folder} does not exist (create it first)")
+    descriptor, temporary = _create_temporary(folder, name)
     try:
         with os.fdopen(descriptor, "wb") as file:
             np.savez(file, **{ARCHITECTURE_KEY: np.array(json.dumps(architecture))}, **weights)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a saved model is an ordinary file
         os.replace(temporary, path)
     except BaseException:  # KeyboardInterrupt included: never leave the temporary file behind
         try:
@@ -113,10 +114,16 @@ def save_model(model: Sequential, path: str | os.PathLike) -> str:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new file ``.<name>.<random>.tmp`` in ``folder``, opened for writing: what ``tempfile.mkstemp`` does,
+    but with the permissions of an ordinary file (mkstemp's are private to the user)."""
+    while True:
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(temporary, flags, 0o666), temporary
+        except FileExistsError:  # another save drew the same name: draw again
+            continue
 
 
 # ------------------------------------------------------------------ loading
