@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_moons import nn
+from tinygrad_moons import experiment, nn
 from tinygrad_moons.cli import main
 from tinygrad_moons.experiment import make_split, DEFAULT
 
@@ -156,7 +156,6 @@ def test_python_dash_m_is_the_same_program():
 
 
 # ------------------------------------------- hardening (issue 10): outputs checked first, real errors shown
-from tinygrad_moons import experiment  # noqa: E402
 
 
 def _training_must_not_start(*args, **kwargs):

@@ -1,10 +1,17 @@
 """Saving and loading models: round trips, and clear errors for every kind of bad file."""
 
+import io
 import json
+import multiprocessing
+import os
+import time
+import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tinygrad_moons import optim
 from tinygrad_moons.nn import (
@@ -19,6 +26,7 @@ from tinygrad_moons.nn import (
     Softmax,
     load_model,
 )
+from tinygrad_moons.nn import saving
 
 X = np.random.default_rng(0).normal(size=(50, 2))
 Y = (X[:, 0] * X[:, 1] > 0).astype(float)
@@ -237,17 +245,6 @@ def test_models_that_cannot_be_saved_say_why(tmp_path):
 
 
 # ------------------------------------------- hostile files (issue 10): limits before allocation
-import io  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from tinygrad_moons.nn import saving  # noqa: E402
-
 MB = 2**20
 
 
