@@ -491,6 +491,10 @@ def test_nan_in_the_json_and_non_npy_members_are_refused(tmp_path):
     write_members(path, {"__architecture__": np.array(text), **model.state_dict()})
     with pytest.raises(ModelFileError, match="odd.npz has an architecture description with NaN"):
         load_model(path)
+    text = json.dumps(architecture_of(model)).replace('"lr": 0.01', '"lr": 1e400')
+    write_members(path, {"__architecture__": np.array(text), **model.state_dict()})
+    with pytest.raises(ModelFileError, match="odd.npz has an architecture description with the number 1e400"):
+        load_model(path)
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("readme.txt", "hello")
     with pytest.raises(ModelFileError, match="odd.npz holds 'readme.txt', which is not an .npy array"):

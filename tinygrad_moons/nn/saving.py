@@ -297,6 +297,13 @@ def _refuse_constant(name: str) -> Any:
     raise _problem(f" has an architecture description with {name}, which is not a number in JSON")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not np.isfinite(value):  # 1e400 is valid JSON, but no argument of ours may be infinite
+        raise _problem(f" has an architecture description with the number {text[:40]}, too large for a float")
+    return value
+
+
 def _parse_architecture(text: str) -> dict[str, Any]:
     depth = _json_nesting(text)
     if depth > LIMITS["json_nesting"]:
@@ -304,7 +311,7 @@ def _parse_architecture(text: str) -> dict[str, Any]:
             f" has an architecture description nested {depth:,} levels deep; the limit is {LIMITS['json_nesting']}"
         )
     try:
-        architecture = json.loads(text, parse_constant=_refuse_constant)
+        architecture = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except ModelFileError:
         raise
     except ValueError as error:  # json.JSONDecodeError, or an integer of thousands of digits
