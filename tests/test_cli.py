@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from tinygrad_moons import nn
+from tinygrad_moons import experiment, nn
 from tinygrad_moons.cli import main
 from tinygrad_moons.experiment import make_split, DEFAULT
 
@@ -153,3 +153,85 @@ def test_python_dash_m_is_the_same_program():
         assert option in completed.stdout
     for option in ("--epochs", "--batch-size", "--seed", "--init", "--out", "--quiet", "--recipe"):
         assert option in completed.stdout
+
+
+# ------------------------------------------- hardening (issue 10): outputs checked first, real errors shown
+
+
+def _training_must_not_start(*args, **kwargs):
+    raise AssertionError("training started although --out cannot be written")
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "graph"])
+def test_an_unwritable_out_is_refused_before_any_training(command, tmp_path, capsys, monkeypatch):
+    """--out beneath a regular file: the run used to train to the end, then die with NotADirectoryError."""
+    monkeypatch.setattr(experiment, "train", _training_must_not_start)
+    monkeypatch.setattr(experiment, "compare", _training_must_not_start)
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("not a folder")
+    out = a_file / "run" / ("graph.svg" if command == "graph" else "")
+    argv = {"train": ["train", *QUICK], "compare": ["compare", "--quiet", "--no-figures"], "graph": ["graph"]}[command]
+    with pytest.raises(SystemExit) as exit_info:
+        main([*argv, "--out", str(out)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert f"usage: tinygrad-moons {command}" in error
+    assert f"--out {out.parent if command == 'graph' else out}: cannot write there (Not a directory" in error
+    assert "Traceback" not in error
+
+
+def test_the_out_folder_is_created_before_training(tmp_path, monkeypatch):
+    seen = []
+
+    def check_folder_then_train(*args, **kwargs):
+        seen.append((tmp_path / "new" / "run").is_dir())
+        return real_train(*args, **kwargs)
+
+    real_train = experiment.train
+    monkeypatch.setattr(experiment, "train", check_folder_then_train)
+    assert main(["train", *QUICK, "--out", str(tmp_path / "new" / "run")]) == 0
+    assert seen == [True]
+
+
+def test_graph_format_and_suffix_must_agree(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["graph", "--format", "png", "--out", str(tmp_path / "g.svg")])
+    assert exit_info.value.code == 2
+    assert "ends in .svg but --format png was asked for" in capsys.readouterr().err
+
+
+def _a_bug(*args, **kwargs):
+    raise ValueError("shapes (32,2) and (3,25) not aligned")  # what a real bug deep in training might raise
+
+
+def test_an_unexpected_error_is_not_a_usage_error(tmp_path, capsys, monkeypatch):
+    """Every ValueError from inside training used to become 'usage: ...' with exit 2, hiding real bugs."""
+    monkeypatch.setattr(experiment, "train", _a_bug)
+    status = main(["train", *QUICK, "--out", str(tmp_path / "run")])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "usage:" not in error
+    assert "tinygrad-moons train: error: ValueError: shapes (32,2) and (3,25) not aligned" in error
+    assert "run again with --debug to see the traceback" in error
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback(tmp_path, monkeypatch, where):
+    monkeypatch.setattr(experiment, "train", _a_bug)
+    argv = ["train", *QUICK, "--out", str(tmp_path / "run")]
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    with pytest.raises(ValueError, match=r"shapes \(32,2\) and \(3,25\) not aligned"):
+        main(argv)
+
+
+def test_debug_does_not_turn_usage_errors_into_tracebacks(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--lr", "0", "--debug"])
+    assert exit_info.value.code == 2
+    assert "argument --lr: must be greater than 0" in capsys.readouterr().err
+
+
+def test_help_lists_debug(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--debug" in capsys.readouterr().out

@@ -107,7 +107,8 @@ def test_right_gradients_pass():
 
 def test_inputs_may_be_tensors_or_arrays_of_any_float_dtype():
     x32 = Tensor(INPUTS[0].astype(np.float32))
-    assert gradcheck(lambda t: t.tanh(), [x32])
+    with pytest.warns(UserWarning, match="checked in float64"):
+        assert gradcheck(lambda t: t.tanh(), [x32])
     assert gradcheck(lambda t: t.tanh(), [INPUTS[0]])
 
 
@@ -201,3 +202,140 @@ def test_tensors_and_reduction_axes(t, data):
     assert isinstance(t, Tensor) and t.requires_grad and t.dtype == np.float32
     axis = data.draw(reduction_axes(t.ndim))
     assert t.sum(axis=axis).shape == np.sum(t.data, axis=axis).shape
+
+
+# ------------------------------------------- hardening (issue 10): NaN, inf, inputs, fast mode
+class NaNBackward(Function):
+    """x^2 whose backward returns NaN at element 3: a checker comparing with `>` would let it pass."""
+
+    name = "nan_backward"
+
+    def forward(self, x):
+        return x * x
+
+    def backward(self, grad):
+        (x,) = self.parents
+        poison = np.zeros(x.shape)
+        poison.reshape(-1)[3] = np.nan
+        return grad * 2 * x + Tensor(poison)
+
+
+class OffByAFactor(Function):
+    """x^3 whose backward forgets the 3: 1 x^2 instead of 3 x^2 everywhere."""
+
+    name = "off_by_a_factor"
+
+    def forward(self, x):
+        return x**3
+
+    def backward(self, grad):
+        (x,) = self.parents
+        return grad * x * x
+
+
+def test_a_nan_analytic_gradient_fails_and_says_which_side_and_element():
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda t: NaNBackward.apply(t), [INPUTS[0]])
+    message = str(caught.value)
+    assert message.startswith("gradcheck: input 0, element (0, 3), output element 0:")
+    assert "the analytic gradient (the engine's backward) is nan" in message
+
+
+def test_gradgradcheck_fails_on_a_nan_first_derivative():
+    with pytest.raises(GradcheckError, match="not finite"):
+        gradgradcheck(lambda t: NaNBackward.apply(t), [INPUTS[0]])
+
+
+@pytest.mark.parametrize(
+    "fn, point, side, value",
+    [
+        # log at -1: the value is NaN, so finite differences are NaN while the analytic 1/x is -1.
+        (lambda t: t.log(), [-1.0, 2.0], "finite difference", "nan"),
+        # sqrt at 0: d/dx sqrt = 1 / (2 sqrt x) is inf there.
+        # (Off the diagonal the engine's chain rule multiplies 0 by that inf: NaN, also reported.)
+        (lambda t: t.sqrt(), [0.0, 1.0], "analytic gradient", "inf"),
+        # exp(800) overflows: an infinite output has no finite derivative on either side.
+        (lambda t: t.exp(), [800.0, 0.0], "analytic gradient", "inf"),
+    ],
+    ids=["log at -1", "sqrt at 0", "exp overflows"],
+)
+def test_points_where_a_derivative_is_not_finite_fail(fn, point, side, value):
+    with pytest.raises(GradcheckError, match=rf"element \(\d,\), output element \d: the {side}.* is -?{value}"):
+        gradcheck(fn, [np.array(point)])
+    with pytest.raises(GradcheckError, match="not finite"):
+        gradcheck(fn, [np.array(point)], fast_mode=True)
+
+
+def test_plain_lists_numbers_and_a_single_array_are_inputs():
+    assert gradcheck(lambda t: t * t, [[1.0, 2.0, 3.0]])
+    assert gradcheck(lambda a, b: a * b, [2.0, [1.0, -1.0]])
+    assert gradcheck(lambda t: t.tanh(), INPUTS[0])  # one array, not a sequence of inputs
+    assert gradgradcheck(lambda t: t * t * t, [[1.0, 2.0]])
+    (jacobian,) = numerical_jacobian(lambda t: t * t, [[1.0, 2.0]])
+    np.testing.assert_allclose(jacobian, np.diag([2.0, 4.0]), atol=1e-8)
+    with pytest.raises(TypeError, match="input 0 must hold real numbers, got dtype <U1"):
+        gradcheck(lambda t: t, [["a"]])
+
+
+def test_float32_inputs_warn_and_are_checked_in_float64():
+    x32 = INPUTS[0].astype(np.float32)
+    with pytest.warns(UserWarning, match="gradcheck: input 0 is float32; it is checked in float64"):
+        assert gradcheck(lambda t: t.tanh(), [x32])
+    with pytest.warns(UserWarning, match="gradgradcheck: input 0 is float32"):
+        assert gradgradcheck(lambda t: t.tanh(), [Tensor(x32)])
+    seen = []
+
+    def records_dtype(t):
+        seen.append(t.dtype)
+        return t.tanh()
+
+    with pytest.warns(UserWarning):
+        gradcheck(records_dtype, [x32])
+    assert set(seen) == {np.dtype(np.float64)}
+
+
+# The planted bugs: each is wrong in one known way; both modes must catch every one.
+PLANTED_BUGS = {
+    "wrong at one element": (gradcheck, lambda a, b: WrongAtOneElement.apply(a, b), INPUTS),
+    "off by a factor": (gradcheck, lambda t: OffByAFactor.apply(t), [INPUTS[0]]),
+    "NaN backward": (gradcheck, lambda t: NaNBackward.apply(t), [INPUTS[0]]),
+    "detached derivative (second order)": (gradgradcheck, lambda t: CubeWithDetachedDerivative.apply(t), [INPUTS[0]]),
+    "detached incoming gradient (second order)": (
+        gradgradcheck, lambda t: CubeThatDetachesItsIncomingGradient.apply(t), [INPUTS[0]]
+    ),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(PLANTED_BUGS))
+@pytest.mark.parametrize("fast_mode", [False, True], ids=["full", "fast"])
+def test_both_modes_catch_every_planted_bug(bug, fast_mode):
+    check, fn, inputs = PLANTED_BUGS[bug]
+    with pytest.raises(GradcheckError, match=r"^gradcheck \(fast mode\): input" if fast_mode else r"^gradcheck: input"):
+        check(fn, inputs, fast_mode=fast_mode)
+
+
+def test_fast_mode_passes_right_derivatives_and_names_the_input():
+    for fast_mode in (False, True):
+        assert gradcheck(lambda t: Cube.apply(t), [INPUTS[0]], fast_mode=fast_mode)
+        assert gradcheck(lambda a, b: (a @ b.T).tanh(), INPUTS, fast_mode=fast_mode)
+        assert gradgradcheck(lambda a, b: (a * b).sigmoid(), INPUTS, fast_mode=fast_mode)
+        assert gradcheck(lambda a, b: a * 2, INPUTS, fast_mode=fast_mode)  # an unused input
+    with pytest.raises(GradcheckError, match=r"^gradcheck \(fast mode\): input 1: v\^T J u is .* fast_mode=False"):
+        gradcheck(lambda a, b: WrongAtOneElement.apply(a, b), INPUTS, fast_mode=True)
+    with pytest.raises(GradcheckError, match=r"input 0, element \(0, 3\): the analytic gradient .* is nan"):
+        gradcheck(lambda t: NaNBackward.apply(t), [INPUTS[0]], fast_mode=True)
+
+
+def test_fast_mode_is_cheaper_in_evaluations():
+    calls = []
+
+    def counted(t):
+        calls.append(1)
+        return t.tanh()
+
+    x = np.linspace(-1, 1, 30)
+    gradcheck(counted, [x])
+    full = len(calls)
+    calls.clear()
+    gradcheck(counted, [x], fast_mode=True)
+    assert full == 1 + 1 + 2 * 30 and len(calls) == 1 + 2  # full: analytic, output size, 2 per element

@@ -420,7 +420,7 @@ def test_verbose_2_prints_one_line_per_epoch(capsys):
         (X_TRAIN, Y_TRAIN, {"validation_data": (X_TEST, Y_TEST[:5])}, ValueError,
          r"fit \(validation_data\): x has 60 samples but y has 5"),
         (X_TRAIN, Y_TRAIN, {"validation_data": X_TEST}, ValueError, "validation_data must be a pair"),
-        (X_TRAIN, Y_TRAIN, {"callbacks": [print]}, TypeError, "callbacks must be Callback objects"),
+        (X_TRAIN, Y_TRAIN, {"callbacks": [print]}, TypeError, "callbacks must be a list of Callback instances"),
     ],
 )  # fmt: skip
 def test_fit_refuses_bad_input_with_a_clear_message(x, y, options, error, message):

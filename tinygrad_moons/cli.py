@@ -11,7 +11,10 @@ default model's loss. ``python -m tinygrad_moons`` is the same program.
 
 Every subcommand is a function ``run_<name>(args) -> int``; :func:`main`
 parses the arguments and turns a bad value into an argparse-style error
-(usage line and message, exit status 2) rather than a traceback.
+(usage line and message, exit status 2) rather than a traceback. Output
+folders are created and proven writable before any training starts. Any
+other error is unexpected: reported in one line (exit status 1), or with its
+traceback under ``--debug``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -242,8 +246,11 @@ def run_train(args: argparse.Namespace) -> int:
     from tinygrad_moons import experiment
 
     recipe = recipe_from_args(args)
-    split = experiment.make_split(recipe)
-    out_dir = _output_folder(args.out, f"{recipe.name}-{recipe.dataset}")
+    try:
+        split = experiment.make_split(recipe)
+    except ValueError as error:  # e.g. too few samples to stratify: the options asked for something impossible
+        raise UsageError(str(error)) from None
+    out_dir = _writable_folder(_output_folder(args.out, f"{recipe.name}-{recipe.dataset}"))
     verbose = 0 if args.quiet else 1
     if not args.quiet:
         for line in describe_run(recipe, split):
@@ -260,7 +267,6 @@ def run_train(args: argparse.Namespace) -> int:
             f"100% test accuracy first reached after epoch {result.epochs_to_perfect:,} "
             f"({result.updates_to_perfect:,} updates, {result.seconds_to_perfect:.2f} s); {took}"
         )
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = [Path(result.model.save(out_dir / "model.npz"))]
     written.append(_write_json(out_dir / "history.json", {"recipe": recipe.to_dict(), "result": result.summary(), "history": result.history}))
     if not args.no_figures:
@@ -353,6 +359,10 @@ def run_graph(args: argparse.Namespace) -> int:
     path = Path(args.out) if args.out else Path(name)
     if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
         path = path / name
+    suffix = path.suffix.lower().lstrip(".")
+    if args.format and suffix in ("svg", "png") and suffix != args.format:
+        raise UsageError(f"--out {path} ends in .{suffix} but --format {args.format} was asked for")
+    _writable_folder(path.parent)
     with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
         warnings.simplefilter("always")
         written = recipe_graph(
@@ -375,7 +385,7 @@ def run_graph(args: argparse.Namespace) -> int:
 def run_compare(args: argparse.Namespace) -> int:
     from tinygrad_moons import experiment
 
-    out_dir = _output_folder(args.out, "compare")
+    out_dir = _writable_folder(_output_folder(args.out, "compare"))
     say: Callable[[str], Any] = (lambda message: None) if args.quiet else (lambda message: print(f"training {message} ...", flush=True))
     split, results = experiment.compare(
         seed=args.seed,
@@ -396,7 +406,6 @@ def run_compare(args: argparse.Namespace) -> int:
     if explanation:
         print()
         print(explanation)
-    out_dir.mkdir(parents=True, exist_ok=True)
     written = [
         _write_json(
             out_dir / "compare.json",
@@ -424,6 +433,18 @@ def _output_folder(out: Path | None, stem: str) -> Path:
     return folder
 
 
+def _writable_folder(folder: Path) -> Path:
+    """``folder``, created if needed and proven writable, before any training: a run is never lost to a bad --out."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise UsageError(f"--out {folder}: cannot write there ({reason}: {error.filename or folder})") from None
+    return folder
+
+
 def _write_json(path: Path, content: Any) -> Path:
     """JSON with non-finite numbers written as null (strict JSON has no NaN or Infinity)."""
     path.write_text(json.dumps(_finite(content), indent=1) + "\n")
@@ -443,16 +464,24 @@ def _finite(value: Any) -> Any:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); returns the exit status."""
+    """Run the command line with ``argv`` (``sys.argv[1:]`` when None); returns the exit status.
+
+    A problem with the arguments is a usage error (usage line, message, exit
+    status 2). Anything else is unexpected: one line naming the error and exit
+    status 1, or, with ``--debug`` (anywhere on the line), the full traceback.
+    """
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in arguments
+    arguments = [argument for argument in arguments if argument != "--debug"]
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an unexpected error")
+    args = parser.parse_args(arguments)
     if args.command is None:
         parser.print_help()
         return 0
     try:
         return args.handler(args)
-    except (UsageError, ValueError) as error:
-        # e.g. too few samples to stratify, or fit refusing data: the message names the problem.
+    except UsageError as error:
         args.subparser.error(str(error))  # prints the command's usage and the message, exits with status 2
     except KeyboardInterrupt:
         print(f"\n{PROG}: interrupted", file=sys.stderr)
@@ -462,4 +491,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Point stdout at /dev/null so Python's flush at exit does not raise a second time.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, what a shell reports for a program killed by a broken pipe
+    except Exception as error:  # not the user's doing: say what it was, and how to see where
+        if debug:
+            raise
+        print(f"{PROG} {args.command}: error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"{PROG}: this is unexpected; run again with --debug to see the traceback", file=sys.stderr)
+        return 1
     return 1  # pragma: no cover (error() exits)

@@ -132,10 +132,17 @@ class EarlyStopping(Callback):
         restore_best_weights: bool = False,
     ):
         super().__init__()
+        if not isinstance(monitor, str):
+            raise TypeError(f"EarlyStopping: monitor must name a logged value such as 'val_loss', got {monitor!r}")
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
-        if patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be >= 0, got {patience}")
+        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 0 (epochs to wait), got {patience!r}")
+        for argument, value in (("min_delta", min_delta), ("baseline", baseline)):
+            if value is None and argument == "baseline":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
+                raise ValueError(f"EarlyStopping: {argument} must be a finite number, got {value!r}")
         self.monitor = monitor
         self.min_delta = abs(float(min_delta))
         self.patience = int(patience)

@@ -229,6 +229,12 @@ class Model(Module):
         """
         self._require_compiled("fit")
         _check_int("fit", epochs=epochs, initial_epoch=initial_epoch, verbose=verbose)
+        if isinstance(validation_split, bool) or not isinstance(validation_split, (int, float, np.number)):
+            raise TypeError(
+                f"fit: validation_split must be a float in [0, 1) (the fraction of rows held out), "
+                f"got {validation_split!r} ({type(validation_split).__name__})"
+            )
+        callbacks = _check_callbacks(callbacks)
         if batch_size is not None:
             if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
                 raise ValueError(f"fit: batch_size must be a positive integer or None (full batch), got {batch_size!r}")
@@ -245,7 +251,10 @@ class Model(Module):
             )
         elif validation_split:
             if not 0 < validation_split < 1:
-                raise ValueError(f"fit: validation_split must lie strictly between 0 and 1, got {validation_split}")
+                raise ValueError(
+                    f"fit: validation_split must be a float in [0, 1) (the fraction of rows held out), "
+                    f"got {validation_split}"
+                )
             cut = int(len(X) * (1 - validation_split))
             if cut == 0 or cut == len(X):
                 raise ValueError(f"fit: validation_split={validation_split} leaves no training or no validation rows")
@@ -255,10 +264,8 @@ class Model(Module):
         rng = np.random.default_rng(seed) if seed is not None else (self.rng or np.random.default_rng())
         batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))
         history = History()
-        callbacks = [history, *(callbacks or [])]
+        callbacks = [history, *callbacks]
         for callback in callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(f"fit: callbacks must be Callback objects, got {type(callback).__name__}")
             callback.set_model(self)
             callback.set_params({"epochs": epochs, "steps": -(-len(X) // batch_size), "verbose": verbose})
         batch_callbacks = [c for c in callbacks if c.wants_batch_hooks()]
@@ -357,7 +364,7 @@ class Model(Module):
     ) -> float | list[float] | dict[str, float]:
         """The loss (and metrics) on ``x``, ``y``: ``[loss, accuracy]``, or the loss alone without metrics."""
         self._require_compiled("evaluate")
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        if batch_size is not None and (_not_an_int(batch_size) or batch_size < 1):
             raise ValueError(f"evaluate: batch_size must be a positive integer or None, got {batch_size!r}")
         X = self._prepare_inputs(x, "evaluate")
         Y = self._prepare_targets(y, len(X), X.shape[1], "evaluate")
@@ -379,7 +386,7 @@ class Model(Module):
         For a sigmoid output these are the probabilities of class 1. The
         whole of ``x`` goes through at once unless ``batch_size`` is given.
         """
-        if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        if batch_size is not None and (_not_an_int(batch_size) or batch_size < 1):
             raise ValueError(f"predict: batch_size must be a positive integer or None, got {batch_size!r}")
         X = self._prepare_inputs(x, "predict")
         if batch_size is None:
@@ -471,6 +478,30 @@ def _human_bytes(count: int) -> str:
     return f"{count} B"  # pragma: no cover (the loop always returns)
 
 
+def _not_an_int(value: Any) -> bool:
+    return isinstance(value, bool) or not isinstance(value, (int, np.integer))
+
+
+def _check_callbacks(callbacks: Any) -> list[Callback]:
+    """``fit``'s callbacks as a list: only a list (or tuple) of Callback instances, as Keras documents."""
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback):
+        name = type(callbacks).__name__
+        raise TypeError(
+            f"fit: callbacks must be a list of Callback instances, got a single {name}; pass callbacks=[{name}(...)]"
+        )
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"fit: callbacks must be a list of Callback instances, got {type(callbacks).__name__}")
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"fit: callbacks must be a list of Callback instances, but callbacks[{index}] is a "
+                f"{type(callback).__name__} (wrap a function in LambdaCallback(on_epoch_end=...))"
+            )
+    return list(callbacks)
+
+
 def _check_int(where: str, **values: Any) -> None:
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -493,9 +524,10 @@ def _check_finite(array: np.ndarray, what: str, where: str) -> None:
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = np.argwhere(~np.isfinite(array))
         first = tuple(int(i) for i in bad[0])
+        step = "training" if where.startswith("fit") else "predicting" if where == "predict" else "evaluating"
         raise ValueError(
             f"{where}: {what} contains {len(bad)} NaN or infinite value(s), the first at index {first} "
-            f"({array[first]}); remove or impute them before training"
+            f"({array[first]}); remove or impute them before {step}"
         )
 
 

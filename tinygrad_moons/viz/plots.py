@@ -49,6 +49,15 @@ def predict_probability(model: Any, X: np.ndarray) -> np.ndarray:
             f"{type(model).__name__}.{method} returned shape {probabilities.shape} for {len(X)} points; "
             "a decision boundary needs one probability of class 1 per point (a binary classifier)"
         )
+    nan = np.isnan(probabilities)
+    if nan.any():
+        first = int(np.flatnonzero(nan)[0])
+        raise ValueError(
+            f"{type(model).__name__}.{method} returned NaN for {int(nan.sum()):,} of {len(X):,} points "
+            f"(the first at {X[first].tolist()}): the model's outputs are NaN, so there is no decision boundary "
+            "to draw; its weights have probably diverged (look for a NaN or exploding loss, and lower the "
+            "learning rate)"
+        )
     if not np.all((probabilities >= 0) & (probabilities <= 1)):
         raise ValueError(
             f"{type(model).__name__}.{method} returned values outside [0, 1]; the model must output "
