@@ -440,7 +440,12 @@ class CrossEntropyLoss(_Loss):
     from_logits = True
 
     def __init__(
-        self, *, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0, name: str | None = None
+        self,
+        *,
+        ignore_index: int = -100,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+        name: str | None = None,
     ):
         super().__init__(reduction=reduction, name=name)
         self.ignore_index = int(ignore_index)

@@ -142,7 +142,9 @@ class Module:
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"register_parameter: parameter name must be a non-empty string without '.', got {name!r}")
         if parameter is not None and not isinstance(parameter, Parameter):
-            raise TypeError(f"register_parameter: {type(parameter).__name__} is not a Parameter (wrap it: Parameter(t))")
+            raise TypeError(
+                f"register_parameter: {type(parameter).__name__} is not a Parameter (wrap it: Parameter(t))"
+            )
         setattr(self, name, parameter)
 
     def _register_module(self, key: str, module: "Module") -> None:
@@ -222,7 +224,7 @@ class Module:
 
     # -------------------------------------------------------------- modes
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget every parameter's gradient: set it to None (PyTorch's default) or, with ``set_to_none=False``, to 0."""
+        """Forget every parameter's gradient: set it to None (PyTorch's default), or to 0 with ``set_to_none=False``."""
         for parameter in self.parameters():
             if set_to_none or parameter.grad is None:
                 parameter.grad = None

@@ -13,14 +13,14 @@ The seed's network::
 Layers without an explicit name are numbered within the model in the order
 they are added (``dense_1`` ... ``dense_5``, ``relu_1``), so the names, and
 the parameter names built from them (``dense_1.kernel``), are the same on
-every run.
+every run. With ``seed`` (or ``rng``), every layer that was not given a
+seed of its own draws its initial weights from the model's generator, in
+order: the same seed gives the same weights.
 
 PyTorch's forms work too: ``Sequential(Linear(2, 25), ReLU(), ...)`` and
 ``Sequential(OrderedDict(hidden=..., out=...))``. Their children are keyed
 as in PyTorch, by position ("0", "1", ...) or by the dict's keys, so
-``state_dict()`` has PyTorch's names ("0.weight", "0.bias"). With ``seed`` (or ``rng``), every layer that was not given a
-seed of its own draws its initial weights from the model's generator, in
-order: the same seed gives the same weights.
+``state_dict()`` has PyTorch's names ("0.weight", "0.bias").
 """
 
 from __future__ import annotations

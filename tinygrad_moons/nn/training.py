@@ -486,7 +486,7 @@ def _warn_if_output_does_not_fit_loss(model: Module, loss: Any) -> None:
 
 
 def _last_layer(model: Module) -> Module | None:
-    """The last layer that changes values (Dropout, Flatten, Identity are skipped), when the model is a list of layers."""
+    """The last layer that changes values (not Dropout, Flatten, Identity), when the model is a list of layers."""
     from tinygrad_moons.nn.layers import Dropout, Flatten, Identity
 
     layers = getattr(model, "layers", None)
