@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from tinygrad_moons import ShapeError, Tensor, no_grad, optim
+from tinygrad_moons import ShapeError, Tensor, gradcheck, no_grad, optim
 from tinygrad_moons import functional as F
 from tinygrad_moons import nn
 from tinygrad_moons.nn import losses
@@ -467,3 +467,10 @@ def test_evaluate_gives_the_loss_fit_reports_for_a_saturated_sigmoid():
     logits = big @ np.ones((2, 1))
     exact = (Y[:, None] * softplus(-logits) + (1 - Y[:, None]) * softplus(logits)).mean()
     assert model.evaluate(big, Y) == pytest.approx(exact, rel=1e-12)
+
+
+def test_bce_loss_gradients_against_finite_differences_for_input_and_target():
+    p = RNG.uniform(0.1, 0.9, size=(4, 2))
+    y = RNG.uniform(0.1, 0.9, size=(4, 2))
+    for reduction in ("mean", "sum"):
+        assert gradcheck(lambda probs, target: F.binary_cross_entropy(probs, target, reduction), [p, y])

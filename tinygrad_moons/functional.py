@@ -210,12 +210,21 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
 LOG_CLAMP = -100.0
 
 
+def _log_floor(dtype: np.dtype) -> float:
+    """The smallest argument the BCE logs see: exp(-100), so log(max(p, floor)) = max(log p, -100).
+
+    In float32 exp(-100) is subnormal and 1/exp(-100) overflows in the
+    backward, so the floor there is the smallest normal number (log = -87.3).
+    """
+    return max(float(np.exp(LOG_CLAMP)), float(np.finfo(dtype).tiny))
+
+
 def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """-[y log(p) + (1-y) log(1-p)] for probabilities p, as PyTorch's ``F.binary_cross_entropy``.
 
     Probabilities and targets outside [0, 1] are refused (RuntimeError, PyTorch's
-    message). Each log term is clamped at -100, so p = 0 or 1 gives a finite
-    loss (at most 100); the gradient is zero where the clamp is active
+    message). Each log term is clamped at -100 (at -87.3 in float32), so p = 0
+    or 1 gives a finite loss; the gradient is zero where the clamp is active
     (PyTorch's own backward instead caps its denominator p(1-p) at 1e-12).
     The loss is computed from p itself, never from the logits behind a sigmoid,
     so it has the same value with or without ``no_grad``, and a ``retain_grad()``
@@ -226,11 +235,14 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     target = _target_like(target, probs, "binary_cross_entropy")
     _check_unit_interval(probs.data, "input")
     _check_unit_interval(target.data, "target")
-    # Clip before the log so no -inf (whose gradient would be 0 * inf = NaN) is ever formed, then clamp at -100.
-    tiny = float(np.finfo(probs.data.dtype).tiny)
-    log_p = probs.clip(min=tiny).log().clip(min=LOG_CLAMP)
-    log_not_p = (1 - probs).clip(min=tiny).log().clip(min=LOG_CLAMP)
-    losses = -(target * log_p + (1 - target) * log_not_p)
+    # Clipping before the log both clamps it and keeps log(0) = -inf (and a 0 * inf = NaN gradient) out.
+    floor = _log_floor(probs.data.dtype)
+    log_p = probs.clip(min=floor).log()
+    log_not_p = (1 - probs).clip(min=floor).log()
+    if target.requires_grad:
+        losses = -(target * log_p + (1 - target) * log_not_p)
+    else:  # a constant target: fold the signs into it, four ops fewer on every training step
+        losses = log_p * (-target.data) + log_not_p * (target.data - 1)
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
