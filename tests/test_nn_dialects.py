@@ -349,7 +349,7 @@ def test_pytorch_polynomial_fit_with_nn_sequential():
     x = np.linspace(-np.pi, np.pi, 2000)
     y = np.sin(x)
     xx = Tensor(x[:, None] ** np.array([1, 2, 3]))
-    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
+    model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1), seed=0)  # seeded: the test must be repeatable
     loss_fn = nn.MSELoss(reduction="sum")
     learning_rate = 1e-6
     for _ in range(2000):
@@ -451,10 +451,10 @@ def test_fit_calls_each_loss_in_its_own_order():
         model.compile(loss=loss, optimizer=optim.Adam(lr=0.02), metrics="accuracy")
         history = model.fit(X, Y, epochs=3, verbose=0, seed=0)
         assert np.all(np.isfinite(history.history["loss"]))
-    torch_model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    torch_model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1), seed=0)
     torch_model.compile(loss=nn.BCEWithLogitsLoss(), optimizer=optim.Adam(lr=0.02), metrics="accuracy")
-    torch_model.fit(X, Y, epochs=40, verbose=0, seed=0)
-    assert torch_model.evaluate(X, Y)[1] > 0.9
+    torch_model.fit(X, Y, epochs=300, batch_size=16, verbose=0, seed=0)  # a long plateau near 0.88 first
+    assert torch_model.evaluate(X, Y)[1] > 0.95
 
 
 def test_evaluate_gives_the_loss_fit_reports_for_a_saturated_sigmoid():
@@ -474,3 +474,11 @@ def test_bce_loss_gradients_against_finite_differences_for_input_and_target():
     y = RNG.uniform(0.1, 0.9, size=(4, 2))
     for reduction in ("mean", "sum"):
         assert gradcheck(lambda probs, target: F.binary_cross_entropy(probs, target, reduction), [p, y])
+
+
+def test_bce_loss_on_a_linear_output_warns_at_compile_and_names_bce_with_logits():
+    model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1), seed=0)
+    with pytest.warns(UserWarning, match=r"BCEWithLogitsLoss\(\)"):
+        model.compile(loss=nn.BCELoss())
+    with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
+        model.fit(X * 100, Y, epochs=1, verbose=0)

@@ -455,6 +455,7 @@ class Model(Module):
 # ---------------------------------------------------------------- helpers
 #: The activation a Keras cross-entropy on probabilities expects at the model's output.
 _PROBABILITY_ACTIVATION = {
+    losses.BCELoss: "sigmoid",
     losses.BinaryCrossentropy: "sigmoid",
     losses.CategoricalCrossentropy: "softmax",
     losses.SparseCategoricalCrossentropy: "softmax",
@@ -474,12 +475,15 @@ def _warn_if_output_does_not_fit_loss(model: Module, loss: Any) -> None:
     activation = _activation_of(last)
     if activation is None or activation == expected:
         return
-    hint = "BinaryCrossentropy" if expected == "sigmoid" else type(loss).__name__
+    if isinstance(loss, losses.BCELoss):
+        fate, hint = "refused (outside [0, 1]) or clamped", "BCEWithLogitsLoss()"
+    else:
+        fate = "clipped to [1e-7, 1 - 1e-7], where nothing is learnt"
+        hint = ("BinaryCrossentropy" if expected == "sigmoid" else type(loss).__name__) + "(from_logits=True)"
     warnings.warn(
         f"compile: {loss.name} expects probabilities, but the model's last layer {last.name!r} ends in "
-        f"activation={activation!r}, not {expected!r}: its outputs would be clipped to [1e-7, 1 - 1e-7], "
-        f"where nothing is learnt. Use loss={hint}(from_logits=True) for raw outputs (logits), "
-        f"or give the last layer activation={expected!r}.",
+        f"activation={activation!r}, not {expected!r}: its outputs would be {fate}. "
+        f"Use loss={hint} for raw outputs (logits), or give the last layer activation={expected!r}.",
         UserWarning,
         stacklevel=3,
     )
