@@ -28,7 +28,6 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "get_activation",
-    "keras_logits",
     "l1_loss",
     "leaky_relu",
     "linear",

@@ -5,7 +5,7 @@
     for each epoch:
         shuffle the rows (with a seeded generator)
         for each batch:
-            loss = loss_fn(model(x_batch), y_batch)
+            loss = loss_fn(y_batch, model(x_batch))   # Keras' order (a PyTorch loss gets its own)
             optimizer.zero_grad(); loss.backward(); optimizer.step()
 
 plus the bookkeeping a user wants: the average loss and accuracy of the
