@@ -14,9 +14,9 @@ What is measured, all in this one process unless said otherwise:
   and one mini-batch epoch (25 steps of 32 points, the same batches for
   everyone), for (a) the seed's hand-written network
   (``tinygrad_moons.reference``), (b) tinygrad_moons written as a user would
-  (``nn.Sequential`` of ``nn.Dense``, ``nn.BCELoss``, ``optim.SGD`` and the
-  explicit loop), (c) PyTorch eager on the CPU if it is installed (never a
-  dependency); each in float64 and float32. Contenders run interleaved
+  (``nn.Sequential`` of ``nn.Dense``, the seed's Keras loss
+  ``nn.BinaryCrossentropy``, ``optim.SGD`` and the explicit loop), (c)
+  PyTorch eager on the CPU if it is installed (never a dependency); each in float64 and float32. Contenders run interleaved
   (A B C A B C ...), several rounds; the table gives the median round, the
   fastest and the slowest, and page faults per step;
 * the full-batch float64 step of the hand-written network and of
@@ -128,7 +128,7 @@ class HandWritten(Contender):
 
 
 class TinygradMoons(Contender):
-    """This library through its public API: Sequential of Dense, BCELoss, SGD, the explicit loop."""
+    """This library through its public API: Sequential of Dense, BinaryCrossentropy, SGD, the explicit loop."""
 
     label = "tinygrad_moons"
 
@@ -145,13 +145,14 @@ class TinygradMoons(Contender):
         for layer, (W, b) in zip(self.model, initial):  # the seed's (out, in) weights are a Dense kernel transposed
             layer.kernel.data[...] = W.T
             layer.bias.data[...] = b.ravel()
-        self.loss_fn = nn.BCELoss()
+        # The seed's Keras loss, which reads the logits behind the sigmoid (PyTorch's BCELoss works on the rounded p).
+        self.loss_fn = nn.BinaryCrossentropy()
         self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
         self.x, self.target = Tensor(X, dtype=self.dtype), Tensor(y.reshape(-1, 1), dtype=self.dtype)
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
     def _step(self, x: Tensor, target: Tensor) -> None:
-        loss = self.loss_fn(self.model(x), target)
+        loss = self.loss_fn(target, self.model(x))  # Keras' order: (y_true, y_pred)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()

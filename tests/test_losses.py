@@ -12,6 +12,7 @@ from tinygrad_moons.nn import (
     CategoricalCrossentropy,
     CrossEntropyLoss,
     Dense,
+    MeanSquaredError,
     MSELoss,
     Sequential,
     SparseCategoricalCrossentropy,
@@ -45,7 +46,7 @@ def test_binary_cross_entropy_of_probabilities_0_and_1_is_finite():
     loss = F.binary_cross_entropy(probs, y, reduction="none")
     assert np.all(np.isfinite(loss.data))
     assert loss.data[2, 0] == pytest.approx(0, abs=1e-15) and loss.data[3, 0] == pytest.approx(0, abs=1e-15)
-    assert loss.data[0, 0] == pytest.approx(-np.log(np.finfo(np.float64).eps))  # clamped, not log(0)
+    assert loss.data[0, 0] == 100.0 and loss.data[1, 0] == 100.0  # PyTorch clamps each log term at -100
     loss.sum().backward()
     assert np.all(np.isfinite(probs.grad.data))
 
@@ -70,14 +71,27 @@ def test_with_logits_gradient_at_exactly_zero_is_one_half_minus_y():
 
 
 @pytest.mark.parametrize("z", [-1000.0, -50.0, 50.0, 1000.0])
-def test_probabilities_from_a_sigmoid_are_traced_back_to_the_logits(z):
-    # sigmoid(+-50) rounds to exactly 1 or 0 in float64: clamping would lose the loss and the gradient.
+def test_keras_loss_on_a_sigmoid_activation_is_computed_from_the_logits(z):
+    # sigmoid(+-50) rounds to exactly 1 or 0 in float64: clipping would lose the loss and the gradient.
     logits = Tensor(np.array([[z]]), requires_grad=True)
     y = np.array([[1.0 if z < 0 else 0.0]])  # the wrong class: a large loss, a large gradient
-    loss = F.binary_cross_entropy(logits.sigmoid(), y)
+    loss = BinaryCrossentropy()(y, F.sigmoid(logits))
     assert loss.item() == pytest.approx(abs(z), rel=1e-12)
     loss.backward()
     assert logits.grad.item() == pytest.approx(np.sign(z), rel=1e-12)
+    with no_grad():  # the same value when nothing is recorded
+        assert BinaryCrossentropy()(y, F.sigmoid(logits)).item() == loss.item()
+
+
+@pytest.mark.parametrize("z", [-1000.0, 50.0, 1000.0])  # sigmoid(z) is exactly 0 or 1
+def test_pytorch_bce_of_a_saturated_sigmoid_is_clamped_at_100_in_every_grad_mode(z):
+    # PyTorch never reads around the sigmoid: p is exactly 0 or 1, and log(0) is clamped to -100.
+    logits = Tensor(np.array([[z]]), requires_grad=True)
+    y = np.array([[1.0 if z < 0 else 0.0]])
+    recorded = F.binary_cross_entropy(logits.sigmoid(), y).item()
+    with no_grad():
+        unrecorded = F.binary_cross_entropy(logits.sigmoid(), y).item()
+    assert recorded == unrecorded == 100.0
 
 
 def test_with_logits_gradients_against_finite_differences():
@@ -114,18 +128,18 @@ def test_dense_sigmoid_with_bce_trains_like_the_with_logits_form():
             losses_seen.append(loss.item())
         return np.array(losses_seen), model[1].kernel.data
 
-    with_sigmoid, kernel_a = train("sigmoid", F.binary_cross_entropy)
-    with_logits, kernel_b = train(None, F.binary_cross_entropy_with_logits)
+    with_sigmoid, kernel_a = train("sigmoid", lambda output, y: BinaryCrossentropy()(y, output))
+    with_logits, kernel_b = train(None, lambda output, y: BinaryCrossentropy(from_logits=True)(y, output))
     assert np.all(np.isfinite(with_sigmoid)) and with_sigmoid[0] > 1.0  # it did start saturated
     np.testing.assert_allclose(with_sigmoid, with_logits, rtol=1e-12)
     np.testing.assert_allclose(kernel_a, kernel_b, rtol=1e-12)
 
 
-def test_probabilities_computed_without_recording_are_clamped():
+def test_probabilities_not_from_an_activation_are_clipped_as_keras_does():
     with no_grad():
-        probs = Tensor(np.array([[60.0]])).sigmoid()  # exactly 1.0
-    loss = F.binary_cross_entropy(probs, np.array([[0.0]]))
-    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(-np.log(np.finfo(np.float64).eps))
+        probs = Tensor(np.array([[60.0]])).sigmoid()  # exactly 1.0, from the tensor method: no logits remembered
+    loss = BinaryCrossentropy()(np.array([[0.0]]), probs)
+    assert loss.item() == pytest.approx(-np.log(1e-7), rel=1e-6)  # Keras clips p to [1e-7, 1 - 1e-7]
 
 
 def test_float32_losses_stay_float32():
@@ -211,34 +225,36 @@ def test_cross_entropy_refuses_bad_labels():
         F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([0.5, 1.0]))
 
 
-def test_categorical_cross_entropy_on_a_softmax_output_uses_the_logits():
+def test_categorical_crossentropy_on_a_softmax_activation_uses_the_logits():
     logits = Tensor(np.array([[800.0, 0.0], [0.0, 3.0]]), requires_grad=True)
     one_hot = np.array([[0.0, 1.0], [0.0, 1.0]])
-    loss = F.categorical_cross_entropy(logits.softmax(), one_hot)
+    loss = CategoricalCrossentropy()(one_hot, F.softmax(logits))
     assert loss.item() == pytest.approx(F.cross_entropy(Tensor(logits.data), np.array([1, 1])).item(), rel=1e-14)
     assert loss.item() == pytest.approx((800.0 + np.log1p(np.exp(-3.0))) / 2, rel=1e-12)
-    clamped = F.categorical_cross_entropy(Tensor(np.array([[0.7, 0.3]])), np.array([0]))
-    assert clamped.item() == pytest.approx(-np.log(0.7))
+    clipped = SparseCategoricalCrossentropy()(np.array([0]), Tensor(np.array([[0.7, 0.3]])))
+    assert clipped.item() == pytest.approx(-np.log(0.7))
 
 
 # ----------------------------------------------------------- loss modules
-def test_loss_modules_match_the_functions():
+def test_loss_modules_match_the_functions_each_in_its_own_order():
     p = RNG.uniform(0.1, 0.9, size=(4, 1))
     z = RNG.normal(size=(4, 1))
     y = np.array([[0.0], [1.0], [1.0], [0.0]])
-    assert BCELoss()(Tensor(p), y).item() == F.binary_cross_entropy(Tensor(p), y).item()
-    assert BinaryCrossentropy()(Tensor(p), y).item() == F.binary_cross_entropy(Tensor(p), y).item()
+    assert BCELoss()(Tensor(p), y).item() == F.binary_cross_entropy(Tensor(p), y).item()  # (input, target)
+    assert BinaryCrossentropy()(y, Tensor(p)).item() == pytest.approx(  # (y_true, y_pred)
+        F.binary_cross_entropy(Tensor(p), y).item(), rel=1e-14
+    )
     assert BCEWithLogitsLoss()(Tensor(z), y).item() == F.binary_cross_entropy_with_logits(Tensor(z), y).item()
-    assert BinaryCrossentropy(from_logits=True, reduction="sum")(Tensor(z), y).item() == pytest.approx(
+    assert BinaryCrossentropy(from_logits=True, reduction="sum")(y, Tensor(z)).item() == pytest.approx(
         F.binary_cross_entropy_with_logits(Tensor(z), y, "sum").item()
     )
     assert MSELoss()(Tensor(z), y).item() == F.mse_loss(Tensor(z), y).item()
     logits, labels = RNG.normal(size=(4, 3)), np.array([0, 1, 2, 1])
     assert CrossEntropyLoss()(Tensor(logits), labels).item() == F.cross_entropy(Tensor(logits), labels).item()
-    assert SparseCategoricalCrossentropy(from_logits=True)(Tensor(logits), labels).item() == pytest.approx(
+    assert SparseCategoricalCrossentropy(from_logits=True)(labels, Tensor(logits)).item() == pytest.approx(
         F.cross_entropy(Tensor(logits), labels).item()
     )
-    assert CategoricalCrossentropy(from_logits=True)(Tensor(logits), np.eye(3)[labels]).item() == pytest.approx(
+    assert CategoricalCrossentropy(from_logits=True)(np.eye(3)[labels], Tensor(logits)).item() == pytest.approx(
         F.cross_entropy(Tensor(logits), labels).item()
     )
 
@@ -251,8 +267,8 @@ def test_a_loss_module_tags_its_tensors_for_the_graph_drawing():
 
 def test_losses_by_name():
     assert isinstance(losses.get("binary_crossentropy"), BinaryCrossentropy)
-    assert isinstance(losses.get("mse"), MSELoss.__mro__[1])
-    assert isinstance(losses.get("mean_squared_error"), MSELoss.__mro__[1])
+    assert isinstance(losses.get("mse"), MeanSquaredError)
+    assert isinstance(losses.get("mean_squared_error"), MeanSquaredError)
     assert isinstance(losses.get("sparse_categorical_crossentropy"), SparseCategoricalCrossentropy)
     assert isinstance(losses.get("categorical_crossentropy"), CategoricalCrossentropy)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):

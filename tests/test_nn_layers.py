@@ -9,7 +9,9 @@ from tinygrad_moons import ShapeError, Tensor
 from tinygrad_moons.nn import (
     Activation,
     Dense,
+    Dropout,
     LeakyReLU,
+    Linear,
     Module,
     ReLU,
     Sequential,
@@ -178,6 +180,26 @@ def test_sequential_is_indexable_iterable_and_sized():
         model.get_layer("nope")
     with pytest.raises(TypeError, match="expected a layer"):
         model.add("dense")
+    first = model[:1]  # a slice is a Sequential of the same layers, as in PyTorch
+    assert isinstance(first, Sequential) and len(first) == 1 and first[0] is model[0]
+    assert first(Tensor(np.ones((4, 2)))).shape == (4, 3)
+
+
+def test_keras_and_pytorch_layers_mix_in_either_kind_of_sequential():
+    keras_style = Sequential([Linear(2, 4), ReLU(), Dropout(0.1), Dense(1, activation="sigmoid")], seed=0)
+    assert [name for name, _ in keras_style.named_children()] == ["linear_1", "relu_1", "dropout_1", "dense_1"]
+    assert keras_style[3].kernel.shape == (4, 1)  # built at add(): Linear tells the width
+    torch_style = Sequential(Dense(4, input_dim=2), ReLU(), Linear(4, 1))
+    assert list(torch_style.state_dict()) == ["0.kernel", "0.bias", "2.weight", "2.bias"]
+    keras_style.eval()
+    assert keras_style(Tensor(np.ones((3, 2)))).shape == (3, 1)
+
+
+def test_a_seeded_sequential_redraws_linear_weights_from_its_seed():
+    a = Sequential(Linear(2, 3), Linear(3, 1), seed=5)
+    b = Sequential(Linear(2, 3), Linear(3, 1), seed=5)
+    for (name, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data, err_msg=name)
 
 
 def test_sequential_builds_each_layer_once_the_width_is_known():

@@ -147,27 +147,38 @@ def test_load_state_dict_names_every_mismatch_and_writes_nothing():
     before = model.state_dict()
     state = model.state_dict()
     state["hidden.kernel"] = np.zeros((5, 4))
-    state["out.bias"] = state["out.bias"].astype(np.float32)
+    state["out.kernel"] = np.array([["a"]] * 4)
     del state["scale"]
     state["extra.weight"] = np.zeros(2)
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(RuntimeError) as info:  # PyTorch's type; also a ValueError, as it was here before
         model.load_state_dict(state)
+    assert isinstance(info.value, ValueError)
     message = str(info.value)
     for expected in [
         "missing: scale",
         "unexpected: extra.weight",
         "hidden.kernel: shape (5, 4)",
-        "out.bias: dtype float32",
+        "out.kernel: dtype <U1 is not numeric",
     ]:
         assert expected in message
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value, before[name])
 
 
-def test_load_state_dict_non_strict_allows_missing_names():
+def test_load_state_dict_casts_another_float_dtype_as_pytorchs_copy_does():
     model = TwoLayers()
-    model.load_state_dict({"scale": np.full(1, 3.0)}, strict=False)
+    state = {name: value.astype(np.float32) for name, value in model.state_dict().items()}
+    model.load_state_dict(state)
+    assert model.hidden.kernel.dtype == np.float64
+    np.testing.assert_array_equal(model.hidden.kernel.data, state["hidden.kernel"].astype(np.float64))
+
+
+def test_load_state_dict_non_strict_allows_missing_names_and_returns_them():
+    model = TwoLayers()
+    result = model.load_state_dict({"scale": np.full(1, 3.0), "other": np.zeros(1)}, strict=False)
     assert model.scale.data[0] == 3.0
+    assert result.missing_keys == ["hidden.kernel", "hidden.bias", "out.kernel", "out.bias"]
+    assert result.unexpected_keys == ["other"]
 
 
 def test_module_without_forward_says_so():

@@ -81,7 +81,7 @@ def test_a_logits_model_keeps_its_loss_and_a_custom_loss_is_not_saved(tmp_path):
     model.compile(loss=BCEWithLogitsLoss(), optimizer=optim.SGD(lr=0.1, momentum=0.5, nesterov=True), metrics="acc")
     model.save(tmp_path / "logits.npz")
     loaded = load_model(tmp_path / "logits.npz")
-    assert isinstance(loaded.loss, BinaryCrossentropy) and loaded.loss.from_logits
+    assert isinstance(loaded.loss, BCEWithLogitsLoss) and loaded.loss.from_logits
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     assert loaded.evaluate(X, Y) == model.evaluate(X, Y)
 

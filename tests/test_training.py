@@ -8,6 +8,7 @@ from tinygrad_moons import Tensor, optim
 from tinygrad_moons import functional as F
 from tinygrad_moons.nn import (
     BCEWithLogitsLoss,
+    BinaryCrossentropy,
     Callback,
     Dense,
     EarlyStopping,
@@ -93,7 +94,7 @@ def test_full_batch_fit_equals_the_explicit_pytorch_style_loop():
     torch_style = small_model(optimizer="sgd")
     optimizer = optim.SGD(torch_style.parameters(), lr=0.01)
     for _ in range(5):
-        loss = F.binary_cross_entropy(torch_style(Tensor(X_TRAIN)), Y_TRAIN.reshape(-1, 1))
+        loss = BinaryCrossentropy()(Y_TRAIN.reshape(-1, 1), torch_style(Tensor(X_TRAIN)))  # the loss fit uses
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

@@ -45,7 +45,7 @@ def small_loss():
     loss_module = BinaryCrossentropy()
     X = Tensor(rng.normal(size=(8, 2)), name="X")
     y = Tensor((rng.random((8, 1)) > 0.5).astype(float), name="y")
-    loss = loss_module(model(X), y)
+    loss = loss_module(y, model(X))  # Keras' order: (y_true, y_pred)
     return model, loss_module, loss
 
 

@@ -1,9 +1,10 @@
 """Losses and activations as plain functions of tensors (PyTorch's ``torch.nn.functional``).
 
 Each function builds its result from the engine's ops, so it is
-differentiated like any other expression. The layer forms in
-:mod:`tinygrad_moons.nn` (``Dense(activation="relu")``, ``BCELoss()``,
-``compile(loss="binary_crossentropy")``) call these.
+differentiated like any other expression. Names, argument order
+(``input, target``) and numbers follow PyTorch's ``torch.nn.functional``;
+the Keras-named losses, called ``(y_true, y_pred)``, live in
+:mod:`tinygrad_moons.nn.losses`.
 
 Losses take ``reduction``: ``"mean"`` (the default: the average over every
 element), ``"sum"`` or ``"none"`` (the per-element losses).
@@ -11,6 +12,7 @@ element), ``"sum"`` or ``"none"`` (the per-element losses).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -21,15 +23,17 @@ from tinygrad_moons.tensor import Tensor
 
 __all__ = [
     "ACTIVATIONS",
+    "affine",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "categorical_cross_entropy",
     "cross_entropy",
     "get_activation",
+    "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
     "mse_loss",
+    "nll_loss",
     "relu",
     "sigmoid",
     "softmax",
@@ -37,6 +41,37 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
+
+
+# ------------------------------------------- the logits behind an activation
+# Keras' trick (keras.activations.sigmoid sets ``output._keras_logits = x``): the activation
+# remembers its input, so that Keras' cross-entropy on a sigmoid or softmax output can be computed
+# from the logits, exactly, even where the probability has rounded to 0 or 1. It is remembered
+# whether or not the graph is recorded, so a loss has one value in every grad mode.
+# Keyed by id(output); the weak reference drops the entry when the output dies.
+_LOGITS_BEHIND: dict[int, tuple[weakref.ref, str, int, Tensor]] = {}
+
+
+def _remember_logits(output: Tensor, logits: Tensor, activation: str, axis: int = -1) -> None:
+    key = id(output)
+    reference = weakref.ref(output, lambda _, key=key: _LOGITS_BEHIND.pop(key, None))
+    _LOGITS_BEHIND[key] = (reference, activation, axis, logits)
+
+
+def keras_logits(probabilities: Any, activation: str, axis: int = -1) -> Tensor | None:
+    """The logits a ``sigmoid`` / ``softmax`` (over ``axis``) of this module turned into ``probabilities``, or None.
+
+    None also for a tensor that retains its gradient: its ``.grad`` is only
+    right if the loss is computed through it, not around it.
+    """
+    entry = _LOGITS_BEHIND.get(id(probabilities))
+    if entry is None or entry[0]() is not probabilities or entry[1] != activation:
+        return None
+    if getattr(probabilities, "_retains_grad", False):
+        return None
+    if activation == "softmax" and entry[2] % probabilities.ndim != axis % probabilities.ndim:
+        return None
+    return entry[3]
 
 
 # ------------------------------------------------------------- activations
@@ -47,7 +82,9 @@ def relu(x: Tensor) -> Tensor:
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + exp(-x)), elementwise, without overflow for large |x|."""
-    return ops.Sigmoid.apply(x)
+    output = ops.Sigmoid.apply(x)
+    _remember_logits(output, x, "sigmoid")
+    return output
 
 
 def tanh(x: Tensor) -> Tensor:
@@ -59,22 +96,33 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return ops.LeakyReLU.apply(x, negative_slope=float(negative_slope))
 
 
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """exp(x) normalised to sum to 1 along ``axis``."""
-    return x.softmax(axis=axis)
+def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
+    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch's name) or ``axis`` (Keras'); the last by default."""
+    axis = _one_axis(dim, axis, "softmax")
+    output = x.softmax(axis=axis)
+    _remember_logits(output, x, "softmax", axis)
+    return output
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
     """log(softmax(x)), computed without taking the log of a rounded-to-zero probability."""
-    return x.log_softmax(axis=axis)
+    return x.log_softmax(axis=_one_axis(dim, axis, "log_softmax"))
 
 
-def linear(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ kernel + bias``: x is (batch, in_features), kernel (in_features, units), bias (units,).
+def _one_axis(dim: int | None, axis: int | None, function: str) -> int:
+    if dim is not None and axis is not None:
+        raise TypeError(f"{function}: give dim (PyTorch's name) or axis (Keras'), not both")
+    chosen = dim if dim is not None else axis
+    return -1 if chosen is None else chosen
 
-    The kernel is laid out (in, out) as in Keras, so no transpose is needed
-    (PyTorch's ``F.linear`` takes its weight as (out, in)).
-    """
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ weight.T + bias`` with ``weight`` laid out (out_features, in_features), as PyTorch's ``F.linear``."""
+    return affine(x, weight.transpose(), bias)
+
+
+def affine(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``x @ kernel + bias`` with ``kernel`` laid out (in_features, units), as Keras' ``Dense`` keeps it."""
     if bias is None:
         return x @ kernel
     return ops.Linear.apply(x, kernel, bias)
@@ -110,6 +158,12 @@ def get_activation(
 
 
 # ------------------------------------------------------------------ losses
+def _as_input(prediction: Any, loss: str) -> Tensor:
+    if isinstance(prediction, Tensor):
+        return prediction
+    raise TypeError(f"{loss}: input must be a Tensor (the model's output), got {type(prediction).__name__}")
+
+
 def _target_like(target: Any, prediction: Tensor, loss: str) -> Tensor:
     """The target as a tensor in the prediction's dtype and, checked, of the prediction's shape.
 
@@ -144,100 +198,152 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str
     Finite loss and finite gradient even at z = +-1000 (see
     :class:`~tinygrad_moons.ops.BinaryCrossEntropyWithLogits`).
     """
+    logits = _as_input(logits, "binary_cross_entropy_with_logits")
     target = _target_like(target, logits, "binary_cross_entropy_with_logits")
     return _reduce(
         ops.BinaryCrossEntropyWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits"
     )
 
 
-def binary_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-[y log(p) + (1-y) log(1-p)], the seed's objective, for probabilities p.
+#: PyTorch's BCELoss clamps each log term at -100, so log(0) gives a finite loss.
+LOG_CLAMP = -100.0
 
-    When ``probs`` came straight out of a sigmoid (as from
-    ``Dense(1, activation="sigmoid")``) and the graph was recorded, the loss
-    is computed from the sigmoid's input with the stable with-logits formula,
-    as Keras does: a saturated sigmoid (p rounded to exactly 0 or 1) then
-    still gives the right loss and a useful gradient. Otherwise ``p`` is
-    clamped to [eps, 1 - eps] (eps the dtype's machine epsilon) so that no
-    log(0) occurs; where the clamp is active the gradient is zero.
+
+def _log_floor(dtype: np.dtype) -> float:
+    """The smallest argument the BCE logs see: exp(-100), so log(max(p, floor)) = max(log p, -100).
+
+    In float32 exp(-100) is subnormal and 1/exp(-100) overflows in the
+    backward, so the floor there is the smallest normal number (log = -87.3).
     """
-    function = probs._ctx
-    if type(function) is ops.Sigmoid:
-        return binary_cross_entropy_with_logits(function.parents[0], target, reduction)
+    return max(float(np.exp(LOG_CLAMP)), float(np.finfo(dtype).tiny))
+
+
+def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """-[y log(p) + (1-y) log(1-p)] for probabilities p, as PyTorch's ``F.binary_cross_entropy``.
+
+    Probabilities and targets outside [0, 1] are refused (RuntimeError, PyTorch's
+    message). Each log term is clamped at -100 (at -87.3 in float32), so p = 0
+    or 1 gives a finite loss; the gradient is zero where the clamp is active
+    (PyTorch's own backward instead caps its denominator p(1-p) at 1e-12).
+    The loss is computed from p itself, never from the logits behind a sigmoid,
+    so it has the same value with or without ``no_grad``, and a ``retain_grad()``
+    on p sees the true dL/dp. For outputs that saturate, train on logits with
+    :func:`binary_cross_entropy_with_logits`.
+    """
+    probs = _as_input(input, "binary_cross_entropy")
     target = _target_like(target, probs, "binary_cross_entropy")
-    eps = float(np.finfo(probs.data.dtype).eps)
-    p = probs.clip(eps, 1 - eps)
-    losses = -(target * p.log() + (1 - target) * (1 - p).log())
+    _check_unit_interval(probs.data, "input")
+    _check_unit_interval(target.data, "target")
+    # Clipping before the log both clamps it and keeps log(0) = -inf (and a 0 * inf = NaN gradient) out.
+    floor = _log_floor(probs.data.dtype)
+    log_p = probs.clip(min=floor).log()
+    log_not_p = (1 - probs).clip(min=floor).log()
+    if target.requires_grad:
+        losses = -(target * log_p + (1 - target) * log_not_p)
+    else:  # a constant target: fold the signs into it, four ops fewer on every training step
+        losses = log_p * (-target.data) + log_not_p * (target.data - 1)
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
-def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(prediction - target)^2, elementwise, then reduced."""
+def _check_unit_interval(values: np.ndarray, what: str) -> None:
+    inside = (values >= 0) & (values <= 1)  # NaN is outside
+    if not inside.all():
+        bad = values[~inside]
+        raise RuntimeError(
+            f"binary_cross_entropy: all elements of {what} should be between 0 and 1 "
+            f"(got {bad.size} outside, e.g. {bad.flat[0]!r})"
+            + ("; for logits use binary_cross_entropy_with_logits / BCEWithLogitsLoss" if what == "input" else "")
+        )
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, elementwise, then reduced."""
+    prediction = _as_input(input, "mse_loss")
     target = _target_like(target, prediction, "mse_loss")
     difference = prediction - target
     return _reduce(difference * difference, reduction, "mse_loss")
 
 
-def _one_hot(labels: Any, classes: int, dtype: np.dtype, loss: str) -> np.ndarray:
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, elementwise, then reduced (the gradient at 0 is 0, as PyTorch's sign(0))."""
+    prediction = _as_input(input, "l1_loss")
+    target = _target_like(target, prediction, "l1_loss")
+    return _reduce((prediction - target).abs(), reduction, "l1_loss")
+
+
+def _one_hot(labels: Any, classes: int, dtype: np.dtype, loss: str, ignore_index: int | None = None) -> np.ndarray:
+    """One row per label with a 1 in the label's column; an all-zero row for ``ignore_index``."""
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
         labels = labels.astype(np.intp)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{loss}: class labels must be integers, got dtype {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"{loss}: class labels must lie in [0, {classes - 1}], got {labels.min()} to {labels.max()}")
+    ignored = labels == ignore_index if ignore_index is not None else np.zeros(labels.shape, dtype=bool)
+    kept = labels[~ignored]
+    if kept.size and (kept.min() < 0 or kept.max() >= classes):
+        raise ValueError(f"{loss}: class labels must lie in [0, {classes - 1}], got {kept.min()} to {kept.max()}")
     encoded = np.zeros(labels.shape + (classes,), dtype=dtype)
-    np.put_along_axis(encoded, labels[..., None], 1, axis=-1)
+    np.put_along_axis(encoded, np.where(ignored, 0, labels)[..., None], 1, axis=-1)
+    encoded[ignored] = 0
     return encoded
 
 
-def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-log softmax(logits)[target] for integer class labels, as PyTorch's ``F.cross_entropy``.
+def _class_targets(target: Any, scores: Tensor, loss: str, ignore_index: int) -> tuple[Tensor, int]:
+    """(one-hot rows or the given class probabilities, the number of rows that count)."""
+    if scores.ndim < 1:
+        raise ShapeError(f"{loss}: the input needs a class axis, got shape {scores.shape}")
+    if isinstance(target, Tensor) and target.shape == scores.shape:
+        return target.to(scores.data.dtype), int(np.prod(scores.shape[:-1]))
+    if np.shape(target) == scores.shape and np.asarray(target).dtype.kind == "f":
+        return Tensor(target, dtype=scores.data.dtype), int(np.prod(scores.shape[:-1]))
+    if np.shape(target) != scores.shape[:-1]:
+        raise ShapeError(
+            f"{loss}: an input of shape {scores.shape} needs integer labels of shape {scores.shape[:-1]} "
+            f"or class probabilities of shape {scores.shape}, got shape {np.shape(target)}"
+        )
+    one_hot = _one_hot(target, scores.shape[-1], scores.data.dtype, loss, ignore_index)
+    return Tensor._wrap(one_hot), int(one_hot.sum())
 
-    ``logits`` is (batch, classes) and ``target`` holds one integer label per
-    row, shape (batch,). A float target of the same shape as ``logits`` is
-    taken as class probabilities (e.g. one-hot rows). ``log_softmax`` keeps
-    it stable for any logits.
+
+def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
+    """-input[n, target[n]]: the negative log-likelihood of log-probabilities (a ``log_softmax`` output).
+
+    ``input`` is (batch, classes), ``target`` integer labels of shape (batch,).
+    Labels equal to ``ignore_index`` count for nothing, and "mean" averages
+    over the other rows, as PyTorch does.
     """
-    if logits.ndim < 1:
-        raise ShapeError(f"cross_entropy: logits need a class axis, got shape {logits.shape}")
-    log_probs = log_softmax(logits, axis=-1)
-    if isinstance(target, Tensor) and target.shape == logits.shape:
-        probabilities = target.to(logits.data.dtype)
-    elif np.shape(target) == logits.shape and np.asarray(target).dtype.kind == "f":
-        probabilities = Tensor(target, dtype=logits.data.dtype)
-    else:
-        if np.shape(target) != logits.shape[:-1]:
-            raise ShapeError(
-                f"cross_entropy: logits of shape {logits.shape} need integer labels of shape {logits.shape[:-1]} "
-                f"or class probabilities of shape {logits.shape}, got shape {np.shape(target)}"
-            )
-        # Multiplying by one-hot rows picks log_probs[i, target[i]] (and is cheaper to differentiate than indexing).
-        probabilities = Tensor._wrap(_one_hot(target, logits.shape[-1], logits.data.dtype, "cross_entropy"))
-    return _reduce(-(probabilities * log_probs).sum(axis=-1), reduction, "cross_entropy")
+    log_probs = _as_input(input, "nll_loss")
+    if np.shape(target) == log_probs.shape:
+        raise ShapeError(f"nll_loss: target must hold integer class labels of shape {log_probs.shape[:-1]}")
+    picked, counted = _class_targets(target, log_probs, "nll_loss", ignore_index)
+    # Multiplying by one-hot rows picks input[i, target[i]] (and is cheaper to differentiate than indexing).
+    losses = -(picked * log_probs).sum(axis=-1)
+    if reduction == "mean":  # over the rows that count (all but ignore_index), as PyTorch
+        return losses.sum() / counted if counted else losses.sum() * np.nan
+    return _reduce(losses, reduction, "nll_loss")
 
 
-def categorical_cross_entropy(probs: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-sum_k y_k log(p_k) for probabilities p (a softmax output) and one-hot or integer targets.
+def cross_entropy(
+    input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100, label_smoothing: float = 0.0
+) -> Tensor:
+    """-log softmax(input)[target] for integer class labels, as PyTorch's ``F.cross_entropy``.
 
-    Keras' ``categorical_crossentropy`` (one-hot ``target``, same shape as
-    ``probs``) and ``sparse_categorical_crossentropy`` (integer labels). As
-    for :func:`binary_cross_entropy`, a recorded softmax output is traced
-    back to its logits and computed with ``log_softmax``; other
-    probabilities are clamped away from 0.
+    ``input`` holds logits, (batch, classes), and ``target`` one integer label
+    per row, shape (batch,). A float target of the same shape as ``input`` is
+    taken as class probabilities (e.g. one-hot rows). ``log_softmax`` keeps it
+    stable for any logits. ``label_smoothing`` mixes the target with the
+    uniform distribution: (1 - s) * target + s / classes.
     """
-    function = probs._ctx
-    if type(function) is ops.Softmax and function.axis in (-1, probs.ndim - 1):
-        return cross_entropy(function.parents[0], target, reduction)
-    if np.shape(target) == probs.shape:
-        target = _target_like(target, probs, "categorical_cross_entropy")
-    else:
-        if np.shape(target) != probs.shape[:-1]:
-            raise ShapeError(
-                f"categorical_cross_entropy: probabilities of shape {probs.shape} need one-hot targets of that "
-                f"shape or integer labels of shape {probs.shape[:-1]}, got shape {np.shape(target)}"
-            )
-        target = Tensor._wrap(_one_hot(target, probs.shape[-1], probs.data.dtype, "categorical_cross_entropy"))
-    eps = float(np.finfo(probs.data.dtype).eps)
-    log_p = probs.clip(eps, 1.0).log()
-    return _reduce(-(target * log_p).sum(axis=-1), reduction, "categorical_cross_entropy")
+    logits = _as_input(input, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    probabilities, counted = _class_targets(target, logits, "cross_entropy", ignore_index)
+    log_probs = log_softmax(logits, dim=-1)
+    if label_smoothing:
+        classes = logits.shape[-1]
+        counts = probabilities.data.sum(axis=-1, keepdims=True)  # 0 for an ignored row, which must stay 0
+        probabilities = probabilities * (1 - label_smoothing) + Tensor._wrap(counts * (label_smoothing / classes))
+    losses = -(probabilities * log_probs).sum(axis=-1)
+    if reduction == "mean":
+        return losses.sum() / counted if counted else losses.sum() * np.nan
+    return _reduce(losses, reduction, "cross_entropy")

@@ -1,11 +1,14 @@
 """Neural-network layers, losses and training, on top of the autograd engine.
 
-Two ways to train, both on the same modules:
+Two dialects, both on the same modules:
 
-* PyTorch style: ``out = model(x); loss = F.binary_cross_entropy(out, y);
-  optimizer.zero_grad(); loss.backward(); optimizer.step()``.
-* Keras style: ``model.compile(...)``, ``model.fit(X, y)``,
-  ``model.evaluate(X, y)``, ``model.predict(X)``.
+* PyTorch's: ``nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))``,
+  ``loss = nn.BCEWithLogitsLoss()(model(x), y)`` (``input, target``),
+  ``optimizer.zero_grad(); loss.backward(); optimizer.step()``.
+* Keras': ``Sequential([Dense(16, activation="relu", input_dim=2), ...])``,
+  ``model.compile(loss="binary_crossentropy", ...)``, ``model.fit(X, y)``,
+  ``model.evaluate(X, y)``, ``model.predict(X)``; Keras' losses are
+  called ``loss(y_true, y_pred)``.
 
 ``import tinygrad_moons.nn as keras`` lets Keras code such as
 ``keras.callbacks.LambdaCallback`` run unchanged.
@@ -13,16 +16,31 @@ Two ways to train, both on the same modules:
 
 from tinygrad_moons.nn import callbacks, initializers, losses
 from tinygrad_moons.nn.callbacks import Callback, EarlyStopping, History, LambdaCallback
-from tinygrad_moons.nn.layers import Activation, Dense, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from tinygrad_moons.nn.layers import (
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Layer,
+    LeakyReLU,
+    Linear,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from tinygrad_moons.nn.losses import (
     BCELoss,
     BCEWithLogitsLoss,
     BinaryCrossentropy,
     CategoricalCrossentropy,
     CrossEntropyLoss,
+    L1Loss,
     Loss,
     MeanSquaredError,
     MSELoss,
+    NLLLoss,
     SparseCategoricalCrossentropy,
 )
 from tinygrad_moons.nn.module import Module, Parameter
@@ -39,17 +57,23 @@ __all__ = [
     "CategoricalCrossentropy",
     "CrossEntropyLoss",
     "Dense",
+    "Dropout",
     "EarlyStopping",
+    "Flatten",
     "History",
+    "Identity",
+    "L1Loss",
     "LambdaCallback",
     "Layer",
     "LeakyReLU",
+    "Linear",
     "Loss",
     "MSELoss",
     "MeanSquaredError",
     "Model",
     "ModelFileError",
     "Module",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",

@@ -42,6 +42,7 @@ __all__ = [
     "RandomUniform",
     "Zeros",
     "get",
+    "global_generator",
 ]
 
 
@@ -160,6 +161,21 @@ _BY_NAME: dict[str, Callable[[], Initializer]] = {
     "he_normal": HeNormal,
     "he_uniform": HeUniform,
 }
+
+
+def global_generator() -> np.random.Generator:
+    """The generator that PyTorch-named layers (``Linear``, ``Dropout``) draw from when given no seed or rng.
+
+    PyTorch draws from one global generator that ``manual_seed`` reseeds;
+    here that is :func:`tinygrad_moons.random.generator`. Where that module
+    is missing, a generator seeded from NumPy's global state stands in, so
+    ``np.random.seed`` makes the draws repeatable.
+    """
+    try:
+        from tinygrad_moons.random import generator
+    except ImportError:
+        return np.random.default_rng(np.random.randint(2**31))
+    return generator()
 
 
 def get(identifier: str | Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:

@@ -1,9 +1,15 @@
-"""Layers: ``Dense`` and the activation layers, with Keras' names and arguments.
+"""Layers in both dialects: Keras' ``Dense`` and PyTorch's ``Linear``, and the layers both share.
 
 ``Dense(25, activation="relu", input_dim=2)`` is the seed's first layer:
 ``relu(x @ kernel + bias)`` with a (2, 25) kernel. Without ``input_dim``
 the layer creates its weights on its first call, when it sees the input
 width (or when a ``Sequential`` knows it), as Keras does.
+
+``Linear(2, 25)`` is the same map in PyTorch's form: ``x @ weight.T + bias``
+with ``weight`` of shape (25, 2), the seed's own layout, drawn as PyTorch
+draws it. ``ReLU``, ``Sigmoid``, ``Tanh``, ``LeakyReLU``, ``Softmax``,
+``Flatten``, ``Identity`` and ``Dropout`` take PyTorch's arguments and
+work in either kind of model.
 """
 
 from __future__ import annotations
@@ -18,7 +24,20 @@ from tinygrad_moons.nn import initializers
 from tinygrad_moons.nn.module import Module, Parameter
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Activation", "Dense", "Layer", "LeakyReLU", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = [
+    "Activation",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "ReLU",
+    "Sigmoid",
+    "Softmax",
+    "Tanh",
+]
 
 
 class Layer(Module):
@@ -140,7 +159,7 @@ class Dense(Layer):
         elif x.data.dtype != self.dtype:
             x = x.to(self.dtype)
         try:
-            z = F.linear(x, self.kernel, self.bias)
+            z = F.affine(x, self.kernel, self.bias)
         except ShapeError:
             raise ShapeError(
                 f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape}"
@@ -188,12 +207,21 @@ class Activation(Layer):
         return f"{self.name}: {self.activation_name}"
 
 
+def _refuse_inplace(inplace: bool, layer: str) -> None:
+    if inplace:
+        raise ValueError(
+            f"{layer}(inplace=True) is not supported: tinygrad_moons computes activations out of place, "
+            f"so the input would not change as PyTorch's would; use {layer}()"
+        )
+
+
 class ReLU(Activation):
-    """max(x, 0), elementwise (the seed's hidden activation)."""
+    """max(x, 0), elementwise (the seed's hidden activation). ``inplace=True`` is refused (see above)."""
 
     default_name = "relu"
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, inplace: bool = False, *, name: str | None = None):
+        _refuse_inplace(inplace, "ReLU")
         super().__init__("relu", name=name)
 
     def get_config(self) -> dict[str, Any]:
@@ -205,7 +233,7 @@ class Sigmoid(Activation):
 
     default_name = "sigmoid"
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, *, name: str | None = None):
         super().__init__("sigmoid", name=name)
 
     def get_config(self) -> dict[str, Any]:
@@ -215,7 +243,7 @@ class Sigmoid(Activation):
 class Tanh(Activation):
     default_name = "tanh"
 
-    def __init__(self, name: str | None = None):
+    def __init__(self, *, name: str | None = None):
         super().__init__("tanh", name=name)
 
     def get_config(self) -> dict[str, Any]:
@@ -223,11 +251,12 @@ class Tanh(Activation):
 
 
 class LeakyReLU(Activation):
-    """x where x > 0, else ``negative_slope * x`` (PyTorch's default slope, 0.01)."""
+    """x where x > 0, else ``negative_slope * x`` (PyTorch's default slope, 0.01; Keras' is 0.3)."""
 
     default_name = "leaky_relu"
 
-    def __init__(self, negative_slope: float = 0.01, name: str | None = None):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False, *, name: str | None = None):
+        _refuse_inplace(inplace, "LeakyReLU")
         super().__init__("leaky_relu", name=name)
         self.negative_slope = float(negative_slope)
 
@@ -242,13 +271,24 @@ class LeakyReLU(Activation):
 
 
 class Softmax(Activation):
-    """exp(x) normalised to sum to 1 along ``axis``."""
+    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch: ``Softmax(dim=1)``) or ``axis`` (Keras: ``axis=-1``).
+
+    With neither, the last axis (PyTorch would pick one with a deprecation
+    warning; Keras uses the last).
+    """
 
     default_name = "softmax"
 
-    def __init__(self, axis: int = -1, name: str | None = None):
+    def __init__(self, dim: int | None = None, *, axis: int | None = None, name: str | None = None):
         super().__init__("softmax", name=name)
-        self.axis = int(axis)
+        if dim is not None and axis is not None:
+            raise TypeError("Softmax: give dim (PyTorch's name) or axis (Keras'), not both")
+        chosen = dim if dim is not None else axis
+        self.axis = -1 if chosen is None else int(chosen)
+
+    @property
+    def dim(self) -> int:
+        return self.axis
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, axis=self.axis)
@@ -257,4 +297,169 @@ class Softmax(Activation):
         return {"name": self.name, "axis": self.axis}
 
     def extra_repr(self) -> str:
-        return f"{self.name}: axis={self.axis}"
+        return f"{self.name}: dim={self.axis}"
+
+
+class Linear(Layer):
+    """PyTorch's ``Linear(in_features, out_features, bias=True)``: ``x @ weight.T + bias``.
+
+    ``weight`` has shape (out_features, in_features) and ``bias``
+    (out_features,), both drawn from U(-1/sqrt(in_features), 1/sqrt(in_features)),
+    as PyTorch's ``kaiming_uniform_(a=sqrt(5))`` and bias rule give. The
+    draws come from ``rng`` or ``seed`` when given, else from a seeded
+    ``Sequential``, else from the global generator (``manual_seed``).
+    ``dtype`` is float64 unless given (PyTorch's default is float32); an
+    input of another float dtype is cast to it, where PyTorch would raise.
+    """
+
+    default_name = "linear"
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        dtype: Any = "float64",
+        *,
+        name: str | None = None,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ):
+        super().__init__(name, seed=seed, rng=rng)
+        for argument, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+                raise ValueError(f"Linear: {argument} must be a positive integer, got {value!r}")
+        self.in_features = self.input_dim = int(in_features)
+        self.out_features = int(out_features)
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise TypeError(f"Linear: dtype must be a floating type such as float32 or float64, got {self.dtype}")
+        if self.rng is None:
+            self.rng = initializers.global_generator()
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=self.dtype))
+        self.bias = Parameter(np.empty(self.out_features, dtype=self.dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1.0 / np.sqrt(self.in_features)
+        self.weight.data[...] = self.rng.uniform(-bound, bound, size=self.weight.shape)
+        if self.bias is not None:
+            self.bias.data[...] = self.rng.uniform(-bound, bound, size=self.bias.shape)
+
+    def build(self, input_dim: int) -> None:
+        if input_dim != self.in_features:
+            raise ShapeError(f"{self.name}: Linear({self.in_features}, {self.out_features}) cannot take inputs "
+                             f"of width {input_dim}")
+
+    def compute_output_dim(self, input_dim: int | None) -> int:
+        return self.out_features
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x, dtype=self.dtype)
+        elif x.data.dtype != self.dtype:
+            x = x.to(self.dtype)
+        if x.ndim < 1 or x.shape[-1] != self.in_features:
+            raise ShapeError(
+                f"{self.name}: Linear({self.in_features}, {self.out_features}) expects inputs of shape "
+                f"(..., {self.in_features}), got shape {x.shape}"
+            )
+        if x.ndim == 1:  # one sample, as PyTorch allows
+            return F.linear(x.reshape(1, -1), self.weight, self.bias).reshape(-1)
+        return F.linear(x, self.weight, self.bias)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "in_features": self.in_features,
+            "out_features": self.out_features,
+            "bias": self.bias is not None,
+            "dtype": self.dtype.name,
+        }
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Flatten(Layer):
+    """Merges the axes ``start_dim`` to ``end_dim`` into one, as PyTorch's ``Flatten(start_dim=1, end_dim=-1)``."""
+
+    default_name = "flatten"
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1, *, name: str | None = None):
+        super().__init__(name)
+        self.start_dim = int(start_dim)
+        self.end_dim = int(end_dim)
+
+    def forward(self, x: Tensor) -> Tensor:
+        rank = max(x.ndim, 1)
+        start, end = self.start_dim, self.end_dim
+        if not (-rank <= start < rank and -rank <= end < rank):
+            raise IndexError(
+                f"{self.name}: Flatten(start_dim={start}, end_dim={end}) does not fit an input of shape {x.shape}"
+            )
+        start, end = start % rank, end % rank
+        if start > end:
+            raise ValueError(f"{self.name}: flatten() has invalid args: start_dim cannot come after end_dim")
+        if x.ndim == 0:
+            return x.reshape(1)
+        return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "start_dim": self.start_dim, "end_dim": self.end_dim}
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Identity(Layer):
+    """Returns its input; any arguments are ignored, as PyTorch's ``Identity``."""
+
+    default_name = "identity"
+
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any):
+        super().__init__(name)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training mode each element is zeroed with probability ``p`` and the rest scaled by 1/(1-p).
+
+    In eval mode (``model.eval()``, and inside ``evaluate``/``predict``) it
+    returns its input. The masks come from ``rng``/``seed`` when given, else
+    from the global generator (``manual_seed``).
+    """
+
+    default_name = "dropout"
+
+    def __init__(
+        self,
+        p: float = 0.5,
+        inplace: bool = False,
+        *,
+        name: str | None = None,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ):
+        _refuse_inplace(inplace, "Dropout")
+        super().__init__(name, seed=seed, rng=rng)
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {p!r}")
+        self.p = float(p)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p == 1.0:
+            return x * 0.0
+        generator = self.rng if self.rng is not None else initializers.global_generator()
+        keep = generator.random(x.shape) >= self.p
+        return x * Tensor._wrap((keep / (1.0 - self.p)).astype(x.data.dtype))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "p": self.p}
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -24,14 +24,25 @@ nodes by layer. A parameter's own ``scope`` is the module that owns it.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
+
+
+class StateDictError(RuntimeError, ValueError):
+    """A state dict does not fit a model (PyTorch raises RuntimeError; earlier versions here raised ValueError)."""
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` returns, as PyTorch's ``_IncompatibleKeys``."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Parameter(Tensor):
@@ -116,6 +127,26 @@ class Module:
         self._modules.pop(key, None)
         object.__delattr__(self, key)
 
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as the child ``name`` (PyTorch's ``add_module``), the same as ``setattr``."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name: str, parameter: "Parameter | None") -> None:
+        """Register ``parameter`` under ``name`` (PyTorch's ``register_parameter``); None leaves a None attribute."""
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"register_parameter: parameter name must be a non-empty string without '.', got {name!r}")
+        if parameter is not None and not isinstance(parameter, Parameter):
+            raise TypeError(
+                f"register_parameter: {type(parameter).__name__} is not a Parameter (wrap it: Parameter(t))"
+            )
+        setattr(self, name, parameter)
+
     def _register_module(self, key: str, module: "Module") -> None:
         """Register a child under ``key`` without making it an attribute (a Sequential's layers)."""
         self._modules[key] = module
@@ -157,7 +188,18 @@ class Module:
             yield module
 
     def children(self) -> Iterator["Module"]:
+        """The direct sub-modules, in registration order."""
         return iter(self._modules.values())
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        return iter(self._modules.items())
+
+    def apply(self, function: Callable[["Module"], Any]) -> "Module":
+        """Call ``function`` on every sub-module, children first, then on this one (PyTorch's ``apply``)."""
+        for child in self._modules.values():
+            child.apply(function)
+        function(self)
+        return self
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` for every parameter, e.g. ``("dense_1.kernel", ...)``; shared ones once."""
@@ -181,13 +223,18 @@ class Module:
         return sum(p.data.size for p in self.parameters())
 
     # -------------------------------------------------------------- modes
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (set it to None, as PyTorch does by default)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: set it to None (PyTorch's default), or to 0 with ``set_to_none=False``."""
         for parameter in self.parameters():
-            parameter.grad = None
+            if set_to_none or parameter.grad is None:
+                parameter.grad = None
+            else:
+                parameter.grad = Tensor._wrap(np.zeros_like(parameter.grad.data))
 
     def train(self, mode: bool = True) -> "Module":
-        """Set training mode (for layers that behave differently when training) here and below."""
+        """Set training mode (for layers that behave differently when training, such as Dropout) here and below."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
         for module in self.modules():
             module.training = bool(mode)
         return self
@@ -200,39 +247,46 @@ class Module:
         """A copy of every parameter's values by dotted name, e.g. ``{"dense_1.kernel": array, ...}``."""
         return {name: parameter.data.copy() for name, parameter in self.named_parameters()}
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into the parameters, in place (an optimizer holding them keeps working).
 
-        Every name, shape and dtype is checked first and nothing is written
-        unless all fit; the error lists every mismatch. With ``strict=False``
-        missing and unexpected names are allowed (shapes and dtypes are still checked).
+        Every name and shape is checked first and nothing is written unless
+        all fit; the error (a :class:`StateDictError`, a RuntimeError as in
+        PyTorch) lists every mismatch. Values of another numeric dtype are
+        cast, as PyTorch's ``copy_`` does. With ``strict=False`` missing and
+        unexpected names are allowed (shapes are still checked) and returned.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"load_state_dict: expected a dict of arrays, got {type(state_dict).__name__}")
         own = dict(self.named_parameters())
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
         problems = []
         if strict:
-            missing = [name for name in own if name not in state]
-            unexpected = [name for name in state if name not in own]
             if missing:
                 problems.append(f"missing: {', '.join(missing)}")
             if unexpected:
                 problems.append(f"unexpected: {', '.join(unexpected)}")
         values = {}
-        for name, value in state.items():
+        for name, value in state_dict.items():
             if name not in own:
                 continue
             value = value.data if isinstance(value, Tensor) else np.asarray(value)
             target = own[name].data
-            if value.shape != target.shape:
+            if value.dtype.kind not in "biuf":
+                problems.append(f"{name}: dtype {value.dtype} is not numeric")
+            elif value.shape != target.shape:
                 problems.append(f"{name}: shape {value.shape} does not match the model's {target.shape}")
-            elif value.dtype != target.dtype:
-                problems.append(f"{name}: dtype {value.dtype} does not match the model's {target.dtype}")
             else:
                 values[name] = value
         if problems:
             hint = " (the model has no parameters yet: build it first)" if not own else ""
-            raise ValueError(f"load_state_dict: the state does not fit {self.name!r}{hint}: " + "; ".join(problems))
+            raise StateDictError(
+                f"load_state_dict: the state does not fit {self.name!r}{hint}: " + "; ".join(problems)
+            )
         for name, value in values.items():
             own[name].data[...] = value
+        return IncompatibleKeys(missing, unexpected)
 
     # -------------------------------------------------------------- repr
     def extra_repr(self) -> str:

@@ -16,11 +16,16 @@ the parameter names built from them (``dense_1.kernel``), are the same on
 every run. With ``seed`` (or ``rng``), every layer that was not given a
 seed of its own draws its initial weights from the model's generator, in
 order: the same seed gives the same weights.
+
+PyTorch's forms work too: ``Sequential(Linear(2, 25), ReLU(), ...)`` and
+``Sequential(OrderedDict(hidden=..., out=...))``. Their children are keyed
+as in PyTorch, by position ("0", "1", ...) or by the dict's keys, so
+``state_dict()`` has PyTorch's names ("0.weight", "0.bias").
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -34,13 +39,18 @@ __all__ = ["Sequential"]
 
 
 class Sequential(Model):
-    """Layers applied in order; indexable (``model[0]``), iterable, ``len(model)``, ``model.add(layer)``."""
+    """Layers applied in order; indexable (``model[0]``, ``model[1:]``), iterable, ``len(model)``, ``model.add(layer)``.
+
+    Keras' form: ``Sequential([layer, ...], name=None, seed=None, rng=None)``,
+    or ``Sequential()`` then ``add``. PyTorch's forms:
+    ``Sequential(module, module, ...)`` and ``Sequential(OrderedDict)``.
+    """
 
     default_name = "sequential"
 
     def __init__(
         self,
-        layers: Iterable[Module] | None = None,
+        *modules: Module | Iterable[Module] | Mapping[str, Module] | None,
         name: str | None = None,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
@@ -52,17 +62,54 @@ class Sequential(Model):
         self.seeded = seed is not None or rng is not None
         self.rng = rng if rng is not None else np.random.default_rng(seed)
         self._layers: list[Module] = []
-        for layer in layers or []:
-            self.add(layer)
+        #: True for PyTorch's forms: children are keyed by position or by the given dict's keys, not by name.
+        self._keyed_as_pytorch = False
+        keys: list[str | None]
+        if len(modules) == 1 and isinstance(modules[0], Mapping):  # Sequential(OrderedDict(...))
+            keys, layers = [str(key) for key in modules[0]], list(modules[0].values())
+            self._keyed_as_pytorch = True
+        elif len(modules) == 1 and (modules[0] is None or isinstance(modules[0], (list, tuple))):  # Keras' list
+            layers = list(modules[0] or [])
+            keys = [None] * len(layers)
+        else:  # Sequential(a, b, c)
+            if any(isinstance(module, str) for module in modules):
+                raise TypeError("Sequential: give the model's name as a keyword, Sequential([...], name='net')")
+            for position, module in enumerate(modules):
+                if not isinstance(module, Module):
+                    raise TypeError(
+                        f"Sequential: argument {position} is a {type(module).__name__}, not a module; pass modules "
+                        "(Sequential(a, b)), one list of them (Sequential([a, b])) or an OrderedDict"
+                    )
+            layers = list(modules)
+            keys = [str(position) for position in range(len(layers))]
+            self._keyed_as_pytorch = bool(layers)
+        for key, layer in zip(keys, layers):
+            self._append(layer, key)
 
     # ---------------------------------------------------------- the list
     def add(self, layer: Module) -> None:
         """Append a layer: name it, give it the model's generator, and build it if its input width is known."""
+        self._append(layer, str(len(self._layers)) if self._keyed_as_pytorch else None)
+
+    def append(self, module: Module) -> "Sequential":
+        """PyTorch's ``append``: add ``module`` at the end (keyed by its position in a PyTorch-style model)."""
+        self.add(module)
+        return self
+
+    def _append(self, layer: Module, key: str | None) -> None:
+        """Append ``layer`` under ``key`` (PyTorch's forms) or under its own, numbered, name (``key`` None)."""
         if not isinstance(layer, Module):
             raise TypeError(f"{self.name}.add: expected a layer (a Module), got {type(layer).__name__}")
         if layer is self or any(layer is existing for existing in self._layers):
             raise ValueError(f"{self.name}.add: layer {layer.name!r} is already in this model")
-        if layer._named_by_user:
+        if key is not None:
+            if not key or "." in key:
+                raise KeyError(f"Sequential: module name can't be empty or contain \".\", got {key!r}")
+            if key in self._modules:
+                raise KeyError(f"Sequential: two modules are named {key!r}")
+            if not layer._named_by_user:
+                layer.name = key
+        elif layer._named_by_user:
             if layer.name in self._modules:
                 raise ValueError(
                     f"{self.name}.add: a layer named {layer.name!r} is already in this model; "
@@ -74,19 +121,35 @@ class Sequential(Model):
             while f"{prefix}_{number}" in self._modules:
                 number += 1
             layer.name = f"{prefix}_{number}"
-        if isinstance(layer, Layer) and not layer.seeded_by_user:
+        # A seeded model hands its generator to every layer not seeded by the user; an unseeded one only to
+        # layers that still need one to build (Linear and Dropout keep drawing from the global generator).
+        if isinstance(layer, Layer) and not layer.seeded_by_user and (self.seeded or not layer.built):
             had_weights_from_elsewhere = layer.built and layer.rng is not self.rng
             layer.rng = self.rng
             if self.seeded and had_weights_from_elsewhere:
                 layer.reset_parameters()  # drawn from fresh entropy at construction: redraw them from the seed
-        self._register_module(layer.name, layer)
+        self._register_module(key if key is not None else layer.name, layer)
         self._layers.append(layer)
         if isinstance(layer, (Layer, Sequential)) and not layer.built:
             width = self._width_before(len(self._layers) - 1)
             if width is not None:
                 layer.build(width)
 
-    def __getitem__(self, index: int | slice) -> Module | list[Module]:
+    def __getitem__(self, index: int | slice) -> "Module | Sequential":
+        """The layer at ``index``; a slice is a new Sequential of the same (shared) layers, as in PyTorch."""
+        if isinstance(index, slice):
+            part = Sequential(name=self.name)
+            part._keyed_as_pytorch = self._keyed_as_pytorch
+            part.rng, part.seeded = self.rng, self.seeded
+            keys = list(self._modules)
+            for key, layer in zip(keys[index], self._layers[index]):
+                part._modules[key] = layer  # shared as they are: not renamed, rebuilt or re-seeded
+                part._layers.append(layer)
+            return part
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"{self.name}: index with an int or a slice, got {type(index).__name__}")
+        if not -len(self._layers) <= index < len(self._layers):
+            raise IndexError(f"{self.name}: index {index} is out of range for {len(self._layers)} layers")
         return self._layers[index]
 
     def __iter__(self) -> Iterator[Module]:
@@ -101,9 +164,13 @@ class Sequential(Model):
         return list(self._layers)
 
     def get_layer(self, name: str) -> Module:
-        if name not in self._modules:
-            raise KeyError(f"{self.name} has no layer named {name!r}; its layers are {list(self._modules)}")
-        return self._modules[name]
+        """The layer called ``name`` (its key in a PyTorch-style model: "0", or the OrderedDict's key)."""
+        if name in self._modules:
+            return self._modules[name]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"{self.name} has no layer named {name!r}; its layers are {list(self._modules)}")
 
     # ------------------------------------------------------------ running
     def forward(self, x: Tensor) -> Tensor:

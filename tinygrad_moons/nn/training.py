@@ -5,7 +5,7 @@
     for each epoch:
         shuffle the rows (with a seeded generator)
         for each batch:
-            loss = loss_fn(model(x_batch), y_batch)
+            loss = loss_fn(y_batch, model(x_batch))   # Keras' order (a PyTorch loss gets its own)
             optimizer.zero_grad(); loss.backward(); optimizer.step()
 
 plus the bookkeeping a user wants: the average loss and accuracy of the
@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from tinygrad_moons import optim
-from tinygrad_moons.autograd import enable_grad, no_grad
+from tinygrad_moons.autograd import no_grad
 from tinygrad_moons.nn import losses
 from tinygrad_moons.nn.callbacks import Callback, History
 from tinygrad_moons.nn.module import Module
@@ -102,8 +103,9 @@ class Model(Module):
         """Choose the loss, the optimizer and the metrics reported during ``fit``.
 
         ``loss``: a name ("binary_crossentropy", "mse", "categorical_crossentropy",
-        "sparse_categorical_crossentropy"), a Loss, or a function
-        ``loss(prediction, target) -> Tensor``. ``optimizer``: "sgd", "adam",
+        "sparse_categorical_crossentropy"), a Keras loss (called ``loss(y_true, y_pred)``),
+        a PyTorch loss such as ``BCELoss()`` (called ``loss(input, target)``), or a
+        function, which is called ``fn(y_true, y_pred) -> Tensor`` as in Keras. ``optimizer``: "sgd", "adam",
         "rmsprop" (Keras' learning rates 0.01, 0.001, 0.001, unless
         ``learning_rate`` is given) or an Optimizer, with or without
         parameters. ``metrics``: "accuracy" (or a list with it), or functions
@@ -117,6 +119,7 @@ class Model(Module):
         elif isinstance(metrics, str) or callable(metrics):
             metrics = [metrics]
         resolved = [_resolve_metric(metric, loss_function) for metric in metrics]
+        _warn_if_output_does_not_fit_loss(self, loss_function)
 
         # Not registered as a sub-module (object.__setattr__): the loss is not one of the model's layers.
         object.__setattr__(self, "loss", loss_function)
@@ -323,7 +326,7 @@ class Model(Module):
             for callback in batch_callbacks:
                 callback.on_batch_begin(batch, {"batch": batch, "size": size})
             output = self(Tensor._wrap(x_batch))
-            loss = loss_fn(output, wrap_target(y_batch))
+            loss = losses.compute(loss_fn, wrap_target(y_batch), output)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -348,13 +351,12 @@ class Model(Module):
         batch_size = len(X) if batch_size is None else int(batch_size)
         wrap_target = Tensor._wrap if Y.dtype.kind == "f" else _identity
         totals = [0.0] * (1 + len(self._metrics))
-        # Recording stays on (but nothing is differentiated) so that a loss on a
-        # sigmoid output is computed from its logits, exactly as during fit.
-        with enable_grad():
+        # Nothing is differentiated; a loss has the same value with or without recording.
+        with no_grad():
             for start in range(0, len(X), batch_size):
                 x_batch, y_batch = X[start : start + batch_size], Y[start : start + batch_size]
                 output = self(Tensor._wrap(x_batch))
-                totals[0] += float(self.loss(output, wrap_target(y_batch)).data) * len(x_batch)
+                totals[0] += float(losses.compute(self.loss, wrap_target(y_batch), output).data) * len(x_batch)
                 for i, metric in enumerate(self._metrics, start=1):
                     totals[i] += float(metric(y_batch, output.data)) * len(x_batch)
         return [total / len(X) for total in totals]
@@ -458,6 +460,72 @@ class Model(Module):
 
 
 # ---------------------------------------------------------------- helpers
+#: The activation a Keras cross-entropy on probabilities expects at the model's output.
+_PROBABILITY_ACTIVATION = {
+    losses.BCELoss: "sigmoid",
+    losses.BinaryCrossentropy: "sigmoid",
+    losses.CategoricalCrossentropy: "softmax",
+    losses.SparseCategoricalCrossentropy: "softmax",
+}
+
+
+def _warn_if_output_does_not_fit_loss(model: Module, loss: Any) -> None:
+    """Warn when a Keras cross-entropy on probabilities meets a model whose last layer cannot output them.
+
+    Keras clips the outputs to [1e-7, 1 - 1e-7]: a linear or ReLU output
+    would train on the clipped values, where the gradient is zero.
+    """
+    expected = _PROBABILITY_ACTIVATION.get(type(loss))
+    if expected is None or loss.from_logits:
+        return
+    last = _last_layer(model)
+    activation = _activation_of(last)
+    if activation is None or activation == expected:
+        return
+    if isinstance(loss, losses.BCELoss):
+        fate, hint = "refused (outside [0, 1]) or clamped", "BCEWithLogitsLoss()"
+    else:
+        fate = "clipped to [1e-7, 1 - 1e-7], where nothing is learnt"
+        hint = ("BinaryCrossentropy" if expected == "sigmoid" else type(loss).__name__) + "(from_logits=True)"
+    warnings.warn(
+        f"compile: {loss.name} expects probabilities, but the model's last layer {last.name!r} ends in "
+        f"activation={activation!r}, not {expected!r}: its outputs would be {fate}. "
+        f"Use loss={hint} for raw outputs (logits), or give the last layer activation={expected!r}.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _last_layer(model: Module) -> Module | None:
+    """The last layer that changes values (not Dropout, Flatten, Identity), when the model is a list of layers."""
+    from tinygrad_moons.nn.layers import Dropout, Flatten, Identity
+
+    layers = getattr(model, "layers", None)
+    while isinstance(layers, list) and layers:
+        for layer in reversed(layers):
+            if not isinstance(layer, (Dropout, Flatten, Identity)):
+                break
+        else:
+            return None
+        inner = getattr(layer, "layers", None)
+        if not isinstance(inner, list):
+            return layer
+        layers = inner
+    return None
+
+
+def _activation_of(layer: Module | None) -> str | None:
+    """The name of the function a layer ends in: "linear" for Dense(activation=None) and Linear; None when unknown."""
+    from tinygrad_moons.nn.layers import Activation, Dense, Linear
+
+    if isinstance(layer, Linear):
+        return "linear"
+    if isinstance(layer, (Dense, Activation)):
+        name = layer.activation_name
+        return name if name in ("linear", "relu", "sigmoid", "softmax", "tanh", "leaky_relu") else None
+    return None
+
+
 def _format_logs(logs: dict[str, float]) -> str:
     return " - ".join(f"{key}: {value:.4f}" for key, value in logs.items())
 

@@ -392,7 +392,9 @@ def draw_model_graph(model: Any, X: Any, y: Any = None, **options: Any) -> Compu
         targets = np.asarray(y.data if isinstance(y, Tensor) else y)
         if targets.ndim == 1 and output.ndim == 2 and output.shape[1] == 1:
             targets = targets.reshape(-1, 1)  # labels (n,) against one output unit (n, 1), as fit does
-        loss = loss_function(output, Tensor(targets, dtype=output.dtype, name="y"))
+        from tinygrad_moons.nn.losses import compute  # each loss in its own dialect's argument order
+
+        loss = compute(loss_function, Tensor(targets, dtype=output.dtype, name="y"), output)
     name = getattr(model, "name", "model")
     options.setdefault("title", f"{name}: loss = {summarize(loss.data)} on {len(inputs.data)} samples")
     return draw_graph(loss, **options)
