@@ -52,9 +52,14 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
         try:
             data = np.asarray(data)
         except (ValueError, TypeError) as error:  # ragged nested lists, or tensors inside a list
-            if not isinstance(data, (list, tuple)) or _unwrap_tensors(data, op) is data:
-                raise TypeError(f"{op}: data is not a rectangular array of numbers ({error})") from None
-            return _as_array(_unwrap_tensors(data, op), dtype, keep_integers=keep_integers, op=op)
+            problem = str(error)
+        else:
+            problem = None
+        if problem is not None:
+            unwrapped = _unwrap_tensors(data, op) if isinstance(data, (list, tuple)) else data
+            if unwrapped is data:
+                raise TypeError(f"{op}: data is not a rectangular array of numbers ({problem})")
+            return _as_array(unwrapped, dtype, keep_integers=keep_integers, op=op)
     kind = data.dtype.kind
     if kind not in _FLOAT_KINDS and kind not in _CONVERTIBLE_KINDS:
         raise TypeError(
