@@ -307,7 +307,9 @@ def test_a_bool_tensor_index_is_a_mask():
 
 
 @pytest.mark.parametrize(
-    "index", [Tensor([0.0]), np.array([1.0]), [0.5], 1.5, (0, Tensor([1.0]))], ids=["tensor", "array", "list", "n", "tuple"]
+    "index",
+    [Tensor([0.0]), np.array([1.0]), [0.5], 1.5, (0, Tensor([1.0]))],
+    ids=["tensor", "array", "list", "number", "tuple"],
 )
 def test_a_float_index_is_refused(index):
     x = Tensor(np.ones((2, 3)))
@@ -345,7 +347,9 @@ class ReturnsBools(Function):
 
 def test_a_custom_op_returning_non_floats_is_refused_by_name():
     x = Tensor([1.0, -1.0], requires_grad=True)
-    message = expect_error(TypeError, lambda: ReturnsBools.apply(x), "returns_bools: forward returned an array of dtype bool")
+    message = expect_error(
+        TypeError, lambda: ReturnsBools.apply(x), "returns_bools: forward returned an array of dtype bool"
+    )
     assert "floating" in message
     assert ReturnsBools.apply(Tensor([1.0, -1.0])).tolist() == [True, False]  # fine outside the graph
 

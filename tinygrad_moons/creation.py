@@ -255,37 +255,42 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
 
 
 # ------------------------------------------------------------ *_like
-def _like(input: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:  # noqa: A002 - PyTorch's name
+# ``input`` is PyTorch's argument name for all of these (it shadows the builtin only inside them).
+def _like(input: ArrayLike, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:  # noqa: A002
+    """The shape of ``input`` and the dtype to use: the one given, else ``input``'s."""
     if not isinstance(input, Tensor):
         input = Tensor(input)
     return input.shape, np.dtype(input.dtype if dtype is None else dtype)
 
 
-def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return zeros(_like(input, dtype)[0], dtype=_like(input, dtype)[1], device=device, requires_grad=requires_grad)
+def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dtype = _like(input, dtype)
+    return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return ones(_like(input, dtype)[0], dtype=_like(input, dtype)[1], device=device, requires_grad=requires_grad)
+def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dtype = _like(input, dtype)
+    return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
-    return empty(_like(input, dtype)[0], dtype=_like(input, dtype)[1], device=device, requires_grad=requires_grad)
+def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dtype = _like(input, dtype)
+    return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def full_like(
-    input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False  # noqa: A002
+    input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
     shape, dtype = _like(input, dtype)
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dtype = _like(input, dtype)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     shape, dtype = _like(input, dtype)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import numpy as np
 
-_generator: np.random.Generator = np.random.default_rng()
+# Made on first use: NumPy loads numpy.random lazily, and `import tinygrad_moons` should not pay for it.
+_generator: np.random.Generator | None = None
 
 
 def generator() -> np.random.Generator:
-    """The global generator that every random tensor factory draws from."""
+    """The global generator that every random tensor factory draws from (unseeded until ``manual_seed``)."""
+    global _generator
+    if _generator is None:
+        _generator = np.random.default_rng()
     return _generator
 
 

@@ -44,7 +44,7 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
         dtype = np.dtype(dtype)
         allowed = _FLOAT_KINDS + _CONVERTIBLE_KINDS if keep_integers else _FLOAT_KINDS
         if dtype.kind not in allowed:
-            kinds = "a bool, integer or floating type" if keep_integers else "a floating type such as float32 or float64"
+            kinds = "a bool, integer or floating type" if keep_integers else "a floating type such as float64"
             raise TypeError(f"{op}: dtype must be {kinds}, got {dtype}")
     if isinstance(data, np.ndarray) and type(data) is not np.ndarray:
         data = _plain_array(data, op)
@@ -275,36 +275,47 @@ class Tensor:
     # ------------------------------------------------ elementwise arithmetic
     def _pair(self, other: ArrayLike, reflected: bool = False) -> tuple["Tensor", "Tensor"]:
         """This tensor and ``other`` as two tensors of one dtype category (see ``_promote``), in call order."""
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
-            return (other, self) if reflected else (self, other)
+        if not isinstance(other, Tensor) and type(other) is float and self.data.dtype.kind == "f":
+            scalar = Tensor._wrap(np.array(other, dtype=self.data.dtype))  # `x * 0.5`: the usual scalar case
+            return (scalar, self) if reflected else (self, scalar)
         a, b = _promote(self, other)
         return (b, a) if reflected else (a, b)
 
     def __add__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Add.apply(self, other)
         return ops.Add.apply(*self._pair(other))
 
     def __radd__(self, other: ArrayLike) -> "Tensor":
         return ops.Add.apply(*self._pair(other, reflected=True))
 
     def __sub__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Sub.apply(self, other)
         return ops.Sub.apply(*self._pair(other))
 
     def __rsub__(self, other: ArrayLike) -> "Tensor":
         return ops.Sub.apply(*self._pair(other, reflected=True))
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Mul.apply(self, other)
         return ops.Mul.apply(*self._pair(other))
 
     def __rmul__(self, other: ArrayLike) -> "Tensor":
         return ops.Mul.apply(*self._pair(other, reflected=True))
 
     def __truediv__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Div.apply(self, other)
         return ops.Div.apply(*self._pair(other))
 
     def __rtruediv__(self, other: ArrayLike) -> "Tensor":
         return ops.Div.apply(*self._pair(other, reflected=True))
 
     def __pow__(self, exponent: ArrayLike) -> "Tensor":
+        if isinstance(exponent, Tensor) and exponent.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Pow.apply(self, exponent)
         return ops.Pow.apply(*self._pair(exponent))
 
     def __rpow__(self, base: ArrayLike) -> "Tensor":
@@ -314,6 +325,8 @@ class Tensor:
         return ops.Neg.apply(self)
 
     def __matmul__(self, other: ArrayLike) -> "Tensor":
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.MatMul.apply(self, other)
         return ops.MatMul.apply(*self._pair(other))
 
     def __rmatmul__(self, other: ArrayLike) -> "Tensor":
@@ -943,13 +956,15 @@ def _reduction_arguments(
     op: str, ndim: int, axis: Any, keepdims: Any, dim: Any, keepdim: Any
 ) -> tuple[tuple[int, ...] | None, bool]:
     """Merge NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` and check them."""
+    if dim is None and keepdim is None and (keepdims is False or keepdims is True):  # every loss and backward
+        return _normalize_axis(axis, ndim, op), keepdims
     if dim is not None:
         if axis is not None:
             raise TypeError(f"{op}: give dim or axis, not both")
         axis = dim
     if keepdim is not None:
         keepdims = keepdim
-    if not isinstance(keepdims, (bool, np.bool_)):
+    if keepdims is not False and keepdims is not True and not isinstance(keepdims, np.bool_):
         raise TypeError(f"{op}: keepdim must be True or False, got {keepdims!r}")
     return _normalize_axis(axis, ndim, op), bool(keepdims)
 
@@ -958,12 +973,12 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
     """Check axes against the tensor's rank and make them a sorted tuple of non-negative ints."""
     if axis is None:
         return None
-    axes = (axis,) if _is_int(axis) else axis
-    if not isinstance(axes, (tuple, list)) or not all(_is_int(a) for a in axes):
-        raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     rank = max(ndim, 1)  # NumPy accepts axis 0 / -1 on 0-d arrays for reductions
     normalized = []
     for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):  # True is an int to Python
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -rank <= a < rank:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % rank)

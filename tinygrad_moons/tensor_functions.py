@@ -148,7 +148,9 @@ def squeeze(input: ArrayLike, dim: Any = None) -> Tensor:  # noqa: A002
     return _tensor(input).squeeze(dim)
 
 
-def std(input: ArrayLike, dim: Any = None, *, correction: float | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def std(  # noqa: A002
+    input: ArrayLike, dim: Any = None, *, correction: float | None = None, keepdim: bool = False
+) -> Tensor:
     return _tensor(input).std(dim=dim, correction=correction, keepdim=keepdim)
 
 
@@ -172,5 +174,7 @@ def unsqueeze(input: ArrayLike, dim: int) -> Tensor:  # noqa: A002
     return _tensor(input).unsqueeze(dim)
 
 
-def var(input: ArrayLike, dim: Any = None, *, correction: float | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def var(  # noqa: A002
+    input: ArrayLike, dim: Any = None, *, correction: float | None = None, keepdim: bool = False
+) -> Tensor:
     return _tensor(input).var(dim=dim, correction=correction, keepdim=keepdim)
