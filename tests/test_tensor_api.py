@@ -12,9 +12,12 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinygrad_moons as tg
 from tinygrad_moons import Tensor
+from tinygrad_moons.testing import arrays, broadcastable_shapes
 
 
 # ------------------------------------------------------------------ dtypes
@@ -318,3 +321,39 @@ def test_a_polynomial_fit_written_for_pytorch_runs():
                 (p - learning_rate * p.grad).detach().requires_grad_() for p in (a, b, c, d)
             )
     assert losses[-1] < 0.1 * losses[0] and y_pred.dtype == np.float32
+
+
+# ------------------------------------------------------------- properties
+COMPARISONS = {
+    "==": (lambda a, b: a == b, np.equal),
+    "!=": (lambda a, b: a != b, np.not_equal),
+    "<": (lambda a, b: a < b, np.less),
+    "<=": (lambda a, b: a <= b, np.less_equal),
+    ">": (lambda a, b: a > b, np.greater),
+    ">=": (lambda a, b: a >= b, np.greater_equal),
+}
+
+
+@pytest.mark.parametrize("symbol", sorted(COMPARISONS))
+@given(data=st.data())
+def test_comparisons_match_numpy_elementwise_with_broadcasting(symbol, data):
+    ours, numpys = COMPARISONS[symbol]
+    shape_a, shape_b = data.draw(broadcastable_shapes(2))
+    # Values on a coarse grid, so that equal pairs are common.
+    grid = st.integers(-2, 2).map(float)
+    a, b = data.draw(arrays(shape_a, grid)), data.draw(arrays(shape_b, grid))
+    result = ours(tg.tensor(a), tg.tensor(b))
+    assert result.dtype == np.bool_ and np.array_equal(result.data, numpys(a, b))
+    scalar = float(data.draw(grid))
+    assert np.array_equal(ours(tg.tensor(a), scalar).data, numpys(a, scalar))
+
+
+@given(data=st.data())
+def test_integer_and_float_tensors_combine_to_the_float_dtype(data):
+    float_dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    int_dtype = data.draw(st.sampled_from([np.int32, np.int64, np.bool_]))
+    shape_a, shape_b = data.draw(broadcastable_shapes(2))
+    a = tg.tensor(np.ones(shape_a, dtype=float_dtype))
+    b = tg.tensor(np.ones(shape_b, dtype=int_dtype))
+    for result in (a + b, b * a, a - b, b / a, a**b):
+        assert result.dtype == float_dtype  # PyTorch keeps the float operand's dtype; NumPy may widen
