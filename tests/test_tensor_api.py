@@ -357,3 +357,11 @@ def test_integer_and_float_tensors_combine_to_the_float_dtype(data):
     b = tg.tensor(np.ones(shape_b, dtype=int_dtype))
     for result in (a + b, b * a, a - b, b / a, a**b):
         assert result.dtype == float_dtype  # PyTorch keeps the float operand's dtype; NumPy may widen
+
+
+def test_var_and_std_take_pytorchs_positional_arguments():
+    data = np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]])
+    x = tg.tensor(data)
+    assert x.var(1, False).tolist() == pytest.approx(np.var(data, axis=1).tolist())  # (dim, unbiased)
+    assert x.std(0, True, True).shape == (1, 3)  # (dim, unbiased, keepdim)
+    assert x.var(axis=0, keepdims=True).shape == (1, 3)  # NumPy's keywords too

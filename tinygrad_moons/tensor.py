@@ -663,17 +663,18 @@ class Tensor:
 
     def var(
         self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
         axis: Any = None,
         keepdims: bool = False,
-        *,
-        dim: Any = None,
-        keepdim: bool | None = None,
-        correction: float | None = None,
-        unbiased: bool | None = None,
     ) -> "Tensor":
         """The variance, divided by n - correction: correction=1 (unbiased) by default, as PyTorch.
 
-        NumPy's ``var`` divides by n (``correction=0``, PyTorch's ``unbiased=False``).
+        Positional arguments are PyTorch's ``(dim, unbiased, keepdim)``. NumPy's
+        ``var`` divides by n (``correction=0``, PyTorch's ``unbiased=False``).
         """
         _require_float(self, "var")
         if correction is not None and unbiased is not None:
@@ -686,16 +687,17 @@ class Tensor:
 
     def std(
         self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
         axis: Any = None,
         keepdims: bool = False,
-        *,
-        dim: Any = None,
-        keepdim: bool | None = None,
-        correction: float | None = None,
-        unbiased: bool | None = None,
     ) -> "Tensor":
         """The square root of :meth:`var` (unbiased by default, as PyTorch)."""
-        return self.var(axis, keepdims, dim=dim, keepdim=keepdim, correction=correction, unbiased=unbiased).sqrt()
+        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return variance.sqrt()
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> "Tensor":
         """The vector p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any positive number."""
