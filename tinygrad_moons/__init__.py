@@ -132,20 +132,18 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tinygrad_moons' has no attribute {name!r}")
 
 
+# Names that would shadow Python's builtins (sum, max, min, abs, all, any, pow, bool, float) are attributes
+# (tg.sum) but left out of __all__, so that `from tinygrad_moons import *` keeps the builtins working.
 __all__ = [
     "Function",
     "GradcheckError",
     "REGISTRY",
     "ShapeError",
     "Tensor",
-    "abs",
-    "all",
-    "any",
     "arange",
     "argmax",
     "argmin",
     "as_tensor",
-    "bool",
     "cat",
     "clamp",
     "clip",
@@ -161,7 +159,6 @@ __all__ = [
     "exp",
     "eye",
     "flatten",
-    "float",
     "float16",
     "float32",
     "float64",
@@ -186,10 +183,8 @@ __all__ = [
     "long",
     "manual_seed",
     "matmul",
-    "max",
     "maximum",
     "mean",
-    "min",
     "minimum",
     "neg",
     "no_grad",
@@ -198,7 +193,6 @@ __all__ = [
     "ones",
     "ones_like",
     "permute",
-    "pow",
     "prod",
     "rand",
     "rand_like",
@@ -218,7 +212,6 @@ __all__ = [
     "squeeze",
     "stack",
     "std",
-    "sum",
     "t",
     "tanh",
     "tensor",
