@@ -74,9 +74,15 @@ def test_non_numeric_data_is_refused_at_construction(data, mentions):
 
 
 @pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.complex128, "U3"])
-def test_only_floating_dtypes_are_accepted(dtype):
+def test_the_tensor_class_makes_floating_tensors_only(dtype):
+    # As torch.Tensor: integer and bool tensors come from tensor(), the factories and comparisons.
     expect_error(TypeError, lambda: Tensor([1, 2], dtype=dtype), "Tensor: dtype must be a floating type")
-    expect_error(TypeError, lambda: Tensor([1.0, 2.0]).to(dtype), "to: dtype must be a floating type")
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, "U3", np.object_])
+def test_non_numeric_dtypes_are_refused(dtype):
+    expect_error(TypeError, lambda: Tensor([1.0, 2.0]).to(dtype), "to: dtype must be a bool, integer or floating")
+    expect_error(TypeError, lambda: tinygrad_moons.tensor([1, 2], dtype=dtype), "tensor: dtype must be a bool")
 
 
 def test_a_string_operand_is_refused():
@@ -128,8 +134,8 @@ def test_shape_error_is_a_value_error():
         (lambda t: t.softmax(axis=2), "softmax: axis 2 is out of range"),
         (lambda t: t.log_softmax(axis=-3), "log_softmax: axis -3 is out of range"),
         (lambda t: t.squeeze(axis=4), "squeeze: axis 4 is out of range"),
-        (lambda t: t.transpose(0, 0), "transpose: axes (0, 0) are not a permutation"),
-        (lambda t: t.transpose(0, 1, 2), "transpose: axes (0, 1, 2) are not a permutation"),
+        (lambda t: t.permute(0, 0), "permute: dims (0, 0) are not a permutation"),
+        (lambda t: t.permute(0, 1, 2), "permute: dims (0, 1, 2) are not a permutation"),
         (lambda t: concatenate([t, t], axis=2), "concatenate: axis 2 is out of range"),
         (lambda t: stack([t, t], axis=4), "stack: axis 4 is out of range"),
     ],
@@ -144,7 +150,7 @@ def test_bad_reshape_names_the_op_and_both_shapes(new_shape):
     assert "(2, 3)" in message and str(new_shape) in message
 
 
-@pytest.mark.parametrize("index", [5, (0, 0, 0), 1.5, np.array([0, 7]), (slice(None), np.array([3]))])
+@pytest.mark.parametrize("index", [5, (0, 0, 0), np.array([0, 7]), (slice(None), np.array([3]))])
 def test_bad_index_names_the_op_and_the_shape(index):
     message = expect_error(ShapeError, lambda: Tensor(np.ones((2, 3)))[index], "getitem: index ")
     assert "shape (2, 3)" in message
@@ -259,3 +265,133 @@ def test_binary_cross_entropy_with_logits_names_both_shapes():
 
 def test_len_of_a_0d_tensor():
     expect_error(TypeError, lambda: len(Tensor(1.0)), "len: a 0-d tensor has no length")
+
+
+# --------------------------------------------- issue 10: construction, indices, axes, edges
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
+def test_a_numpy_matrix_becomes_a_plain_array():
+    # np.matrix turns * into a matrix product; torch.tensor makes it a plain array, and so do we.
+    m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    t = Tensor(m, requires_grad=True)
+    assert type(t.data) is np.ndarray
+    product = t * Tensor(m)
+    assert product.tolist() == [[1.0, 4.0], [9.0, 16.0]]
+    product.sum().backward()
+    assert t.grad.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    m[0, 0] = 100.0
+    assert t.data[0, 0] == 1.0  # a copy, as for any array
+
+
+def test_a_masked_array_is_refused_when_it_has_masked_entries():
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    message = expect_error(ValueError, lambda: Tensor(masked), "Tensor: the masked array has 1 masked entries")
+    assert "filled" in message
+    expect_error(ValueError, lambda: tinygrad_moons.tensor(masked), "tensor: the masked array has 1 masked")
+    unmasked = Tensor(np.ma.masked_array([1.0, 2.0], mask=[False, False]))
+    assert type(unmasked.data) is np.ndarray and unmasked.tolist() == [1.0, 2.0]
+
+
+def test_a_list_of_one_element_tensors_is_accepted():
+    assert Tensor([Tensor(1.0), Tensor(2.0)]).tolist() == [1.0, 2.0]
+    assert tinygrad_moons.tensor([[Tensor(1.0), 2.0], [3.0, Tensor([4.0])]]).tolist() == [[1, 2], [3, 4]]
+    expect_error(ValueError, lambda: Tensor([Tensor([1.0, 2.0]), 3.0]), "Tensor: only one-element tensors")
+
+
+def test_a_bool_tensor_index_is_a_mask():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    picked = x[x > 2.5]
+    assert picked.tolist() == [3.0, 4.0]
+    picked.sum().backward()
+    assert x.grad.tolist() == [[0, 0], [1, 1]]
+    assert x[tinygrad_moons.tensor([False, True])].tolist() == [[3.0, 4.0]]
+    assert x[tinygrad_moons.tensor([1, 1])].tolist() == [[3.0, 4.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [Tensor([0.0]), np.array([1.0]), [0.5], 1.5, (0, Tensor([1.0]))],
+    ids=["tensor", "array", "list", "number", "tuple"],
+)
+def test_a_float_index_is_refused(index):
+    x = Tensor(np.ones((2, 3)))
+    message = expect_error(IndexError, lambda: x[index], "getitem: ")
+    assert "long, int or bool" in message
+
+
+@pytest.mark.parametrize(
+    "action, kind, starts_with",
+    [
+        (lambda t: t.sum(axis=True), TypeError, "sum: axis must be an int or a tuple of ints, got True"),
+        (lambda t: t.mean(dim=(0, False)), TypeError, "mean: axis must be an int"),
+        (lambda t: t.max(axis=1.0), TypeError, "max: axis must be an int"),
+        (lambda t: t.unsqueeze(10), IndexError, "unsqueeze: dim 10 is out of range, expected one in [-3, 2]"),
+        (lambda t: t.unsqueeze(-4), IndexError, "unsqueeze: dim -4 is out of range"),
+        (lambda t: t.unsqueeze(True), TypeError, "unsqueeze: dim must be an int"),
+        (lambda t: t.transpose(0, 2), IndexError, "transpose: dim 2 is out of range"),
+        (lambda t: t.flatten(0, 5), IndexError, "flatten: dim 5 is out of range"),
+        (lambda t: t.sum(keepdim=1), TypeError, "sum: keepdim must be True or False"),
+    ],
+)
+def test_axes_are_validated(action, kind, starts_with):
+    expect_error(kind, lambda: action(Tensor(np.ones((2, 3)))), starts_with)
+
+
+class ReturnsBools(Function):
+    name = "returns_bools"
+
+    def forward(self, a):
+        return a > 0
+
+    def backward(self, grad):
+        return grad
+
+
+def test_a_custom_op_returning_non_floats_is_refused_by_name():
+    x = Tensor([1.0, -1.0], requires_grad=True)
+    message = expect_error(
+        TypeError, lambda: ReturnsBools.apply(x), "returns_bools: forward returned an array of dtype bool"
+    )
+    assert "floating" in message
+    assert ReturnsBools.apply(Tensor([1.0, -1.0])).tolist() == [True, False]  # fine outside the graph
+
+
+def gradients(fn, *values):
+    tensors = [Tensor(np.array(v, dtype=np.float64), requires_grad=True) for v in values]
+    with np.errstate(all="ignore"):
+        fn(*tensors).sum().backward()
+    return [t.grad.tolist() for t in tensors]
+
+
+NAN = float("nan")
+
+
+# PyTorch's values, asked of PyTorch 2.13 (see docs/notes/api.md for the table).
+EDGE_CASES = [
+    ("x**0 at x = 0", lambda x: x**0, [[0.0, 2.0]], [[0.0, 0.0]]),
+    (
+        "a**b at a = 0 for b = 0, 2, -1",
+        lambda a, b: a**b,
+        [[0.0, 0.0, 0.0], [0.0, 2.0, -1.0]],
+        [[0.0, 0.0, -np.inf], [0.0, 0.0, -np.inf]],
+    ),
+    ("0**x", lambda x: 0.0**x, [[0.0, 2.0, -1.0]], [[0.0, 0.0, -np.inf]]),
+    ("max with one NaN", lambda x: x.max(), [[1.0, NAN, 3.0]], [[0.0, 1.0, 0.0]]),
+    ("max with two NaNs", lambda x: x.max(), [[1.0, NAN, NAN]], [[0.0, 0.5, 0.5]]),
+    ("max(dim) with NaNs", lambda x: x.max(dim=0).values, [[1.0, NAN, NAN]], [[0.0, 1.0, 0.0]]),
+    ("min with one NaN", lambda x: x.min(), [[1.0, NAN, 3.0]], [[0.0, 1.0, 0.0]]),
+    ("max ties share", lambda x: x.max(), [[3.0, 1.0, 3.0]], [[0.5, 0.0, 0.5]]),
+    ("max(dim) ties: the index only", lambda x: x.max(0).values, [[3.0, 1.0, 3.0]], [[1.0, 0.0, 0.0]]),
+    ("relu at NaN, -1, 0, 2", lambda x: x.relu(), [[NAN, -1.0, 0.0, 2.0]], [[1.0, 0.0, 0.0, 1.0]]),
+    ("maximum at a tie", lambda a, b: a.maximum(b), [[1.0], [1.0]], [[0.5], [0.5]]),
+    ("maximum with a NaN", lambda a, b: a.maximum(b), [[NAN], [1.0]], [[1.0], [1.0]]),
+    ("abs at 0", lambda x: x.abs(), [[0.0]], [[0.0]]),
+    ("clamp at its bounds", lambda x: x.clamp(0.0, 1.0), [[0.0, 1.0]], [[1.0, 1.0]]),
+    ("norm at the zero vector", lambda x: x.norm(), [[0.0, 0.0]], [[0.0, 0.0]]),
+    ("prod with one zero", lambda x: x.prod(), [[0.0, 2.0, 3.0]], [[6.0, 0.0, 0.0]]),
+    ("prod with two zeros", lambda x: x.prod(), [[0.0, 0.0, 3.0]], [[0.0, 0.0, 0.0]]),
+]
+
+
+@pytest.mark.parametrize("description, fn, values, expected", EDGE_CASES, ids=[case[0] for case in EDGE_CASES])
+def test_edge_derivatives_follow_pytorch(description, fn, values, expected):
+    assert gradients(fn, *values) == expected, description

@@ -123,6 +123,35 @@ def maximum_with_scalar(draw) -> Case:
 
 
 @st.composite
+def minimum_case(draw) -> Case:
+    # The same interleaved grids as maximum: no ties.
+    shape_a, shape_b = draw(pair_of_shapes())
+    a = draw(arrays(shape_a, spaced_floats(gap=0.2)))
+    b = draw(arrays(shape_b, spaced_floats(gap=0.2, offset=0.1)))
+    return Case(f"minimum(a, b) with shapes {shape_a} and {shape_b}", lambda s, t: tm.minimum(s, t), [a, b])
+
+
+@st.composite
+def where_case(draw) -> Case:
+    # Condition, input and other broadcast together; only input and other are differentiated.
+    shape_c, shape_a, shape_b = draw(broadcastable_shapes(3, max_dims=3, max_side=SIDE))
+    condition = draw(hnp.arrays(np.bool_, shape_c))
+    a, b = draw(arrays(shape_a)), draw(arrays(shape_b))
+    call = lambda s, t: tm.where(tm.tensor(condition), s, t)  # noqa: E731
+    return Case(f"where(condition {shape_c}, a {shape_a}, b {shape_b})", call, [a, b])
+
+
+@st.composite
+def softplus_case(draw) -> Case:
+    beta = draw(st.sampled_from([1.0, 0.5, 2.0]))
+    threshold = draw(st.sampled_from([20.0, 1.0]))
+    # Away from the switch to the linear part at beta x = threshold (the derivative jumps slightly there).
+    x = draw(arrays(small_shapes(), floats_away_from(threshold / beta, distance=0.1)))
+    call = lambda t: t.softplus(beta=beta, threshold=threshold)  # noqa: E731
+    return Case(f"x.softplus(beta={beta}, threshold={threshold}) with shape {x.shape}", call, [x])
+
+
+@st.composite
 def matmul_case(draw) -> Case:
     # NumPy's own signature for matmul draws every case it allows:
     # 1-D @ 1-D, 2-D @ 1-D, 1-D @ 2-D, 2-D @ 2-D and batches that broadcast.
@@ -248,7 +277,10 @@ def transpose_case(draw) -> Case:
     axes = draw(st.none() | st.permutations(range(x.ndim)).map(tuple))
     if axes is None:
         return Case(f"x.T with shape {x.shape}", lambda t: t.T, [x])
-    return Case(f"x.transpose{axes} with shape {x.shape}", lambda t: t.transpose(*axes), [x])
+    if x.ndim >= 1 and draw(st.booleans()):  # PyTorch's transpose(dim0, dim1): two dims swapped
+        dim0, dim1 = draw(st.integers(-x.ndim, x.ndim - 1)), draw(st.integers(-x.ndim, x.ndim - 1))
+        return Case(f"x.transpose({dim0}, {dim1}) with shape {x.shape}", lambda t: t.transpose(dim0, dim1), [x])
+    return Case(f"x.permute{axes} with shape {x.shape}", lambda t: t.permute(*axes), [x])
 
 
 @st.composite
@@ -257,6 +289,14 @@ def broadcast_to_case(draw) -> Case:
     x = draw(arrays(drawn.input_shapes[0]))
     target = drawn.result_shape
     return Case(f"x.broadcast_to({target}) with shape {x.shape}", lambda t: t.broadcast_to(target), [x])
+
+
+@st.composite
+def repeat_case(draw) -> Case:
+    x = draw(arrays(small_shapes(max_dims=2)))
+    # At least one repeat per axis, maybe more (new leading axes), as PyTorch requires.
+    repeats = tuple(draw(st.lists(st.integers(1, 3), min_size=x.ndim, max_size=x.ndim + 1)))
+    return Case(f"x.repeat{repeats} with shape {x.shape}", lambda t: t.repeat(*repeats), [x])
 
 
 @st.composite
@@ -330,29 +370,39 @@ GRADIENT_CASES: dict[str, st.SearchStrategy[Case]] = {
     | reflected("2 ** x", lambda t: 2**t, elements=bounded_floats(2.0)),
     "neg": unary("neg", lambda t: -t),
     "maximum": maximum_case() | maximum_with_scalar(),
+    "minimum": minimum_case(),
+    "where": where_case(),
     "matmul": matmul_case(),
     "linear": linear_case(),
     "exp": unary("exp", lambda t: t.exp(), elements=bounded_floats(4.0)),
     "log": unary("log", lambda t: t.log(), elements=positive_floats()),
     "sqrt": unary("sqrt", lambda t: t.sqrt(), elements=positive_floats()),
+    "sin": unary("sin", lambda t: t.sin()),
+    "cos": unary("cos", lambda t: t.cos()),
     "tanh": unary("tanh", lambda t: t.tanh()),
     "sigmoid": unary("sigmoid", lambda t: t.sigmoid(), elements=bounded_floats(5.0)),
     "relu": unary("relu", lambda t: t.relu(), elements=nonzero_floats()),
     "leaky_relu": leaky_relu_case(),
+    "softplus": softplus_case(),
     "abs": unary("abs", lambda t: t.abs(), elements=nonzero_floats()),
     "clip": clip_case(),
     "cast": cast_case(),
+    "clone": unary("clone", lambda t: t.clone()),
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits_case(),
     "sum": reduction("sum"),
     "mean": reduction("mean"),
     # Distinct values at least 0.05 apart (121 grid values for at most 64 elements): no ties for max to split.
     "max": reduction("max", elements=spaced_floats(gap=0.05), unique=True),
+    "min": reduction("min", elements=spaced_floats(gap=0.05), unique=True),
+    # Magnitudes near 1, so a product of up to 64 of them stays moderate; no zeros (see test_prod_with_zeros).
+    "prod": reduction("prod", elements=nonzero_floats(0.6, 1.4)),
     "logsumexp": reduction("logsumexp"),
     "softmax": along_axis("softmax"),
     "log_softmax": along_axis("log_softmax"),
     "reshape": reshape_case(),
     "transpose": transpose_case(),
     "broadcast_to": broadcast_to_case(),
+    "repeat": repeat_case(),
     "getitem": getitem_case(),
     "index_add": index_add_case(),
     "concatenate": concatenate_case(),
@@ -433,6 +483,9 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return a @ b
 
 
+WHERE_CONDITION = tm.tensor([[True, False, True], [False, False, True]])
+
+
 NAMED_CASES = [
     Case("matmul 1-D @ 1-D", matmul, [spread(3), spread(3)]),
     Case("matmul 2-D @ 1-D", matmul, [spread(2, 3), spread(3)]),
@@ -467,7 +520,19 @@ NAMED_CASES = [
     Case("maximum broadcast", lambda a, b: a.maximum(b), [grid(2, 1), grid(3, offset=0.05)]),
     Case("cast float32 and back", lambda x: x.to(np.float32).to(np.float64), [spread(2, 3)], eps=1e-3),  # cast_case
     Case("reshape", lambda x: x.reshape(3, 1, 2), [spread(2, 3)]),
-    Case("transpose", lambda x: x.transpose(2, 0, 1), [spread(2, 3, 1)]),
+    Case("permute", lambda x: x.permute(2, 0, 1), [spread(2, 3, 1)]),
+    Case("transpose two dims", lambda x: x.transpose(0, 2), [spread(2, 3, 1)]),
+    Case("min axis int", lambda x: x.min(axis=1), [grid(2, 3)]),
+    Case("max(dim) values", lambda x: x.max(dim=1).values, [grid(2, 3)]),
+    Case("min(dim, keepdim) values", lambda x: x.min(0, keepdim=True).values, [grid(2, 3)]),
+    Case("prod axis tuple keepdims", lambda x: x.prod(axis=(0, 2), keepdims=True), [positive(2, 3, 2)]),
+    Case("sin and cos", lambda x: x.sin() * x.cos(), [spread(2, 3)]),
+    Case("softplus both parts", lambda x: x.softplus(threshold=0.5), [grid(2, 3, offset=0.05)]),
+    Case("where broadcast", lambda a, b: tm.where(WHERE_CONDITION, a, b), [spread(3), spread(2, 1)]),
+    Case("repeat with a new axis", lambda x: x.repeat(2, 1, 3), [spread(2, 3)]),
+    Case("var and std, unbiased", lambda x: x.var(dim=1) + x.std(), [spread(2, 3)]),
+    Case("norm", lambda x: x.norm(dim=0), [spread(2, 3)]),
+    Case("flatten start_dim", lambda x: x.flatten(1), [spread(2, 3, 2)]),
 ]
 
 

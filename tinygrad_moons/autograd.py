@@ -202,6 +202,11 @@ class Function:
         if _grad_enabled:
             for x in inputs:
                 if x.requires_grad:
+                    if result.dtype.kind != "f":  # only floating values can carry a gradient
+                        raise TypeError(
+                            f"{function.name}: forward returned an array of dtype {result.dtype}, but an op "
+                            "that is differentiated must return floating values (cast with .astype(float))"
+                        )
                     output.requires_grad = True
                     output._ctx = function
                     function.parents = inputs

@@ -99,11 +99,31 @@ class Pow(_Broadcasting):
         return a**b
 
     def backward(self, grad):
-        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a) (defined for a > 0)."""
+        """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a), with PyTorch's conventions at the edges.
+
+        d/da is 0 where b = 0 (x**0 is constant, even at x = 0, where b a^(b-1)
+        would be 0 * inf; elsewhere the formula gives that 0 itself); d/db is 0 where a = 0 and b >= 0 (0**b is 0 or 1
+        there; a^b log(a) would be 0 * -inf). The masks are constants, so the
+        second derivative at those edge points is not defined.
+        """
         a, b = self.parents
-        grad_a = grad * b * a ** (b - 1) if a.requires_grad else None
-        grad_b = grad * self.output * a.log() if b.requires_grad else None
+        grad_a = grad_b = None
+        if a.requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 where b = 0 is masked just below
+                grad_a = grad * b * a ** (b - 1)
+            grad_a = _zero_where((b.data == 0) & (a.data == 0), grad_a)
+        if b.requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf is masked just below
+                grad_b = grad * self.output * a.log()
+            grad_b = _zero_where((a.data == 0) & (b.data >= 0), grad_b)
         return grad_a, grad_b
+
+
+def _zero_where(mask: np.ndarray, values: Tensor) -> Tensor:
+    """``values`` with 0 where ``mask`` holds (NaN and inf there included, unlike multiplying by 0)."""
+    if not mask.any():  # the usual case: no edge point, no extra op
+        return values
+    return Where.apply(_constant(mask), _constant(np.zeros((), dtype=values.dtype)), values)
 
 
 class Neg(Function):
@@ -123,14 +143,54 @@ class Maximum(_Broadcasting):
     def forward(self, a, b):
         return np.maximum(a, b)
 
+    def loses(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x < y
+
     def backward(self, grad):
-        """d max(a,b)/da = 1 where a > b, 0 where a < b, 1/2 at ties (as PyTorch)."""
+        """d max(a,b)/da = 1 where a > b, 0 where a < b, 1/2 at ties (as PyTorch).
+
+        Written as "1 unless a loses" so that, as in PyTorch, a NaN (which
+        neither wins, loses nor ties) passes the gradient to both inputs.
+        """
         a, b = self.parents
-        share_a = (a.data > b.data) + 0.5 * (a.data == b.data)
-        share_a = share_a.astype(grad.dtype)
-        grad_a = grad * _constant(share_a) if a.requires_grad else None
-        grad_b = grad * _constant(1 - share_a) if b.requires_grad else None
-        return grad_a, grad_b
+        half_at_ties = 0.5 * (a.data == b.data)
+        grad_a = grad * _constant((1 - self.loses(a.data, b.data) - half_at_ties).astype(grad.dtype))
+        grad_b = grad * _constant((1 - self.loses(b.data, a.data) - half_at_ties).astype(grad.dtype))
+        return (grad_a if a.requires_grad else None), (grad_b if b.requires_grad else None)
+
+
+class Minimum(Maximum):
+    name = "minimum"
+
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def loses(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x > y
+
+    def backward(self, grad):
+        """d min(a,b)/da = 1 where a < b, 0 where a > b, 1/2 at ties (as PyTorch)."""
+        return super().backward(grad)
+
+
+class Where(Function):
+    """``a`` where ``condition`` holds, else ``b``; the condition is a bool tensor, never differentiated."""
+
+    name = "where"
+
+    def forward(self, condition, a, b):
+        return np.where(condition, a, b)
+
+    def shape_error(self, shapes, numpy_message):
+        return f"where: condition, input and other of shapes {shapes[0]}, {shapes[1]} and {shapes[2]} do not broadcast"
+
+    def backward(self, grad):
+        """d where(c, a, b)/da = 1 where c holds, else 0; d/db = 1 where c does not hold."""
+        condition, a, b = self.parents
+        zero = _constant(np.zeros((), dtype=grad.dtype))
+        grad_a = Where.apply(condition, grad, zero) if a.requires_grad else None
+        grad_b = Where.apply(condition, zero, grad) if b.requires_grad else None
+        return None, grad_a, grad_b
 
 
 class MatMul(Function):
@@ -158,10 +218,10 @@ class MatMul(Function):
         a2 = a.unsqueeze(0) if a.ndim == 1 else a
         b2 = b.unsqueeze(-1) if b.ndim == 1 else b
         grad2 = grad
+        if b.ndim == 1:  # first: for 1-D @ 1-D the 0-d gradient becomes (1,), then (1, 1)
+            grad2 = grad2.unsqueeze(-1)
         if a.ndim == 1:
             grad2 = grad2.unsqueeze(-2)
-        if b.ndim == 1:
-            grad2 = grad2.unsqueeze(-1)
         grad_a = grad_b = None
         if a.requires_grad:
             grad_a = grad2 @ b2.mT
@@ -270,6 +330,28 @@ class Sqrt(Function):
         return grad / (2 * self.output)
 
 
+class Sin(Function):
+    name = "sin"
+
+    def forward(self, a):
+        return np.sin(a)
+
+    def backward(self, grad):
+        """d/da sin(a) = cos(a)."""
+        return grad * self.parents[0].cos()
+
+
+class Cos(Function):
+    name = "cos"
+
+    def forward(self, a):
+        return np.cos(a)
+
+    def backward(self, grad):
+        """d/da cos(a) = -sin(a)."""
+        return -grad * self.parents[0].sin()
+
+
 class Tanh(Function):
     name = "tanh"
 
@@ -305,10 +387,12 @@ class ReLU(Function):
         return a.clip(0.0, np.inf)
 
     def backward(self, grad):
-        """d/da relu(a) = 1 where a > 0, else 0."""
+        """d/da relu(a) = 1 where a > 0, else 0; a NaN passes its gradient through, as in PyTorch."""
         # A boolean mask, not a float one: NumPy multiplies by it as fast, and one array fewer
         # the size of the layer is allocated (on 800 rows that kept glibc from trimming the heap every step).
-        return Mul.apply(grad, _constant(self.parents[0].data > 0))
+        # Read from the output, relu(a) != 0: the same as a > 0 except at NaN (relu(NaN) is NaN), where
+        # PyTorch's mask, "not result <= 0", is 1.
+        return Mul.apply(grad, _constant(self.output.data != 0))
 
 
 class LeakyReLU(Function):
@@ -321,6 +405,23 @@ class LeakyReLU(Function):
         """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
         slope = np.where(self.parents[0].data > 0, 1, self.negative_slope).astype(grad.dtype)
         return grad * _constant(slope)
+
+
+class Softplus(Function):
+    name = "softplus"
+
+    def forward(self, a):
+        scaled = a * self.beta
+        return np.where(scaled > self.threshold, a, np.logaddexp(0, scaled) / self.beta).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        """d/da log(1 + exp(beta a)) / beta = sigmoid(beta a); 1 where beta a > threshold (the linear part)."""
+        a = self.parents[0]
+        slope = (a * self.beta).sigmoid()
+        linear = a.data * self.beta > self.threshold
+        if linear.any():
+            slope = Where.apply(_constant(linear), _constant(np.ones((), dtype=slope.dtype)), slope)
+        return grad * slope
 
 
 class Abs(Function):
@@ -360,6 +461,17 @@ class Cast(Function):
     def backward(self, grad):
         """The identity on values; the gradient goes back in the input's dtype."""
         return grad.to(self.parents[0].dtype)
+
+
+class Clone(Function):
+    name = "clone"
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        """A copy: d/da a = 1."""
+        return grad
 
 
 class BinaryCrossEntropyWithLogits(_Broadcasting):
@@ -411,7 +523,7 @@ class Mean(Function):
     def backward(self, grad):
         """d/da_i mean(a) = 1/n, n the number of elements averaged."""
         a = self.parents[0]
-        count = a.size // max(self.output.size, 1)
+        count = a.data.size // max(self.output.data.size, 1)
         if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
             grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
         # One op: the (broadcast) product with a constant array of 1/n has the input's shape.
@@ -425,12 +537,60 @@ class Max(Function):
         return np.max(a, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, grad):
-        """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally."""
+        """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally.
+
+        A NaN is the maximum (NumPy and PyTorch propagate it): the NaN elements share the gradient.
+        """
         a = self.parents[0].data
         kept_shape = _keepdims_shape(a.shape, self.axis)
-        is_max = a == self.output.data.reshape(kept_shape)
+        result = self.output.data.reshape(kept_shape)
+        is_max = a == result
+        nan_result = np.isnan(result)
+        if nan_result.any():
+            is_max |= np.isnan(a) & nan_result
         share = is_max / is_max.sum(axis=self.axis, keepdims=True)
         return grad.reshape(kept_shape).broadcast_to(a.shape) * _constant(share.astype(grad.dtype))
+
+
+class Min(Max):
+    name = "min"
+
+    def forward(self, a):
+        return np.min(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i min(a) = 1 for the minimum, 0 elsewhere; ties (and NaNs) share it, as for max."""
+        return super().backward(grad)
+
+
+class Prod(Function):
+    name = "prod"
+
+    def forward(self, a):
+        return np.prod(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i prod(a) = the product of the other elements, prod(a) / a_i when no element is 0.
+
+        With zeros among them the products of the others are computed exactly
+        (as constants: the second derivative there is not recorded).
+        """
+        a = self.parents[0]
+        kept_shape = _keepdims_shape(a.shape, self.axis)
+        grad = grad.reshape(kept_shape)
+        if np.all(a.data != 0):
+            return grad * self.output.reshape(kept_shape) / a
+        return grad * _constant(_product_of_others(a.data, self.axis))
+
+
+def _product_of_others(a: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
+    """For each element, the product of the others in its reduction, exact where some of them are 0."""
+    is_zero = a == 0
+    zeros = is_zero.sum(axis=axis, keepdims=True)
+    product_of_nonzeros = np.prod(np.where(is_zero, 1, a), axis=axis, keepdims=True)
+    # No zero: prod / a_i. One zero: that element gets the product of the rest, the others 0. More: all 0.
+    others_if_nonzero = np.where(zeros == 0, product_of_nonzeros / np.where(is_zero, 1, a), 0)
+    return np.where(is_zero, product_of_nonzeros * (zeros == 1), others_if_nonzero).astype(a.dtype)
 
 
 class LogSumExp(Function):
@@ -503,7 +663,7 @@ class Transpose(Function):
 
     def backward(self, grad):
         """Permuting axes moves no values: the gradient is permuted back (inverse permutation)."""
-        return grad.transpose(*np.argsort(self.axes).tolist())
+        return Transpose.apply(grad, axes=tuple(np.argsort(self.axes).tolist()))
 
 
 class BroadcastTo(Function):
@@ -518,6 +678,24 @@ class BroadcastTo(Function):
     def backward(self, grad):
         """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
         return grad
+
+
+class Repeat(Function):
+    """PyTorch's ``repeat``: the tensor tiled ``repeats[i]`` times along each axis (NumPy's ``tile``)."""
+
+    name = "repeat"
+
+    def forward(self, a):
+        return np.tile(a, self.repeats)
+
+    def backward(self, grad):
+        """Each input element was copied once per tile: its gradient is the sum over its copies."""
+        a = self.parents[0]
+        shape = (1,) * (len(self.repeats) - a.ndim) + a.shape
+        # View the gradient as (r0, s0, r1, s1, ...): axis 2k counts the copies along axis k.
+        interleaved = tuple(n for pair in zip(self.repeats, shape) for n in pair)
+        copies = tuple(range(0, 2 * len(shape), 2))
+        return grad.reshape(interleaved).sum(axis=copies).reshape(a.shape)
 
 
 def _has_array_index(index: Any) -> bool:
@@ -595,10 +773,10 @@ class Stack(Function):
 REGISTRY: dict[str, type[Function]] = {
     op.name: op
     for op in (
-        Add, Sub, Mul, Div, Pow, Neg, Maximum, MatMul, Linear,
-        Exp, Log, Sqrt, Tanh, Sigmoid, ReLU, LeakyReLU, Abs, Clip, Cast,
+        Add, Sub, Mul, Div, Pow, Neg, Maximum, Minimum, Where, MatMul, Linear,
+        Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, ReLU, LeakyReLU, Softplus, Abs, Clip, Cast, Clone,
         BinaryCrossEntropyWithLogits,
-        Sum, Mean, Max, LogSumExp, Softmax, LogSoftmax,
-        Reshape, Transpose, BroadcastTo, GetItem, IndexAdd, Concatenate, Stack,
+        Sum, Mean, Max, Min, Prod, LogSumExp, Softmax, LogSoftmax,
+        Reshape, Transpose, BroadcastTo, Repeat, GetItem, IndexAdd, Concatenate, Stack,
     )
 }  # fmt: skip

@@ -13,7 +13,7 @@ where every forward computation sits next to its derivative.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -24,33 +24,96 @@ _CONVERTIBLE_KINDS = "biu"  # bool, signed and unsigned integers become float64
 
 
 def _as_float_array(data: ArrayLike, dtype: Any = None) -> np.ndarray:
-    """Turn user data into a floating NumPy array, refusing what is not numeric.
+    """Turn user data into a floating NumPy array, refusing what is not numeric (``Tensor(data)``).
 
     Floating arrays keep their dtype (float32 stays float32); Python numbers,
-    lists and integer or boolean arrays become float64, NumPy's default.
+    lists and integer or boolean arrays become float64, NumPy's default. Like
+    ``torch.Tensor``, the class always makes a floating tensor: ``tensor(data)``
+    keeps integers and bools.
     """
+    return _as_array(data, dtype, keep_integers=False, op="Tensor")
+
+
+def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: str) -> np.ndarray:
+    """User data as a plain numeric ndarray: NumPy subclasses and lists of one-element tensors unwrapped."""
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (str, bytes)):
-        raise TypeError(f"Tensor: cannot make a tensor from a string ({data!r}); pass numbers")
+        raise TypeError(f"{op}: cannot make a tensor from a string ({data!r}); pass numbers")
     if dtype is not None:
         dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Tensor: dtype must be a floating type such as float32 or float64, got {dtype}")
+        allowed = _FLOAT_KINDS + _CONVERTIBLE_KINDS if keep_integers else _FLOAT_KINDS
+        if dtype.kind not in allowed:
+            kinds = "a bool, integer or floating type" if keep_integers else "a floating type such as float64"
+            raise TypeError(f"{op}: dtype must be {kinds}, got {dtype}")
+    if isinstance(data, np.ndarray) and type(data) is not np.ndarray:
+        data = _plain_array(data, op)
     if not isinstance(data, np.ndarray):
         try:
             data = np.asarray(data)
-        except ValueError as error:  # ragged nested lists
-            raise TypeError(f"Tensor: data is not a rectangular array of numbers ({error})") from None
+        except (ValueError, TypeError) as error:  # ragged nested lists, or tensors inside a list
+            problem = str(error)
+        else:
+            problem = None
+        if problem is not None:
+            unwrapped = _unwrap_tensors(data, op) if isinstance(data, (list, tuple)) else data
+            if unwrapped is data:
+                raise TypeError(f"{op}: data is not a rectangular array of numbers ({problem})")
+            return _as_array(unwrapped, dtype, keep_integers=keep_integers, op=op)
     kind = data.dtype.kind
     if kind not in _FLOAT_KINDS and kind not in _CONVERTIBLE_KINDS:
         raise TypeError(
-            f"Tensor: data of dtype {data.dtype} is not numeric; "
+            f"{op}: data of dtype {data.dtype} is not numeric; "
             "pass floats, ints or bools (strings, objects and complex numbers are refused)"
         )
     if dtype is None:
-        dtype = data.dtype if kind in _FLOAT_KINDS else np.float64
+        dtype = data.dtype if kind in _FLOAT_KINDS or keep_integers else np.float64
     return data if data.dtype == dtype else data.astype(dtype)
+
+
+def _plain_array(data: np.ndarray, op: str) -> np.ndarray:
+    """A copy of a NumPy subclass as a plain ndarray, as ``torch.tensor`` makes one.
+
+    ``np.matrix`` would turn ``*`` into a matrix product; a ``MaskedArray``
+    would hide its masked values from the value but not from the gradient.
+    """
+    if isinstance(data, np.ma.MaskedArray):
+        masked = int(np.ma.count_masked(data))
+        if masked:
+            raise ValueError(
+                f"{op}: the masked array has {masked} masked entries; tensors have no mask. "
+                "Fill them first (array.filled(value)) or drop them (array.compressed())"
+            )
+        return np.array(np.ma.getdata(data))
+    return np.array(data)  # np.array makes a plain ndarray of any subclass (subok=False)
+
+
+def _unwrap_tensors(data: list | tuple, op: str) -> Any:
+    """Replace one-element tensors inside a (nested) list by their values, as ``torch.tensor`` accepts them.
+
+    Returns ``data`` itself when it holds no tensor. Called only when NumPy could not read the list.
+    """
+    if not any(isinstance(item, (Tensor, list, tuple)) for item in data):
+        return data
+    unwrapped, changed = [], False
+    for item in data:
+        if isinstance(item, Tensor):
+            if item.data.size != 1:
+                raise ValueError(
+                    f"{op}: only one-element tensors can be converted to Python scalars, "
+                    f"got an element of shape {item.shape} (use stack or cat to join tensors)"
+                )
+            item, changed = item.data.reshape(()), True
+        elif isinstance(item, (list, tuple)):
+            inner = _unwrap_tensors(item, op)
+            item, changed = inner, changed or inner is not item
+        unwrapped.append(item)
+    return unwrapped if changed else data
+
+
+def _check_requires_grad(dtype: np.dtype, requires_grad: bool, op: str) -> None:
+    if requires_grad and dtype.kind != "f":
+        raise RuntimeError(f"{op}: only Tensors of floating point dtype can require gradients, got {dtype}")
 
 
 class Tensor:
@@ -104,8 +167,9 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> "_Size":
+        """The number of elements, an int as NumPy's ``size``; called, PyTorch's ``size(dim=None)``."""
+        return _Size(self.data.shape)
 
     @property
     def dtype(self) -> np.dtype:
@@ -114,14 +178,19 @@ class Tensor:
     @property
     def T(self) -> "Tensor":
         """All axes reversed, as NumPy's ``.T``."""
-        return self.transpose()
+        return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> "Tensor":
         """The last two axes swapped (the matrix transpose of a batch of matrices)."""
-        axes = list(range(self.ndim))
-        axes[-1], axes[-2] = axes[-2], axes[-1]
-        return self.transpose(*axes)
+        if self.ndim < 2:
+            raise ValueError(f"mT: needs a tensor of at least 2 dimensions, got shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    @property
+    def device(self) -> Any:
+        """Always the CPU: ``device(type='cpu')``."""
+        return creation.device("cpu")
 
     @property
     def is_leaf(self) -> bool:
@@ -147,8 +216,8 @@ class Tensor:
         """The underlying array (shared, not copied)."""
         return self.data
 
-    def item(self) -> float:
-        """The value of a one-element tensor as a Python float."""
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number (float, int or bool, by dtype)."""
         if self.data.size != 1:
             raise ValueError(
                 f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}"
@@ -204,62 +273,90 @@ class Tensor:
         autograd.backward(self, gradient, create_graph=create_graph)
 
     # ------------------------------------------------ elementwise arithmetic
-    def _operand(self, other: ArrayLike) -> "Tensor":
-        """Wrap a number or array so it can meet this tensor in an op, in this tensor's dtype."""
-        if isinstance(other, Tensor):
-            return other
-        if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return Tensor._wrap(np.array(other, dtype=self.data.dtype))
-        array = _as_float_array(other)
-        if array.dtype != self.data.dtype and array.ndim == 0:
-            array = array.astype(self.data.dtype)
-        return Tensor._wrap(array)
+    def _pair(self, other: ArrayLike, reflected: bool = False) -> tuple["Tensor", "Tensor"]:
+        """This tensor and ``other`` as two tensors of one dtype category (see ``_promote``), in call order."""
+        if not isinstance(other, Tensor) and type(other) is float and self.data.dtype.kind == "f":
+            scalar = Tensor._wrap(np.array(other, dtype=self.data.dtype))  # `x * 0.5`: the usual scalar case
+            return (scalar, self) if reflected else (self, scalar)
+        a, b = _promote(self, other)
+        return (b, a) if reflected else (a, b)
 
     def __add__(self, other: ArrayLike) -> "Tensor":
-        return ops.Add.apply(self, self._operand(other))
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Add.apply(self, other)
+        return ops.Add.apply(*self._pair(other))
 
     def __radd__(self, other: ArrayLike) -> "Tensor":
-        return ops.Add.apply(self._operand(other), self)
+        return ops.Add.apply(*self._pair(other, reflected=True))
 
     def __sub__(self, other: ArrayLike) -> "Tensor":
-        return ops.Sub.apply(self, self._operand(other))
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Sub.apply(self, other)
+        return ops.Sub.apply(*self._pair(other))
 
     def __rsub__(self, other: ArrayLike) -> "Tensor":
-        return ops.Sub.apply(self._operand(other), self)
+        return ops.Sub.apply(*self._pair(other, reflected=True))
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
-        return ops.Mul.apply(self, self._operand(other))
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Mul.apply(self, other)
+        return ops.Mul.apply(*self._pair(other))
 
     def __rmul__(self, other: ArrayLike) -> "Tensor":
-        return ops.Mul.apply(self._operand(other), self)
+        return ops.Mul.apply(*self._pair(other, reflected=True))
 
     def __truediv__(self, other: ArrayLike) -> "Tensor":
-        return ops.Div.apply(self, self._operand(other))
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Div.apply(self, other)
+        return ops.Div.apply(*self._pair(other))
 
     def __rtruediv__(self, other: ArrayLike) -> "Tensor":
-        return ops.Div.apply(self._operand(other), self)
+        return ops.Div.apply(*self._pair(other, reflected=True))
 
     def __pow__(self, exponent: ArrayLike) -> "Tensor":
-        return ops.Pow.apply(self, self._operand(exponent))
+        if isinstance(exponent, Tensor) and exponent.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.Pow.apply(self, exponent)
+        return ops.Pow.apply(*self._pair(exponent))
 
     def __rpow__(self, base: ArrayLike) -> "Tensor":
-        return ops.Pow.apply(self._operand(base), self)
+        return ops.Pow.apply(*self._pair(base, reflected=True))
 
     def __neg__(self) -> "Tensor":
         return ops.Neg.apply(self)
 
     def __matmul__(self, other: ArrayLike) -> "Tensor":
-        return ops.MatMul.apply(self, self._operand(other))
+        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+            return ops.MatMul.apply(self, other)
+        return ops.MatMul.apply(*self._pair(other))
 
     def __rmatmul__(self, other: ArrayLike) -> "Tensor":
-        return ops.MatMul.apply(self._operand(other), self)
+        return ops.MatMul.apply(*self._pair(other, reflected=True))
 
     def matmul(self, other: ArrayLike) -> "Tensor":
         return self @ other
 
+    def add(self, other: ArrayLike) -> "Tensor":
+        return self + other
+
+    def sub(self, other: ArrayLike) -> "Tensor":
+        return self - other
+
+    def mul(self, other: ArrayLike) -> "Tensor":
+        return self * other
+
+    def div(self, other: ArrayLike) -> "Tensor":
+        return self / other
+
+    def pow(self, exponent: ArrayLike) -> "Tensor":
+        return self**exponent
+
     def maximum(self, other: ArrayLike) -> "Tensor":
-        """Elementwise maximum of two tensors (broadcast as NumPy does)."""
-        return ops.Maximum.apply(self, self._operand(other))
+        """Elementwise maximum of two tensors (broadcast as NumPy does); ties share the gradient."""
+        return ops.Maximum.apply(*self._pair(other))
+
+    def minimum(self, other: ArrayLike) -> "Tensor":
+        """Elementwise minimum of two tensors; ties share the gradient."""
+        return ops.Minimum.apply(*self._pair(other))
 
     # --------------------------------------------------------- unary maths
     def exp(self) -> "Tensor":
@@ -270,6 +367,12 @@ class Tensor:
 
     def sqrt(self) -> "Tensor":
         return ops.Sqrt.apply(self)
+
+    def sin(self) -> "Tensor":
+        return ops.Sin.apply(self)
+
+    def cos(self) -> "Tensor":
+        return ops.Cos.apply(self)
 
     def tanh(self) -> "Tensor":
         return ops.Tanh.apply(self)
@@ -283,8 +386,21 @@ class Tensor:
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
         return ops.LeakyReLU.apply(self, negative_slope=float(negative_slope))
 
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
+        """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
+        return ops.Softplus.apply(self, beta=float(beta), threshold=float(threshold))
+
     def abs(self) -> "Tensor":
         return ops.Abs.apply(self)
+
+    def neg(self) -> "Tensor":
+        return ops.Neg.apply(self)
+
+    def square(self) -> "Tensor":
+        return self * self
+
+    def reciprocal(self) -> "Tensor":
+        return 1 / self
 
     def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":
         """Limit values to [min, max]; the gradient is zero where a limit is active."""
@@ -294,85 +410,431 @@ class Tensor:
 
     clamp = clip
 
-    def to(self, dtype: Any) -> "Tensor":
-        """The same values in another floating dtype (the gradient is cast back)."""
+    def clone(self) -> "Tensor":
+        """A copy with its own array, still in the graph (the gradient flows through)."""
+        return ops.Clone.apply(self)
+
+    def where(self, condition: ArrayLike, other: ArrayLike) -> "Tensor":
+        """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
+        return creation.where(condition, self, other)
+
+    # ------------------------------------------------------------ comparisons
+    # Elementwise, as in PyTorch and NumPy, returning bool tensors outside the graph.
+    # Hashing stays by identity, so tensors still work as dict keys and set members.
+    def _compare(self, other: ArrayLike, compare: Any, symbol: str) -> "Tensor":
+        try:
+            a, b = self._pair(other)
+        except TypeError:
+            return NotImplemented  # `t == None` or `t == "x"`: Python then falls back to identity
+        try:
+            return Tensor._wrap(np.asarray(compare(a.data, b.data)))
+        except ValueError:
+            raise autograd.ShapeError(
+                f"{symbol}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from None
+
+    def __eq__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.equal, "==")
+
+    def __ne__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+        return self._compare(other, np.not_equal, "!=")
+
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
+
+    def __lt__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.less, "<")
+
+    def __le__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.less_equal, "<=")
+
+    def __gt__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.greater, ">")
+
+    def __ge__(self, other: ArrayLike) -> "Tensor":
+        return self._compare(other, np.greater_equal, ">=")
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self) -> "Tensor":
+        """Logical not of a bool tensor (bitwise not of an integer one), as ``~mask`` in PyTorch."""
+        if self.data.dtype.kind not in "biu":
+            raise TypeError(f"~: only bool and integer tensors can be inverted, got {self.data.dtype}")
+        return Tensor._wrap(~self.data)
+
+    def _logical(self, other: ArrayLike, combine: Any, symbol: str) -> "Tensor":
+        a, b = self._pair(other)
+        if a.data.dtype.kind not in "biu" or b.data.dtype.kind not in "biu":
+            raise TypeError(f"{symbol}: only bool and integer tensors combine with {symbol}, got {a.dtype}, {b.dtype}")
+        return Tensor._wrap(combine(a.data, b.data))
+
+    def __and__(self, other: ArrayLike) -> "Tensor":
+        return self._logical(other, np.bitwise_and, "&")
+
+    def __or__(self, other: ArrayLike) -> "Tensor":
+        return self._logical(other, np.bitwise_or, "|")
+
+    def __xor__(self, other: ArrayLike) -> "Tensor":
+        return self._logical(other, np.bitwise_xor, "^")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    # ------------------------------------------------------ dtype and device
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> "Tensor":
+        """The same values in another dtype: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``.
+
+        To a floating dtype the cast stays in the graph (the gradient is cast
+        back); to an integer or bool dtype the result is cut from it, as
+        in PyTorch. The only device is the CPU.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, creation.device) or (isinstance(arg, str) and _looks_like_device(arg)):
+                device = arg
+            else:
+                dtype = arg
+        creation.check_device(device, "to")
+        if dtype is None:
+            return self.clone().detach() if copy else self
         dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"to: dtype must be a floating type, got {dtype}")
+        if dtype.kind not in "biuf":
+            raise TypeError(f"to: dtype must be a bool, integer or floating type, got {dtype}")
         if dtype == self.data.dtype:
-            return self
+            return Tensor._wrap(self.data.copy()) if copy else self
+        if dtype.kind != "f":
+            return Tensor._wrap(self.data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
+    def type(self, dtype: Any = None) -> Any:
+        """With a dtype, ``to(dtype)``; without, the dtype's name (PyTorch gives e.g. 'torch.FloatTensor')."""
+        return str(self.data.dtype) if dtype is None else self.to(dtype)
+
     def float(self) -> "Tensor":
+        """float32, as PyTorch's ``.float()`` (our default float is float64: see ``double``)."""
         return self.to(np.float32)
 
     def double(self) -> "Tensor":
         return self.to(np.float64)
 
+    def half(self) -> "Tensor":
+        return self.to(np.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        """int32, as PyTorch's ``.int()``."""
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def cuda(self, *args: Any, **kwargs: Any) -> "Tensor":
+        creation.check_device("cuda", "cuda")
+        return self  # not reached: check_device refuses
+
+    def __float__(self) -> float:
+        return float(self._one_value("float"))
+
+    def __int__(self) -> int:
+        return int(self._one_value("int"))
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+            raise TypeError(
+                f"index: only integer tensors of a single element can be converted to an index, "
+                f"got dtype {self.data.dtype} and shape {self.shape}"
+            )
+        return int(self.data.item())
+
+    def __format__(self, format_spec: str) -> str:
+        if self.data.ndim == 0:  # as PyTorch: a 0-d tensor formats as its number
+            return format(self.data.item(), format_spec)
+        return object.__format__(self, format_spec)
+
+    def round(self, decimals: int = 0) -> "Tensor":
+        """Values rounded half to even, outside the graph (the derivative is 0 almost everywhere)."""
+        return Tensor._wrap(np.round(self.data, decimals))
+
+    def _one_value(self, what: str) -> Any:
+        if self.data.size != 1:
+            raise ValueError(
+                f"{what}: only one element tensors can be converted to Python scalars, got shape {self.shape}"
+            )
+        return self.data.item()
+
+    # ------------------------------------------------------------ sizes
+    def numel(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
+        return self.data.ndim
+
     # ---------------------------------------------------------- reductions
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        return ops.Sum.apply(self, axis=_normalize_axis(axis, self.ndim, "sum"), keepdims=keepdims)
+    # ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (PyTorch) are both accepted.
+    def sum(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+    ) -> "Tensor":
+        axis, keepdims = _reduction_arguments("sum", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
-        return ops.Mean.apply(self, axis=_normalize_axis(axis, self.ndim, "mean"), keepdims=keepdims)
+    def mean(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+    ) -> "Tensor":
+        _require_float(self, "mean")
+        axis, keepdims = _reduction_arguments("mean", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+    def prod(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+    ) -> "Tensor":
+        axis, keepdims = _reduction_arguments("prod", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.Prod.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool = False) -> Any:
+        """The largest value, in NumPy's form or PyTorch's.
+
+        ``max()`` and ``max(axis=..., keepdims=...)`` return the values, tied
+        maxima sharing the gradient. ``max(dim)`` / ``max(dim=d, keepdim=...)``
+        return ``(values, indices)`` as PyTorch does, the gradient going to the
+        element at ``indices``. ``max(other)`` is the elementwise ``maximum``.
+        A NaN counts as the maximum and receives the gradient (as PyTorch).
+        """
+        return self._extreme("max", ops.Max, np.argmax, dim, keepdim, axis, keepdims)
+
+    def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool = False) -> Any:
+        """The smallest value; the same forms as :meth:`max`."""
+        return self._extreme("min", ops.Min, np.argmin, dim, keepdim, axis, keepdims)
+
+    def _extreme(self, name: str, op: Any, arg_extreme: Any, dim: Any, keepdim: Any, axis: Any, keepdims: bool) -> Any:
+        if isinstance(dim, Tensor):  # max(other): PyTorch's elementwise form
+            return self.maximum(dim) if name == "max" else self.minimum(dim)
         if self.data.size == 0:
-            raise ValueError(f"max: cannot take the maximum of an empty tensor of shape {self.shape}")
-        return ops.Max.apply(self, axis=_normalize_axis(axis, self.ndim, "max"), keepdims=keepdims)
+            raise ValueError(f"{name}: cannot take the {name}imum of an empty tensor of shape {self.shape}")
+        if dim is not None:
+            if axis is not None:
+                raise TypeError(f"{name}: give dim or axis, not both")
+            return self._extreme_along(name, arg_extreme, dim, bool(keepdim))
+        axis, keepdims = _reduction_arguments(name, self.ndim, axis, keepdims, None, keepdim)
+        return op.apply(self, axis=axis, keepdims=keepdims)
 
-    def logsumexp(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool) -> "MaxMin":
+        """PyTorch's ``max(dim)``: the values, picked by index so the gradient goes to that element only."""
+        dim = _normalize_dim(dim, self.ndim, name)
+        source = self.reshape(1) if self.ndim == 0 else self
+        indices = np.expand_dims(arg_extreme(source.data, axis=dim), dim)
+        grid = list(np.ogrid[tuple(slice(n) for n in indices.shape)])
+        grid[dim] = indices
+        values = source[tuple(grid)]
+        if not keepdim or self.ndim == 0:
+            values, indices = values.squeeze(dim), np.squeeze(indices, dim)
+        if self.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        return MaxMin(values, Tensor._wrap(indices.astype(np.int64)))
+
+    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        """The index of the largest value (in the flattened tensor when no dim is given), int64."""
+        return self._arg_extreme("argmax", np.argmax, dim, keepdim, axis)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        return self._arg_extreme("argmin", np.argmin, dim, keepdim, axis)
+
+    def _arg_extreme(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool, axis: Any) -> "Tensor":
+        if axis is not None:
+            if dim is not None:
+                raise TypeError(f"{name}: give dim or axis, not both")
+            dim = axis
+        if self.data.size == 0:
+            raise ValueError(f"{name}: cannot take the {name} of an empty tensor of shape {self.shape}")
+        if dim is None:
+            index = np.asarray(arg_extreme(self.data))
+            return Tensor._wrap(index.reshape((1,) * self.ndim if keepdim else ()).astype(np.int64))
+        dim = _normalize_dim(dim, self.ndim, name)
+        index = arg_extreme(self.data.reshape(1) if self.ndim == 0 else self.data, axis=dim, keepdims=keepdim)
+        return Tensor._wrap(np.asarray(index).reshape(() if self.ndim == 0 else np.shape(index)).astype(np.int64))
+
+    def var(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> "Tensor":
+        """The variance, divided by n - correction: correction=1 (unbiased) by default, as PyTorch.
+
+        Positional arguments are PyTorch's ``(dim, unbiased, keepdim)``. NumPy's
+        ``var`` divides by n (``correction=0``, PyTorch's ``unbiased=False``).
+        """
+        _require_float(self, "var")
+        if correction is not None and unbiased is not None:
+            raise TypeError("var: give correction or unbiased, not both")
+        correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
+        axis, keepdims = _reduction_arguments("var", self.ndim, axis, keepdims, dim, keepdim)
+        count = self.data.size if axis is None else int(np.prod([self.shape[a] for a in axis]))
+        centered = self - self.mean(axis=axis, keepdims=True)
+        return (centered * centered).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
+
+    def std(
+        self,
+        dim: Any = None,
+        unbiased: bool | None = None,
+        keepdim: bool | None = None,
+        *,
+        correction: float | None = None,
+        axis: Any = None,
+        keepdims: bool = False,
+    ) -> "Tensor":
+        """The square root of :meth:`var` (unbiased by default, as PyTorch)."""
+        variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return variance.sqrt()
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> "Tensor":
+        """The vector p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any positive number."""
+        _require_float(self, "norm")
+        axis, keepdim = _reduction_arguments("norm", self.ndim, dim, keepdim, None, None)
+        if p in ("fro", 2):
+            squares = (self * self).sum(axis=axis, keepdims=keepdim)
+            at_zero = squares.data == 0
+            if not at_zero.any():
+                return squares.sqrt()
+            # PyTorch's subgradient 0 at the zero vector, where sqrt's derivative is infinite: take the root
+            # of 1 there instead and select 0, so no inf * 0 = NaN reaches the gradient.
+            is_zero = Tensor._wrap(at_zero)
+            return creation.where(is_zero, 0.0, creation.where(is_zero, 1.0, squares).sqrt())
+        if p == 1:
+            return self.abs().sum(axis=axis, keepdims=keepdim)
+        if p == np.inf:
+            return self.abs().max(axis=axis, keepdims=keepdim)
+        if isinstance(p, (int, float)) and p > 0:
+            return (self.abs() ** p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
+        raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
+
+    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        """True where every element (along ``dim``) is nonzero; a bool tensor."""
+        axis, keepdim = _reduction_arguments("all", self.ndim, axis, keepdim, dim, None)
+        return Tensor._wrap(np.asarray(np.all(self.data, axis=axis, keepdims=keepdim)))
+
+    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+        """True where some element (along ``dim``) is nonzero; a bool tensor."""
+        axis, keepdim = _reduction_arguments("any", self.ndim, axis, keepdim, dim, None)
+        return Tensor._wrap(np.asarray(np.any(self.data, axis=axis, keepdims=keepdim)))
+
+    def logsumexp(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+    ) -> "Tensor":
         """log(sum(exp(x))) computed without overflow."""
-        return ops.LogSumExp.apply(self, axis=_normalize_axis(axis, self.ndim, "logsumexp"), keepdims=keepdims)
+        axis, keepdims = _reduction_arguments("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
+        return ops.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
-    def softmax(self, axis: int = -1) -> "Tensor":
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+        axis = axis if dim is None else dim
         return ops.Softmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "softmax"))
 
-    def log_softmax(self, axis: int = -1) -> "Tensor":
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+        axis = axis if dim is None else dim
         return ops.LogSoftmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "log_softmax"))
 
     # -------------------------------------------------------------- shapes
     def reshape(self, *shape: int | Sequence[int]) -> "Tensor":
-        if len(shape) == 1 and not isinstance(shape[0], int):
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
 
     view = reshape
 
-    def flatten(self) -> "Tensor":
-        return self.reshape(-1)
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Merge dims ``start_dim`` to ``end_dim`` (all of them by default) into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _normalize_dim(start_dim, self.ndim, "flatten")
+        end = _normalize_dim(end_dim, self.ndim, "flatten")
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        merged = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
-    def transpose(self, *axes: int | Sequence[int]) -> "Tensor":
-        """Permute the axes (all reversed when none are given), as NumPy's ``transpose``."""
-        if len(axes) == 1 and not isinstance(axes[0], int):
-            axes = tuple(axes[0])
-        if not axes:
-            axes = tuple(range(self.ndim - 1, -1, -1))
-        if sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)) or len(axes) != self.ndim:
+    def permute(self, *dims: int | Sequence[int]) -> "Tensor":
+        """Reorder all the dimensions (NumPy's ``transpose(axes)``)."""
+        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
+            dims = tuple(dims[0])
+        if len(dims) == self.ndim:
+            for d in dims:
+                _normalize_dim(d, self.ndim, "permute")
+        if len(dims) != self.ndim or sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
             raise ValueError(
-                f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}"
+                f"permute: dims {tuple(dims)} are not a permutation of the {self.ndim} dims of shape {self.shape}"
             )
-        return ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes))
+        return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
 
-    def permute(self, *axes: int) -> "Tensor":
-        return self.transpose(*axes)
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        """Swap two dimensions, as PyTorch's ``transpose(dim0, dim1)`` (NumPy's transpose is ``permute``)."""
+        dim0, dim1 = _normalize_dim(dim0, self.ndim, "transpose"), _normalize_dim(dim1, self.ndim, "transpose")
+        axes = list(range(self.ndim))
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        return ops.Transpose.apply(self, axes=tuple(axes))
 
-    def unsqueeze(self, axis: int) -> "Tensor":
-        axis = axis % (self.ndim + 1)
-        return self.reshape(self.shape[:axis] + (1,) + self.shape[axis:])
+    def t(self) -> "Tensor":
+        """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is (as PyTorch)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use mT or permute")
+        return self if self.ndim < 2 else self.transpose(0, 1)
 
-    def squeeze(self, axis: int | None = None) -> "Tensor":
-        if axis is None:
+    def unsqueeze(self, dim: int) -> "Tensor":
+        """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
+        dim = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
+        return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
+
+    def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | None = None) -> "Tensor":
+        """Remove dimensions of size 1 (all, or those among ``dim``; others are left, as PyTorch)."""
+        dim = axis if dim is None else dim
+        if dim is None:
             return self.reshape(tuple(n for n in self.shape if n != 1))
-        axis = _normalize_one_axis(axis, self.ndim, "squeeze")
-        if axis is None or self.shape[axis] != 1:
+        dims = _normalize_axis(dim, self.ndim, "squeeze")
+        if dims is None:
             return self
-        return self.reshape(self.shape[:axis] + self.shape[axis + 1 :])
+        return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    expand = broadcast_to
+    def expand(self, *sizes: int | Sequence[int]) -> "Tensor":
+        """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size (as PyTorch)."""
+        if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+            sizes = tuple(sizes[0])
+        lead = len(sizes) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {self.ndim} dims {self.shape}")
+        shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+        if any(n < 0 for n in shape):
+            raise ValueError(f"expand: -1 is not allowed for the new leading dims, got {tuple(sizes)}")
+        return self.broadcast_to(shape)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return self.broadcast_to(other.shape)
+
+    def repeat(self, *sizes: int | Sequence[int]) -> "Tensor":
+        """Tile the tensor ``sizes[i]`` times along each dim (PyTorch's ``repeat`` is NumPy's ``tile``)."""
+        if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < self.ndim:
+            raise ValueError(
+                f"repeat: the number of repeats ({len(sizes)}) can not be smaller than the number of dims "
+                f"({self.ndim}) of shape {self.shape}"
+            )
+        if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in sizes):
+            raise ValueError(f"repeat: repeats must be non-negative ints, got {tuple(sizes)}")
+        return ops.Repeat.apply(self, repeats=tuple(int(n) for n in sizes))
 
     def __getitem__(self, index: Any) -> "Tensor":
         return ops.GetItem.apply(self, index=_normalize_index(index))
@@ -383,14 +845,142 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
 
+class _Size(int):
+    """A tensor's element count (an int, NumPy's ``size``) that, called, is PyTorch's ``size(dim=None)``.
+
+    ``t.size`` is used both ways: ``t.size == 6`` in NumPy code, ``t.size()``
+    and ``t.size(0)`` in PyTorch code. Called without a dim it returns the
+    shape tuple (PyTorch's ``torch.Size`` is a tuple subclass too).
+    """
+
+    def __new__(cls, shape: tuple[int, ...]) -> "_Size":
+        size = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        return self.shape[_normalize_dim(dim, len(self.shape), "size")]
+
+
+class MaxMin(tuple):
+    """``(values, indices)`` from ``max(dim)`` / ``min(dim)``, as PyTorch's named tuple."""
+
+    __slots__ = ()
+
+    def __new__(cls, values: Tensor, indices: Tensor) -> "MaxMin":
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self) -> Tensor:
+        return self[0]
+
+    @property
+    def indices(self) -> Tensor:
+        return self[1]
+
+
+def _looks_like_device(name: str) -> bool:
+    """A string passed to ``to`` names a device (``"cpu"``, ``"cuda:0"``) rather than a dtype."""
+    return name.split(":")[0].strip().lower() in ("cpu", "cuda", "mps", "xpu", "meta", "xla", "hip", "ipu", "vulkan")
+
+
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def _promote(first: ArrayLike, second: ArrayLike) -> tuple[Tensor, Tensor]:
+    """Two operands as tensors that meet in an op, promoted as PyTorch does: bool < integer < floating.
+
+    Between kinds, the lower is cast to the higher's dtype (an int tensor meeting
+    a float32 one becomes float32, where NumPy would make float64). A Python
+    number takes the tensor's dtype unless it is of a higher kind (a float
+    meeting an int tensor gives float64, our default). Within one kind NumPy's
+    rules apply (float32 with float64 gives float64).
+    """
+    a = first if isinstance(first, Tensor) else None
+    b = second if isinstance(second, Tensor) else None
+    if a is None and b is None:
+        a = Tensor._wrap(_as_array(first, keep_integers=True, op="Tensor"))
+    if a is None:
+        a = _lift(first, b)
+    if b is None:
+        b = _lift(second, a)
+    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    category_a, category_b = _CATEGORY[kind_a], _CATEGORY[kind_b]
+    if category_a > category_b:
+        b = Tensor._wrap(b.data.astype(a.data.dtype))
+    elif category_b > category_a:
+        a = Tensor._wrap(a.data.astype(b.data.dtype))
+    return a, b
+
+
+def _lift(value: ArrayLike, like: Tensor) -> Tensor:
+    """A number or array meeting the tensor ``like``: numbers (and 0-d arrays) take its dtype when they can."""
+    if isinstance(value, (bool, np.bool_)):
+        category = 0
+    elif isinstance(value, (int, np.integer)):
+        category = 1
+    elif isinstance(value, (float, np.floating)):
+        category = 2
+    else:
+        array = _as_array(value, keep_integers=True, op="Tensor")
+        if array.ndim != 0 or array.dtype.kind not in _CATEGORY:
+            return Tensor._wrap(array)
+        value, category = array, _CATEGORY[array.dtype.kind]
+    if category <= _CATEGORY[like.data.dtype.kind]:
+        return Tensor._wrap(np.array(value, dtype=like.data.dtype))
+    return Tensor._wrap(np.array(value, dtype=np.float64 if category == 2 else np.int64))
+
+
+def _require_float(t: Tensor, op: str) -> None:
+    if t.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{op}: input dtype must be floating point, got {t.data.dtype} (convert with .float() or .double())"
+        )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _normalize_dim(dim: Any, ndim: int, op: str) -> int:
+    """One dimension index, checked against ``ndim`` (a 0-d tensor accepts 0 and -1) and made non-negative."""
+    if not _is_int(dim):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    rank = max(ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"{op}: dim {dim} is out of range, expected one in [{-rank}, {rank - 1}]")
+    return int(dim) % rank
+
+
+def _reduction_arguments(
+    op: str, ndim: int, axis: Any, keepdims: Any, dim: Any, keepdim: Any
+) -> tuple[tuple[int, ...] | None, bool]:
+    """Merge NumPy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` and check them."""
+    if dim is None and keepdim is None and (keepdims is False or keepdims is True):  # every loss and backward
+        return _normalize_axis(axis, ndim, op), keepdims
+    if dim is not None:
+        if axis is not None:
+            raise TypeError(f"{op}: give dim or axis, not both")
+        axis = dim
+    if keepdim is not None:
+        keepdims = keepdim
+    if keepdims is not False and keepdims is not True and not isinstance(keepdims, np.bool_):
+        raise TypeError(f"{op}: keepdim must be True or False, got {keepdims!r}")
+    return _normalize_axis(axis, ndim, op), bool(keepdims)
+
+
 def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...] | None:
     """Check axes against the tensor's rank and make them a sorted tuple of non-negative ints."""
     if axis is None:
         return None
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     rank = max(ndim, 1)  # NumPy accepts axis 0 / -1 on 0-d arrays for reductions
     normalized = []
     for a in axes:
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):  # True is an int to Python
+            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
         if not -rank <= a < rank:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % rank)
@@ -408,67 +998,36 @@ def _normalize_one_axis(axis: int, ndim: int, op: str) -> int | None:
 
 
 def _normalize_index(index: Any) -> Any:
-    """Replace tensors inside an index by integer arrays (indices are never differentiated)."""
-    if isinstance(index, Tensor):
-        return index.data.astype(np.intp)
+    """Check the parts of an index and replace tensors by their arrays (indices are never differentiated).
+
+    Integer arrays pick elements, bool arrays are masks (as in PyTorch and
+    NumPy); a float array or number is refused rather than truncated.
+    """
     if isinstance(index, tuple):
         return tuple(_normalize_index(i) for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+        if index.size == 0:  # x[[]]: NumPy reads an empty list as float
+            index = index.astype(np.intp)
+    elif isinstance(index, (float, np.floating)):
+        raise IndexError(f"getitem: indices must be ints, slices or tensors of long, int or bool, got {index!r}")
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "biu":
+        raise IndexError(f"getitem: tensors used as indices must be long, int or bool tensors, got dtype {index.dtype}")
     return index
-
-
-# ------------------------------------------------------------ free functions
-def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Make a tensor (PyTorch's ``torch.tensor``)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def zeros(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = tuple(shape[0])
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def ones(*shape: int, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = tuple(shape[0])
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(t.data), requires_grad=requires_grad)
-
-
-def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(t.data), requires_grad=requires_grad)
-
-
-def concatenate(tensors: Iterable[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (NumPy's ``concatenate``, PyTorch's ``cat``)."""
-    tensors = _as_tensor_list(tensors, "concatenate")
-    axis = _normalize_axis(axis, tensors[0].ndim, "concatenate")
-    if axis is None:
-        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    return ops.Concatenate.apply(*tensors, axis=axis[0])
-
-
-cat = concatenate
-
-
-def stack(tensors: Iterable[Tensor], axis: int = 0) -> Tensor:
-    """Join tensors of the same shape along a new axis."""
-    tensors = _as_tensor_list(tensors, "stack")
-    axis = _normalize_axis(axis, tensors[0].ndim + 1, "stack")[0]
-    return ops.Stack.apply(*tensors, axis=axis)
-
-
-def _as_tensor_list(tensors: Iterable[Tensor], op: str) -> list[Tensor]:
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError(f"{op}: needs at least one tensor")
-    return tensors
 
 
 # The ops and the backward engine use Tensor, so they are imported once it exists.
 from tinygrad_moons import autograd, ops  # noqa: E402
+from tinygrad_moons import creation  # noqa: E402
+from tinygrad_moons.creation import (  # noqa: E402, F401 - kept importable from here, where they used to live
+    cat,
+    concatenate,
+    ones,
+    ones_like,
+    stack,
+    tensor,
+    zeros,
+    zeros_like,
+)

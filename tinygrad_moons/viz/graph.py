@@ -368,7 +368,8 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
         rows.append(
             f'<TR><TD BGCOLOR="{fill}"><FONT POINT-SIZE="9" COLOR="{font_colour}">{text}</FONT></TD></TR>'
         )
-    border = ' COLOR="#cc0000"' if style.output in members else ""
+    # By identity: `in` would compare tensors with ==, which is elementwise.
+    border = ' COLOR="#cc0000"' if any(member is style.output for member in members) else ""
     return (
         f'<<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="3" STYLE="rounded" '
         f'BGCOLOR="{_LAYER_COLOUR}"{border}>' + "".join(rows) + "</TABLE>>"
