@@ -118,7 +118,7 @@ def _one_axis(dim: int | None, axis: int | None, function: str) -> int:
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``x @ weight.T + bias`` with ``weight`` laid out (out_features, in_features), as PyTorch's ``F.linear``."""
-    return affine(x, weight.transpose(), bias)
+    return affine(x, weight.T, bias)
 
 
 def affine(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
