@@ -42,6 +42,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tinygrad_moons.nn import Callback
+
 __all__ = ["SETTINGS", "SweepRun", "format_summary", "plot_sweep", "run_one", "run_sweep", "summarize"]
 
 #: The settings a sweep can run, by name (the recipes of :mod:`tinygrad_moons.experiment`).
@@ -70,28 +72,43 @@ class SweepRun:
         return dataclasses.asdict(self)
 
 
-def _recipe(setting: str, seed: int, max_epochs: int | None) -> Any:
+def _recipe(setting: str, seed: int) -> Any:
     from tinygrad_moons import experiment
 
     if setting not in experiment.RECIPES:
         raise ValueError(f"unknown setting {setting!r}; choose from {', '.join(SETTINGS)}")
-    recipe = experiment.RECIPES[setting].replace(seed=int(seed))
-    if max_epochs is not None:
-        recipe = recipe.replace(epochs=min(recipe.epochs, int(max_epochs)))
-    return recipe
+    return experiment.RECIPES[setting].replace(seed=int(seed))
+
+
+class _StopAfter(Callback):
+    """Ends training after ``epochs`` epochs, whatever the recipe planned."""
+
+    def __init__(self, epochs: int):
+        super().__init__()
+        self.epochs = epochs
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+        if epoch + 1 >= self.epochs:
+            self.model.stop_training = True
 
 
 def run_one(setting: str, seed: int, max_epochs: int | None = None) -> SweepRun:
-    """Train ``setting`` with ``seed`` until 100% test accuracy or its last epoch (one joblib task)."""
+    """Train ``setting`` with ``seed`` until 100% test accuracy or its last epoch (one joblib task).
+
+    ``max_epochs`` ends the run early without changing the recipe (its
+    cosine schedule, if any, still spans the recipe's own epochs).
+    """
     from tinygrad_moons import experiment
 
-    recipe = _recipe(setting, seed, max_epochs)
-    result = experiment.train(recipe, stop_at_perfect=True, label=setting)
+    recipe = _recipe(setting, seed)
+    cap = recipe.epochs if max_epochs is None else min(recipe.epochs, int(max_epochs))
+    stopper = _StopAfter(cap)
+    result = experiment.train(recipe, stop_at_perfect=True, label=setting, callbacks=[stopper])
     return SweepRun(
         setting=setting,
         seed=int(seed),
         epochs=result.epochs,
-        max_epochs=recipe.epochs,
+        max_epochs=cap,
         updates_per_epoch=result.updates // max(result.epochs, 1),
         epochs_to_perfect=result.epochs_to_perfect,
         updates_to_perfect=result.updates_to_perfect,
@@ -130,7 +147,7 @@ def run_sweep(
     import joblib
 
     for setting in settings:
-        _recipe(setting, 0, max_epochs)  # an unknown name fails here, not inside a worker
+        _recipe(setting, 0)  # an unknown name fails here, not inside a worker
     if isinstance(seeds, (int, np.integer)):
         if seeds < 1:
             raise ValueError(f"seeds must be at least 1, got {seeds}")
@@ -225,7 +242,8 @@ def plot_sweep(runs: Sequence[SweepRun], path: str | Path | None = None, title: 
     for axis, key, unit in zip(axes, ("updates_to_perfect", "seconds_to_perfect"), ("parameter updates", "seconds")):
         data = [[getattr(run, key) for run in runs if run.setting == setting and run.reached] for setting in settings]
         positions = [index for index, values in enumerate(data, start=1) if values]
-        axis.boxplot([values for values in data if values], positions=positions, widths=0.5, showfliers=False)
+        if positions:  # a setting whose runs all missed 100% gets no box, only its label
+            axis.boxplot([values for values in data if values], positions=positions, widths=0.5, showfliers=False)
         for position, values in zip(range(1, len(data) + 1), data):
             axis.scatter(position + jitter.uniform(-0.15, 0.15, len(values)), values, s=12, alpha=0.6, zorder=3)
         axis.set_xticks(range(1, len(settings) + 1), labels)
