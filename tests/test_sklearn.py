@@ -281,6 +281,27 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
     assert "dense" in graph.source
 
 
+def test_the_gif_recorder_films_a_partial_fit_loop(moons, tmp_path):
+    """The recorder is a Keras-style callback; a partial_fit loop drives its hooks itself."""
+    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    classifier.partial_fit(X_train, y_train, classes=[0, 1])
+    recorder = DecisionBoundaryRecorder(X_train, y_train, resolution=20)
+    recorder.set_model(classifier.model_)
+    recorder.set_params({"steps": 2})  # updates per epoch: 225 points in batches of 200
+    recorder.on_train_begin()
+    for epoch in range(3):
+        recorder.on_epoch_begin(epoch)
+        classifier.partial_fit(X_train, y_train)
+        recorder.on_epoch_end(epoch, {"loss": classifier.loss_})
+    recorder.on_train_end()
+    assert [frame.epoch for frame in recorder.frames] == [0, 1, 2, 3]
+    assert not np.array_equal(recorder.frames[0].probabilities, recorder.frames[-1].probabilities)
+    assert recorder.save_gif(tmp_path / "training.gif").read_bytes()[:6] == b"GIF89a"
+
+
 def test_the_librarys_initializers_and_dtype(moons):
     X_train, _, y_train, _ = moons
     seed_style = MLPClassifier(hidden_layer_sizes=(400,), max_iter=1, learning_rate_init=1e-12,

@@ -89,3 +89,10 @@ def test_command_line_refuses_an_unknown_backend(tmp_path, capsys):
         main(["sweep", "--settings", "default", "--seeds", "1", "--backend", "nope", "--quiet", "--out", str(tmp_path)])
     assert exit_info.value.code == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_command_line_keeps_the_scheduler_for_dask(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["sweep", "--scheduler", "tcp://127.0.0.1:8786", "--quiet", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "--scheduler is for --backend dask" in capsys.readouterr().err

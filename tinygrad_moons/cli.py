@@ -429,6 +429,7 @@ def _add_sweep_command(commands: Any) -> None:
     sweep.add_argument("--max-epochs", type=positive_int, help="cap on every setting's epochs, e.g. 2000 to keep the full-batch setting short (default: each recipe's own)")
     sweep.add_argument("--jobs", type=int, default=-1, help="parallel workers, joblib's n_jobs; -1 uses every core (default: %(default)s)")
     sweep.add_argument("--backend", default="loky", help="joblib back-end: loky (processes), threading, sequential, or a registered one such as dask (default: %(default)s)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="with --backend dask: the Dask scheduler to run on, e.g. tcp://10.0.0.5:8786 (needs the distributed package)")
     _add_output_options(sweep, "a new folder runs/sweep-<date-time>")
     sweep.set_defaults(handler=run_sweep, subparser=sweep)
 
@@ -438,11 +439,16 @@ def run_sweep(args: argparse.Namespace) -> int:
 
     if args.jobs == 0:
         raise UsageError("--jobs must not be 0 (use -1 for every core)")
+    if args.scheduler and args.backend != "dask":
+        raise UsageError(f"--scheduler is for --backend dask, not {args.backend}")
+    backend_params = {"scheduler_host": args.scheduler} if args.scheduler else {}
     out_dir = _output_folder(args.out, "sweep")
     if not args.quiet:
         cap = f", at most {args.max_epochs:,} epochs" if args.max_epochs else ""
         print(f"training {', '.join(args.settings)} × {args.seeds} seeds{cap} on joblib's {args.backend} back-end ...", flush=True)
-    runs = sweep.run_sweep(args.settings, args.seeds, args.max_epochs, n_jobs=args.jobs, backend=args.backend, verbose=0 if args.quiet else 5)
+    runs = sweep.run_sweep(
+        args.settings, args.seeds, args.max_epochs, n_jobs=args.jobs, backend=args.backend, verbose=0 if args.quiet else 5, **backend_params
+    )
     table = sweep.format_summary(runs)
     print()
     print(table)

@@ -24,8 +24,9 @@ there is counted as such, not dropped.
 
 The runs go through ``joblib.Parallel``, so any joblib back-end can run them:
 ``"loky"`` (processes, the default), ``"threading"``, ``"sequential"``, or a
-cluster's, e.g. ``"dask"`` once a ``dask.distributed.Client`` is connected
-(``distributed`` is not a dependency of this package). Seconds are wall time
+cluster's: ``run_sweep(backend="dask", scheduler_host="tcp://scheduler:8786")``,
+or ``backend="dask"`` inside a program that has connected a
+``dask.distributed.Client`` (``distributed`` is not a dependency of this package). Seconds are wall time
 inside one worker, test scoring after every epoch included; runs sharing a
 machine slow each other down, so compare seconds within one sweep only.
 
@@ -124,6 +125,7 @@ def run_sweep(
     n_jobs: int | None = -1,
     backend: str | None = "loky",
     verbose: int = 0,
+    **backend_params: Any,
 ) -> list[SweepRun]:
     """Train every setting once per seed with ``joblib.Parallel``; one :class:`SweepRun` per (setting, seed).
 
@@ -143,6 +145,10 @@ def run_sweep(
         None uses the one set by an enclosing ``joblib.parallel_config``.
     verbose : int
         joblib's progress messages (0: none).
+    **backend_params
+        Passed to the back-end through ``joblib.parallel_config``, e.g.
+        ``scheduler_host="tcp://scheduler:8786"`` for "dask", which then
+        connects to that cluster itself.
     """
     import joblib
 
@@ -159,7 +165,10 @@ def run_sweep(
         raise ValueError(f"max_epochs must be at least 1 (or None), got {max_epochs}")
     tasks = [joblib.delayed(run_one)(setting, seed, max_epochs) for setting in settings for seed in seeds]
     # backend=None leaves the back-end to an enclosing joblib.parallel_config (e.g. one set up for Dask).
-    config = joblib.parallel_config(backend=backend, n_jobs=n_jobs) if backend else joblib.parallel_config(n_jobs=n_jobs)
+    if backend:
+        config = joblib.parallel_config(backend=backend, n_jobs=n_jobs, **backend_params)
+    else:
+        config = joblib.parallel_config(n_jobs=n_jobs, **backend_params)
     with config:
         return list(joblib.Parallel(verbose=verbose)(tasks))
 
