@@ -99,9 +99,9 @@ def test_classifier_follows_scikit_learns_trajectory_on_the_moons(params, moons)
 
 def test_multi_class_with_string_labels_matches_scikit_learn(iris):
     X_train, X_test, y_train, y_test = iris
-    ours = fit_quietly(MLPClassifier(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=200, random_state=1), X_train, y_train)
-    theirs = fit_quietly(neural_network.MLPClassifier(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=200, random_state=1),
-                         X_train, y_train)
+    params = dict(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=200, random_state=1)
+    ours = fit_quietly(MLPClassifier(**params), X_train, y_train)
+    theirs = fit_quietly(neural_network.MLPClassifier(**params), X_train, y_train)
     assert_same_fit(ours, theirs)
     np.testing.assert_array_equal(ours.classes_, ["setosa", "versicolor", "virginica"])
     assert ours.out_activation_ == "softmax" and ours.model_[-1].units == 3

@@ -214,8 +214,8 @@ def format_summary(runs: Sequence[SweepRun]) -> str:
         median = f"{fmt(row[name + '_median'])} [{fmt(row[name + '_q1'])}–{fmt(row[name + '_q3'])}]"
         return median, f"{fmt(row[name + '_min'])}–{fmt(row[name + '_max'])}"
 
-    header = ("setting", "reached 100%", "epochs: median", "updates: median [IQR]", "min–max", "seconds: median [IQR]",
-              "min–max")
+    header = ("setting", "reached 100%", "epochs: median", "updates: median [IQR]", "min–max",
+              "seconds: median [IQR]", "min–max")
     lines = [header]
     for row in summarize(runs):
         updates = spread(row, "updates", lambda v: f"{v:,.0f}")
