@@ -279,6 +279,11 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
     np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
     graph = model.draw_graph(X_test[:4])
     assert "dense" in graph.source
+    classifier.coefs_ = [np.zeros_like(c) for c in classifier.coefs_]  # assigning copies into the model
+    assert not model[0].kernel.data.any()
+    np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
+    with pytest.raises(ValueError, match=r"coefs_ must be a list of arrays of shapes \[\(2, 25\)"):
+        classifier.coefs_ = [np.zeros((3, 25))]
 
 
 def test_the_gif_recorder_films_a_partial_fit_loop(moons, tmp_path):

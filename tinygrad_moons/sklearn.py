@@ -210,16 +210,37 @@ class _BaseMLP(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """The weight matrices, ``coefs_[i]`` of shape (units of layer i, units of layer i + 1).
 
-        The model's own arrays: changing one in place changes the model.
+        The model's own arrays: changing one in place changes the model, and
+        assigning a list of arrays of the same shapes copies them in.
         """
         check_is_fitted(self, "model_")
         return [layer.kernel.data for layer in self.model_]
+
+    @coefs_.setter
+    def coefs_(self, values: list[np.ndarray]) -> None:
+        self._copy_into("coefs_", [layer.kernel.data for layer in self.model_], values)
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """The bias vectors, ``intercepts_[i]`` of shape (units of layer i + 1,) (the model's own arrays)."""
         check_is_fitted(self, "model_")
         return [layer.bias.data for layer in self.model_]
+
+    @intercepts_.setter
+    def intercepts_(self, values: list[np.ndarray]) -> None:
+        self._copy_into("intercepts_", [layer.bias.data for layer in self.model_], values)
+
+    @staticmethod
+    def _copy_into(name: str, targets: list[np.ndarray], values: list[np.ndarray]) -> None:
+        """Write new weights into the model's arrays, so the optimizer and ``model_`` keep seeing them."""
+        values = [np.asarray(value) for value in values]
+        if [value.shape for value in values] != [target.shape for target in targets]:
+            raise ValueError(
+                f"{name} must be a list of arrays of shapes {[t.shape for t in targets]}, "
+                f"got shapes {[v.shape for v in values]}"
+            )
+        for target, value in zip(targets, values):
+            target[...] = value
 
     def _parameters(self) -> list[np.ndarray]:
         """Weights then biases, scikit-learn's order (``coefs_ + intercepts_``), for the optimizer."""
@@ -486,8 +507,8 @@ class _BaseMLP(BaseEstimator):
             warnings.warn("Training interrupted by user.")
 
         if early_stopping:  # back to the weights of the best validation score
-            for current, best in zip(self.coefs_ + self.intercepts_, self._best_coefs + self._best_intercepts):
-                current[...] = best
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
 
     def _grad_order(self) -> list[Any]:
         """The parameters as tensors, in the order of :meth:`_parameters` (kernels, then biases)."""
