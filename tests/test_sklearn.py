@@ -1,144 +1,405 @@
-"""tinygrad_moons.sklearn.MLPClassifier follows scikit-learn's estimator conventions."""
+"""tinygrad_moons.sklearn.MLPClassifier / MLPRegressor are drop-in replacements for scikit-learn's.
+
+Side by side with ``sklearn.neural_network``: the same ``random_state`` draws
+the same initial weights and the same batch order, and the update rules are
+scikit-learn's, so both estimators follow the same trajectory; only the order
+of floating-point sums differs. That is why the weight comparisons below use
+rtol 1e-6 (the differences measured are ~1e-15; the tolerance leaves room for
+rounding to grow over a few hundred updates, not for a different rule), and
+scores must agree to within one sample in a hundred.
+"""
+
+import warnings
 
 import numpy as np
 import pytest
+from scipy import sparse
+from sklearn import neural_network
 from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
-from sklearn.pipeline import make_pipeline
+from sklearn.datasets import load_iris, make_moons, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import check_estimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tinygrad_moons.data import make_blobs, make_moons, train_test_split
-from tinygrad_moons.sklearn import MLPClassifier
+from tinygrad_moons import nn
+from tinygrad_moons.sklearn import MLPClassifier, MLPRegressor
+
+SCORE_MARGIN = 0.01  # one sample in a hundred: a point at probability ~0.5 may round to the other side
+
+
+@parametrize_with_checks([MLPClassifier(), MLPRegressor()])
+def test_passes_scikit_learns_estimator_checks(estimator, check):
+    """Every check of scikit-learn's, with the default parameters (max_iter=200); none is an expected failure."""
+    check(estimator)
+
+
+# ------------------------------------------------------------------ data
+@pytest.fixture(scope="module")
+def moons():
+    X, y = make_moons(n_samples=300, noise=0.1, random_state=0)
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
 
 
 @pytest.fixture(scope="module")
-def moons():
-    X, y = make_moons(n_samples=400, noise=0.1, random_state=0)
-    return train_test_split(X, y, test_size=0.25, random_state=0)
+def iris():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    return train_test_split(StandardScaler().fit_transform(X), names, test_size=0.3, random_state=0, stratify=y)
 
 
-def test_passes_scikit_learns_estimator_checks():
-    """Every check passes; none is marked as an expected failure.
-
-    Ten epochs keep the run short while still clearing check_classifiers_train's
-    accuracy bar (0.83 on three Gaussian blobs). Two checks skip themselves in
-    environments without pandas or the array-API switch; that is scikit-learn's
-    decision, not ours.
-    """
-    check_estimator(MLPClassifier(epochs=10, random_state=0))
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=200, n_features=5, noise=5.0, random_state=0)
+    return train_test_split(X, y / y.std(), test_size=0.25, random_state=0)
 
 
-def test_learns_the_moons(moons):
+def fit_quietly(estimator, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+def assert_same_fit(ours, theirs):
+    """Same epochs, same loss curve, same weights (to rounding)."""
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-6)
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    for mine, theirs_ in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(mine, theirs_, rtol=1e-6, atol=1e-9)
+    for name in ("n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "best_loss_", "validation_scores_"):
+        assert getattr(ours, name) == pytest.approx(getattr(theirs, name), rel=1e-6), name
+
+
+# -------------------------------------------------------- side by side
+CLASSIFIER_SETTINGS = [
+    dict(hidden_layer_sizes=(25, 50, 50, 25), max_iter=60),
+    dict(hidden_layer_sizes=(16,), activation="tanh", solver="sgd", learning_rate_init=0.1, max_iter=80),
+    dict(hidden_layer_sizes=(16,), activation="logistic", solver="sgd", learning_rate="invscaling",
+         learning_rate_init=0.5, nesterovs_momentum=False, max_iter=40),
+    dict(hidden_layer_sizes=(16,), solver="sgd", learning_rate="adaptive", momentum=0.0, batch_size=32,
+         max_iter=150, tol=1e-3, n_iter_no_change=3),
+    dict(hidden_layer_sizes=(16,), activation="identity", alpha=0.5, shuffle=False, max_iter=30),
+    dict(hidden_layer_sizes=(20, 20), early_stopping=True, validation_fraction=0.2, max_iter=300),
+    dict(hidden_layer_sizes=(), max_iter=50),  # no hidden layer: logistic regression, as scikit-learn allows
+]
+
+
+@pytest.mark.parametrize("params", CLASSIFIER_SETTINGS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()))
+def test_classifier_follows_scikit_learns_trajectory_on_the_moons(params, moons):
     X_train, X_test, y_train, y_test = moons
-    classifier = MLPClassifier(random_state=0).fit(X_train, y_train)
-    assert classifier.n_features_in_ == 2
-    np.testing.assert_array_equal(classifier.classes_, [0, 1])
-    assert classifier.score(X_test, y_test) >= 0.99  # the moons with noise 0.1 are separable
-    assert classifier.n_iter_ == len(classifier.loss_curve_) <= 200
-    assert classifier.loss_curve_[-1] < classifier.loss_curve_[0]
+    ours = fit_quietly(MLPClassifier(random_state=0, **params), X_train, y_train)
+    theirs = fit_quietly(neural_network.MLPClassifier(random_state=0, **params), X_train, y_train)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict_proba(X_test), theirs.predict_proba(X_test), rtol=1e-6, atol=1e-9)
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= SCORE_MARGIN
 
 
-def test_predict_proba_has_a_column_per_class_and_predict_agrees(moons):
-    X_train, X_test, y_train, _ = moons
-    classifier = MLPClassifier(epochs=5, random_state=0).fit(X_train, y_train)
-    probabilities = classifier.predict_proba(X_test)
-    assert probabilities.shape == (len(X_test), 2)
+def test_multi_class_with_string_labels_matches_scikit_learn(iris):
+    X_train, X_test, y_train, y_test = iris
+    params = dict(hidden_layer_sizes=(10,), learning_rate_init=0.01, max_iter=200, random_state=1)
+    ours = fit_quietly(MLPClassifier(**params), X_train, y_train)
+    theirs = fit_quietly(neural_network.MLPClassifier(**params), X_train, y_train)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.classes_, ["setosa", "versicolor", "virginica"])
+    assert ours.out_activation_ == "softmax" and ours.model_[-1].units == 3
+    probabilities = ours.predict_proba(X_test)
+    assert probabilities.shape == (len(X_test), 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(classifier.predict(X_test), (probabilities[:, 1] > 0.5).astype(int))
+    assert set(ours.predict(X_test)) <= set(ours.classes_)
+    assert ours.score(X_test, y_test) >= 0.85
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= SCORE_MARGIN
 
 
-def test_any_two_labels_are_kept_as_the_user_gave_them(moons):
-    X_train, X_test, y_train, _ = moons
-    names = np.array(["circle", "cross"])[y_train]
-    classifier = MLPClassifier(epochs=5, random_state=0).fit(X_train, names)
-    np.testing.assert_array_equal(classifier.classes_, ["circle", "cross"])
-    assert set(classifier.predict(X_test)) <= {"circle", "cross"}
+@pytest.mark.parametrize(
+    "params",
+    [dict(hidden_layer_sizes=(32,), max_iter=100), dict(hidden_layer_sizes=(16, 16), solver="sgd", max_iter=60),
+     dict(hidden_layer_sizes=(16,), early_stopping=True, max_iter=200)],
+    ids=["adam", "sgd", "early_stopping"],
+)
+def test_regressor_follows_scikit_learns_trajectory(params, regression):
+    X_train, X_test, y_train, y_test = regression
+    ours = fit_quietly(MLPRegressor(random_state=0, **params), X_train, y_train)
+    theirs = fit_quietly(neural_network.MLPRegressor(random_state=0, **params), X_train, y_train)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_allclose(ours.predict(X_test), theirs.predict(X_test), rtol=1e-6, atol=1e-9)
+    assert ours.predict(X_test).shape == (len(X_test),)
+    assert abs(ours.score(X_test, y_test) - theirs.score(X_test, y_test)) <= SCORE_MARGIN
 
 
-def test_three_classes_train_a_softmax_output():
-    X, y = make_blobs(n_samples=300, centers=3, cluster_std=0.8, random_state=1)
-    classifier = MLPClassifier(hidden_layer_sizes=(16,), epochs=40, random_state=0).fit(X, y)
-    probabilities = classifier.predict_proba(X)
-    assert probabilities.shape == (300, 3)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
-    assert classifier.model_[-1].units == 3
-    assert classifier.score(X, y) > 0.9
+def test_multi_output_and_poisson_regression_match_scikit_learn(regression):
+    X_train, _, y_train, _ = regression
+    two_targets = np.column_stack([y_train, 0.5 * y_train + 1])
+    ours = fit_quietly(MLPRegressor(hidden_layer_sizes=(16,), max_iter=40, random_state=0), X_train, two_targets)
+    theirs = fit_quietly(neural_network.MLPRegressor(hidden_layer_sizes=(16,), max_iter=40, random_state=0),
+                         X_train, two_targets)
+    assert_same_fit(ours, theirs)
+    assert ours.predict(X_train).shape == (len(X_train), 2)
+
+    counts = np.random.default_rng(0).poisson(np.exp(0.3 * X_train[:, 0]))
+    ours = fit_quietly(MLPRegressor(loss="poisson", max_iter=30, random_state=0), X_train, counts)
+    theirs = fit_quietly(neural_network.MLPRegressor(loss="poisson", max_iter=30, random_state=0), X_train, counts)
+    assert_same_fit(ours, theirs)
+    assert ours.out_activation_ == "exp" and (ours.predict(X_train) > 0).all()
 
 
-def test_the_same_random_state_gives_the_same_model(moons):
-    X_train, X_test, y_train, _ = moons
-    first = MLPClassifier(epochs=3, random_state=5).fit(X_train, y_train).predict_proba(X_test)
-    second = MLPClassifier(epochs=3, random_state=5).fit(X_train, y_train).predict_proba(X_test)
-    other = MLPClassifier(epochs=3, random_state=6).fit(X_train, y_train).predict_proba(X_test)
-    np.testing.assert_array_equal(first, second)
-    assert not np.array_equal(first, other)
-
-
-def test_early_stopping_follows_scikit_learns_tol_rule(moons):
+def test_multi_label_indicator_targets_match_scikit_learn(moons):
     X_train, _, y_train, _ = moons
-    patient = MLPClassifier(epochs=60, tol=None, random_state=0).fit(X_train, y_train)
-    impatient = MLPClassifier(epochs=60, tol=10.0, n_iter_no_change=2, random_state=0).fit(X_train, y_train)
-    assert patient.n_iter_ == 60
-    assert impatient.n_iter_ < 60
+    Y = np.column_stack([y_train, X_train[:, 0] > 0.5])
+    ours = fit_quietly(MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0), X_train, Y)
+    theirs = fit_quietly(neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=30, random_state=0),
+                         X_train, Y)
+    assert_same_fit(ours, theirs)
+    np.testing.assert_array_equal(ours.predict(X_train), theirs.predict(X_train))
 
 
-def test_get_params_set_params_and_clone():
-    classifier = MLPClassifier(hidden_layer_sizes=(8, 8), learning_rate=0.05)
-    params = classifier.get_params()
-    assert params["hidden_layer_sizes"] == (8, 8) and params["learning_rate"] == 0.05
-    classifier.set_params(optimizer="sgd", batch_size=None)
+def test_sample_weight_matches_scikit_learn(moons):
+    X_train, _, y_train, _ = moons
+    weights = np.random.default_rng(0).uniform(0.2, 3.0, len(y_train))
+    ours = fit_quietly(MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, random_state=0), X_train, y_train,
+                       sample_weight=weights)
+    theirs = fit_quietly(neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=20, random_state=0),
+                         X_train, y_train, sample_weight=weights)
+    assert_same_fit(ours, theirs)
+
+
+# ------------------------------------------------ an unchanged sklearn script
+def sklearn_script(MLPClassifier, MLPRegressor, moons, iris, regression):
+    """A script written for scikit-learn's classes; only the two names passed in change."""
+    X_train, X_test, y_train, y_test = moons
+    pipeline = Pipeline([("scale", StandardScaler()),
+                         ("mlp", MLPClassifier(hidden_layer_sizes=(16,), max_iter=300, random_state=0))])
+    search = GridSearchCV(pipeline, {"mlp__alpha": [1e-4, 1e-2], "mlp__learning_rate_init": [0.001, 0.01]},
+                          cv=3, n_jobs=2)
+    search.fit(X_train, y_train)
+    moons_score = search.score(X_test, y_test)
+
+    X_train, X_test, y_train, y_test = iris
+    iris_scores = cross_val_score(MLPClassifier(hidden_layer_sizes=(10,), max_iter=300, random_state=0),
+                                  X_train, y_train, cv=3)
+
+    X_train, X_test, y_train, y_test = regression
+    regressor = make_pipeline(StandardScaler(), MLPRegressor(hidden_layer_sizes=(32,), max_iter=300,
+                                                             learning_rate_init=0.01, random_state=0))
+    regression_score = regressor.fit(X_train, y_train).score(X_test, y_test)
+    return search.best_params_, moons_score, iris_scores, regression_score
+
+
+def test_a_scikit_learn_script_runs_unchanged_and_scores_the_same(moons, iris, regression):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = sklearn_script(MLPClassifier, MLPRegressor, moons, iris, regression)
+        theirs = sklearn_script(neural_network.MLPClassifier, neural_network.MLPRegressor, moons, iris, regression)
+    best_params, moons_score, iris_scores, regression_score = ours
+    assert best_params == theirs[0]
+    assert moons_score >= 0.97 and abs(moons_score - theirs[1]) <= SCORE_MARGIN
+    assert iris_scores.min() >= 0.8
+    np.testing.assert_allclose(iris_scores, theirs[2], atol=SCORE_MARGIN)
+    assert regression_score >= 0.9 and abs(regression_score - theirs[3]) <= SCORE_MARGIN
+
+
+# ----------------------------------------------------------- behaviours
+def test_early_stopping_stops_and_keeps_the_best_validation_weights(moons):
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(20,), early_stopping=True, max_iter=500, random_state=0)
+    classifier.fit(X_train, y_train)
+    assert classifier.n_iter_ < 500
+    assert len(classifier.validation_scores_) == classifier.n_iter_ == len(classifier.loss_curve_)
+    assert classifier.best_validation_score_ == max(classifier.validation_scores_)
+    assert classifier.best_loss_ is None
+    without = MLPClassifier(hidden_layer_sizes=(20,), max_iter=5, random_state=0)
+    fit_quietly(without, X_train, y_train)
+    assert without.validation_scores_ is None and without.best_validation_score_ is None
+
+
+def test_partial_fit_learns_and_needs_the_classes_first(moons):
+    X_train, X_test, y_train, y_test = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(25,), learning_rate_init=0.01, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed on the first call to partial_fit"):
+        classifier.partial_fit(X_train, y_train)
+    classifier.partial_fit(X_train, y_train, classes=[0, 1])
+    first_score, first_t = classifier.score(X_test, y_test), classifier.t_
+    for _ in range(79):
+        classifier.partial_fit(X_train, y_train)
+    assert classifier.score(X_test, y_test) > first_score
+    assert classifier.score(X_test, y_test) >= 0.9  # past the best straight line through these moons (0.88)
+    assert classifier.t_ == 80 * first_t and len(classifier.loss_curve_) == 80
+    assert classifier.n_iter_ == 1  # as scikit-learn: partial_fit counts its own single epoch
+    assert classifier.loss_curve_[-1] < classifier.loss_curve_[0]
+    with pytest.raises(ValueError, match="classes not in"):
+        classifier.partial_fit(X_train, np.where(y_train == 1, 2, 0))
+    with pytest.raises(ValueError, match="partial_fit does not support early_stopping"):
+        MLPClassifier(early_stopping=True).partial_fit(X_train, y_train, classes=[0, 1])
+
+
+def test_regressor_partial_fit_learns(regression):
+    X_train, X_test, y_train, y_test = regression
+    regressor = MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0)
+    regressor.partial_fit(X_train, y_train)
+    first = regressor.score(X_test, y_test)
+    for _ in range(40):
+        regressor.partial_fit(X_train, y_train)
+    assert regressor.score(X_test, y_test) > max(first, 0.5)
+
+
+def test_warm_start_continues_where_the_last_fit_ended(moons):
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), max_iter=10, warm_start=True, random_state=0)
+    reference = neural_network.MLPClassifier(hidden_layer_sizes=(16,), max_iter=10, warm_start=True, random_state=0)
+    for estimator in (classifier, reference):
+        fit_quietly(estimator, X_train, y_train)
+    weights_before = [c.copy() for c in classifier.coefs_]
+    for estimator in (classifier, reference):
+        fit_quietly(estimator, X_train, y_train)
+    assert classifier.t_ == 20 * len(X_train) and len(classifier.loss_curve_) == 20
+    assert classifier.loss_curve_[10] < classifier.loss_curve_[0]  # it went on from the trained weights
+    assert not np.array_equal(weights_before[0], classifier.coefs_[0])
+    assert_same_fit(classifier, reference)
+    cold = fit_quietly(MLPClassifier(hidden_layer_sizes=(16,), max_iter=10, random_state=0), X_train, y_train)
+    assert len(fit_quietly(cold, X_train, y_train).loss_curve_) == 10  # without warm_start: a new network
+
+
+def test_convergence_warning_and_verbose_output_as_scikit_learn(moons, capsys):
+    X_train, _, y_train, _ = moons
+    with pytest.warns(ConvergenceWarning, match=r"Maximum iterations \(3\) reached"):
+        MLPClassifier(hidden_layer_sizes=(8,), max_iter=3, verbose=True, random_state=0).fit(X_train, y_train)
+    assert "Iteration 1, loss = " in capsys.readouterr().out
+
+
+def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
+    X_train, X_test, y_train, _ = moons
+    classifier = fit_quietly(MLPClassifier(hidden_layer_sizes=(25, 50), max_iter=20, random_state=0),
+                             X_train, y_train)
+    model = classifier.model_
+    assert isinstance(model, nn.Sequential) and len(model) == 3
+    assert [c.shape for c in classifier.coefs_] == [(2, 25), (25, 50), (50, 1)]
+    assert classifier.coefs_[0] is model[0].kernel.data  # the same arrays, not copies
+    np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
+    graph = model.draw_graph(X_test[:4])
+    assert "dense" in graph.source
+    classifier.coefs_ = [np.zeros_like(c) for c in classifier.coefs_]  # assigning copies into the model
+    assert not model[0].kernel.data.any()
+    np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
+    with pytest.raises(ValueError, match=r"coefs_ must be a list of arrays of shapes \[\(2, 25\)"):
+        classifier.coefs_ = [np.zeros((3, 25))]
+
+
+def test_the_gif_recorder_films_a_partial_fit_loop(moons, tmp_path):
+    """The recorder is a Keras-style callback; a partial_fit loop drives its hooks itself."""
+    from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
+
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    classifier.partial_fit(X_train, y_train, classes=[0, 1])
+    recorder = DecisionBoundaryRecorder(X_train, y_train, resolution=20)
+    recorder.set_model(classifier.model_)
+    recorder.set_params({"steps": 2})  # updates per epoch: 225 points in batches of 200
+    recorder.on_train_begin()
+    for epoch in range(3):
+        recorder.on_epoch_begin(epoch)
+        classifier.partial_fit(X_train, y_train)
+        recorder.on_epoch_end(epoch, {"loss": classifier.loss_})
+    recorder.on_train_end()
+    assert [frame.epoch for frame in recorder.frames] == [0, 1, 2, 3]
+    assert not np.array_equal(recorder.frames[0].probabilities, recorder.frames[-1].probabilities)
+    assert recorder.save_gif(tmp_path / "training.gif").read_bytes()[:6] == b"GIF89a"
+
+
+def test_the_librarys_initializers_and_dtype(moons):
+    X_train, _, y_train, _ = moons
+    seed_style = MLPClassifier(hidden_layer_sizes=(400,), max_iter=1, learning_rate_init=1e-12,
+                               initializer="normal", random_state=0)
+    fit_quietly(seed_style, X_train, y_train)
+    assert seed_style.coefs_[0].std() == pytest.approx(0.1, rel=0.1)  # the course project's randn * 0.1
+    assert seed_style.intercepts_[0].std() == pytest.approx(0.1, rel=0.2)  # ... for the biases too
+    he = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=1, learning_rate_init=1e-12,
+                                   initializer="he_normal", random_state=0), X_train, y_train)
+    assert abs(he.intercepts_[0]).max() < 1e-9
+    single = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, dtype="float32", random_state=0),
+                         X_train, y_train)
+    assert all(c.dtype == np.float32 for c in single.coefs_)
+    assert single.predict_proba(X_train).dtype == np.float32
+    assert single.score(X_train, y_train) > 0.5
+
+
+def test_sparse_input_is_accepted_as_scikit_learns(moons):
+    X_train, X_test, y_train, _ = moons
+    dense = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X_train, y_train)
+    from_sparse = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+                              sparse.csr_matrix(X_train), y_train)
+    np.testing.assert_allclose(dense.predict_proba(X_test), from_sparse.predict_proba(sparse.csr_matrix(X_test)))
+
+
+def test_clone_keeps_the_parameters_and_drops_the_fit(moons):
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(hidden_layer_sizes=(8, 8), learning_rate_init=0.05, initializer="he_normal")
+    assert set(neural_network.MLPClassifier().get_params()) <= set(classifier.get_params())
+    assert set(neural_network.MLPRegressor().get_params()) <= set(MLPRegressor().get_params())
+    fit_quietly(classifier.set_params(max_iter=2), X_train, y_train)
     copy = clone(classifier)
     assert copy.get_params() == classifier.get_params()
-    assert not hasattr(copy, "model_")
-
-
-def test_works_inside_a_pipeline_with_cross_validation(moons):
-    X_train, _, y_train, _ = moons
-    pipeline = make_pipeline(StandardScaler(), MLPClassifier(epochs=15, random_state=0))
-    scores = cross_val_score(pipeline, X_train, y_train, cv=3)
-    assert scores.shape == (3,) and scores.min() > 0.9
+    assert not hasattr(copy, "model_") and not hasattr(copy, "coefs_")
 
 
 def test_works_with_decision_boundary_display(moons):
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.inspection import DecisionBoundaryDisplay
 
     X_train, _, y_train, _ = moons
-    classifier = MLPClassifier(epochs=5, random_state=0).fit(X_train, y_train)
+    classifier = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X_train, y_train)
     display = DecisionBoundaryDisplay.from_estimator(classifier, X_train, response_method="predict_proba")
     assert display.response.shape == display.xx0.shape
     assert 0 <= display.response.min() and display.response.max() <= 1
     plt.close("all")
 
 
+# -------------------------------------------------------------- bad input
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"hidden_layer_sizes": (10, 0)}, "hidden_layer_sizes"),
-        ({"activation": "swish"}, "activation"),
-        ({"optimizer": "lbfgs"}, "optimizer"),
-        ({"learning_rate": 0}, "learning_rate"),
-        ({"epochs": 0}, "epochs"),
-        ({"batch_size": 0}, "batch_size"),
-        ({"tol": -1.0}, "tol"),
+        ({"solver": "newton"}, "The 'solver' parameter of MLPClassifier must be a str among"),
+        ({"activation": "swish"}, "The 'activation' parameter of MLPClassifier must be a str among"),
+        ({"max_iter": 0}, r"The 'max_iter' parameter of MLPClassifier must be an int in the range \[1, inf\)"),
+        ({"learning_rate": "cosine"}, "The 'learning_rate' parameter"),
+        ({"batch_size": 0}, "The 'batch_size' parameter"),
+        ({"alpha": -1.0}, "The 'alpha' parameter"),
+        ({"hidden_layer_sizes": (10, 0)}, r"hidden_layer_sizes must be > 0, got \[10, 0\]"),
+        ({"dtype": "int32"}, "dtype must be a floating type"),
     ],
 )
-def test_bad_parameters_are_refused_at_fit_by_name(params, message, moons):
+def test_bad_parameters_get_scikit_learns_errors(params, message, moons):
     X_train, _, y_train, _ = moons
     with pytest.raises(ValueError, match=message):
         MLPClassifier(**params).fit(X_train, y_train)
+    if "dtype" not in params:  # dtype is ours alone; scikit-learn refuses the others with the same words
+        with pytest.raises(ValueError, match=message):
+            neural_network.MLPClassifier(**params).fit(X_train, y_train)
 
 
-def test_bad_data_gets_scikit_learns_clear_errors(moons):
-    X_train, X_test, y_train, _ = moons
+def test_lbfgs_is_refused_naming_the_alternatives(moons):
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(solver="lbfgs", max_fun=100)
+    with pytest.raises(NotImplementedError, match="solver='adam'.*solver='sgd'"):
+        classifier.fit(X_train, y_train)
+    assert not hasattr(classifier, "partial_fit")  # as scikit-learn: only stochastic solvers have it
+    with pytest.raises(NotImplementedError, match="lbfgs"):
+        MLPRegressor(solver="lbfgs").fit(X_train, y_train)
+
+
+def test_bad_data_gets_scikit_learns_errors(moons):
+    X_train, _, y_train, _ = moons
     with pytest.raises(ValueError, match="NaN"):
-        MLPClassifier(epochs=1).fit(np.where(X_train > 1, np.nan, X_train), y_train)
-    with pytest.raises(ValueError, match="1 class"):
-        MLPClassifier(epochs=1).fit(X_train, np.zeros(len(X_train)))
-    classifier = MLPClassifier(epochs=1, random_state=0).fit(X_train, y_train)
-    with pytest.raises(ValueError, match="3 features"):
+        MLPClassifier(max_iter=1).fit(np.where(X_train > 1, np.nan, X_train), y_train)
+    classifier = fit_quietly(MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, random_state=0), X_train, y_train)
+    with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 2 features as input"):
         classifier.predict(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        MLPClassifier(max_iter=1).fit(X_train, np.linspace(0, 1, len(X_train)))
+    with pytest.raises(ValueError, match="non-negative"):
+        MLPRegressor(loss="poisson", max_iter=1).fit(X_train, -np.ones(len(X_train)))
+    with pytest.raises(ValueError, match="warm_start can only be used where `y` has the same classes"):
+        warm = MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, warm_start=True, random_state=0)
+        fit_quietly(warm, X_train, y_train)
+        warm.fit(X_train, np.where(y_train == 1, 2, 0))

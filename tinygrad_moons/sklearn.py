@@ -1,30 +1,68 @@
-"""A scikit-learn estimator around this library's networks.
+"""scikit-learn's ``MLPClassifier`` and ``MLPRegressor``, trained by this library's autograd engine.
 
-:class:`MLPClassifier` follows scikit-learn's conventions (``__init__`` only
-stores its parameters; ``fit`` learns ``classes_``, ``n_features_in_`` and the
-model; ``predict_proba`` returns one column per class), so it drops into
-pipelines, ``cross_val_score``, ``GridSearchCV`` and ``DecisionBoundaryDisplay``:
+Drop-in replacements: same parameters (names, defaults, meanings), same
+fitted attributes (``coefs_`` of shape (inputs, outputs), ``intercepts_``,
+``loss_curve_``, ``best_loss_``, ``validation_scores_``, ``t_``, ``n_iter_``,
+``n_layers_``, ``n_outputs_``, ``out_activation_``, ...), same training rule
+(scikit-learn's initial weights, L2 penalty, mini-batches, Adam and SGD
+updates, learning-rate schedules, ``tol``/``n_iter_no_change`` stopping,
+early stopping on a stratified validation split, ``ConvergenceWarning``),
+so a script changes only its import::
 
->>> from sklearn.pipeline import make_pipeline
->>> from sklearn.preprocessing import StandardScaler
->>> from tinygrad_moons.sklearn import MLPClassifier
->>> classifier = make_pipeline(StandardScaler(), MLPClassifier(random_state=0))
+    # from sklearn.neural_network import MLPClassifier
+    from tinygrad_moons.sklearn import MLPClassifier
 
-Two classes train one sigmoid unit with binary cross-entropy (the seed's
-network); more classes train a softmax layer with cross-entropy. This module
-imports scikit-learn, so it is only loaded when you import it.
+    clf = MLPClassifier(hidden_layer_sizes=(25, 50, 50, 25), max_iter=300, random_state=0).fit(X, y)
+    clf.predict_proba(X[:3])            # (3, n_classes), rows sum to 1
+    clf.model_                          # the nn.Sequential: draw_graph, plots, the GIF recorder
+
+The same ``random_state`` draws the same initial weights and the same batch
+order as scikit-learn, so the two follow the same trajectory up to rounding
+(the engine computes the same sums in another order).
+
+How this differs from scikit-learn, on purpose:
+
+* ``solver="lbfgs"`` raises ``NotImplementedError`` (use ``"adam"`` or
+  ``"sgd"``); ``max_fun``, its only parameter, is accepted and unused.
+* Sparse input is accepted and made dense (the engine is dense).
+* The training loss is computed from the output layer's pre-activation
+  (log-sigmoid, log-softmax), so its gradient is exactly scikit-learn's
+  ``prediction - target`` even where a probability rounds to 0 or 1;
+  scikit-learn clips probabilities at machine epsilon for the value it
+  reports, so ``loss_curve_`` can differ where predictions saturate.
+
+What this library adds, as keyword parameters of its own: ``initializer``
+(None: scikit-learn's own; or a name from :mod:`tinygrad_moons.nn.initializers`
+such as ``"normal"``, the course project's ``randn * 0.1``, ``"glorot_uniform"``,
+``"he_normal"``), ``dtype`` (None: the input's, float32 or float64, as
+scikit-learn), and the fitted ``model_``.
+
+This module imports scikit-learn, so it is only loaded when you import it.
 """
 
 from __future__ import annotations
 
-import numbers
-from typing import Any
+import warnings
+from numbers import Integral, Real
+from typing import Any, Callable
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, column_or_1d, gen_batches
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from tinygrad_moons import functional as F
+from tinygrad_moons import nn
+from tinygrad_moons.autograd import no_grad
+from tinygrad_moons.tensor import Tensor
 
 try:
     from sklearn.utils.validation import validate_data
@@ -34,161 +72,742 @@ except ImportError:  # scikit-learn < 1.6 has it as a method
         return estimator._validate_data(*args, **kwargs)
 
 
-__all__ = ["MLPClassifier"]
+__all__ = ["MLPClassifier", "MLPRegressor"]
 
-_OPTIMIZERS = ("adam", "sgd", "rmsprop")
-_ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: scikit-learn's activation names -> this library's (None: no activation).
+_ACTIVATIONS = {"identity": None, "logistic": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
-class MLPClassifier(ClassifierMixin, BaseEstimator):
-    """A fully connected network classifier trained with this library's autograd engine.
+def _exp(x: Tensor) -> Tensor:
+    """The Poisson loss's output activation (scikit-learn's ``out_activation_ = "exp"``)."""
+    return x.exp()
 
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default (25, 50, 50, 25)
-        Widths of the hidden layers (the seed's network).
-    activation : {"relu", "tanh", "sigmoid", "leaky_relu"}, default "relu"
-        Activation of the hidden layers.
-    optimizer : {"adam", "sgd", "rmsprop"}, default "adam"
-    learning_rate : float, default 0.01
-    epochs : int, default 200
-        The largest number of passes over the data (scikit-learn's ``max_iter``).
-    batch_size : int or None, default 32
-        Samples per update; None trains on the full batch.
-    kernel_initializer : str, default "he_normal"
-        Any name from :mod:`tinygrad_moons.nn.initializers` ("normal" is the seed's randn*0.1).
-    tol : float or None, default 1e-4
-        Stop when the training loss has not improved by ``tol`` for ``n_iter_no_change``
-        epochs in a row, as scikit-learn's ``MLPClassifier`` does; None always runs ``epochs``.
-    n_iter_no_change : int, default 10
-    random_state : int, RandomState or None, default None
-        Seeds the initial weights and the order of the mini-batches.
-    verbose : int, default 0
-        1 shows a progress bar, 2 a line per epoch.
 
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    model_ : tinygrad_moons.nn.Sequential
-        The trained network (draw it, save it, inspect its layers).
-    loss_curve_ : list of float
-        The training loss after each epoch.
-    n_iter_ : int
-        The number of epochs run.
+_OUTPUT_ACTIVATIONS: dict[str, Any] = {"logistic": "sigmoid", "softmax": "softmax", "identity": None, "exp": _exp}
+
+
+# ------------------------------------------------------------ the optimizers
+class _SGDOptimizer:
+    """scikit-learn's SGD: ``v = momentum * v - lr * g``, then ``p += v`` (Nesterov: ``p += momentum * v - lr * g``).
+
+    The schedules change ``learning_rate`` between epochs: "invscaling" sets
+    it to ``learning_rate_init / (t + 1) ** power_t`` (t: samples seen);
+    "adaptive" divides it by 5 when training stalls, and stops below 1e-6.
+    Written here rather than using :mod:`tinygrad_moons.optim` (PyTorch's
+    rules, equal only while the rate is constant) so every schedule is exact.
+    """
+
+    def __init__(self, params: list[np.ndarray], learning_rate_init: float, lr_schedule: str,
+                 momentum: float, nesterov: bool, power_t: float):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.power_t = power_t
+        self.velocities = [np.zeros_like(param) for param in params]
+
+    def update_params(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        for param, grad, velocity in zip(params, grads, self.velocities):
+            velocity *= self.momentum
+            velocity -= self.learning_rate * grad
+            param += self.momentum * velocity - self.learning_rate * grad if self.nesterov else velocity
+
+    def iteration_ends(self, time_step: int) -> None:
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, message: str, verbose: bool) -> bool:
+        """True to stop; with the "adaptive" schedule, first divide the rate by 5 until it falls below 1e-6."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(message + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(message + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(message + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class _AdamOptimizer:
+    """scikit-learn's Adam: ``p -= lr * sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)``.
+
+    (PyTorch's, in :mod:`tinygrad_moons.optim`, adds epsilon after the bias
+    correction of ``v`` instead; the two differ only near ``v = 0``.)
+    """
+
+    def __init__(self, params: list[np.ndarray], learning_rate_init: float, beta_1: float, beta_2: float,
+                 epsilon: float):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.ms = [np.zeros_like(param) for param in params]
+        self.vs = [np.zeros_like(param) for param in params]
+
+    def update_params(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+        self.t += 1
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t) / (1 - self.beta_1**self.t)
+        )
+        for param, grad, m, v in zip(params, grads, self.ms, self.vs):
+            m *= self.beta_1
+            m += (1 - self.beta_1) * grad
+            v *= self.beta_2
+            v += (1 - self.beta_2) * grad**2
+            param -= self.learning_rate * m / (np.sqrt(v) + self.epsilon)
+
+    def iteration_ends(self, time_step: int) -> None:
+        pass
+
+    def trigger_stopping(self, message: str, verbose: bool) -> bool:
+        if verbose:
+            print(message + " Stopping.")
+        return True
+
+
+# ------------------------------------------------------------- shared base
+class _BaseMLP(BaseEstimator):
+    """What both estimators share: parameters, the network, the training loop. Use the subclasses."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "initializer": [None, str, callable],
+        "dtype": [None, str, type, np.dtype],
+    }
+
+    loss: str  # set by the subclasses: "log_loss", "squared_error" or "poisson"
+
+    # ------------------------------------------------------------ fitted weights
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """The weight matrices, ``coefs_[i]`` of shape (units of layer i, units of layer i + 1).
+
+        The model's own arrays: changing one in place changes the model, and
+        assigning a list of arrays of the same shapes copies them in.
+        """
+        check_is_fitted(self, "model_")
+        return [layer.kernel.data for layer in self.model_]
+
+    @coefs_.setter
+    def coefs_(self, values: list[np.ndarray]) -> None:
+        self._copy_into("coefs_", [layer.kernel.data for layer in self.model_], values)
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """The bias vectors, ``intercepts_[i]`` of shape (units of layer i + 1,) (the model's own arrays)."""
+        check_is_fitted(self, "model_")
+        return [layer.bias.data for layer in self.model_]
+
+    @intercepts_.setter
+    def intercepts_(self, values: list[np.ndarray]) -> None:
+        self._copy_into("intercepts_", [layer.bias.data for layer in self.model_], values)
+
+    @staticmethod
+    def _copy_into(name: str, targets: list[np.ndarray], values: list[np.ndarray]) -> None:
+        """Write new weights into the model's arrays, so the optimizer and ``model_`` keep seeing them."""
+        values = [np.asarray(value) for value in values]
+        if [value.shape for value in values] != [target.shape for target in targets]:
+            raise ValueError(
+                f"{name} must be a list of arrays of shapes {[t.shape for t in targets]}, "
+                f"got shapes {[v.shape for v in values]}"
+            )
+        for target, value in zip(targets, values):
+            target[...] = value
+
+    def _parameters(self) -> list[np.ndarray]:
+        """Weights then biases, scikit-learn's order (``coefs_ + intercepts_``), for the optimizer."""
+        return self.coefs_ + self.intercepts_
+
+    # ------------------------------------------------------------ the network
+    def _initialize(self, y: np.ndarray, layer_units: list[int], dtype: np.dtype) -> None:
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        if not is_classifier(self):
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        elif self._label_binarizer.y_type_ == "multiclass":
+            self.out_activation_ = "softmax"
+        else:  # two classes, or multi-label: one logistic unit per output
+            self.out_activation_ = "logistic"
+        self.model_ = self._build_model(layer_units, dtype)
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+        self.loss_curve_: list[float] = []
+        self._no_improvement_count = 0
+        if self.early_stopping:
+            self.validation_scores_: list[float] | None = []
+            self.best_validation_score_: float | None = -np.inf
+            self.best_loss_: float | None = None
+        else:
+            self.best_loss_ = np.inf
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    def _build_model(self, layer_units: list[int], dtype: np.dtype) -> nn.Sequential:
+        """Dense layers with the hidden and output activations, weights drawn from ``self._random_state``."""
+        activations = [_ACTIVATIONS[self.activation]] * (len(layer_units) - 2)
+        activations.append(_OUTPUT_ACTIVATIONS[self.out_activation_])
+        layers = []
+        for fan_in, fan_out, activation in zip(layer_units[:-1], layer_units[1:], activations):
+            layer = nn.Dense(fan_out, activation=activation, input_dim=fan_in, dtype=dtype,
+                             kernel_initializer="zeros", bias_initializer="zeros")
+            layer.kernel.data[...], layer.bias.data[...] = self._init_coef(fan_in, fan_out, dtype)
+            layers.append(layer)
+        return nn.Sequential(layers)
+
+    def _init_coef(self, fan_in: int, fan_out: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+        """scikit-learn's draw (Glorot's uniform bound, factor 2 for logistic units), or ``initializer``'s."""
+        if self.initializer is None:
+            factor = 2.0 if self.activation == "logistic" else 6.0
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = self._random_state.uniform(-bound, bound, fan_out)
+            return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+        draw = nn.initializers.get(self.initializer)
+        rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
+        coef = draw((fan_in, fan_out), dtype, rng)
+        # The course project drew its biases as randn * 0.1 too; everyone else starts them at 0.
+        seed_style = isinstance(self.initializer, str) and self.initializer.lower() in ("normal", "seed_normal")
+        intercept = draw((fan_out,), dtype, rng) if seed_style else np.zeros(fan_out, dtype=dtype)
+        return coef, intercept
+
+    def _forward_logits(self, X: np.ndarray) -> Tensor:
+        """The output layer's input to its activation, z = h @ W + b, recorded for ``backward``."""
+        h = Tensor(X, dtype=self.model_[0].dtype)
+        *hidden, output = self.model_
+        for layer in hidden:
+            h = layer(h)
+        return F.linear(h, output.kernel, output.bias)
+
+    def _forward_pass_fast(self, X: Any, check_input: bool = True) -> np.ndarray:
+        """The network's output (probabilities, or predictions) as a NumPy array, shape (n_samples, n_outputs)."""
+        if check_input:
+            X = self._validate_X(X, reset=False)
+        with no_grad():
+            return self.model_(Tensor(X, dtype=self.model_[0].dtype)).data
+
+    # -------------------------------------------------------------- the loss
+    def _backprop(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
+        """The batch's loss, as scikit-learn reports it; leaves d(loss)/d(parameter) in each ``.grad``.
+
+        Data term: the average (weighted by ``sample_weight``) over samples of
+        the loss summed over outputs, from the logits so that its gradient
+        with respect to them is exactly ``prediction - target``. Plus the L2
+        term ``0.5 * alpha * sum ||W||^2 / n_samples`` (biases not penalised),
+        whose gradient ``alpha * W / n_samples`` is added directly.
+        """
+        z = self._forward_logits(X)
+        target = Tensor(y, dtype=z.data.dtype)
+        if self.out_activation_ == "logistic":
+            per_sample = F.binary_cross_entropy_with_logits(z, target, reduction="none").sum(axis=1)
+        elif self.out_activation_ == "softmax":
+            per_sample = -(target * F.log_softmax(z, axis=1)).sum(axis=1)
+        elif self.out_activation_ == "exp":  # half Poisson deviance: exp(z) - y z + (y log y - y)
+            per_sample = (z.exp() - target * z).sum(axis=1)
+        else:  # half squared error
+            difference = z - target
+            per_sample = (difference * difference).sum(axis=1) * 0.5
+        if sample_weight is None:
+            weight_sum = float(X.shape[0])
+            data_loss = per_sample.sum() / weight_sum
+        else:
+            weight_sum = float(sample_weight.sum())
+            data_loss = (per_sample * Tensor(sample_weight, dtype=z.data.dtype)).sum() / weight_sum
+        self.model_.zero_grad()
+        data_loss.backward()
+
+        loss = data_loss.item()
+        if self.out_activation_ == "exp":  # the constant y log y - y, which scikit-learn includes in the value
+            constant = (np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0) - y).sum(axis=1)
+            loss += float(np.average(constant, weights=sample_weight))
+        elif self.out_activation_ == "identity":
+            loss /= y.shape[1]  # scikit-learn reports the mean over outputs (its gradient is of the sum)
+        penalty = sum(float(np.dot(c.ravel(), c.ravel())) for c in self.coefs_)
+        for layer in self.model_:
+            layer.kernel.grad.data += (self.alpha / weight_sum) * layer.kernel.data
+        return loss + 0.5 * self.alpha * penalty / weight_sum
+
+    # -------------------------------------------------------------- fitting
+    def _input_dtype(self) -> Any:
+        """scikit-learn keeps float32 and float64 input as it is; ``dtype`` forces one."""
+        return (np.float64, np.float32) if self.dtype is None else np.dtype(self.dtype)
+
+    def _validate_X(self, X: Any, reset: bool) -> np.ndarray:
+        """scikit-learn's checks (NaN, width, feature names); sparse input made dense."""
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=self._input_dtype(), reset=reset)
+        return X.toarray() if sparse.issparse(X) else X
+
+    def _validate_X_y(self, X: Any, y: Any, reset: bool, **options: Any) -> tuple[np.ndarray, np.ndarray]:
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=self._input_dtype(), reset=reset, **options)
+        return (X.toarray() if sparse.issparse(X) else X), y
+
+    def _check_solver(self) -> bool:
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                f"partial_fit is only available for stochastic optimizers. {self.solver} is not stochastic."
+            )
+        return True
+
+    def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> "_BaseMLP":
+        self._validate_params()
+        if self.solver == "lbfgs":
+            raise NotImplementedError(
+                "solver='lbfgs' is not implemented in tinygrad_moons (it trains with its autograd engine by "
+                "stochastic gradient steps); use solver='adam' (the default) or solver='sgd'"
+            )
+        if self.dtype is not None and np.dtype(self.dtype).kind != "f":
+            raise ValueError(f"dtype must be a floating type such as 'float32' or 'float64', got {self.dtype!r}")
+        hidden_layer_sizes = self.hidden_layer_sizes
+        if not hasattr(hidden_layer_sizes, "__iter__"):
+            hidden_layer_sizes = [hidden_layer_sizes]
+        hidden_layer_sizes = list(hidden_layer_sizes)
+        if np.any(np.array(hidden_layer_sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+        first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
+
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        y = y.astype(X.dtype, copy=False)
+        layer_units = [X.shape[1], *(int(size) for size in hidden_layer_sizes), y.shape[1]]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        elif [self.n_features_in_, *(c.shape[1] for c in self.coefs_)] != layer_units:
+            raise ValueError(
+                f"the network has layer widths {[self.n_features_in_, *(c.shape[1] for c in self.coefs_)]} but "
+                f"hidden_layer_sizes and y ask for {layer_units}; warm_start and partial_fit keep the network"
+            )
+        else:
+            X = X.astype(self.model_[0].dtype, copy=False)
+            y = y.astype(X.dtype, copy=False)
+        self._fit_stochastic(X, y, sample_weight, incremental)
+        if not all(np.isfinite(w).all() for w in self._parameters()):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain large values and need to"
+                " be preprocessed."
+            )
+        return self
+
+    def _fit_stochastic(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None,
+                        incremental: bool) -> None:
+        """scikit-learn's loop: epochs of shuffled mini-batches, then the stopping rule, as ``_fit_stochastic``."""
+        if not incremental or not hasattr(self, "_optimizer"):
+            params = self._parameters()
+            if self.solver == "sgd":
+                self._optimizer: Any = _SGDOptimizer(params, self.learning_rate_init, self.learning_rate,
+                                                     self.momentum, self.nesterovs_momentum, self.power_t)
+            else:
+                self._optimizer = _AdamOptimizer(params, self.learning_rate_init, self.beta_1, self.beta_2,
+                                                 self.epsilon)
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        early_stopping = self.early_stopping
+        if early_stopping:
+            # Stratified for a classifier with one output (not multi-label), as scikit-learn.
+            stratify = y if is_classifier(self) and self.n_outputs_ == 1 else None
+            arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+            parts = train_test_split(*arrays, random_state=self._random_state, test_size=self.validation_fraction,
+                                     stratify=stratify)
+            X_train, X_val, y_train, y_val = parts[:4]
+            sample_weight_train, sample_weight_val = parts[4:] if sample_weight is not None else (None, None)
+            if X_val.shape[0] < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase 'validation_fraction' or the size of your dataset."
+                )
+            if is_classifier(self):
+                y_val = self._label_binarizer.inverse_transform(y_val)
+        else:
+            X_train, y_train, sample_weight_train = X, y, sample_weight
+            X_val = y_val = sample_weight_val = None
+
+        n_samples = X_train.shape[0]
+        sample_idx = np.arange(n_samples, dtype=int)
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        params = self._parameters()
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    # = sklearn.utils.shuffle(sample_idx, random_state=...), the same draw without its checks
+                    sample_idx = sample_idx[self._random_state.permutation(n_samples)]
+                accumulated_loss = 0.0
+                for batch_slice in gen_batches(n_samples, batch_size):
+                    batch_idx = sample_idx[batch_slice] if self.shuffle else batch_slice
+                    batch_weight = None if sample_weight_train is None else sample_weight_train[batch_idx]
+                    batch_loss = self._backprop(X_train[batch_idx], y_train[batch_idx], batch_weight)
+                    accumulated_loss += batch_loss * (batch_slice.stop - batch_slice.start)
+                    self._optimizer.update_params(params, [p.grad.data for p in self._grad_order()])
+
+                self.n_iter_ += 1
+                self.loss_ = accumulated_loss / n_samples
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
+                self._optimizer.iteration_ends(self.t_)
+
+                if self._no_improvement_count > self.n_iter_no_change:
+                    what = "Validation score" if early_stopping else "Training loss"
+                    message = (
+                        f"{what} did not improve more than tol={self.tol:f} for {self.n_iter_no_change} consecutive "
+                        "epochs."
+                    )
+                    if self._optimizer.trigger_stopping(message, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) reached and the optimization hasn't converged "
+                        "yet." % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if early_stopping:  # back to the weights of the best validation score
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
+
+    def _grad_order(self) -> list[Any]:
+        """The parameters as tensors, in the order of :meth:`_parameters` (kernels, then biases)."""
+        return [layer.kernel for layer in self.model_] + [layer.bias for layer in self.model_]
+
+    def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any, sample_weight: Any) -> None:
+        if early_stopping:
+            score = self._score(X_val, y_val, sample_weight=sample_weight)
+            self.validation_scores_.append(score)
+            if self.verbose:
+                print("Validation score: %f" % score)
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_coefs = [c.copy() for c in self.coefs_]
+                self._best_intercepts = [b.copy() for b in self.intercepts_]
+        else:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _score_with_function(self, X: Any, y: Any, sample_weight: Any, score_function: Callable[..., float]) -> float:
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "_BaseMLP":
+        """Fit the model to data matrix X and target(s) y (class labels, or real numbers for regression).
+
+        ``sample_weight`` (n_samples,) weights each sample's loss, as scikit-learn's.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+# ---------------------------------------------------------------- classifier
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, trained by this library's engine.
+
+    Every parameter of ``sklearn.neural_network.MLPClassifier`` with its name,
+    default and meaning (see its documentation); ``max_iter`` counts epochs.
+    Two classes (or multi-label indicator targets) train logistic output
+    units with binary cross-entropy; more classes a softmax layer with
+    cross-entropy. Labels may be any values (strings too); ``classes_`` keeps them.
+
+    Differences: ``solver="lbfgs"`` raises ``NotImplementedError`` (use
+    "adam" or "sgd"), so ``max_fun`` is accepted and unused.
+
+    Parameters of this library
+    --------------------------
+    initializer : str, callable or None, default None
+        None draws scikit-learn's initial weights (uniform in ±sqrt(6 / (fan_in
+        + fan_out)), factor 2 for "logistic"), biases too. A name from
+        :mod:`tinygrad_moons.nn.initializers` draws the kernels from it and
+        starts the biases at 0, except "normal" (the course project's
+        ``randn * 0.1``), which draws the biases the same way, as the project did.
+    dtype : str, numpy dtype or None, default None
+        Float type of the weights and the computation; None: the input's
+        (float32 stays float32, anything else becomes float64), as scikit-learn.
+
+    Fitted attributes
+    -----------------
+    scikit-learn's (``classes_, loss_, best_loss_, loss_curve_,
+    validation_scores_, best_validation_score_, t_, coefs_, intercepts_,
+    n_features_in_, feature_names_in_, n_iter_, n_layers_, n_outputs_,
+    out_activation_``), and ``model_``: the trained ``nn.Sequential``, whose
+    kernels and biases *are* ``coefs_`` and ``intercepts_``.
     """
 
     def __init__(
         self,
-        hidden_layer_sizes: tuple[int, ...] = (25, 50, 50, 25),
+        hidden_layer_sizes: Any = (100,),
         activation: str = "relu",
-        optimizer: str = "adam",
-        learning_rate: float = 0.01,
-        epochs: int = 200,
-        batch_size: int | None = 32,
-        kernel_initializer: str = "he_normal",
-        tol: float | None = 1e-4,
-        n_iter_no_change: int = 10,
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
         random_state: Any = None,
-        verbose: int = 0,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        initializer: str | Callable[..., np.ndarray] | None = None,
+        dtype: Any = None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.epochs = epochs
+        self.solver = solver
+        self.alpha = alpha
         self.batch_size = batch_size
-        self.kernel_initializer = kernel_initializer
-        self.tol = tol
-        self.n_iter_no_change = n_iter_no_change
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
         self.random_state = random_state
+        self.tol = tol
         self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.dtype = dtype
 
-    # ------------------------------------------------------------ checks
-    def _check_parameters(self) -> tuple[int, ...]:
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral):
-            sizes = (sizes,)
-        sizes = tuple(sizes)
-        if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes!r}")
-        if self.activation not in _ACTIVATIONS:
-            raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {self.activation!r}")
-        if self.optimizer not in _OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}")
-        if not isinstance(self.learning_rate, numbers.Real) or not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if isinstance(self.epochs, bool) or not isinstance(self.epochs, numbers.Integral) or self.epochs < 1:
-            raise ValueError(f"epochs must be a positive integer, got {self.epochs!r}")
-        if self.batch_size is not None and (
-            isinstance(self.batch_size, bool) or not isinstance(self.batch_size, numbers.Integral) or self.batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive integer or None (full batch), got {self.batch_size!r}")
-        if self.tol is not None and (not isinstance(self.tol, numbers.Real) or self.tol < 0):
-            raise ValueError(f"tol must be a non-negative number or None, got {self.tol!r}")
-        if not isinstance(self.n_iter_no_change, numbers.Integral) or self.n_iter_no_change < 1:
-            raise ValueError(f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}")
-        return sizes
+    loss = "log_loss"
 
-    # --------------------------------------------------------------- fit
-    def fit(self, X: Any, y: Any) -> "MLPClassifier":
-        """Train a new network on ``X`` (n_samples, n_features) and class labels ``y`` (any hashable labels)."""
-        from tinygrad_moons import nn, optim
-
-        sizes = self._check_parameters()
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"MLPClassifier needs samples of at least 2 classes to learn from; y has 1 class ({self.classes_[0]!r})"
-            )
-        binary = len(self.classes_) == 2
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        layers = [
-            nn.Dense(width, activation=self.activation, kernel_initializer=self.kernel_initializer, input_dim=n_in)
-            for n_in, width in zip((X.shape[1], *sizes[:-1]), sizes)
-        ]
-        if binary:
-            layers.append(nn.Dense(1, activation="sigmoid"))
-            loss = "binary_crossentropy"
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        X, y = self._validate_X_y(X, y, reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
         else:
-            layers.append(nn.Dense(len(self.classes_), activation="softmax"))
-            loss = "sparse_categorical_crossentropy"
-        model = nn.Sequential(layers, seed=seed)
-        optimizers = {"adam": optim.Adam, "sgd": optim.SGD, "rmsprop": optim.RMSprop}
-        model.compile(loss=loss, optimizer=optimizers[self.optimizer](lr=float(self.learning_rate)))
-        callbacks = []
-        if self.tol is not None:
-            callbacks.append(nn.EarlyStopping(monitor="loss", min_delta=self.tol, patience=self.n_iter_no_change))
-        history = model.fit(
-            X,
-            y_index,
-            epochs=int(self.epochs),
-            batch_size=self.batch_size,
-            verbose=self.verbose,
-            callbacks=callbacks,
-            seed=seed,
-        )
-        self.model_ = model
-        self.loss_curve_ = list(history.history["loss"])
-        self.n_iter_ = len(self.loss_curve_)
-        return self
-
-    # ----------------------------------------------------------- predict
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Probability of every class, shape (n_samples, n_classes), columns in the order of ``classes_``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        output = self.model_.predict(X)
-        if len(self.classes_) == 2:
-            positive = output.reshape(-1)
-            return np.column_stack([1 - positive, positive])
-        return output
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in the previous call to "
+                        f"fit. Previously got {self.classes_}, `y` has {classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {classes}.")
+        return X, self._label_binarizer.transform(y).astype(X.dtype)
 
     def predict(self, X: Any) -> np.ndarray:
-        """The most probable class of every row (for two classes: probability of ``classes_[1]`` above 0.5)."""
-        probabilities = self.predict_proba(X)
-        if len(self.classes_) == 2:
-            return self.classes_[(probabilities[:, 1] > 0.5).astype(np.intp)]
-        return self.classes_[probabilities.argmax(axis=1)]
+        """The predicted class of every row (for indicator targets: an indicator matrix)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        return self._score_with_function(X, y, sample_weight=sample_weight, score_function=accuracy_score)
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> "MLPClassifier":
+        """One epoch over ``X, y``; ``classes`` (every label there will be) is required on the first call."""
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each class, shape (n_samples, n_classes), columns in the order of ``classes_``."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X: Any) -> np.ndarray:
+        """``log(predict_proba(X))``."""
+        y_prob = self.predict_proba(X)
+        return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+# ----------------------------------------------------------------- regressor
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, trained by this library's engine.
+
+    Every parameter of ``sklearn.neural_network.MLPRegressor`` (``loss``
+    "squared_error" with an identity output, or "poisson" with an exp
+    output, then the same parameters as :class:`MLPClassifier`), with its
+    name, default and meaning; one output unit per target column.
+    ``initializer`` and ``dtype`` as for :class:`MLPClassifier`; the fitted
+    attributes are scikit-learn's plus ``model_``.
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss: str = "squared_error",
+        hidden_layer_sizes: Any = (100,),
+        activation: str = "relu",
+        *,
+        solver: str = "adam",
+        alpha: float = 0.0001,
+        batch_size: int | str = "auto",
+        learning_rate: str = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: Any = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        max_fun: int = 15000,
+        initializer: str | Callable[..., np.ndarray] | None = None,
+        dtype: Any = None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.dtype = dtype
+
+    def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        X, y = self._validate_X_y(X, y, reset=reset, y_numeric=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs non-negative targets y (counts or rates), got some below 0")
+        return X, y
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predictions, shape (n_samples,) for one target, else (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X: Any, check_input: bool = True) -> np.ndarray:
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def _score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
+        return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
+
+    @available_if(lambda estimator: estimator._check_solver())
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> "MLPRegressor":
+        """One epoch over ``X, y``, continuing from the current weights (starting new ones on the first call)."""
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
