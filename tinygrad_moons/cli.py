@@ -475,8 +475,11 @@ def run_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--jobs must not be 0 (use -1 for every core)")
     if args.scheduler and args.backend != "dask":
         raise UsageError(f"--scheduler is for --backend dask, not {args.backend}")
+    known_backends = sweep.joblib_backends()
+    if args.backend not in known_backends:
+        raise UsageError(f"--backend {args.backend!r} is not a joblib back-end (known: {', '.join(known_backends)})")
     backend_params = {"scheduler_host": args.scheduler} if args.scheduler else {}
-    out_dir = _output_folder(args.out, "sweep")
+    out_dir = _writable_folder(_output_folder(args.out, "sweep"))
     if not args.quiet:
         cap = f", at most {args.max_epochs:,} epochs" if args.max_epochs else ""
         settings = ", ".join(args.settings)
@@ -493,7 +496,6 @@ def run_sweep(args: argparse.Namespace) -> int:
     table = sweep.format_summary(runs)
     print()
     print(table)
-    out_dir.mkdir(parents=True, exist_ok=True)
     content = {
         "settings": args.settings,
         "seeds": args.seeds,

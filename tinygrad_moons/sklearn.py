@@ -306,7 +306,7 @@ class _BaseMLP(BaseEstimator):
         *hidden, output = self.model_
         for layer in hidden:
             h = layer(h)
-        return F.linear(h, output.kernel, output.bias)
+        return F.affine(h, output.kernel, output.bias)
 
     def _forward_pass_fast(self, X: Any, check_input: bool = True) -> np.ndarray:
         """The network's output (probabilities, or predictions) as a NumPy array, shape (n_samples, n_outputs)."""

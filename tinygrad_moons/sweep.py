@@ -118,6 +118,13 @@ def run_one(setting: str, seed: int, max_epochs: int | None = None) -> SweepRun:
     )
 
 
+def joblib_backends() -> list[str]:
+    """The joblib back-ends a sweep can run on: those registered now, and those joblib registers on first use (dask)."""
+    from joblib import parallel
+
+    return sorted(set(parallel.BACKENDS) | set(parallel.EXTERNAL_BACKENDS))
+
+
 def run_sweep(
     settings: Sequence[str] = SETTINGS,
     seeds: int | Sequence[int] = 20,
