@@ -2,8 +2,12 @@
 
 import os
 
-import matplotlib
-from hypothesis import HealthCheck, settings
+# scikit-learn's array-API estimator checks run only when SciPy's array-API mode is on, and SciPy
+# reads this once, when it is first imported: set it before anything imports SciPy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import matplotlib  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 matplotlib.use("Agg")  # never open a window in tests
 
