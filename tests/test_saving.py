@@ -709,3 +709,22 @@ def test_the_largest_architecture_texts_stay_within_bounds(tmp_path, text):
     path = tmp_path / "large.npz"
     np.savez(path, __architecture__=np.array(text))
     assert isinstance(load_within_bounds(path), ModelFileError)
+
+
+def test_save_refuses_models_it_cannot_load_back_and_names_the_alternative(tmp_path):
+    """A PyTorch-style Sequential or a layer model files do not describe is refused before anything is written."""
+    from tinygrad_moons import nn
+
+    pytorch_style = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="PyTorch-style Sequential.*state_dict"):
+        nn.save_model(pytorch_style, tmp_path / "a.npz")
+    with_dropout = nn.Sequential([nn.Dense(3, input_dim=2), nn.Dropout(0.5)])
+    with pytest.raises(ValueError, match="is a Dropout.*state_dict"):
+        nn.save_model(with_dropout, tmp_path / "b.npz")
+    assert list(tmp_path.iterdir()) == []
+    # The alternative the message names round-trips the weights.
+    np.savez(tmp_path / "w.npz", **pytorch_style.state_dict())
+    copy = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    copy.load_state_dict(dict(np.load(tmp_path / "w.npz")))
+    for original, loaded in zip(pytorch_style.parameters(), copy.parameters()):
+        np.testing.assert_array_equal(original.data, loaded.data)

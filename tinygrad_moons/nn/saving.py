@@ -91,6 +91,7 @@ def save_model(model: Sequential, path: str | os.PathLike) -> str:
         "config": model.get_config(),
         "compile": getattr(model, "_compile_config", None),
     }
+    _check_savable(model)
     weights = model.state_dict()
     if ARCHITECTURE_KEY in weights:
         raise ValueError(f"save: a parameter may not be named {ARCHITECTURE_KEY!r}")
@@ -111,6 +112,28 @@ def save_model(model: Sequential, path: str | os.PathLike) -> str:
             pass
         raise
     return path
+
+
+def _check_savable(model: Sequential) -> None:
+    """Refuse, before writing anything, a model that :func:`load_model` could not build back the same."""
+    pending = [model]
+    while pending:
+        sequential = pending.pop()
+        if sequential._keyed_as_pytorch:
+            raise ValueError(
+                f"save: {sequential.name} is a PyTorch-style Sequential (children keyed '0', '1', ...), which "
+                "save_model cannot load back; save its weights instead: np.savez(path, **model.state_dict()), "
+                "and later model.load_state_dict(dict(np.load(path)))"
+            )
+        for layer in sequential.layers:
+            if isinstance(layer, Sequential):
+                pending.append(layer)
+            elif LAYER_CLASSES.get(type(layer).__name__) is not type(layer):
+                raise ValueError(
+                    f"save: layer {layer.name!r} is a {type(layer).__name__}; model files hold "
+                    f"{', '.join(sorted(LAYER_CLASSES))} layers only. Save the weights instead: "
+                    "np.savez(path, **model.state_dict()), and later model.load_state_dict(dict(np.load(path)))"
+                )
 
 
 def _create_temporary(folder: str, name: str) -> tuple[int, str]:
