@@ -371,7 +371,8 @@ class Tensor:
 
     def zero_(self) -> "Tensor":
         """Set every value to 0 in place (``p.grad.zero_()``); returns self."""
-        return self.fill_(0)
+        self._refuse_recorded("zero_")
+        return self._update_in_place("zero_", _overwrite, 0)
 
     def fill_(self, value: float | "Tensor") -> "Tensor":
         """Set every value to ``value`` (a number or a one-element tensor) in place; returns self."""
