@@ -196,7 +196,7 @@ class Function:
 
     parents: tuple[Tensor, ...] = ()
     #: The inputs' ``_version`` when the op was recorded (checked by backward).
-    saved_versions: list[int] = []
+    saved_versions: tuple[int, ...] = ()
     #: Set once a backward pass has gone through this op without ``retain_graph``.
     graph_freed: bool = False
 
@@ -259,8 +259,12 @@ class Function:
                     output.requires_grad = True
                     output._ctx = function
                     function.parents = inputs
-                    # Backward checks these: an input changed in place since then gives a wrong gradient.
-                    function.saved_versions = [x._version for x in inputs]
+                    # Backward checks these: an input changed in place since then would give a wrong
+                    # gradient. (Most ops have one or two inputs: spelled out, this costs a third as much.)
+                    if len(inputs) == 2:
+                        function.saved_versions = (inputs[0]._version, inputs[1]._version)
+                    else:
+                        function.saved_versions = tuple([p._version for p in inputs])
                     function._output_ref = weakref.ref(output)
                     break
         return output

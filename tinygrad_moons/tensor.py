@@ -311,7 +311,7 @@ class Tensor:
         self._ctx, self.requires_grad = result._ctx, result.requires_grad
         if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
             result._ctx._output_ref = weakref.ref(self)
-            result._ctx.saved_versions = [p._version for p in result._ctx.parents]
+            result._ctx.saved_versions = tuple(p._version for p in result._ctx.parents)
         return self
 
     def _refuse_recorded(self, op: str, other: Any = None) -> None:
