@@ -487,3 +487,15 @@ def test_enable_grad_and_no_grad_as_decorators_are_safe_in_threads():
     assert results == [False, False] and is_grad_enabled()
     with no_grad():
         assert enable_grad()(lambda: (x * 2).grad_fn)() is not None
+
+
+def test_in_place_on_a_recorded_view_never_changes_the_tensor_it_views():
+    """reshape returns a NumPy view of the leaf's array: a recorded `+=` must not write into the leaf."""
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    flat = x.reshape(4)
+    assert np.shares_memory(flat.data, x.data)
+    flat *= flat  # recorded: flat = x^2, in a new array
+    np.testing.assert_array_equal(x.data, [[1.0, 2.0], [3.0, 4.0]])
+    assert x._version == 0
+    flat.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.array([[1.0, 2.0], [3.0, 4.0]]))

@@ -10,9 +10,14 @@ Three pieces, each small:
   is fine), then walk it from the output to the inputs, calling each op's
   ``backward``. Because ``backward`` is written with Tensor operations, the
   walk itself can be recorded (``create_graph=True``) and differentiated again.
-* Switches: :func:`no_grad` / :func:`enable_grad` (record or not),
-  :func:`detect_anomaly` (stop at the first NaN or inf and say which op made it),
-  and :func:`scope` (tag tensors with the layer that made them, for drawings).
+  A graph is walked once: the walk marks each op as used, and a second
+  walk raises unless the first was given ``retain_graph=True``. Each op also
+  remembers its inputs' versions (``tensor._version``, raised by every
+  in-place change): backward refuses to use a tensor changed since.
+* Switches, per thread: :func:`no_grad` / :func:`enable_grad` /
+  :func:`set_grad_enabled` (record or not), :func:`detect_anomaly` (stop at
+  the first NaN or inf and say which op made it), and :func:`scope` (tag
+  tensors with the layer that made them, for drawings).
 """
 
 from __future__ import annotations

@@ -255,7 +255,8 @@ class Tensor:
     # grad this is refused while recording (do it under no_grad: that is how
     # parameters are updated). On a tensor in a recorded graph, the arithmetic
     # ones (+= -= *= /=, add_ sub_ mul_ div_ clamp_) are recorded: the tensor
-    # takes the new op as its history and its old value moves to a copy.
+    # takes the new op as its history (and a new array), its old value and
+    # history move to a new tensor that the new op reads.
     def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
         """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
         if not autograd.is_grad_enabled():
@@ -291,27 +292,32 @@ class Tensor:
             f"{self.shape}: an in-place op cannot change the shape ({error})"
         )
 
-    def _record_in_place(self, op: str, compute: Any) -> "Tensor":
-        """Record ``self = compute(old self)``: the old value and history move to a copy, ``self`` gets the new op."""
-        before = Tensor._wrap(self._data.copy(), requires_grad=self.requires_grad, scope=self.scope)
+    def _record_in_place(self, op: str, compute: Any, other: Any = None) -> "Tensor":
+        """Record ``self = compute(old self)``: the old value and history move to a new tensor, ``self`` gets the new op.
+
+        Here the tensor gets a new array rather than writing into its old one:
+        that array may be shared with other tensors of the graph (NumPy views
+        made by reshape, transpose, indexing; or the leaf it is a view of), whose
+        recorded values must not change under them.
+        """
+        before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx, before._version = self._ctx, self._version
         if self._ctx is not None:  # the op that made the old value now made `before`
             self._ctx._output_ref = weakref.ref(before)
-        result = compute(before)
+        result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
         if result.shape != self.shape:
             raise ShapeError(
                 f"{op}: the result has shape {result.shape} but the tensor has shape {self.shape}: "
                 "an in-place op cannot change the shape"
             )
         try:
-            np.copyto(self._data, result._data, casting="same_kind")
-        except (ValueError, TypeError) as error:
+            self._data = result._data.astype(self._data.dtype, casting="same_kind", copy=False)
+        except TypeError as error:
             raise self._in_place_error(op, [result._data], error) from None
         self._version += 1
         self._ctx, self.requires_grad = result._ctx, result.requires_grad
         if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
             result._ctx._output_ref = weakref.ref(self)
-            result._ctx.saved_versions = tuple(p._version for p in result._ctx.parents)
         return self
 
     def _refuse_recorded(self, op: str, other: Any = None) -> None:
@@ -324,19 +330,19 @@ class Tensor:
     def add_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
         """``self += alpha * other`` in place; returns self."""
         if self._in_place_is_recorded("add_", other):
-            return self._record_in_place("add_", lambda before: before + (other if alpha == 1 else other * alpha))
+            return self._record_in_place("add_", lambda old, y: old + (y if alpha == 1 else y * alpha), other)
         return self._update_in_place("add_", np.add, other if alpha == 1 else _times(other, alpha))
 
     def sub_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
         """``self -= alpha * other`` in place; returns self."""
         if self._in_place_is_recorded("sub_", other):
-            return self._record_in_place("sub_", lambda before: before - (other if alpha == 1 else other * alpha))
+            return self._record_in_place("sub_", lambda old, y: old - (y if alpha == 1 else y * alpha), other)
         return self._update_in_place("sub_", np.subtract, other if alpha == 1 else _times(other, alpha))
 
     def mul_(self, other: ArrayLike) -> "Tensor":
         """``self *= other`` in place; returns self."""
         if self._in_place_is_recorded("mul_", other):
-            return self._record_in_place("mul_", lambda before: before * other)
+            return self._record_in_place("mul_", lambda old, y: old * y, other)
         return self._update_in_place("mul_", np.multiply, other)
 
     def div_(self, other: ArrayLike, *, rounding_mode: str | None = None) -> "Tensor":
@@ -344,7 +350,7 @@ class Tensor:
         if rounding_mode is not None:
             raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported here; only true division (None)")
         if self._in_place_is_recorded("div_", other):
-            return self._record_in_place("div_", lambda before: before / other)
+            return self._record_in_place("div_", lambda old, y: old / y, other)
         return self._update_in_place("div_", np.true_divide, other)
 
     def __iadd__(self, other: ArrayLike) -> "Tensor":
@@ -364,7 +370,7 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min and max")
         if self._in_place_is_recorded("clamp_"):
-            return self._record_in_place("clamp_", lambda before: before.clip(min, max))
+            return self._record_in_place("clamp_", lambda old, _: old.clip(min, max))
         self._data.clip(min, max, out=self._data)
         self._version += 1
         return self
@@ -422,7 +428,10 @@ class Tensor:
         if method == "__call__" and len(inputs) == 2 and inputs[1] is self and not kwargs:
             reflected = _REFLECTED_OPERATORS.get(ufunc.__name__)
             if reflected is not None and not isinstance(inputs[0], Tensor):
-                return getattr(self, reflected)(inputs[0])
+                result = getattr(self, reflected)(inputs[0])
+                if result is NotImplemented and ufunc.__name__ in ("equal", "not_equal"):
+                    return (ufunc.__name__ == "not_equal") != (inputs[0] is self)  # Python's default: identity
+                return result
         return NotImplemented
 
     # ------------------------------------------------ elementwise arithmetic
