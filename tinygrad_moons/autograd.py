@@ -266,8 +266,11 @@ class Function:
                     function.parents = inputs
                     # Backward checks these: an input changed in place since then would give a wrong
                     # gradient. (Most ops have one or two inputs: spelled out, this costs a third as much.)
-                    if len(inputs) == 2:
+                    count = len(inputs)
+                    if count == 2:
                         function.saved_versions = (inputs[0]._version, inputs[1]._version)
+                    elif count == 1:
+                        function.saved_versions = (inputs[0]._version,)
                     else:
                         function.saved_versions = tuple([p._version for p in inputs])
                     function._output_ref = weakref.ref(output)
@@ -396,7 +399,9 @@ def _run_backward(
     the tensors whose ids are keys of ``capture`` are stored there instead,
     and no ``.grad`` is touched (that is :func:`grad`). Without
     ``retain_graph`` every op walked through is marked as used up, so a second
-    pass through it raises, as in PyTorch.
+    pass through it raises, as in PyTorch. Both that and the inputs' versions
+    are checked before any gradient is computed, so a refused pass changes no
+    ``.grad`` (only a backward rule reading a modified output raises mid-walk).
     """
     grads: dict[int, Tensor] = {}
     for root, root_grad in zip(roots, root_grads):
@@ -415,12 +420,12 @@ def _run_backward(
             grad = grads.pop(id(node), None)
             if grad is None:  # this node does not lead to the roots
                 continue
+            function = node._ctx
             if capture is not None:
                 if id(node) in capture:
                     capture[id(node)] = grad
-            elif node._ctx is None or node._retains_grad:
+            elif function is None or node._retains_grad:
                 _accumulate(node, grad, create_graph)
-            function = node._ctx
             if function is None:
                 continue
             parents = function.parents
@@ -484,17 +489,17 @@ def _accumulate(node: Tensor, grad: Tensor, create_graph: bool) -> None:
         # hands one array to both inputs, reshape passes a view of it, sum a
         # read-only broadcast, and backward(gradient) the caller's own array.
         # An in-place edit of one .grad (clipping, scaling) must not change another.
-        node.grad = Tensor._wrap(grad.data.copy())
+        node.grad = Tensor._wrap(grad._data.copy())
 
 
 def _seed_gradient(output: Tensor, gradient: Any, who: str) -> Tensor:
     if gradient is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise RuntimeError(
                 f"{who}: the output has shape {output.shape}; a gradient can be created implicitly "
                 "only for a single value (sum it to a scalar loss, or pass gradient=...)"
             )
-        return Tensor._wrap(np.ones_like(output.data))
+        return Tensor._wrap(np.ones_like(output._data))
     gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype)
     if gradient.shape != output.shape:
         raise ShapeError(f"{who}: gradient has shape {gradient.shape} but the output has shape {output.shape}")

@@ -161,9 +161,9 @@ class SGD(Optimizer):
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad._data
             if weight_decay:
-                g = g + weight_decay * p.data
+                g = g + weight_decay * p._data
             if momentum:
                 buffer = self.momentum_buffers[i]
                 if buffer is None:
@@ -230,9 +230,9 @@ class Adam(Optimizer):
             t = self.step_counts[i]
             step_size = self.lr / (1 - beta1**t)
             bias_correction2_sqrt = math.sqrt(1 - beta2**t)
-            g = p.grad.data
+            g = p.grad._data
             if self.weight_decay:
-                g = g + self.weight_decay * p.data
+                g = g + self.weight_decay * p._data
             m, v = self.exp_avg[i], self.exp_avg_sq[i]
             m += (1 - beta1) * (g - m)  # = beta1 * m + (1 - beta1) * g, written as PyTorch's lerp
             v *= beta2
@@ -292,9 +292,9 @@ class RMSprop(Optimizer):
         for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad._data
             if self.weight_decay:
-                g = g + self.weight_decay * p.data
+                g = g + self.weight_decay * p._data
             v = self.square_avg[i]
             v *= alpha
             v += (1 - alpha) * g * g
