@@ -499,3 +499,22 @@ def test_in_place_on_a_recorded_view_never_changes_the_tensor_it_views():
     assert x._version == 0
     flat.sum().backward()
     np.testing.assert_allclose(x.grad.data, 2 * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+def test_the_error_gives_the_version_the_op_used_and_unrelated_changes_do_not_count():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    unrelated = Tensor([5.0])
+    with no_grad():
+        x.mul_(3.0)  # version 1, before the loss is recorded: fine
+    loss = (x * x).sum()
+    unrelated.add_(1.0)  # a change elsewhere after recording must not be blamed on this graph
+    with no_grad():
+        x.add_(1.0)
+        x.add_(1.0)  # versions 2 and 3, after recording
+    with pytest.raises(RuntimeError, match=r"is at version 3; expected version 1 instead"):
+        loss.backward()
+    other = Tensor([2.0], requires_grad=True)
+    second = (other * other).sum()
+    unrelated.add_(1.0)
+    second.backward()
+    np.testing.assert_allclose(other.grad.data, [4.0])

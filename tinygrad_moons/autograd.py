@@ -12,8 +12,9 @@ Three pieces, each small:
   walk itself can be recorded (``create_graph=True``) and differentiated again.
   A graph is walked once: the walk marks each op as used, and a second
   walk raises unless the first was given ``retain_graph=True``. Each op also
-  remembers its inputs' versions (``tensor._version``, raised by every
-  in-place change): backward refuses to use a tensor changed since.
+  notes when it was recorded (a clock that ticks at every in-place change,
+  which also raises the tensor's ``_version``): backward refuses an op whose
+  inputs were changed since, as their values are no longer the ones it used.
 * Switches, per thread: :func:`no_grad` / :func:`enable_grad` /
   :func:`set_grad_enabled` (record or not), :func:`detect_anomaly` (stop at
   the first NaN or inf and say which op made it), and :func:`scope` (tag
@@ -32,7 +33,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from tinygrad_moons.tensor import Tensor
+from tinygrad_moons.tensor import _CHANGE_CLOCK, Tensor
 
 # ------------------------------------------------------------ per-thread switches
 # Each switch is a ContextVar: every thread starts with the defaults and sees
@@ -200,8 +201,8 @@ class Function:
     twice_differentiable: bool = True
 
     parents: tuple[Tensor, ...] = ()
-    #: The inputs' ``_version`` when the op was recorded (checked by backward).
-    saved_versions: tuple[int, ...] = ()
+    #: The change clock when the op was recorded: an input changed in place later makes its gradient wrong.
+    recorded_at: int = 0
     #: Set once a backward pass has gone through this op without ``retain_graph``.
     graph_freed: bool = False
 
@@ -229,8 +230,8 @@ class Function:
         output = self._output_ref()
         if output is None:
             raise RuntimeError(f"{self.name}: its output tensor no longer exists")
-        if output._version:  # every output is made at version 0
-            raise RuntimeError(_modified_message(self, output, "output 0", output._version, 0))
+        if output._changes is not None and output._changes[-1] > self.recorded_at:
+            raise RuntimeError(_modified_message(self, output, "output 0"))
         return output
 
     @property
@@ -264,15 +265,7 @@ class Function:
                     output.requires_grad = True
                     output._ctx = function
                     function.parents = inputs
-                    # Backward checks these: an input changed in place since then would give a wrong
-                    # gradient. (Most ops have one or two inputs: spelled out, this costs a third as much.)
-                    count = len(inputs)
-                    if count == 2:
-                        function.saved_versions = (inputs[0]._version, inputs[1]._version)
-                    elif count == 1:
-                        function.saved_versions = (inputs[0]._version,)
-                    else:
-                        function.saved_versions = tuple([p._version for p in inputs])
+                    function.recorded_at = _CHANGE_CLOCK[0]  # backward refuses inputs changed after this
                     function._output_ref = weakref.ref(output)
                     break
         return output
@@ -288,7 +281,10 @@ def _describe(tensor: Tensor) -> str:
     return f"{name}a tensor of shape {tensor.shape}, {made_by}"
 
 
-def _modified_message(function: Function, tensor: Tensor, role: str, version: int, expected: int) -> str:
+def _modified_message(function: Function, tensor: Tensor, role: str) -> str:
+    changes = tensor._changes or []
+    version = len(changes)
+    expected = sum(1 for stamp in changes if stamp <= function.recorded_at)  # its version when the op used it
     return (
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{role} of {function.name} ({_describe(tensor)})] is at version {version}; expected version "
@@ -374,15 +370,17 @@ def sum_to_shape(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def _check_graph(order: Sequence[Tensor]) -> None:
     """Refuse, before any gradient is computed, a graph already used up or whose inputs changed since recording."""
+    clock = _CHANGE_CLOCK[0]
     for node in order:
         function = node._ctx
         if function is None:
             continue
         if function.graph_freed:
             raise RuntimeError(_SECOND_BACKWARD)
-        for index, (parent, version) in enumerate(zip(function.parents, function.saved_versions)):
-            if parent._version != version:
-                raise RuntimeError(_modified_message(function, parent, f"input {index}", parent._version, version))
+        if function.recorded_at != clock:  # some tensor was changed since this op was recorded: one of its inputs?
+            for index, parent in enumerate(function.parents):
+                if parent._changes is not None and parent._changes[-1] > function.recorded_at:
+                    raise RuntimeError(_modified_message(function, parent, f"input {index}"))
 
 
 def _run_backward(

@@ -111,7 +111,7 @@ class Optimizer:
 def _update(p: Tensor, step: np.ndarray) -> None:
     """``p -= step`` in p's own array, counted as an in-place change of p (its version goes up)."""
     p._data -= step
-    p._version += 1
+    p._note_change()
 
 
 def _check_non_negative(owner: str, **values: float) -> None:

@@ -63,8 +63,8 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    # `_data` holds the array behind the `data` property; `_version` counts in-place changes.
-    __slots__ = ("_data", "_version", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
+    # `_data` holds the array behind the `data` property; `_changes` stamps its in-place changes.
+    __slots__ = ("_data", "_changes", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -75,7 +75,7 @@ class Tensor:
             # it in place must not silently change the caller's array.
             array = array.copy()
         self._data: np.ndarray = array
-        self._version = 0
+        self._changes: list[int] | None = None
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx = None
@@ -88,7 +88,7 @@ class Tensor:
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
         tensor = cls.__new__(cls)
         tensor._data = array
-        tensor._version = 0
+        tensor._changes = None
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor._ctx = None
@@ -102,7 +102,7 @@ class Tensor:
     def data(self) -> np.ndarray:
         """The values, a NumPy array (shared, not copied); writing it counts as an in-place change.
 
-        ``x.data *= 10`` and ``x.data = new_array`` both bump ``x._version``, so
+        ``x.data *= 10`` and ``x.data = new_array`` both raise ``x._version``, so
         a backward pass that needs the old values raises instead of silently
         using the new ones. Writes through the array itself (``x.data[0] = 1``,
         ``a = x.data; a *= 10``) are not seen: use ``with no_grad(): x.copy_(...)``.
@@ -118,7 +118,7 @@ class Tensor:
             elif not isinstance(value, np.ndarray):
                 value = np.asarray(value)
             self._data = value
-        self._version += 1
+        self._note_change()
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -257,6 +257,23 @@ class Tensor:
     # ones (+= -= *= /=, add_ sub_ mul_ div_ clamp_) are recorded: the tensor
     # takes the new op as its history (and a new array), its old value and
     # history move to a new tensor that the new op reads.
+    @property
+    def _version(self) -> int:
+        """How many times this tensor was changed in place (PyTorch's ``_version``)."""
+        return 0 if self._changes is None else len(self._changes)
+
+    def _note_change(self) -> None:
+        """Count an in-place change, stamped with the next tick of the change clock.
+
+        A recorded op notes the clock (``recorded_at``); backward refuses an
+        op one of whose inputs has a stamp later than that.
+        """
+        _CHANGE_CLOCK[0] += 1
+        if self._changes is None:
+            self._changes = [_CHANGE_CLOCK[0]]
+        else:
+            self._changes.append(_CHANGE_CLOCK[0])
+
     def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
         """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
         if not autograd.is_grad_enabled():
@@ -275,7 +292,7 @@ class Tensor:
             ufunc(self._data, *arrays, out=self._data, casting="same_kind")
         except (ValueError, TypeError) as error:
             raise self._in_place_error(op, arrays, error) from None
-        self._version += 1
+        self._note_change()
         return self
 
     def _in_place_error(self, op: str, operands: list, error: Exception) -> Exception:
@@ -301,7 +318,8 @@ class Tensor:
         recorded values must not change under them.
         """
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
-        before._ctx, before._version = self._ctx, self._version
+        before._ctx = self._ctx
+        before._changes = None if self._changes is None else list(self._changes)
         if self._ctx is not None:  # the op that made the old value now made `before`
             self._ctx._output_ref = weakref.ref(before)
         result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
@@ -314,10 +332,11 @@ class Tensor:
             self._data = result._data.astype(self._data.dtype, casting="same_kind", copy=False)
         except TypeError as error:
             raise self._in_place_error(op, [result._data], error) from None
-        self._version += 1
+        self._note_change()
         self._ctx, self.requires_grad = result._ctx, result.requires_grad
         if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
             result._ctx._output_ref = weakref.ref(self)
+            result._ctx.recorded_at = _CHANGE_CLOCK[0]  # it made this tensor's value at this tick
         return self
 
     def _refuse_recorded(self, op: str, other: Any = None) -> None:
@@ -372,7 +391,7 @@ class Tensor:
         if self._in_place_is_recorded("clamp_"):
             return self._record_in_place("clamp_", lambda old, _: old.clip(min, max))
         self._data.clip(min, max, out=self._data)
-        self._version += 1
+        self._note_change()
         return self
 
     def zero_(self) -> "Tensor":
@@ -612,6 +631,11 @@ class Tensor:
         if self.ndim == 0:
             raise TypeError("iter: a 0-d tensor cannot be iterated over")
         return (self[i] for i in range(len(self)))
+
+
+#: Ticks once per in-place change of any tensor (in any thread). Reading it is the
+#: whole cost that version checking adds to recording an op.
+_CHANGE_CLOCK = [0]
 
 
 def _times(other: ArrayLike, alpha: float) -> Any:
