@@ -518,3 +518,15 @@ def test_the_error_gives_the_version_the_op_used_and_unrelated_changes_do_not_co
     unrelated.add_(1.0)
     second.backward()
     np.testing.assert_allclose(other.grad.data, [4.0])
+
+
+def test_a_tensor_keeps_a_bounded_number_of_change_stamps():
+    w = Parameter(np.array([1.0]))
+    optimizer = SGD([w], lr=0.01)
+    loss = (w * w).sum()
+    w.grad = Tensor([1.0])
+    for _ in range(100):
+        optimizer.step()
+    assert w._version == 100 and len(w._stamps) < 100  # memory does not grow with the number of steps
+    with pytest.raises(RuntimeError, match=r"is at version 100; expected version at most \d+ instead"):
+        loss.backward()

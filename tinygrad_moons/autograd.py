@@ -230,7 +230,7 @@ class Function:
         output = self._output_ref()
         if output is None:
             raise RuntimeError(f"{self.name}: its output tensor no longer exists")
-        if output._changes is not None and output._changes[-1] > self.recorded_at:
+        if output._stamps is not None and output._stamps[-1] > self.recorded_at:
             raise RuntimeError(_modified_message(self, output, "output 0"))
         return output
 
@@ -282,9 +282,10 @@ def _describe(tensor: Tensor) -> str:
 
 
 def _modified_message(function: Function, tensor: Tensor, role: str) -> str:
-    changes = tensor._changes or []
-    version = len(changes)
-    expected = sum(1 for stamp in changes if stamp <= function.recorded_at)  # its version when the op used it
+    version, stamps = tensor._version, tensor._stamps or []
+    later = sum(1 for stamp in stamps if stamp > function.recorded_at)
+    # Its version when the op used it; only the latest stamps are kept, so after many changes it is a bound.
+    expected = f"{version - later}" if later < len(stamps) or len(stamps) == version else f"at most {version - later}"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{role} of {function.name} ({_describe(tensor)})] is at version {version}; expected version "
@@ -379,7 +380,7 @@ def _check_graph(order: Sequence[Tensor]) -> None:
             raise RuntimeError(_SECOND_BACKWARD)
         if function.recorded_at != clock:  # some tensor was changed since this op was recorded: one of its inputs?
             for index, parent in enumerate(function.parents):
-                if parent._changes is not None and parent._changes[-1] > function.recorded_at:
+                if parent._stamps is not None and parent._stamps[-1] > function.recorded_at:
                     raise RuntimeError(_modified_message(function, parent, f"input {index}"))
 
 

@@ -63,8 +63,9 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    # `_data` holds the array behind the `data` property; `_changes` stamps its in-place changes.
-    __slots__ = ("_data", "_changes", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
+    # `_data` holds the array behind the `data` property; `_version` counts its in-place changes,
+    # `_stamps` holds the change clock's ticks at the latest ones.
+    __slots__ = ("_data", "_version", "_stamps", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -75,7 +76,8 @@ class Tensor:
             # it in place must not silently change the caller's array.
             array = array.copy()
         self._data: np.ndarray = array
-        self._changes: list[int] | None = None
+        self._version = 0
+        self._stamps: list[int] | None = None
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx = None
@@ -88,7 +90,8 @@ class Tensor:
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
         tensor = cls.__new__(cls)
         tensor._data = array
-        tensor._changes = None
+        tensor._version = 0
+        tensor._stamps = None
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor._ctx = None
@@ -257,22 +260,23 @@ class Tensor:
     # ones (+= -= *= /=, add_ sub_ mul_ div_ clamp_) are recorded: the tensor
     # takes the new op as its history (and a new array), its old value and
     # history move to a new tensor that the new op reads.
-    @property
-    def _version(self) -> int:
-        """How many times this tensor was changed in place (PyTorch's ``_version``)."""
-        return 0 if self._changes is None else len(self._changes)
-
     def _note_change(self) -> None:
-        """Count an in-place change, stamped with the next tick of the change clock.
+        """Count an in-place change (``_version``), stamped with the next tick of the change clock.
 
         A recorded op notes the clock (``recorded_at``); backward refuses an
-        op one of whose inputs has a stamp later than that.
+        op one of whose inputs has a later stamp. Only the latest stamps are
+        kept (they name the version the op used in the error), so a parameter
+        updated a million times does not hold a million of them.
         """
         _CHANGE_CLOCK[0] += 1
-        if self._changes is None:
-            self._changes = [_CHANGE_CLOCK[0]]
+        self._version += 1
+        stamps = self._stamps
+        if stamps is None:
+            self._stamps = [_CHANGE_CLOCK[0]]
         else:
-            self._changes.append(_CHANGE_CLOCK[0])
+            stamps.append(_CHANGE_CLOCK[0])
+            if len(stamps) > _KEPT_STAMPS:
+                del stamps[0]
 
     def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
         """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
@@ -318,8 +322,8 @@ class Tensor:
         recorded values must not change under them.
         """
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
-        before._ctx = self._ctx
-        before._changes = None if self._changes is None else list(self._changes)
+        before._ctx, before._version = self._ctx, self._version
+        before._stamps = None if self._stamps is None else list(self._stamps)
         if self._ctx is not None:  # the op that made the old value now made `before`
             self._ctx._output_ref = weakref.ref(before)
         result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
@@ -636,6 +640,7 @@ class Tensor:
 #: Ticks once per in-place change of any tensor (in any thread). Reading it is the
 #: whole cost that version checking adds to recording an op.
 _CHANGE_CLOCK = [0]
+_KEPT_STAMPS = 16
 
 
 def _times(other: ArrayLike, alpha: float) -> Any:
