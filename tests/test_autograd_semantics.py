@@ -530,3 +530,20 @@ def test_a_tensor_keeps_a_bounded_number_of_change_stamps():
     assert w._version == 100 and len(w._stamps) < 100  # memory does not grow with the number of steps
     with pytest.raises(RuntimeError, match=r"is at version 100; expected version at most \d+ instead"):
         loss.backward()
+
+
+def test_no_grad_and_enable_grad_work_as_bare_decorators_too():
+    x = Tensor([1.0], requires_grad=True)
+
+    @no_grad
+    def evaluate() -> Tensor:
+        return x * 2
+
+    @enable_grad
+    def train() -> Tensor:
+        return x * 2
+
+    assert evaluate().grad_fn is None and is_grad_enabled()
+    with no_grad():
+        assert train().grad_fn is not None
+        assert not is_grad_enabled()

@@ -95,17 +95,28 @@ class _GradMode:
 class no_grad(_GradMode):
     """Do not record operations (for evaluation and parameter updates), in this thread.
 
-    Use as ``with no_grad(): ...`` or as a decorator ``@no_grad()``.
+    Use as ``with no_grad(): ...`` or as a decorator, ``@no_grad()`` or
+    ``@no_grad`` (both are PyTorch's).
     """
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Callable | None = None) -> Any:
+        if function is not None:  # used bare, as @no_grad
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function: Callable | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(_GradMode):
-    """Record operations again inside a ``no_grad`` block (in this thread)."""
+    """Record operations again inside a ``no_grad`` block (in this thread); ``@enable_grad`` works too."""
 
-    def __init__(self) -> None:
+    def __new__(cls, function: Callable | None = None) -> Any:
+        if function is not None:
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function: Callable | None = None) -> None:
         super().__init__(True)
 
 
