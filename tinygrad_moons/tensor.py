@@ -65,7 +65,9 @@ class Tensor:
 
     # `_data` holds the array behind the `data` property; `_version` counts its in-place changes,
     # `_stamps` holds the change clock's ticks at the latest ones.
-    __slots__ = ("_data", "_version", "_stamps", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
+    __slots__ = (
+        "_data", "_version", "_stamps", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__"
+    )
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -314,7 +316,7 @@ class Tensor:
         )
 
     def _record_in_place(self, op: str, compute: Any, other: Any = None) -> "Tensor":
-        """Record ``self = compute(old self)``: the old value and history move to a new tensor, ``self`` gets the new op.
+        """Record ``self = compute(old self)``: the old value and history move to a new tensor, self gets the new op.
 
         Here the tensor gets a new array rather than writing into its old one:
         that array may be shared with other tensors of the graph (NumPy views
