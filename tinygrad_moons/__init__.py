@@ -19,10 +19,12 @@ from tinygrad_moons.autograd import (
 )
 from tinygrad_moons.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_moons.ops import REGISTRY
+from tinygrad_moons.tape import BackwardTape, trace_backward
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackwardTape",
     "Function",
     "GradcheckError",
     "REGISTRY",
@@ -42,6 +44,7 @@ __all__ = [
     "set_grad_enabled",
     "stack",
     "tensor",
+    "trace_backward",
     "zeros",
     "zeros_like",
 ]
