@@ -340,20 +340,24 @@ function cols(array) {
 function steps() { return mode === "backward" ? BACKWARD : FORWARD; }
 function lastPosition() { return mode === "backward" ? BACKWARD.length : FORWARD.length - 1; }
 
+function chosen(step) {
+  // The chosen sample and unit, within this step's output (the choice itself is kept for the next steps).
+  return [Math.min(sample, rows(step.output_value) - 1), Math.min(unit, cols(step.output_value) - 1)];
+}
+
 function chooser(step) {
   // The sample and unit buttons for the step's output; the colour is the size of the gradient there.
   const shape = step.output_value;
   const n = rows(shape), units = cols(shape);
-  sample = Math.min(sample, n - 1);
-  unit = Math.min(unit, units - 1);
+  const [s, u] = chosen(step);
   const values = mode === "backward" ? step.upstream : step.output_value;
   let largest = 0;
-  for (let j = 0; j < units; j++) largest = Math.max(largest, Math.abs(at(values, sample, j)));
+  for (let j = 0; j < units; j++) largest = Math.max(largest, Math.abs(at(values, s, j)));
   let html = "";
   if (n > 1) {
     html += `<div>sample: <span class="samples">`;
     for (let i = 0; i < n; i++) {
-      html += `<button class="sample${i === sample ? " chosen" : ""}" data-sample="${i}">${i}</button>`;
+      html += `<button class="sample${i === s ? " chosen" : ""}" data-sample="${i}">${i}</button>`;
     }
     html += `</span></div>`;
   }
@@ -361,8 +365,8 @@ function chooser(step) {
     html += `<div>unit of ${step.out} (colour: |${mode === "backward" ? "∂E/∂" + step.out : step.out}| for this sample):`;
     html += `<span class="units">`;
     for (let j = 0; j < units; j++) {
-      const shade = largest > 0 ? Math.round(255 - 200 * Math.abs(at(values, sample, j)) / largest) : 255;
-      html += `<button class="unit${j === unit ? " chosen" : ""}" data-unit="${j}" `
+      const shade = largest > 0 ? Math.round(255 - 200 * Math.abs(at(values, s, j)) / largest) : 255;
+      html += `<button class="unit${j === u ? " chosen" : ""}" data-unit="${j}" `
             + `style="background: rgb(255, ${shade}, ${shade})">${j}</button>`;
     }
     html += `</span></div>`;
@@ -384,7 +388,7 @@ function sumTerms(terms, total, key) {
 }
 
 function backwardPanel(step) {
-  const n = sample, j = unit;
+  const [n, j] = chosen(step);
   const up = at(step.upstream, n, j);
   const o = `${step.out}${idx(step.upstream, n, j)}`;
   let html = `<h2>Step ${position + 1} of ${BACKWARD.length}: <code>${step.op}</code>`
@@ -483,7 +487,7 @@ function summaryPanel() {
 }
 
 function forwardPanel(step) {
-  const n = sample, j = unit;
+  const [n, j] = chosen(step);
   let html = `<h2>Forward step ${position + 1} of ${FORWARD.length}: <code>${step.op}</code>`
            + `${step.layer ? " in " + step.layer : ""}</h2>`;
   html += chooser(step);
