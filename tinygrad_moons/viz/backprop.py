@@ -199,8 +199,8 @@ def _frame_text(tape: BackwardTape, step: Any, sample: int = 0, unit: int = 0) -
         )
         link = local_link(tape, contribution, where)
         lines.append(f"{link.quantity} = {link.formula}")
-        shown = " + ".join(f"({term})" for term in link.terms[:3])
-        more = f" + … ({len(link.terms) - 3} more)" if len(link.terms) > 3 else ""
+        shown = " + ".join(f"({term})" for term in link.terms[:2])
+        more = f" + … ({len(link.terms) - 2} more)" if len(link.terms) > 2 else ""
         lines.append(f"    = {shown}{more} = {link.value:.6g}" if link.terms else f"    = {link.value:.6g}")
     return lines
 
@@ -218,7 +218,7 @@ def write_gif(run: BackpropRun, path: str | os.PathLike[str], png_folder: str | 
     for step in reversed(tape.steps):
         if step.layer_name not in layers:
             layers.append(step.layer_name)
-    figure = plt.figure(figsize=(10, 4.5), dpi=100)
+    figure = plt.figure(figsize=(12, 4.5), dpi=100)
     writer = PillowWriter(fps=1)
     path = Path(path)
     if png_folder is not None:
