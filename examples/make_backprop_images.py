@@ -39,7 +39,8 @@ def main() -> None:
             relu = next(k for k, s in enumerate(run.tape.steps) if s.op == "relu")
             step = run.tape.steps[relu]
             # A unit whose ReLU is on for sample 3 (ReLU' = 1), so the gradient passes through.
-            unit = next(j for j in range(step.upstream.shape[1]) if step.input_values[0][3, j] > 0 and step.upstream[3, j])
+            z, upstream = step.input_values[0], step.upstream
+            unit = next(j for j in range(z.shape[1]) if z[3, j] > 0 and upstream[3, j])
             for _ in range(relu):
                 page.keyboard.press("ArrowRight")
             page.click('#panel button.sample[data-sample="3"]')

@@ -18,6 +18,7 @@ from test_ops_gradients import GRADIENT_CASES
 
 import tinygrad_moons as tm
 from tinygrad_moons import REGISTRY, Tensor, experiment, nn
+from tinygrad_moons.explain import _number
 from tinygrad_moons.tape import BackwardTape, trace_backward
 
 OP_NAMES = sorted(REGISTRY)
@@ -176,7 +177,7 @@ def test_explain_uses_the_seeds_formulas(seed_network):
         assert name in text
     first = str(tape.explain(model.layers[0].kernel, (0, 0)))
     assert "ReLU′ = 1[z>0]" in first and "∂z/∂w = x" in first
-    assert text.splitlines()[-1].endswith(f".grad[0,0] = {tm.tape._number(model.layers[-1].kernel.grad.data[0, 0])}")
+    assert text.splitlines()[-1].endswith(f".grad[0,0] = {_number(model.layers[-1].kernel.grad.data[0, 0])}")
     # The seed's product: dE/dw = (1/n)(ŷ - y) x, summed over the samples.
     step = next(s for s in tape.steps if s.op == "binary_cross_entropy_with_logits")
     z, y = step.input_values

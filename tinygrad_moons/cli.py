@@ -396,12 +396,13 @@ def _add_backprop_command(commands: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    backprop.add_argument("--recipe", choices=("default", "seed", "seed-keras"), default="seed", help="the network's initial weights (see train --help)")
-    backprop.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
-    backprop.add_argument("--points", type=positive_int, default=8, help="how many training points the pass runs on")
-    backprop.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
-    backprop.add_argument("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write")
-    backprop.add_argument("--gif", action="store_true", help="also write <out>.gif and PNG frames in <out>_frames/ (matplotlib)")
+    add = backprop.add_argument
+    add("--recipe", choices=("default", "seed", "seed-keras"), default="seed", help="initial weights, see train --help")
+    add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
+    add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
+    add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
+    add("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write")
+    add("--gif", action="store_true", help="also write <out>.gif and PNG frames in <out>_frames/ (matplotlib)")
     backprop.set_defaults(handler=run_backprop, subparser=backprop)
 
 

@@ -83,7 +83,7 @@ def _kind(step: Any) -> str:
 
 
 def _local_derivative(step: Any) -> np.ndarray | None:
-    from tinygrad_moons.tape import _unary_local
+    from tinygrad_moons.explain import _unary_local
 
     if _kind(step) == "unary":
         return _unary_local(step.op, step.function, step.input_values[0], step.output_value)
@@ -167,7 +167,8 @@ def render_page(run: BackpropRun) -> str:
     data = json.dumps(page_data(run), allow_nan=True).replace("</", "<\\/")
     collapsed = _svg(run, collapse=True)
     expanded = _svg(run, collapse=False)
-    no_graph = f"<p class='note'>No Graphviz renderer was found, so the graph is not drawn: {html.escape(renderer.INSTALL_HINT)}.</p>"
+    hint = html.escape(renderer.INSTALL_HINT)
+    no_graph = f"<p class='note'>No Graphviz renderer was found, so the graph is not drawn: {hint}.</p>"
     return (
         _TEMPLATE.replace("{{TITLE}}", html.escape(run.title))
         .replace("{{STYLE}}", _STYLE)
@@ -188,7 +189,7 @@ def write_page(run: BackpropRun, path: str | os.PathLike[str]) -> Path:
 # ------------------------------------------------------------------------- GIF
 def _frame_text(tape: BackwardTape, step: Any, sample: int = 0, unit: int = 0) -> list[str]:
     """What a frame says about a step: its rule and the numbers for one sample and unit."""
-    from tinygrad_moons.tape import local_link
+    from tinygrad_moons.explain import local_link
 
     lines = [f"step {step.number} of {len(tape.steps)}: {step.op}" + (f" in {step.layer_name}" if step.layer else "")]
     lines.append(step.rule)
@@ -362,7 +363,8 @@ function chooser(step) {
     html += `</span></div>`;
   }
   if (units > 1) {
-    html += `<div>unit of ${step.out} (colour: |${mode === "backward" ? "∂E/∂" + step.out : step.out}| for this sample):`;
+    const shown = mode === "backward" ? "∂E/∂" + step.out : step.out;
+    html += `<div>unit of ${step.out} (colour: |${shown}| for this sample):`;
     html += `<span class="units">`;
     for (let j = 0; j < units; j++) {
       const shade = largest > 0 ? Math.round(255 - 200 * Math.abs(at(values, s, j)) / largest) : 255;
@@ -402,7 +404,8 @@ function backwardPanel(step) {
     const local = at(step.local, n, j);
     const where = `${step.inputs[0]}${idx(step.upstream, n, j)}`;
     const name = step.op === "relu" ? `ReLU′ = 1[z > 0], here z = ${where} = ${num(z)}, so ReLU′`
-               : step.op === "sigmoid" ? `σ′(z) = ŷ(1−ŷ), here ŷ = ${num(at(step.output_value, n, j))}, so σ′`
+               : step.op === "sigmoid"
+               ? `σ′(z) = ŷ(1−ŷ), here ŷ = ${num(at(step.output_value, n, j))}, so σ′`
                : `d ${step.op}/dz at z = ${where} = ${num(z)}`;
     html += `<tr><th>local derivative</th><td>${name} = ${num(local, "local")}</td></tr>`;
     const sent = step.sent[0];
@@ -425,7 +428,8 @@ function backwardPanel(step) {
     html += `<tr><th>local derivative</th><td>∂E/∂l = 1/n = 1/${count} = ${num(1 / count, "local")}</td></tr>`;
     const sent = step.sent[0];
     const m = Math.min(n, rows(sent.gradient) - 1);
-    html += `<tr><th>sent to ${sent.symbol}</th><td>every sample gets ∂E/∂${sent.symbol}${idx(sent.gradient, m, 0)} = `
+    html += `<tr><th>sent to ${sent.symbol}</th><td>`
+          + `every sample gets ∂E/∂${sent.symbol}${idx(sent.gradient, m, 0)} = `
           + `${num(at(sent.gradient, m, 0), "sent0")}</td></tr>`;
   } else if (step.kind === "linear") {
     const [x, w] = step.input_values;
@@ -434,7 +438,8 @@ function backwardPanel(step) {
         html += `<tr><th>sent to ${sent.symbol} (∂z/∂w = x)</th><td>`;
         for (let r = 0; r < Math.min(rows(w), 4); r++) {
           const terms = x.map((row, s) => [row[r], at(step.upstream, s, j)]);
-          html += `∂E/∂${sent.symbol}[${r},${j}] = Σ<sub>n</sub> ${step.inputs[0]}[n,${r}] · ∂E/∂${step.out}[n,${j}] = `
+          html += `∂E/∂${sent.symbol}[${r},${j}] = `
+                + `Σ<sub>n</sub> ${step.inputs[0]}[n,${r}] · ∂E/∂${step.out}[n,${j}] = `
                 + sumTerms(terms, sent.gradient[r][j], r === 0 ? "sent1" : "") + "<br>";
         }
         if (rows(w) > 4) html += `<span class="note">… and ${rows(w) - 4} more rows of column ${j}</span>`;
@@ -447,7 +452,8 @@ function backwardPanel(step) {
         html += `<tr><th>sent to ${sent.symbol} (∂z/∂x = W)</th><td>`;
         for (let r = 0; r < Math.min(cols(x), 4); r++) {
           const terms = step.upstream[n].map((g, k) => [g, w[r][k]]);
-          html += `∂E/∂${sent.symbol}[${n},${r}] = Σ<sub>j</sub> ∂E/∂${step.out}[${n},j] · ${step.inputs[1]}[${r},j] = `
+          html += `∂E/∂${sent.symbol}[${n},${r}] = `
+                + `Σ<sub>j</sub> ∂E/∂${step.out}[${n},j] · ${step.inputs[1]}[${r},j] = `
                 + sumTerms(terms, sent.gradient[n][r], r === 0 ? "sent0" : "") + "<br>";
         }
         if (cols(x) > 4) html += `<span class="note">… and ${cols(x) - 4} more units</span>`;
@@ -462,7 +468,8 @@ function backwardPanel(step) {
   for (const sent of step.sent) {               // fan-in: where paths meet, the running sum
     if (sent.before !== null) {
       html += `<tr><th>paths meet at ${sent.symbol}: running sum</th><td>`
-            + `${num(at(sent.before, n, j))} + ${num(at(sent.gradient, n, j))} = ${num(at(sent.after, n, j), "running")}</td></tr>`;
+            + `${num(at(sent.before, n, j))} + ${num(at(sent.gradient, n, j))} = `
+            + `${num(at(sent.after, n, j), "running")}</td></tr>`;
     }
   }
   html += `</table>`;
@@ -472,7 +479,8 @@ function backwardPanel(step) {
 function summaryPanel() {
   let html = `<h2>After the last step: every parameter's gradient is what arrived</h2>`;
   html += `<p>Each parameter's <code>.grad</code> next to the sum of the gradients the steps sent it.</p><table>`;
-  html += `<tr><th>parameter</th><th>shape</th><th>arrived (first elements)</th><th>.grad (first elements)</th><th>equal</th></tr>`;
+  html += `<tr><th>parameter</th><th>shape</th><th>arrived (first elements)</th>`
+        + `<th>.grad (first elements)</th><th>equal</th></tr>`;
   for (const p of DATA.parameters) {
     const flat = a => (Array.isArray(a) ? a.flat() : [a]);
     const arrived = flat(p.arrived), grad = flat(p.grad);
@@ -497,18 +505,23 @@ function forwardPanel(step) {
     const [x, w, b] = step.input_values;
     const terms = x[n].map((v, i) => [v, w[i][j]]);
     const bias = b === undefined ? "" : ` + ${step.inputs[2]}[${j}] (${fmt(b[j])})`;
-    html += `<tr><th>${step.out}[${n},${j}]</th><td>Σ<sub>i</sub> ${step.inputs[0]}[${n},i] · ${step.inputs[1]}[i,${j}]${bias}<br>`
+    const more = terms.length > 4 ? ` + … (${terms.length - 4} more)` : "";
+    html += `<tr><th>${step.out}[${n},${j}]</th>`
+          + `<td>Σ<sub>i</sub> ${step.inputs[0]}[${n},i] · ${step.inputs[1]}[i,${j}]${bias}<br>`
           + `= ${terms.slice(0, 4).map(t => `(${fmt(t[0])} × ${fmt(t[1])})`).join(" + ")}`
-          + `${terms.length > 4 ? ` + … (${terms.length - 4} more)` : ""}${bias ? " + " + fmt(b[j]) : ""} = ${num(out, "forward")}</td></tr>`;
+          + `${more}${bias ? " + " + fmt(b[j]) : ""} = ${num(out, "forward")}</td></tr>`;
   } else if (step.kind === "unary") {
-    html += `<tr><th>${step.out}${idx(step.output_value, n, j)}</th><td>${step.op}(${fmt(at(step.input_values[0], n, j))}) = ${num(out, "forward")}</td></tr>`;
+    html += `<tr><th>${step.out}${idx(step.output_value, n, j)}</th>`
+          + `<td>${step.op}(${fmt(at(step.input_values[0], n, j))}) = ${num(out, "forward")}</td></tr>`;
   } else if (step.kind === "bce") {
     const z = at(step.input_values[0], n, j), y = at(step.input_values[1], n, j);
     const yhat = 1 / (1 + Math.exp(-z));
     html += `<tr><th>ŷ = σ(z)</th><td>σ(${fmt(z)}) = ${num(yhat)}</td></tr>`;
-    html += `<tr><th>l${idx(step.output_value, n, j)}</th><td>−[y log ŷ + (1−y) log(1−ŷ)] with y = ${fmt(y)}: ${num(out, "forward")}</td></tr>`;
+    html += `<tr><th>l${idx(step.output_value, n, j)}</th>`
+          + `<td>−[y log ŷ + (1−y) log(1−ŷ)] with y = ${fmt(y)}: ${num(out, "forward")}</td></tr>`;
   } else if (step.kind === "mean") {
-    html += `<tr><th>E</th><td>the mean of l over the ${rows(step.input_values[0])} samples = ${num(out, "forward")}</td></tr>`;
+    const count = rows(step.input_values[0]);
+    html += `<tr><th>E</th><td>the mean of l over the ${count} samples = ${num(out, "forward")}</td></tr>`;
   } else {
     html += `<tr><th>${step.out}${idx(step.output_value, n, j)}</th><td>${num(out, "forward")}</td></tr>`;
   }
