@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_moons import experiment
+from tinygrad_moons import Tensor, experiment
 from tinygrad_moons.cli import main
-from tinygrad_moons.viz.backprop import page_data, trace_seed_network, write_gif, write_page
+from tinygrad_moons.viz.backprop import page_data, trace_loss, trace_seed_network, write_gif, write_page
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 needs_chromium = pytest.mark.skipif(
@@ -170,6 +170,39 @@ def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
                 unit = min(5, step.output_value.shape[1] - 1) if step.output_value.ndim == 2 else 0
                 assert _shown(page, "forward") == _element(step.output_value, sample, unit)
                 page.keyboard.press("ArrowRight")
+        finally:
+            browser.close()
+    assert errors == []
+
+
+@needs_chromium
+def test_where_two_paths_meet_the_page_shows_the_running_sum(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    x = Tensor([[0.5, -1.0]], requires_grad=True, name="x")
+    y = x * 3.0
+    run = trace_loss((y + y.exp()).mean(), {"x": x}, "y = 3x, E = mean(y + exp(y))")
+    page_file = write_page(run, tmp_path / "fan_in.html")
+    exp_step = next(k for k, s in enumerate(run.tape.steps) if s.op == "exp")
+    meeting = run.tape.steps[exp_step].contributions[0]
+    assert meeting.total_before is not None  # the add step reached y first
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(page_file.resolve().as_uri())
+            for _ in range(exp_step):
+                page.keyboard.press("ArrowRight")
+            page.click('#panel button.unit[data-unit="1"]')
+            assert _shown(page, "running") == float(meeting.total_after[0, 1])
+            assert _shown(page, "upstream") == float(run.tape.steps[exp_step].upstream[0, 1])
+            # The op being differentiated is highlighted in the drawing (no layers here: one box per op).
+            assert page.locator("#graph .node.active").count() >= 1
+            for _ in range(len(run.tape.steps)):
+                page.keyboard.press("ArrowRight")
+            assert page.locator('#panel [data-key="equal-x"]').inner_text().startswith("yes")
         finally:
             browser.close()
     assert errors == []

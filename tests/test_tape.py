@@ -119,6 +119,29 @@ def test_untraced_backward_records_nothing_and_tape_is_per_thread():
     assert len(tape.steps) == 2  # closed: later passes are not recorded
 
 
+def test_two_passes_in_one_trace_are_explained_separately():
+    w = Tensor([2.0, -1.0], requires_grad=True)
+    with trace_backward() as tape:
+        (w * 3.0).sum().backward()
+        (w * w).sum().backward()  # .grad now holds 3 + 2w
+    assert tape.passes == 2 and [s.pass_number for s in tape.steps] == [1, 1, 2, 2]
+    explanation = tape.explain(w, 0)
+    assert explanation.value == 4.0 and explanation.grad_before == 3.0 and explanation.grad == 7.0
+    # Two paths, both from the second pass's w * w (input 0 and input 1); the first pass is not one of them.
+    assert [(p.op, p.value) for p in explanation.paths] == [("mul", 2.0), ("mul", 2.0)]
+    assert str(explanation).splitlines()[-1].endswith("3 + 4 = 7, equal to .grad[0] = 7")
+
+
+def test_autograd_grad_is_traced_without_touching_grad():
+    x = Tensor([0.5, -2.0], requires_grad=True)
+    with trace_backward() as tape:
+        (g,) = tm.grad((x * x * x).sum(), x)
+    assert x.grad is None and tape.arrivals == []
+    np.testing.assert_array_equal(tape.total_gradient(x), g.data)
+    explanation = tape.explain(x, 1)
+    assert explanation.grad is None and explanation.value == g.data[1] == 12.0
+
+
 def test_explain_refuses_a_tensor_the_pass_never_reached():
     x = Tensor([1.0], requires_grad=True)
     unused = Tensor([2.0], requires_grad=True)

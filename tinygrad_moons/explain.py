@@ -105,6 +105,8 @@ class Explanation:
     grad: float | None
     links: list[Link]
     paths: list[Link]
+    #: The ``.grad`` element before this pass added ``value`` (None: it was empty, so ``.grad == value``).
+    grad_before: float | None = None
 
     @property
     def factors(self) -> list[str]:
@@ -123,9 +125,18 @@ class Explanation:
             lines = link.lines()
             out.append(f"{number:>2}. " + lines[0])
             out.extend("    " + line for line in lines[1:])
-        if self.grad is not None:
+        where = _index_text(self.index)
+        if self.grad is not None and self.grad_before is not None:
+            total = self.grad_before + self.value
+            same = "equal to" if self.grad == total else "NOT equal to"
+            out.append(
+                f"= {_number(self.value)}; .grad{where} held {_number(self.grad_before)} from earlier passes, "
+                f"so {_number(self.grad_before)} + {_number(self.value)} = {_number(total)}, {same} .grad{where} "
+                f"= {_number(self.grad)}"
+            )
+        elif self.grad is not None:
             same = "equal to" if self.grad == self.value else "NOT equal to"
-            out.append(f"= {_number(self.value)}, {same} .grad{_index_text(self.index)} = {_number(self.grad)}")
+            out.append(f"= {_number(self.value)}, {same} .grad{where} = {_number(self.grad)}")
         return "\n".join(out)
 
 
@@ -167,10 +178,14 @@ def explain(tape: BackwardTape, tensor: Tensor, index: Any = ()) -> Explanation:
             f"shape {tensor.shape}): it does not lead to the loss, or was not traced"
         )
     links, paths = _chain(tape, tensor, index)
-    grad = None
+    grad = grad_before = None
     if tensor.grad is not None and tensor.grad.shape == tensor.shape:
         grad = float(tensor.grad.data[index])
-    return Explanation(tape.symbol(tensor), index, float(total[index]), grad, links, paths)
+        arrivals = [a for a in tape.arrivals if a.tensor is tensor]
+        if arrivals and arrivals[-1].grad_before is not None:
+            grad_before = float(arrivals[-1].grad_before[index])
+    return Explanation(tape.symbol(tensor), index, float(total[index]), grad, links, paths, grad_before)
+
 
 def _chain(tape: BackwardTape, tensor: Tensor, index: tuple[int, ...]) -> tuple[list[Link], list[Link]]:
     """Links from ``tensor[index]`` up to the loss, following the largest term at each sum."""
@@ -181,7 +196,11 @@ def _chain(tape: BackwardTape, tensor: Tensor, index: tuple[int, ...]) -> tuple[
     while current is not None and seen < 10_000:
         seen += 1
         node, where = current
+        # Only the last pass that reached the tensor: several backward() calls in one trace are separate chains.
         contributions = tape.contributions_to(node)
+        if contributions:
+            last_pass = contributions[-1].step.pass_number
+            contributions = [c for c in contributions if c.step.pass_number == last_pass]
         if not contributions:  # a root: its gradient is the seed
             seed = tape.total_gradient(node)
             value = float(seed[where]) if seed is not None else float("nan")
@@ -555,9 +574,9 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
                 give(step.inputs[1], "y")
         else:
             give(step.output, f"{step.op}{sup}")
-        for k, tensor in enumerate(step.inputs):
+        for tensor in step.inputs:
             if tensor._ctx is None:
-                give(tensor, tensor.name or f"{step.op}{sup}.input{k}")
+                give(tensor, tensor.name or f"leaf{sum(1 for name in names.values() if name.startswith('leaf')) + 1}")
     return names
 
 

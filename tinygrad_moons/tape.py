@@ -237,11 +237,14 @@ class BackwardTape:
         return sorted(found, key=lambda a: (a.paths[-1].step.number, a.paths[-1].input_index))
 
     def total_gradient(self, tensor: Tensor) -> np.ndarray | None:
-        """The gradient that reached ``tensor`` (the root's own seed for a root), summed as the engine did."""
+        """The gradient that reached ``tensor`` in the last pass that reached it, summed as the engine did.
+
+        For a root it is the gradient the pass started from (1 for a scalar loss).
+        """
         contributions = self._contributions.get(id(tensor))
         if contributions:
             return contributions[-1].total_after
-        for root, seed in self.roots:
+        for root, seed in reversed(self.roots):
             if root is tensor:
                 return seed
         return None

@@ -29,19 +29,29 @@ from tinygrad_moons.tape import BackwardTape, trace_backward
 from tinygrad_moons.viz import renderer
 from tinygrad_moons.viz.graph import draw_graph, walk_graph
 
-__all__ = ["BackpropRun", "page_data", "render_page", "trace_seed_network", "write_gif", "write_page"]
+__all__ = ["BackpropRun", "page_data", "render_page", "trace_loss", "trace_seed_network", "write_gif", "write_page"]
 
 
 @dataclasses.dataclass
 class BackpropRun:
     """A network, the points it ran on, its loss and the tape of the loss's backward pass."""
 
-    model: Any
-    X: np.ndarray
-    y: np.ndarray
     loss: Tensor
     tape: BackwardTape
     title: str
+    #: (name, tensor) of every parameter, for the last step's check that each .grad is what arrived.
+    parameters: list[tuple[str, Tensor]]
+    model: Any = None
+    X: np.ndarray | None = None
+    y: np.ndarray | None = None
+
+
+def trace_loss(loss: Tensor, parameters: Any, title: str = "a computation") -> BackpropRun:
+    """Trace ``loss.backward()`` for any scalar loss; ``parameters`` is a dict or a list of (name, tensor)."""
+    pairs = list(parameters.items()) if isinstance(parameters, dict) else list(parameters)
+    with trace_backward() as tape:
+        loss.backward()
+    return BackpropRun(loss, tape, f"{title}, loss E = {float(loss.data):.6g}", pairs)
 
 
 def trace_seed_network(recipe: Any = None, points: int = 8) -> BackpropRun:
@@ -61,7 +71,7 @@ def trace_seed_network(recipe: Any = None, points: int = 8) -> BackpropRun:
         loss.backward()
     sizes = "-".join(str(s) for s in recipe.layer_sizes)
     title = f"{sizes} network ({recipe.name} recipe), {points} points, loss E = {float(loss.data):.6g}"
-    return BackpropRun(model, X, y, loss, tape, title)
+    return BackpropRun(loss, tape, title, list(model.named_parameters()), model, X, y)
 
 
 # ------------------------------------------------------------------------ data
@@ -127,7 +137,7 @@ def page_data(run: BackpropRun) -> dict[str, Any]:
             entry["local"] = local.tolist()
         steps.append(entry)
     parameters = []
-    for name, parameter in run.model.named_parameters():
+    for name, parameter in run.parameters:
         arrived = tape.total_gradient(parameter)
         parameters.append(
             {
@@ -142,9 +152,6 @@ def page_data(run: BackpropRun) -> dict[str, Any]:
     return {
         "title": run.title,
         "loss": float(run.loss.data),
-        "points": int(len(run.X)),
-        "X": run.X.tolist(),
-        "y": run.y.ravel().tolist(),
         "steps": steps,
         "parameters": parameters,
     }
