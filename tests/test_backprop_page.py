@@ -32,6 +32,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def sync_playwright():
+    """Playwright's entry point; it comes with the ``dev`` extra (the browser itself is the system's Chromium)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need Playwright's Python package: pip install -e '.[dev]' (or playwright)")
+    return sync_playwright()
+
+
 @pytest.fixture(scope="module")
 def run():
     return trace_seed_network(experiment.SEED, points=6)
@@ -122,8 +131,6 @@ def _check_step(page, run, number: int, sample: int, unit: int) -> None:
 
 @needs_chromium
 def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -177,8 +184,6 @@ def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
 
 @needs_chromium
 def test_where_two_paths_meet_the_page_shows_the_running_sum(tmp_path):
-    from playwright.sync_api import sync_playwright
-
     x = Tensor([[0.5, -1.0]], requires_grad=True, name="x")
     y = x * 3.0
     run = trace_loss((y + y.exp()).mean(), {"x": x}, "y = 3x, E = mean(y + exp(y))")

@@ -7,8 +7,10 @@ that gradients from two paths meet in one tensor.
 
 from __future__ import annotations
 
+import runpy
 import threading
 from functools import reduce
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -231,3 +233,13 @@ def test_scalar_view_of_a_2_2_1_network_reads_every_number():
     assert "relu" in "\n".join(map(str, view))
     with pytest.raises(ValueError, match="max_elements"):
         tape.scalar_view(max_elements=5)
+
+
+def test_the_walkthrough_example_runs_and_matches_the_seeds_formula(capsys):
+    runpy.run_path(str(Path(__file__).parent.parent / "examples" / "backprop_walkthrough.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert out.count("equal to .grad") == 2 and "NOT equal" not in out
+    numbers = next(line for line in out.splitlines() if line.startswith("-0.00"))  # the by-hand check's line
+    by_hand, explained, grad = (float(v) for v in numbers.split())
+    assert explained == grad
+    assert abs(by_hand - grad) <= 1e-15
