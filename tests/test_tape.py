@@ -61,10 +61,16 @@ def test_contributions_sum_exactly_to_every_leaf_grad(op_name, data, extra_path)
         # Every accumulation's total is its previous total plus what was added.
         for accumulation in tape.accumulations:
             np.testing.assert_array_equal(accumulation.previous + accumulation.added, accumulation.total)
-        # explain ends in the .grad value for every element.
+        # explain ends in the .grad value for every element, and every link's terms add up to its value
+        # (the terms are multiplied out in float64; a float32 op rounded its own products to float32).
+        rtol = 64 * max(np.finfo(step.output_value.dtype).eps for step in tape.steps)
         for index in np.ndindex(*leaf.shape):
             explanation = tape.explain(leaf, index)
             assert explanation.value == explanation.grad == leaf.grad.data[index]
+            for link in explanation.links + explanation.paths:
+                if link.terms:
+                    scale = sum(abs(t.product) for t in link.terms)
+                    assert abs(sum(t.product for t in link.terms) - link.value) <= rtol * scale + 1e-12, link
 
 
 @pytest.mark.parametrize("op_name", OP_NAMES)
