@@ -264,7 +264,8 @@ button { font-size: 14px; padding: 4px 10px; margin-right: 4px; cursor: pointer;
 button.chosen { background: #ffcc66; }
 main { display: flex; gap: 16px; padding: 12px 16px; align-items: flex-start; }
 #graph { flex: 0 0 38%; max-height: 88vh; overflow: auto; border: 1px solid #ddd; }
-#graph svg { width: 100%; height: auto; }
+#graph-collapsed svg { width: 100%; height: auto; }
+#graph-expanded svg { width: auto; height: auto; }  /* every op: its natural size, scrolled */
 #panel { flex: 1; min-width: 0; }
 .node.active polygon, .node.active path, .node.active ellipse { stroke: #cc0000 !important; stroke-width: 4px; }
 .node.active { filter: drop-shadow(0 0 6px #ff6600); }
@@ -545,8 +546,9 @@ function highlight(step) {
     node.classList.toggle("source", source && !active);
     if (active && node.getBoundingClientRect().height > 0) {  // scroll the drawing to the active box
       const box = document.getElementById("graph");
-      const offset = node.getBoundingClientRect().top - box.getBoundingClientRect().top;
-      box.scrollTop += offset - box.clientHeight / 3;
+      const place = node.getBoundingClientRect(), frame = box.getBoundingClientRect();
+      box.scrollTop += place.top - frame.top - box.clientHeight / 3;
+      box.scrollLeft += place.left - frame.left - box.clientWidth / 3;
     }
   }
 }
