@@ -127,6 +127,17 @@ def test_untraced_backward_records_nothing_and_tape_is_per_thread():
     assert len(tape.steps) == 2  # closed: later passes are not recorded
 
 
+def test_nested_traces_each_get_their_own_tape():
+    x = Tensor([1.0], requires_grad=True)
+    with trace_backward() as outer:
+        (x * 2.0).sum().backward()
+        with trace_backward() as inner:
+            (x + 1.0).sum().backward()
+        (x.exp()).sum().backward()
+    assert [s.op for s in outer.steps] == ["sum", "mul", "sum", "exp"]
+    assert [s.op for s in inner.steps] == ["sum", "add"]
+
+
 def test_two_passes_in_one_trace_are_explained_separately():
     w = Tensor([2.0, -1.0], requires_grad=True)
     with trace_backward() as tape:
