@@ -146,6 +146,8 @@ def test_two_passes_in_one_trace_are_explained_separately():
     assert tape.passes == 2 and [s.pass_number for s in tape.steps] == [1, 1, 2, 2]
     explanation = tape.explain(w, 0)
     assert explanation.value == 4.0 and explanation.grad_before == 3.0 and explanation.grad == 7.0
+    (meeting,) = tape.accumulations
+    assert [(c.step.pass_number, c.input_index) for c in meeting.paths] == [(2, 0), (2, 1)]
     # Two paths, both from the second pass's w * w (input 0 and input 1); the first pass is not one of them.
     assert [(p.op, p.value) for p in explanation.paths] == [("mul", 2.0), ("mul", 2.0)]
     assert str(explanation).splitlines()[-1].endswith("3 + 4 = 7, equal to .grad[0] = 7")

@@ -225,10 +225,11 @@ class BackwardTape:
         for contributions in self._contributions.values():
             for k, contribution in enumerate(contributions):
                 if contribution.total_before is not None:
+                    same_pass = [c for c in contributions[: k + 1] if c.step.pass_number == contribution.step.pass_number]
                     found.append(
                         Accumulation(
                             contribution.tensor,
-                            contributions[: k + 1],
+                            same_pass,
                             contribution.total_before,
                             contribution.gradient,
                             contribution.total_after,
