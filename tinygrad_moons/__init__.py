@@ -117,6 +117,8 @@ from tinygrad_moons.tensor_functions import (
     var,
 )
 
+from tinygrad_moons.tape import BackwardTape, trace_backward
+
 # PyTorch's dtype names ``float`` and ``bool``: bound last, since they shadow builtins in this module.
 from tinygrad_moons.dtypes import bool, float  # noqa: E402, A004  # isort: skip
 
@@ -135,6 +137,7 @@ def __getattr__(name: str) -> Any:
 # Names that would shadow Python's builtins (sum, max, min, abs, all, any, pow, bool, float) are attributes
 # (tg.sum) but left out of __all__, so that `from tinygrad_moons import *` keeps the builtins working.
 __all__ = [
+    "BackwardTape",
     "Function",
     "GradcheckError",
     "REGISTRY",
@@ -215,6 +218,7 @@ __all__ = [
     "t",
     "tanh",
     "tensor",
+    "trace_backward",
     "transpose",
     "uint8",
     "unsqueeze",

@@ -49,6 +49,9 @@ _CURRENT_SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("current_sc
 # result is checked instead, so the error names the op being differentiated
 # and the user's line that created it, not an anonymous "div" inside a rule.
 _IN_BACKWARD: contextvars.ContextVar[bool] = contextvars.ContextVar("in_backward", default=False)
+# The BackwardTape recording this thread's backward passes (tinygrad_moons.tape.trace_backward), or None.
+# Read once per backward pass, so a pass that is not traced pays one local test per node.
+_BACKWARD_TAPE: contextvars.ContextVar[Any] = contextvars.ContextVar("backward_tape", default=None)
 
 
 def is_grad_enabled() -> bool:
@@ -426,6 +429,9 @@ def _run_backward(
     order = topological_order(roots)
     _check_graph(order)
     anomaly_enabled = _ANOMALY_ENABLED.get()
+    tape = _BACKWARD_TAPE.get()
+    if tape is not None:
+        tape.record_pass(roots, root_grads)
     # Only this thread's switches change: another thread keeps recording while this one runs backward.
     previous_mode, previous_in_backward = _GRAD_ENABLED.get(), _IN_BACKWARD.get()
     _GRAD_ENABLED.set(create_graph)  # record the backward ops only when asked
@@ -440,6 +446,8 @@ def _run_backward(
                 if id(node) in capture:
                     capture[id(node)] = grad
             elif function is None or node._retains_grad:
+                if tape is not None:
+                    tape.record_arrival(node, grad)
                 _accumulate(node, grad, create_graph)
             if function is None:
                 continue
@@ -454,6 +462,8 @@ def _run_backward(
                     f"{function.name}: backward returned {len(parent_grads)} gradients for "
                     f"{len(parents)} inputs (return None for an input that gets no gradient)"
                 )
+            if tape is not None:
+                tape.record_step(node, function, grad)
             for index, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
                 if parent_grad is None or not parent.requires_grad:
                     continue
@@ -482,6 +492,8 @@ def _run_backward(
                 key = id(parent)
                 previous = grads.get(key)
                 grads[key] = parent_grad if previous is None else previous + parent_grad
+                if tape is not None:
+                    tape.record_contribution(index, parent, got.shape, parent_grad, previous, grads[key])
     finally:
         _GRAD_ENABLED.set(previous_mode)
         _IN_BACKWARD.set(previous_in_backward)

@@ -190,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=run_compare, subparser=compare)
     _add_graph_command(commands)
     _add_sweep_command(commands)
+    _add_backprop_command(commands)
     return parser
 
 
@@ -379,6 +380,51 @@ def run_graph(args: argparse.Namespace) -> int:
     for warning in caught:
         print(f"{PROG} graph: warning: {warning.message}", file=sys.stderr)
     print(f"wrote {written}")
+    return 0
+
+
+# ----------------------------------------------------------------- backprop
+def _add_backprop_command(commands: Any) -> None:
+    backprop = commands.add_parser(
+        "backprop",
+        help="write a page that steps through one backward pass of the seed's network, with the numbers",
+        description=(
+            "Build the recipe's network (the seed's 2-25-50-50-25-1 unless --layers says otherwise), run it on the "
+            "first --points training points, trace the backward pass of its loss, and write one self-contained HTML "
+            "file (no server, works offline): the graph with the active step highlighted, and for a chosen sample "
+            "and unit the rule, the upstream gradient, the local derivative and the gradients sent, step by step; "
+            "a toggle shows the forward pass. --gif also writes the steps as PNG frames and a GIF."
+        ),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add = backprop.add_argument
+    add("--recipe", choices=("default", "seed", "seed-keras"), default="seed", help="initial weights, see train --help")
+    add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
+    add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
+    add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
+    add("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write")
+    add("--gif", action="store_true", help="also write <out>.gif and PNG frames in <out>_frames/ (matplotlib)")
+    backprop.set_defaults(handler=run_backprop, subparser=backprop)
+
+
+def run_backprop(args: argparse.Namespace) -> int:
+    from tinygrad_moons import experiment
+    from tinygrad_moons.viz.backprop import trace_seed_network, write_gif, write_page
+
+    recipe = experiment.RECIPES[args.recipe].replace(seed=args.seed)
+    if args.layers is not None:
+        recipe = recipe.replace(hidden_layers=args.layers)
+    out = args.out if args.out.suffix else args.out.with_suffix(".html")
+    _writable_folder(out.parent if str(out.parent) else Path("."))
+    try:
+        run = trace_seed_network(recipe, args.points)
+    except ValueError as error:  # more points than the training set has
+        raise UsageError(str(error)) from None
+    written = [write_page(run, out)]
+    if args.gif:
+        written.append(write_gif(run, out.with_suffix(".gif"), png_folder=out.with_name(out.stem + "_frames")))
+    print(f"{run.title}; {len(run.tape.steps)} backward steps")
+    print("wrote " + ", ".join(str(path) for path in written))
     return 0
 
 
