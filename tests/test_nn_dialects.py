@@ -482,3 +482,32 @@ def test_bce_loss_on_a_linear_output_warns_at_compile_and_names_bce_with_logits(
         model.compile(loss=nn.BCELoss())
     with pytest.raises(RuntimeError, match="all elements of input should be between 0 and 1"):
         model.fit(X * 100, Y, epochs=1, verbose=0)
+
+
+def test_keras_input_declares_the_width_and_is_not_a_layer():
+    from tinygrad_moons import nn
+
+    model = nn.Sequential([nn.Input(shape=(30,)), nn.Dense(16, activation="relu"), nn.Dense(1)])
+    assert model.built and model.input_dim == 30 and len(model.layers) == 2
+    assert model.layers[0].kernel.shape == (30, 16)
+    with pytest.raises(ValueError, match="only come first"):
+        model.add(nn.Input(shape=(3,)))
+    with pytest.raises(ValueError, match=r"shape must be \(features,\)"):
+        nn.Input(shape=(28, 28))
+    with pytest.raises(ValueError, match="positive int"):
+        nn.Input(shape=(0,))
+
+
+def test_unseeded_models_draw_from_the_global_generator_that_manual_seed_resets():
+    import tinygrad_moons as tg
+    from tinygrad_moons import nn
+
+    def weights():
+        tg.manual_seed(7)
+        keras_style = nn.Sequential([nn.Dense(4, input_dim=3), nn.Dense(1)])
+        pytorch_style = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+        return [p.data.copy() for p in [*keras_style.parameters(), *pytorch_style.parameters()]]
+
+    first, second = weights(), weights()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)

@@ -164,17 +164,14 @@ _BY_NAME: dict[str, Callable[[], Initializer]] = {
 
 
 def global_generator() -> np.random.Generator:
-    """The generator that PyTorch-named layers (``Linear``, ``Dropout``) draw from when given no seed or rng.
+    """The global generator (:func:`tinygrad_moons.random.generator`) that unseeded layers and models draw from.
 
-    PyTorch draws from one global generator that ``manual_seed`` reseeds;
-    here that is :func:`tinygrad_moons.random.generator`. Where that module
-    is missing, a generator seeded from NumPy's global state stands in, so
-    ``np.random.seed`` makes the draws repeatable.
+    PyTorch draws from one global generator that ``manual_seed`` reseeds, and
+    Keras from one that ``keras.utils.set_random_seed`` reseeds: here that is
+    ``tinygrad_moons.manual_seed``.
     """
-    try:
-        from tinygrad_moons.random import generator
-    except ImportError:
-        return np.random.default_rng(np.random.randint(2**31))
+    from tinygrad_moons.random import generator
+
     return generator()
 
 

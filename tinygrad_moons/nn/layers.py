@@ -25,6 +25,7 @@ from tinygrad_moons.nn.module import Module, Parameter
 from tinygrad_moons.tensor import Tensor
 
 __all__ = [
+    "Input",
     "Activation",
     "Dense",
     "Dropout",
@@ -38,6 +39,30 @@ __all__ = [
     "Softmax",
     "Tanh",
 ]
+
+
+class Input:
+    """Keras' ``keras.Input(shape=(features,))``: the first item of ``Sequential([...])``, declaring the input width.
+
+    As in Keras, it is not a layer of the model (``model.layers`` does not list
+    it); it lets the layers after it be built at once, like ``input_dim=`` on
+    the first ``Dense``. Only flat inputs exist here: ``shape`` is ``(features,)``.
+    """
+
+    def __init__(self, shape: tuple[int, ...], batch_size: int | None = None, dtype: Any = None, name: str | None = None):
+        if not isinstance(shape, (tuple, list)) or len(shape) != 1:
+            raise ValueError(f"Input: shape must be (features,), one width for flat inputs, got {shape!r}")
+        (width,) = shape
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise ValueError(f"Input: the width in shape must be a positive int, got {width!r}")
+        if dtype is not None:
+            raise ValueError("Input: dtype= is not supported here; give the layers dtype= (float32 or float64) instead")
+        self.shape = (int(width),)
+        self.batch_size = batch_size
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"Input(shape={self.shape})"
 
 
 class Layer(Module):
@@ -136,7 +161,7 @@ class Dense(Layer):
             raise ValueError(f"{self.name}: the input width must be a positive integer, got {input_dim!r}")
         super().build(input_dim)
         if self.rng is None:
-            self.rng = np.random.default_rng()
+            self.rng = initializers.global_generator()  # manual_seed makes it repeatable
         self.kernel = Parameter(self.kernel_initializer((self.input_dim, self.units), self.dtype, self.rng))
         if self.use_bias:
             self.bias = Parameter(self.bias_initializer((self.units,), self.dtype, self.rng))

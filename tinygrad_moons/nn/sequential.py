@@ -30,7 +30,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import numpy as np
 
 from tinygrad_moons.autograd import no_grad
-from tinygrad_moons.nn.layers import Layer
+from tinygrad_moons.nn.initializers import global_generator
+from tinygrad_moons.nn.layers import Input, Layer
 from tinygrad_moons.nn.module import Module, _snake_case
 from tinygrad_moons.nn.training import Model
 from tinygrad_moons.tensor import Tensor
@@ -60,8 +61,12 @@ class Sequential(Model):
             raise ValueError("Sequential: give seed or rng, not both")
         #: True when the weights are to come from this model's generator (a seed or rng was given).
         self.seeded = seed is not None or rng is not None
-        self.rng = rng if rng is not None else np.random.default_rng(seed)
+        # Unseeded, the weights come from the global generator, so that manual_seed (Keras' set_random_seed)
+        # makes a run repeatable, as in PyTorch and Keras.
+        self.rng = rng if rng is not None else (np.random.default_rng(seed) if seed is not None else global_generator())
         self._layers: list[Module] = []
+        #: The width declared by a leading ``Input(shape=(width,))`` (Keras), None without one.
+        self._declared_input_dim: int | None = None
         #: True for PyTorch's forms: children are keyed by position or by the given dict's keys, not by name.
         self._keyed_as_pytorch = False
         keys: list[str | None]
@@ -98,6 +103,11 @@ class Sequential(Model):
 
     def _append(self, layer: Module, key: str | None) -> None:
         """Append ``layer`` under ``key`` (PyTorch's forms) or under its own, numbered, name (``key`` None)."""
+        if isinstance(layer, Input):
+            if self._layers or self._declared_input_dim is not None:
+                raise ValueError(f"{self.name}.add: an Input(shape=...) can only come first, before any layer")
+            self._declared_input_dim = layer.shape[0]
+            return
         if not isinstance(layer, Module):
             raise TypeError(f"{self.name}.add: expected a layer (a Module), got {type(layer).__name__}")
         if layer is self or any(layer is existing for existing in self._layers):
@@ -183,8 +193,9 @@ class Sequential(Model):
     # ------------------------------------------------------- shapes, build
     @property
     def input_dim(self) -> int | None:
-        """The input width of the first layer, once known."""
-        return getattr(self._layers[0], "input_dim", None) if self._layers else None
+        """The input width of the first layer, once known (or as a leading ``Input`` declared it)."""
+        first_layer_width = getattr(self._layers[0], "input_dim", None) if self._layers else None
+        return first_layer_width if first_layer_width is not None else self._declared_input_dim
 
     @property
     def built(self) -> bool:
@@ -192,7 +203,7 @@ class Sequential(Model):
 
     def _width_before(self, position: int) -> int | None:
         """The input width of layer ``position``, if the layers before it make it known."""
-        width = self.input_dim if position > 0 else None
+        width = self.input_dim if position > 0 else self._declared_input_dim
         for layer in self._layers[:position]:
             if not isinstance(layer, (Layer, Sequential)):
                 return None
