@@ -181,7 +181,7 @@ def seed_network():
     split = experiment.make_split(recipe)
     model = experiment.build_model(recipe)
     X, y = split.X_train[:16], split.y_train[:16].reshape(-1, 1)
-    loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
     with trace_backward() as tape:
         loss.backward()
     return model, tape
@@ -235,7 +235,7 @@ def test_scalar_view_of_a_2_2_1_network_reads_every_number():
     model = experiment.build_model(experiment.SEED.replace(hidden_layers=(2,)))
     X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]])
     y = np.array([[1.0], [0.0], [1.0]])
-    loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
     with trace_backward() as tape:
         loss.backward()
     view = tape.scalar_view()
