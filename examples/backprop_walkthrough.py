@@ -33,7 +33,7 @@ recipe = experiment.SEED  # the seed's settings: randn * 0.1 weights and biases
 split = experiment.make_split(recipe)
 model = experiment.build_model(recipe)
 X, y = split.X_train[:8], split.y_train[:8].reshape(-1, 1)
-loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
 
 with tm.trace_backward() as tape:
     loss.backward()
@@ -77,7 +77,7 @@ print(tape.explain(model.layers[0].kernel, (0, 2)))
 
 # %%
 tiny = experiment.build_model(recipe.replace(hidden_layers=(2,)))
-tiny_loss = nn.BinaryCrossentropy()(tiny(Tensor(X[:3], name="X")), Tensor(y[:3], name="y"))
+tiny_loss = nn.BinaryCrossentropy()(Tensor(y[:3], name="y"), tiny(Tensor(X[:3], name="X")))
 with tm.trace_backward() as tiny_tape:
     tiny_loss.backward()
 for scalar in tiny_tape.scalar_view():

@@ -181,7 +181,7 @@ def seed_network():
     split = experiment.make_split(recipe)
     model = experiment.build_model(recipe)
     X, y = split.X_train[:16], split.y_train[:16].reshape(-1, 1)
-    loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
     with trace_backward() as tape:
         loss.backward()
     return model, tape
@@ -231,11 +231,53 @@ def test_explain_uses_the_seeds_formulas(seed_network):
     np.testing.assert_allclose(last.value, by_hand, rtol=1e-12)
 
 
+@pytest.mark.parametrize("loss_name", ["BCELoss", "F.binary_cross_entropy"])
+def test_explain_names_the_seeds_factors_through_pytorchs_unfused_bce(loss_name):
+    # PyTorch's loss is computed from ŷ itself (clip, log, ...): ŷ is reached by two paths, log ŷ and log(1 − ŷ),
+    # whose sum is the seed's ∂E/∂ŷ; the sigmoid's own step then gives σ′(z).
+    recipe = experiment.SEED
+    split = experiment.make_split(recipe)
+    model = experiment.build_model(recipe)
+    X, y = split.X_train[:16], split.y_train[:16].reshape(-1, 1)
+    y_hat = model(Tensor(X, name="X"))
+    if loss_name == "BCELoss":
+        loss = nn.BCELoss()(y_hat, Tensor(y))
+    else:
+        loss = tm.functional.binary_cross_entropy(y_hat, y)
+    with trace_backward() as tape:
+        loss.backward()
+    last = tape.explain(model.layers[-1].kernel, (0, 0))
+    text = str(last)
+    for name in ("∂E/∂ŷ = (1/n)(−y/ŷ + (1−y)/(1−ŷ)) = (1/n)(ŷ−y)/(ŷ(1−ŷ))", "σ′(z) = ŷ(1−ŷ)", "∂z/∂w = x"):
+        assert name in text
+    assert "· −y" in text or "· y−1" in text  # the loss's constant factor is named after the target
+    assert last.value == last.grad == model.layers[-1].kernel.grad.data[0, 0]
+    assert text.splitlines()[-1].endswith(f".grad[0,0] = {_number(last.grad)}")
+    # The link that sums ŷ's two paths is the seed's ∂E/∂ŷ, element by element.
+    (meeting,) = [link for link in last.links if link.op == "sum of paths"]
+    tensor, index = next(link.follow for link in last.links if link.op == "sigmoid")
+    p = y_hat.data[meeting_index(meeting)]
+    target = y[meeting_index(meeting)]
+    np.testing.assert_allclose(meeting.value, (p - target) / (p * (1 - p)) / len(y), rtol=1e-12)
+    by_hand = (y_hat.data - y) / (y_hat.data * (1 - y_hat.data)) / len(y)
+    np.testing.assert_allclose(tape.total_gradient(y_hat), by_hand, rtol=1e-12)
+    assert tensor is y_hat and index == meeting_index(meeting)  # the sigmoid's link uses the summed ∂E/∂ŷ
+    x = next(s for s in tape.steps if s.op == "linear").input_values[0]
+    np.testing.assert_allclose(last.value, (x[:, :1] * (y_hat.data - y) / len(y)).sum(), rtol=1e-12)
+    first = str(tape.explain(model.layers[0].kernel, (0, 0)))
+    assert "ReLU′ = 1[z>0]" in first and "∂z/∂w = x" in first and "NOT equal" not in first
+
+
+def meeting_index(link) -> tuple[int, ...]:
+    """The element index of a link's quantity, e.g. (4, 0) from "∂E/∂ŷ[4,0]"."""
+    return tuple(int(k) for k in link.quantity.rsplit("[", 1)[1].rstrip("]").split(","))
+
+
 def test_scalar_view_of_a_2_2_1_network_reads_every_number():
     model = experiment.build_model(experiment.SEED.replace(hidden_layers=(2,)))
     X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]])
     y = np.array([[1.0], [0.0], [1.0]])
-    loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
     with trace_backward() as tape:
         loss.backward()
     view = tape.scalar_view()

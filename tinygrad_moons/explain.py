@@ -217,7 +217,10 @@ def _chain(tape: BackwardTape, tensor: Tensor, index: tuple[int, ...]) -> tuple[
                 paths = candidates
             terms = [Term(((f"via {c.op}", c.value),), c.value) for c in candidates]
             formula = " + ".join(f"(via {c.op})" for c in candidates)
-            links.append(Link(label, "sum of paths", None, formula, (), "gradients from several paths add up",
+            names: tuple[str, ...] = ()
+            if _is_probability_bce(contributions):
+                names = _probability_bce_names(tape, node, contributions, where)
+            links.append(Link(label, "sum of paths", None, formula, names, "gradients from several paths add up",
                               terms, total, None))
             link = max(candidates, key=lambda c: abs(c.value))
             link.note = (link.note + "; " if link.note else "") + "the largest of the paths"
@@ -459,6 +462,38 @@ def _bce_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], ma
                 note="the engine computes the product ∂E/∂ŷ · σ′(z) = (1/n)(ŷ−y) in one stable step")
 
 
+def _is_probability_bce(contributions: list[Contribution]) -> bool:
+    """True when a tensor p got its gradient from PyTorch's un-fused binary cross-entropy (F.binary_cross_entropy,
+    BCELoss): one path through clip(p) (toward log p), one through 1 − p (toward log(1 − p))."""
+    if sorted(c.step.op for c in contributions) != ["clip", "sub"]:
+        return False
+    sub = next(c for c in contributions if c.step.op == "sub")
+    return sub.input_index == 1 and bool(np.all(sub.step.input_values[0] == 1))
+
+
+def _probability_bce_names(
+    tape: BackwardTape, node: Tensor, contributions: list[Contribution], where: tuple[int, ...]
+) -> tuple[str, ...]:
+    """The seed's ∂E/∂ŷ for the two paths of the un-fused loss, −y/ŷ and (1−y)/(1−ŷ), each times 1/n, added."""
+    p = f"{tape.symbol(node)}{_index_text(where)}"
+    formula = "∂E/∂ŷ = (1/n)(−y/ŷ + (1−y)/(1−ŷ)) = (1/n)(ŷ−y)/(ŷ(1−ŷ))"
+    clamped = []
+    for c in contributions:
+        # The path's clip: the step itself on the log ŷ path, the step that received 1 − ŷ on the other.
+        clip = c.step if c.step.op == "clip" else next((s for s in tape.steps if s.inputs[0] is c.step.output), None)
+        if clip is None or clip.op != "clip":
+            continue
+        x = clip.input_values[0]
+        if _unary_local("clip", clip.function, x, clip.output_value)[_fold(where, x.shape)] == 0:
+            clamped.append("log ŷ" if clip is c.step else "log(1−ŷ)")
+    value = float(next(c for c in contributions if c.step.op == "clip").step.input_values[0][where])
+    if clamped:  # PyTorch's −100 floor: the formula's term for that log is replaced by 0
+        where_clamped = " and ".join(clamped)
+        note = f"here {p} = {_number(value)} and {where_clamped} is clamped at its floor, so that path sends 0"
+        return (f"{formula} where no log is clamped; {note}",)
+    return (f"{formula}; here {p} = {_number(value)}",)
+
+
 def _matrix_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: Any, up: Any,
                  largest: Any) -> Link:
     """z = x W (+ b): ∂E/∂W[i,j] = Σ_n x[n,i] ∂E/∂z[n,j]; ∂E/∂b[j] = Σ_n ∂E/∂z[n,j];
@@ -555,8 +590,33 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
 
     for root, _ in tape.roots:
         give(root, "E")
+    made_by = {id(step.output): step for step in tape.steps}
+
+    def from_one_minus(tensor: Tensor) -> Tensor | None:
+        """p when ``tensor`` is 1 − p (PyTorch's un-fused binary cross-entropy takes log(1 − p))."""
+        step = made_by.get(id(tensor))
+        if step is not None and step.op == "sub" and np.all(step.input_values[0] == 1):
+            return step.inputs[1]
+        return None
+
+    def target_factor(step: Step) -> tuple[Tensor, str] | None:
+        """The constant −y (or y − 1) by which F.binary_cross_entropy multiplies log p (or log(1 − p))."""
+        if step.op != "mul":
+            return None
+        log, constant = step.inputs
+        made = made_by.get(id(log))
+        if constant._ctx is not None or constant.name or made is None or made.op != "log":
+            return None
+        clip = made_by.get(id(made.inputs[0]))
+        if clip is None or clip.op != "clip":
+            return None
+        return constant, ("y−1" if from_one_minus(clip.inputs[0]) is not None else "−y")
+
     for step in reversed(tape.steps):
         number = layers.get(id(step.layer))
+        target = target_factor(step)
+        if target is not None:
+            give(*target)
         sup = str(number).translate(_SUPERSCRIPTS) if number else ""
         if step.op in ("linear", "matmul"):
             give(step.output, f"z{sup}")
@@ -572,6 +632,8 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
             give(step.output, "l")
             if step.inputs[1]._ctx is None:
                 give(step.inputs[1], "y")
+        elif step.op == "sub" and from_one_minus(step.output) is not None and id(step.inputs[1]) in names:
+            give(step.output, f"1−{names[id(step.inputs[1])]}")
         else:
             give(step.output, f"{step.op}{sup}")
         for tensor in step.inputs:

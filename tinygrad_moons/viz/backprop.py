@@ -66,7 +66,7 @@ def trace_seed_network(recipe: Any = None, points: int = 8) -> BackpropRun:
         raise ValueError(f"points: asked for {points} but the training set has {len(split.X_train)}")
     model = experiment.build_model(recipe, split.X_train.shape[1])
     X, y = split.X_train[:points], split.y_train[:points].reshape(-1, 1).astype(np.float64)
-    loss = nn.BinaryCrossentropy()(model(Tensor(X, name="X")), Tensor(y, name="y"))
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
     with trace_backward() as tape:
         loss.backward()
     sizes = "-".join(str(s) for s in recipe.layer_sizes)
