@@ -111,11 +111,11 @@ class Pow(_Broadcasting):
         if a.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 where b = 0 is masked just below
                 grad_a = grad * b * a ** (b - 1)
-            grad_a = _zero_where((b.data == 0) & (a.data == 0), grad_a)
+            grad_a = _zero_where((b._data == 0) & (a._data == 0), grad_a)
         if b.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf is masked just below
                 grad_b = grad * self.output * a.log()
-            grad_b = _zero_where((a.data == 0) & (b.data >= 0), grad_b)
+            grad_b = _zero_where((a._data == 0) & (b._data >= 0), grad_b)
         return grad_a, grad_b
 
 
@@ -153,9 +153,9 @@ class Maximum(_Broadcasting):
         neither wins, loses nor ties) passes the gradient to both inputs.
         """
         a, b = self.parents
-        half_at_ties = 0.5 * (a.data == b.data)
-        grad_a = grad * _constant((1 - self.loses(a.data, b.data) - half_at_ties).astype(grad.dtype))
-        grad_b = grad * _constant((1 - self.loses(b.data, a.data) - half_at_ties).astype(grad.dtype))
+        half_at_ties = 0.5 * (a._data == b._data)
+        grad_a = grad * _constant((1 - self.loses(a._data, b._data) - half_at_ties).astype(grad.dtype))
+        grad_b = grad * _constant((1 - self.loses(b._data, a._data) - half_at_ties).astype(grad.dtype))
         return (grad_a if a.requires_grad else None), (grad_b if b.requires_grad else None)
 
 
@@ -273,7 +273,7 @@ def _swap_last_axes(t: Tensor) -> Tensor:
     NumPy view is all that is needed, so no Transpose op is made.
     """
     if not is_grad_enabled():
-        return Tensor._wrap(t.data.swapaxes(-1, -2))
+        return Tensor._wrap(t._data.swapaxes(-1, -2))
     axes = (1, 0) if t.ndim == 2 else tuple(range(t.ndim - 2)) + (t.ndim - 1, t.ndim - 2)
     return Transpose.apply(t, axes=axes)
 
@@ -392,7 +392,7 @@ class ReLU(Function):
         # the size of the layer is allocated (on 800 rows that kept glibc from trimming the heap every step).
         # Read from the output, relu(a) != 0: the same as a > 0 except at NaN (relu(NaN) is NaN), where
         # PyTorch's mask, "not result <= 0", is 1.
-        return Mul.apply(grad, _constant(self.output.data != 0))
+        return Mul.apply(grad, _constant(self.output._data != 0))
 
 
 class LeakyReLU(Function):
@@ -403,7 +403,7 @@ class LeakyReLU(Function):
 
     def backward(self, grad):
         """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
-        slope = np.where(self.parents[0].data > 0, 1, self.negative_slope).astype(grad.dtype)
+        slope = np.where(self.parents[0]._data > 0, 1, self.negative_slope).astype(grad.dtype)
         return grad * _constant(slope)
 
 
@@ -418,7 +418,7 @@ class Softplus(Function):
         """d/da log(1 + exp(beta a)) / beta = sigmoid(beta a); 1 where beta a > threshold (the linear part)."""
         a = self.parents[0]
         slope = (a * self.beta).sigmoid()
-        linear = a.data * self.beta > self.threshold
+        linear = a._data * self.beta > self.threshold
         if linear.any():
             slope = Where.apply(_constant(linear), _constant(np.ones((), dtype=slope.dtype)), slope)
         return grad * slope
@@ -432,7 +432,7 @@ class Abs(Function):
 
     def backward(self, grad):
         """d/da |a| = sign(a) (0 at a = 0, as PyTorch)."""
-        return grad * _constant(np.sign(self.parents[0].data))
+        return grad * _constant(np.sign(self.parents[0]._data))
 
 
 class Clip(Function):
@@ -443,7 +443,7 @@ class Clip(Function):
 
     def backward(self, grad):
         """d/da clip(a, lo, hi) = 1 where lo <= a <= hi, else 0."""
-        a = self.parents[0].data
+        a = self.parents[0]._data
         inside = np.ones(a.shape, dtype=bool)
         if self.min is not None:
             inside &= a >= self.min
@@ -523,7 +523,7 @@ class Mean(Function):
     def backward(self, grad):
         """d/da_i mean(a) = 1/n, n the number of elements averaged."""
         a = self.parents[0]
-        count = a.data.size // max(self.output.data.size, 1)
+        count = a._data.size // max(self.output._data.size, 1)
         if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
             grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
         # One op: the (broadcast) product with a constant array of 1/n has the input's shape.
@@ -541,9 +541,9 @@ class Max(Function):
 
         A NaN is the maximum (NumPy and PyTorch propagate it): the NaN elements share the gradient.
         """
-        a = self.parents[0].data
+        a = self.parents[0]._data
         kept_shape = _keepdims_shape(a.shape, self.axis)
-        result = self.output.data.reshape(kept_shape)
+        result = self.output._data.reshape(kept_shape)
         is_max = a == result
         nan_result = np.isnan(result)
         if nan_result.any():
@@ -578,9 +578,9 @@ class Prod(Function):
         a = self.parents[0]
         kept_shape = _keepdims_shape(a.shape, self.axis)
         grad = grad.reshape(kept_shape)
-        if np.all(a.data != 0):
+        if np.all(a._data != 0):
             return grad * self.output.reshape(kept_shape) / a
-        return grad * _constant(_product_of_others(a.data, self.axis))
+        return grad * _constant(_product_of_others(a._data, self.axis))
 
 
 def _product_of_others(a: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:

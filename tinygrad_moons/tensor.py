@@ -190,20 +190,20 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> "_Size":
         """The number of elements, an int as NumPy's ``size``; called, PyTorch's ``size(dim=None)``."""
-        return _Size(self.data.shape)
+        return _Size(self._data.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> "Tensor":
@@ -233,33 +233,33 @@ class Tensor:
         return self._ctx
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:  # NumPy would say "len() of unsized object"
+        if self._data.ndim == 0:  # NumPy would say "len() of unsized object"
             raise TypeError("len: a 0-d tensor has no length")
-        return len(self.data)
+        return len(self._data)
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number (float, int or bool, by dtype)."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> "Tensor":
         """The same values, cut from the graph (no gradient flows through)."""
-        return Tensor._wrap(self.data)
+        return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Start (or stop) recording operations on this leaf tensor, in place; returns self."""
@@ -291,10 +291,10 @@ class Tensor:
         self.grad = None
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype != np.float64:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != np.float64:
+            extras.append(f"dtype={self._data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
         elif self.requires_grad:
@@ -304,9 +304,9 @@ class Tensor:
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self._data)
 
     # ------------------------------------------------------------ autograd
     def backward(
@@ -531,14 +531,14 @@ class Tensor:
     # ------------------------------------------------ elementwise arithmetic
     def _pair(self, other: ArrayLike, reflected: bool = False) -> tuple["Tensor", "Tensor"]:
         """This tensor and ``other`` as two tensors of one dtype category (see ``_promote``), in call order."""
-        if not isinstance(other, Tensor) and type(other) is float and self.data.dtype.kind == "f":
-            scalar = Tensor._wrap(np.array(other, dtype=self.data.dtype))  # `x * 0.5`: the usual scalar case
+        if not isinstance(other, Tensor) and type(other) is float and self._data.dtype.kind == "f":
+            scalar = Tensor._wrap(np.array(other, dtype=self._data.dtype))  # `x * 0.5`: the usual scalar case
             return (scalar, self) if reflected else (self, scalar)
         a, b = _promote(self, other)
         return (b, a) if reflected else (a, b)
 
     def __add__(self, other: ArrayLike) -> "Tensor":
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Add.apply(self, other)
         return ops.Add.apply(*self._pair(other))
 
@@ -546,7 +546,7 @@ class Tensor:
         return ops.Add.apply(*self._pair(other, reflected=True))
 
     def __sub__(self, other: ArrayLike) -> "Tensor":
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Sub.apply(self, other)
         return ops.Sub.apply(*self._pair(other))
 
@@ -554,7 +554,7 @@ class Tensor:
         return ops.Sub.apply(*self._pair(other, reflected=True))
 
     def __mul__(self, other: ArrayLike) -> "Tensor":
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Mul.apply(self, other)
         return ops.Mul.apply(*self._pair(other))
 
@@ -562,7 +562,7 @@ class Tensor:
         return ops.Mul.apply(*self._pair(other, reflected=True))
 
     def __truediv__(self, other: ArrayLike) -> "Tensor":
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Div.apply(self, other)
         return ops.Div.apply(*self._pair(other))
 
@@ -570,7 +570,7 @@ class Tensor:
         return ops.Div.apply(*self._pair(other, reflected=True))
 
     def __pow__(self, exponent: ArrayLike) -> "Tensor":
-        if isinstance(exponent, Tensor) and exponent.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(exponent, Tensor) and exponent.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Pow.apply(self, exponent)
         return ops.Pow.apply(*self._pair(exponent))
 
@@ -581,7 +581,7 @@ class Tensor:
         return ops.Neg.apply(self)
 
     def __matmul__(self, other: ArrayLike) -> "Tensor":
-        if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:  # the usual case, kept cheap
+        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.MatMul.apply(self, other)
         return ops.MatMul.apply(*self._pair(other))
 
@@ -713,9 +713,9 @@ class Tensor:
 
     def __invert__(self) -> "Tensor":
         """Logical not of a bool tensor (bitwise not of an integer one), as ``~mask`` in PyTorch."""
-        if self.data.dtype.kind not in "biu":
-            raise TypeError(f"~: only bool and integer tensors can be inverted, got {self.data.dtype}")
-        return Tensor._wrap(~self.data)
+        if self._data.dtype.kind not in "biu":
+            raise TypeError(f"~: only bool and integer tensors can be inverted, got {self._data.dtype}")
+        return Tensor._wrap(~self._data)
 
     def _logical(self, other: ArrayLike, combine: Any, symbol: str) -> "Tensor":
         a, b = self._pair(other)
@@ -755,15 +755,15 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype.kind not in "biuf":
             raise TypeError(f"to: dtype must be a bool, integer or floating type, got {dtype}")
-        if dtype == self.data.dtype:
-            return Tensor._wrap(self.data.copy()) if copy else self
+        if dtype == self._data.dtype:
+            return Tensor._wrap(self._data.copy()) if copy else self
         if dtype.kind != "f":
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
     def type(self, dtype: Any = None) -> Any:
         """With a dtype, ``to(dtype)``; without, the dtype's name (PyTorch gives e.g. 'torch.FloatTensor')."""
-        return str(self.data.dtype) if dtype is None else self.to(dtype)
+        return str(self._data.dtype) if dtype is None else self.to(dtype)
 
     def float(self) -> "Tensor":
         """float32, as PyTorch's ``.float()`` (our default float is float64: see ``double``)."""
@@ -786,7 +786,7 @@ class Tensor:
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def cpu(self) -> "Tensor":
         return self
@@ -802,37 +802,37 @@ class Tensor:
         return int(self._one_value("int"))
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "biu" or self.data.size != 1:
+        if self._data.dtype.kind not in "biu" or self._data.size != 1:
             raise TypeError(
                 f"index: only integer tensors of a single element can be converted to an index, "
-                f"got dtype {self.data.dtype} and shape {self.shape}"
+                f"got dtype {self._data.dtype} and shape {self.shape}"
             )
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __format__(self, format_spec: str) -> str:
-        if self.data.ndim == 0:  # as PyTorch: a 0-d tensor formats as its number
-            return format(self.data.item(), format_spec)
+        if self._data.ndim == 0:  # as PyTorch: a 0-d tensor formats as its number
+            return format(self._data.item(), format_spec)
         return object.__format__(self, format_spec)
 
     def round(self, decimals: int = 0) -> "Tensor":
         """Values rounded half to even, outside the graph (the derivative is 0 almost everywhere)."""
-        return Tensor._wrap(np.round(self.data, decimals))
+        return Tensor._wrap(np.round(self._data, decimals))
 
     def _one_value(self, what: str) -> Any:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"{what}: only one element tensors can be converted to Python scalars, got shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     # ------------------------------------------------------------ sizes
     def numel(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
         """The number of dimensions (``ndim``)."""
-        return self.data.ndim
+        return self._data.ndim
 
     # ---------------------------------------------------------- reductions
     # ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (PyTorch) are both accepted.
@@ -873,7 +873,7 @@ class Tensor:
     def _extreme(self, name: str, op: Any, arg_extreme: Any, dim: Any, keepdim: Any, axis: Any, keepdims: bool) -> Any:
         if isinstance(dim, Tensor):  # max(other): PyTorch's elementwise form
             return self.maximum(dim) if name == "max" else self.minimum(dim)
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ValueError(f"{name}: cannot take the {name}imum of an empty tensor of shape {self.shape}")
         if dim is not None:
             if axis is not None:
@@ -908,13 +908,13 @@ class Tensor:
             if dim is not None:
                 raise TypeError(f"{name}: give dim or axis, not both")
             dim = axis
-        if self.data.size == 0:
+        if self._data.size == 0:
             raise ValueError(f"{name}: cannot take the {name} of an empty tensor of shape {self.shape}")
         if dim is None:
-            index = np.asarray(arg_extreme(self.data))
+            index = np.asarray(arg_extreme(self._data))
             return Tensor._wrap(index.reshape((1,) * self.ndim if keepdim else ()).astype(np.int64))
         dim = _normalize_dim(dim, self.ndim, name)
-        index = arg_extreme(self.data.reshape(1) if self.ndim == 0 else self.data, axis=dim, keepdims=keepdim)
+        index = arg_extreme(self._data.reshape(1) if self.ndim == 0 else self._data, axis=dim, keepdims=keepdim)
         return Tensor._wrap(np.asarray(index).reshape(() if self.ndim == 0 else np.shape(index)).astype(np.int64))
 
     def var(
@@ -937,7 +937,7 @@ class Tensor:
             raise TypeError("var: give correction or unbiased, not both")
         correction = (1 if unbiased is None or unbiased else 0) if correction is None else correction
         axis, keepdims = _reduction_arguments("var", self.ndim, axis, keepdims, dim, keepdim)
-        count = self.data.size if axis is None else int(np.prod([self.shape[a] for a in axis]))
+        count = self._data.size if axis is None else int(np.prod([self.shape[a] for a in axis]))
         centered = self - self.mean(axis=axis, keepdims=True)
         return (centered * centered).sum(axis=axis, keepdims=keepdims) / max(count - correction, 0)
 
@@ -979,12 +979,12 @@ class Tensor:
     def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
         """True where every element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("all", self.ndim, axis, keepdim, dim, None)
-        return Tensor._wrap(np.asarray(np.all(self.data, axis=axis, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
     def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
         """True where some element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("any", self.ndim, axis, keepdim, dim, None)
-        return Tensor._wrap(np.asarray(np.any(self.data, axis=axis, keepdims=keepdim)))
+        return Tensor._wrap(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
 
     def logsumexp(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
