@@ -392,7 +392,7 @@ def test_float32_stays_float32(op_name, data):
     tensors = [Tensor(a.astype(np.float32), requires_grad=True) for a in case.inputs]
     output = case.call(*tensors)
     assert output.dtype == (case.float32_output_dtype or np.float32)
-    output.backward(np.ones(output.shape, dtype=output.dtype))
+    output.backward(np.ones(output.shape, dtype=output.dtype), retain_graph=True)  # walked again below
     for i, t in enumerate(tensors):
         assert t.grad is not None, f"input {i} got no gradient"
         assert t.grad.dtype == np.float32, f"input {i}: gradient is {t.grad.dtype}"

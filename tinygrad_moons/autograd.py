@@ -10,74 +10,126 @@ Three pieces, each small:
   is fine), then walk it from the output to the inputs, calling each op's
   ``backward``. Because ``backward`` is written with Tensor operations, the
   walk itself can be recorded (``create_graph=True``) and differentiated again.
-* Switches: :func:`no_grad` / :func:`enable_grad` (record or not),
-  :func:`detect_anomaly` (stop at the first NaN or inf and say which op made it),
-  and :func:`scope` (tag tensors with the layer that made them, for drawings).
+  A graph is walked once: the walk marks each op as used, and a second
+  walk raises unless the first was given ``retain_graph=True``. Each op also
+  remembers its inputs' versions (``tensor._version``, raised by every
+  in-place change): backward refuses to use a tensor changed since.
+* Switches, per thread: :func:`no_grad` / :func:`enable_grad` /
+  :func:`set_grad_enabled` (record or not), :func:`detect_anomaly` (stop at
+  the first NaN or inf and say which op made it), and :func:`scope` (tag
+  tensors with the layer that made them, for drawings).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import os
 import traceback
 import weakref
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
 from tinygrad_moons.tensor import Tensor
 
-# ------------------------------------------------------------ global switches
-# Plain module globals: Function.apply reads them on every op, and a global
-# lookup is the cheapest read Python has.
-_grad_enabled = True
-_anomaly_enabled = False
-_current_scope: Any = None
+# ------------------------------------------------------------ per-thread switches
+# Each switch is a ContextVar: every thread starts with the defaults and sees
+# only its own changes, as PyTorch's thread-local grad mode does (a thread in
+# no_grad, or running backward, never stops another thread from recording).
+# Function.apply reads them on every op; ContextVar.get is about as cheap as a
+# global read (a threading.local attribute costs several times more).
+_GRAD_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("grad_enabled", default=True)
+_ANOMALY_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("anomaly_enabled", default=False)
+_CURRENT_SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("current_scope", default=None)
 # True while a backward pass runs. Under detect_anomaly the ops that a
 # backward rule applies are not checked one by one as forward ops: the rule's
 # result is checked instead, so the error names the op being differentiated
 # and the user's line that created it, not an anonymous "div" inside a rule.
-_in_backward = False
+_IN_BACKWARD: contextvars.ContextVar[bool] = contextvars.ContextVar("in_backward", default=False)
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations are being recorded for autograd."""
-    return _grad_enabled
+    """True when new operations are being recorded for autograd (in this thread)."""
+    return _GRAD_ENABLED.get()
 
 
-def set_grad_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+def is_anomaly_enabled() -> bool:
+    """True inside :func:`detect_anomaly` (in this thread)."""
+    return _ANOMALY_ENABLED.get()
 
 
-class _GradMode(contextlib.ContextDecorator):
-    """Sets the recording switch for a ``with`` block or a decorated function."""
+class _GradMode:
+    """Sets this thread's recording switch for a ``with`` block or a decorated function."""
 
     def __init__(self, mode: bool):
-        self.mode = mode
+        self.mode = bool(mode)
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        global _grad_enabled
-        self._previous.append(_grad_enabled)
-        _grad_enabled = self.mode
+        self._previous.append(_GRAD_ENABLED.get())
+        _GRAD_ENABLED.set(self.mode)
 
     def __exit__(self, *exc: object) -> None:
-        global _grad_enabled
-        _grad_enabled = self._previous.pop()
+        _GRAD_ENABLED.set(self._previous.pop())
+
+    def __call__(self, function: Callable) -> Callable:
+        # Each call saves and restores the mode itself, so one decorated function
+        # can run in several threads at once without sharing a saved value.
+        mode = self.mode
+
+        @functools.wraps(function)
+        def with_grad_mode(*args: Any, **kwargs: Any) -> Any:
+            previous = _GRAD_ENABLED.get()
+            _GRAD_ENABLED.set(mode)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                _GRAD_ENABLED.set(previous)
+
+        return with_grad_mode
 
 
-def no_grad() -> _GradMode:
-    """Do not record operations (for evaluation and parameter updates).
+class no_grad(_GradMode):
+    """Do not record operations (for evaluation and parameter updates), in this thread.
 
     Use as ``with no_grad(): ...`` or as a decorator ``@no_grad()``.
     """
-    return _GradMode(False)
+
+    def __init__(self) -> None:
+        super().__init__(False)
 
 
-def enable_grad() -> _GradMode:
-    """Record operations again inside a ``no_grad`` block."""
-    return _GradMode(True)
+class enable_grad(_GradMode):
+    """Record operations again inside a ``no_grad`` block (in this thread)."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+class set_grad_enabled(_GradMode):
+    """Switch recording on or off in this thread, as ``torch.set_grad_enabled``.
+
+    Called plainly (``set_grad_enabled(False)``) it sets the mode at once. As
+    ``with set_grad_enabled(mode):`` it sets it for the block and restores the
+    previous mode on exit; as ``@set_grad_enabled(mode)`` it sets it while the
+    decorated function runs (and leaves the current mode as it was).
+    """
+
+    def __init__(self, mode: bool):
+        super().__init__(mode)
+        self._before_call = _GRAD_ENABLED.get()
+        _GRAD_ENABLED.set(self.mode)
+
+    def __enter__(self) -> None:
+        # The mode was already set by __init__; remember what to restore on exit.
+        self._previous.append(self._before_call)
+        _GRAD_ENABLED.set(self.mode)
+
+    def __call__(self, function: Callable) -> Callable:
+        _GRAD_ENABLED.set(self._before_call)  # decorating must not change the mode of the code around it
+        return super().__call__(function)
 
 
 @contextlib.contextmanager
@@ -86,19 +138,18 @@ def detect_anomaly() -> Iterator[None]:
 
     The message names the op and, for a backward failure, the line of your
     code that created the op in the forward pass. Checking every result costs
-    time, so use it to debug, not to train.
+    time, so use it to debug, not to train. Like grad mode, it is per thread.
     """
-    global _anomaly_enabled
-    previous = _anomaly_enabled
-    _anomaly_enabled = True
+    previous = _ANOMALY_ENABLED.get()
+    _ANOMALY_ENABLED.set(True)
     try:
         yield
     finally:
-        _anomaly_enabled = previous
+        _ANOMALY_ENABLED.set(previous)
 
 
 class scope:
-    """Tag every tensor made inside the block with ``owner`` (``tensor.scope``).
+    """Tag every tensor made inside the block, in this thread, with ``owner`` (``tensor.scope``).
 
     ``nn.Module`` enters this while it runs ``forward``, so a drawing of the
     graph can group the nodes by layer; nested blocks restore the outer owner
@@ -113,13 +164,11 @@ class scope:
         self.owner = owner
 
     def __enter__(self) -> None:
-        global _current_scope
-        self.previous = _current_scope
-        _current_scope = self.owner
+        self.previous = _CURRENT_SCOPE.get()
+        _CURRENT_SCOPE.set(self.owner)
 
     def __exit__(self, *exc: object) -> None:
-        global _current_scope
-        _current_scope = self.previous
+        _CURRENT_SCOPE.set(self.previous)
 
 
 # ------------------------------------------------------------------ Function
@@ -151,6 +200,10 @@ class Function:
     twice_differentiable: bool = True
 
     parents: tuple[Tensor, ...] = ()
+    #: The inputs' ``_version`` when the op was recorded (checked by backward).
+    saved_versions: tuple[int, ...] = ()
+    #: Set once a backward pass has gone through this op without ``retain_graph``.
+    graph_freed: bool = False
 
     def __init__(self, **attributes: Any):
         self.__dict__.update(attributes)
@@ -168,10 +221,16 @@ class Function:
 
     @property
     def output(self) -> Tensor:
-        """The tensor this op produced (held weakly: the graph holds no cycles)."""
+        """The tensor this op produced (held weakly: the graph holds no cycles).
+
+        A backward rule that reads it (sigmoid, exp, tanh ...) gets an error
+        here if the output was modified in place after the op made it.
+        """
         output = self._output_ref()
         if output is None:
             raise RuntimeError(f"{self.name}: its output tensor no longer exists")
+        if output._version:  # every output is made at version 0
+            raise RuntimeError(_modified_message(self, output, "output 0", output._version, 0))
         return output
 
     @property
@@ -189,28 +248,58 @@ class Function:
                 inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
                 break
         try:
-            result = function.forward(*[x.data for x in inputs])
+            result = function.forward(*[x._data for x in inputs])
         except (ValueError, IndexError) as error:
             raise ShapeError(function.shape_error([x.shape for x in inputs], str(error))) from None
         if type(result) is not np.ndarray:  # NumPy returns scalars from full reductions
             result = np.asarray(result)
-        output = Tensor._wrap(result, scope=_current_scope)
-        if _anomaly_enabled:
+        output = Tensor._wrap(result, scope=_CURRENT_SCOPE.get())
+        if _ANOMALY_ENABLED.get():
             function.created_at = _user_code_line()
-            if not _in_backward:
+            if not _IN_BACKWARD.get():
                 _check_finite(result, f"{function.name}: forward produced NaN or inf", function)
-        if _grad_enabled:
+        if _GRAD_ENABLED.get():
             for x in inputs:
                 if x.requires_grad:
                     output.requires_grad = True
                     output._ctx = function
                     function.parents = inputs
+                    # Backward checks these: an input changed in place since then would give a wrong
+                    # gradient. (Most ops have one or two inputs: spelled out, this costs a third as much.)
+                    if len(inputs) == 2:
+                        function.saved_versions = (inputs[0]._version, inputs[1]._version)
+                    else:
+                        function.saved_versions = tuple([p._version for p in inputs])
                     function._output_ref = weakref.ref(output)
                     break
         return output
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
+
+
+def _describe(tensor: Tensor) -> str:
+    """A tensor as an error message names it: its name if it has one, its shape, and what made it."""
+    name = f"{tensor.name!r}, " if getattr(tensor, "name", None) else ""
+    made_by = f"output of {tensor._ctx.name}" if tensor._ctx is not None else "a leaf"
+    return f"{name}a tensor of shape {tensor.shape}, {made_by}"
+
+
+def _modified_message(function: Function, tensor: Tensor, role: str, version: int, expected: int) -> str:
+    return (
+        "one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{role} of {function.name} ({_describe(tensor)})] is at version {version}; expected version "
+        f"{expected} instead. Hint: the tensor was changed in place (an in-place method, +=, .data, or an "
+        "optimizer step) after it was used; compute the loss again after the change, or change a copy."
+    )
+
+
+_SECOND_BACKWARD = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they have "
+    "already been freed). Saved intermediate values of the graph are freed when you call .backward() or "
+    "autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
 
 
 def _user_code_line() -> str:
@@ -280,10 +369,24 @@ def sum_to_shape(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
 
 
+def _check_graph(order: Sequence[Tensor]) -> None:
+    """Refuse, before any gradient is computed, a graph already used up or whose inputs changed since recording."""
+    for node in order:
+        function = node._ctx
+        if function is None:
+            continue
+        if function.graph_freed:
+            raise RuntimeError(_SECOND_BACKWARD)
+        for index, (parent, version) in enumerate(zip(function.parents, function.saved_versions)):
+            if parent._version != version:
+                raise RuntimeError(_modified_message(function, parent, f"input {index}", parent._version, version))
+
+
 def _run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
     create_graph: bool,
+    retain_graph: bool,
     capture: dict[int, Tensor | None] | None = None,
 ) -> None:
     """Propagate gradients from ``roots`` to everything they depend on.
@@ -291,19 +394,24 @@ def _run_backward(
     With ``capture`` None, gradients accumulate into leaves' ``.grad`` (and
     into tensors that asked for ``retain_grad``). Otherwise the gradients of
     the tensors whose ids are keys of ``capture`` are stored there instead,
-    and no ``.grad`` is touched (that is :func:`grad`).
+    and no ``.grad`` is touched (that is :func:`grad`). Without
+    ``retain_graph`` every op walked through is marked as used up, so a second
+    pass through it raises, as in PyTorch.
     """
-    global _grad_enabled, _in_backward
     grads: dict[int, Tensor] = {}
     for root, root_grad in zip(roots, root_grads):
         previous = grads.get(id(root))
         grads[id(root)] = root_grad if previous is None else previous + root_grad
 
-    previous_mode, previous_in_backward = _grad_enabled, _in_backward
-    _grad_enabled = create_graph  # record the backward ops only when asked
-    _in_backward = True
+    order = topological_order(roots)
+    _check_graph(order)
+    anomaly_enabled = _ANOMALY_ENABLED.get()
+    # Only this thread's switches change: another thread keeps recording while this one runs backward.
+    previous_mode, previous_in_backward = _GRAD_ENABLED.get(), _IN_BACKWARD.get()
+    _GRAD_ENABLED.set(create_graph)  # record the backward ops only when asked
+    _IN_BACKWARD.set(True)
     try:
-        for node in reversed(topological_order(roots)):
+        for node in reversed(order):
             grad = grads.pop(id(node), None)
             if grad is None:  # this node does not lead to the roots
                 continue
@@ -317,6 +425,8 @@ def _run_backward(
                 continue
             parents = function.parents
             parent_grads = function.backward(grad)
+            if not retain_graph:
+                function.graph_freed = True
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
             if len(parent_grads) != len(parents):  # zip would silently drop the rest
@@ -332,7 +442,7 @@ def _run_backward(
                         f"{function.name}: backward must return Tensors (or None), "
                         f"got {type(parent_grad).__name__} for input {index}"
                     )
-                expected, got = parent.data, parent_grad.data
+                expected, got = parent._data, parent_grad._data
                 if got.shape != expected.shape:
                     # A wrong shape from a (custom) backward rule must not be summed into a plausible one.
                     if not _is_broadcast_of(expected.shape, got.shape):
@@ -343,9 +453,9 @@ def _run_backward(
                     parent_grad = sum_to_shape(parent_grad, expected.shape)
                 if got.dtype is not expected.dtype and got.dtype != expected.dtype:  # `is`: the usual case, fast
                     parent_grad = parent_grad.to(expected.dtype)
-                if _anomaly_enabled:
+                if anomaly_enabled:
                     _check_finite(
-                        parent_grad.data,
+                        parent_grad._data,
                         f"{function.name}: backward produced NaN or inf in the gradient of input {index}",
                         function,
                     )
@@ -353,7 +463,8 @@ def _run_backward(
                 previous = grads.get(key)
                 grads[key] = parent_grad if previous is None else previous + parent_grad
     finally:
-        _grad_enabled, _in_backward = previous_mode, previous_in_backward
+        _GRAD_ENABLED.set(previous_mode)
+        _IN_BACKWARD.set(previous_in_backward)
 
 
 def _is_broadcast_of(shape: tuple[int, ...], broadcast_shape: tuple[int, ...]) -> bool:
@@ -390,20 +501,29 @@ def _seed_gradient(output: Tensor, gradient: Any, who: str) -> Tensor:
     return gradient
 
 
-def backward(output: Tensor, gradient: Any = None, create_graph: bool = False) -> None:
-    """Accumulate d(output)/d(leaf) into the ``.grad`` of every leaf that requires it."""
+def backward(
+    output: Tensor, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """Accumulate d(output)/d(leaf) into the ``.grad`` of every leaf that requires it.
+
+    As ``Tensor.backward``: ``retain_graph`` (default: ``create_graph``) keeps
+    the graph usable for another backward pass.
+    """
     if not output.requires_grad:
         raise RuntimeError(
             "backward: this tensor does not require grad and has no recorded graph "
             "(were the inputs created with requires_grad=True? was it computed under no_grad?)"
         )
-    _run_backward([output], [_seed_gradient(output, gradient, "backward")], create_graph)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run_backward([output], [_seed_gradient(output, gradient, "backward")], create_graph, retain_graph)
 
 
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
     grad_outputs: Any = None,
+    retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
@@ -411,8 +531,11 @@ def grad(
 
     As ``torch.autograd.grad``. With ``create_graph=True`` the returned
     gradients are recorded too, so they can be differentiated again
-    (Hessian-vector products, gradient penalties).
+    (Hessian-vector products, gradient penalties). ``retain_graph`` (default:
+    ``create_graph``) keeps the graph usable for another pass, as in PyTorch.
     """
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
@@ -427,7 +550,7 @@ def grad(
             raise RuntimeError(f"grad: input {i} does not require grad, so it has no gradient")
     seeds = [_seed_gradient(o, g, "grad") for o, g in zip(outputs, grad_outputs)]
     captured: dict[int, Tensor | None] = {id(x): None for x in inputs}
-    _run_backward(outputs, seeds, create_graph, capture=captured)
+    _run_backward(outputs, seeds, create_graph, retain_graph, capture=captured)
     results = []
     for i, x in enumerate(inputs):
         g = captured[id(x)]

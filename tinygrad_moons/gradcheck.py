@@ -117,7 +117,10 @@ def analytic_jacobian(fn: TensorFunction, inputs: Sequence[Any]) -> list[np.ndar
     for i in range(output.size):
         seed = np.zeros(output.size)
         seed[i] = 1.0
-        grads = autograd_grad(output, tensors, grad_outputs=Tensor(seed.reshape(output.shape)), allow_unused=True)
+        # One backward pass per output element through the same graph: keep it for the next.
+        grads = autograd_grad(
+            output, tensors, grad_outputs=Tensor(seed.reshape(output.shape)), retain_graph=True, allow_unused=True
+        )
         for jacobian, g in zip(jacobians, grads):
             if g is not None:
                 jacobian[i] = g.data.reshape(-1)

@@ -3,8 +3,12 @@
 The update rules are PyTorch's, line for line (``torch.optim.SGD``, ``Adam``,
 ``RMSprop``), so a trajectory here matches one there. Each ``step()`` reads
 ``p.grad`` and writes the new values into ``p.data`` in place, outside the
-graph: the parameter stays the same object, so the model and anything else
-holding it see the update.
+graph: the parameter stays the same object (and keeps the same array), so the
+model and anything else holding it see the update. Like any in-place change
+the update raises the parameter's version (``p._version``), so a graph
+recorded before ``step()`` refuses to backward instead of using the new
+values for gradients of the old ones (PyTorch's "modified by an inplace
+operation" error).
 
 PyTorch style::
 
@@ -80,10 +84,17 @@ class Optimizer:
     def _init_state(self, p: Tensor) -> None:
         """Create the per-parameter state (momentum buffers, moment estimates) for a new parameter."""
 
-    def zero_grad(self) -> None:
-        """Forget the gradients (set to None), so the next ``backward()`` does not add to old ones."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients, so the next ``backward()`` does not add to old ones.
+
+        As PyTorch: set them to None, or with ``set_to_none=False`` fill the
+        existing ``.grad`` arrays with zeros.
+        """
         for p in self.params:
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.zero_()
 
     def step(self) -> None:
         raise NotImplementedError
@@ -95,6 +106,12 @@ class Optimizer:
     def __repr__(self) -> str:
         fields = ", ".join(f"{k}={v}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({fields})"
+
+
+def _update(p: Tensor, step: np.ndarray) -> None:
+    """``p -= step`` in p's own array, counted as an in-place change of p (its version goes up)."""
+    p._data -= step
+    p._version += 1
 
 
 def _check_non_negative(owner: str, **values: float) -> None:
@@ -155,7 +172,7 @@ class SGD(Optimizer):
                     buffer *= momentum
                     buffer += g if self.dampening == 0 else (1 - self.dampening) * g
                 g = g + momentum * buffer if self.nesterov else buffer
-            p.data -= lr * g
+            _update(p, lr * g)
 
     def get_config(self) -> dict[str, float]:
         return {
@@ -223,7 +240,7 @@ class Adam(Optimizer):
             denom = np.sqrt(v)
             denom /= bias_correction2_sqrt
             denom += self.eps
-            p.data -= step_size * m / denom
+            _update(p, step_size * m / denom)
 
     def get_config(self) -> dict[str, float]:
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
@@ -292,9 +309,9 @@ class RMSprop(Optimizer):
                 buffer = self.momentum_buffers[i]
                 buffer *= self.momentum
                 buffer += g / denom
-                p.data -= self.lr * buffer
+                _update(p, self.lr * buffer)
             else:
-                p.data -= self.lr * g / denom
+                _update(p, self.lr * g / denom)
 
     def get_config(self) -> dict[str, float]:
         return {

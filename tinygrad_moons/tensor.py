@@ -13,6 +13,7 @@ where every forward computation sits next to its derivative.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -62,10 +63,10 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
-    # Makes NumPy hand `ndarray * Tensor` over to Tensor.__rmul__ instead of
-    # looping over the tensor as if it were a sequence.
-    __array_ufunc__ = None
+    # `_data` holds the array behind the `data` property; `_version` counts in-place changes.
+    __slots__ = ("_data", "_version", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__")
+    # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
+    # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
         array = _as_float_array(data, dtype)
@@ -73,7 +74,8 @@ class Tensor:
             # Like torch.tensor, the tensor owns its values: an optimizer updating
             # it in place must not silently change the caller's array.
             array = array.copy()
-        self.data: np.ndarray = array
+        self._data: np.ndarray = array
+        self._version = 0
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx = None
@@ -85,7 +87,8 @@ class Tensor:
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, scope: Any = None) -> "Tensor":
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
         tensor = cls.__new__(cls)
-        tensor.data = array
+        tensor._data = array
+        tensor._version = 0
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor._ctx = None
@@ -95,6 +98,28 @@ class Tensor:
         return tensor
 
     # ----------------------------------------------------------- properties
+    @property
+    def data(self) -> np.ndarray:
+        """The values, a NumPy array (shared, not copied); writing it counts as an in-place change.
+
+        ``x.data *= 10`` and ``x.data = new_array`` both bump ``x._version``, so
+        a backward pass that needs the old values raises instead of silently
+        using the new ones. Writes through the array itself (``x.data[0] = 1``,
+        ``a = x.data; a *= 10``) are not seen: use ``with no_grad(): x.copy_(...)``.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: ArrayLike) -> None:
+        # `x.data *= 10` reads the array, changes it in place, then assigns the same array back here.
+        if value is not self._data:
+            if isinstance(value, Tensor):
+                value = value._data
+            elif not isinstance(value, np.ndarray):
+                value = np.asarray(value)
+            self._data = value
+        self._version += 1
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -163,14 +188,30 @@ class Tensor:
         return Tensor._wrap(self.data)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop) recording operations on this leaf tensor, in place; returns self."""
         if self._ctx is not None and not requires_grad:
-            raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad; use .detach()")
-        self.requires_grad = requires_grad
+            raise RuntimeError(
+                "requires_grad_: you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()"
+            )
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"requires_grad_: only Tensors of floating point dtype can require gradients, got {self._data.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
         return self
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this intermediate tensor after backward (leaves always keep it)."""
-        self._retains_grad = True
+        """Keep ``.grad`` on this intermediate tensor after backward (a no-op on leaves, which always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+        if self._ctx is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose ``.grad`` backward fills in (see :meth:`retain_grad`)."""
+        return self._retains_grad and self._ctx is not None
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -194,14 +235,204 @@ class Tensor:
         return bool(self.data)
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient: "Tensor | ArrayLike | None" = None, create_graph: bool = False) -> None:
+    def backward(
+        self, gradient: "Tensor | ArrayLike | None" = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         ``gradient`` is d(loss)/d(self); it may be left out only when ``self``
-        holds a single value (a scalar loss). With ``create_graph=True`` the
-        gradients are themselves recorded, so they can be differentiated again.
+        holds a single value (a scalar loss). The graph can be walked once:
+        a second ``backward`` through it raises, unless the first was given
+        ``retain_graph=True``. With ``create_graph=True`` the gradients are
+        themselves recorded, so they can be differentiated again (this also
+        retains the graph, as in PyTorch).
         """
-        autograd.backward(self, gradient, create_graph=create_graph)
+        autograd.backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # --------------------------------------------------- in-place operations
+    # PyTorch's rules: the tensor's own array changes (every reference sees it),
+    # `_version` goes up, and the method returns self. On a leaf that requires
+    # grad this is refused while recording (do it under no_grad: that is how
+    # parameters are updated). On a tensor in a recorded graph, the arithmetic
+    # ones (+= -= *= /=, add_ sub_ mul_ div_ clamp_) are recorded: the tensor
+    # takes the new op as its history (and a new array), its old value and
+    # history move to a new tensor that the new op reads.
+    def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
+        """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
+        if not autograd.is_grad_enabled():
+            return False
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place operation. "
+                "(Update parameters inside `with no_grad():`, or use the out-of-place form `x = x + y`.)"
+            )
+        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+
+    def _update_in_place(self, op: str, ufunc: np.ufunc, *operands: Any) -> "Tensor":
+        """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
+        arrays = [x._data if isinstance(x, Tensor) else x for x in operands]
+        try:
+            ufunc(self._data, *arrays, out=self._data, casting="same_kind")
+        except (ValueError, TypeError) as error:
+            raise self._in_place_error(op, arrays, error) from None
+        self._version += 1
+        return self
+
+    def _in_place_error(self, op: str, operands: list, error: Exception) -> Exception:
+        if not self._data.flags.writeable:
+            return ValueError(
+                f"{op}: this tensor's array is read-only (a broadcast view or a NumPy read-only array); "
+                "make a writable copy first with .clone() or Tensor(array)"
+            )
+        shapes = [np.shape(x) for x in operands]
+        if isinstance(error, TypeError):
+            return TypeError(f"{op}: the result cannot be stored in a tensor of dtype {self._data.dtype} ({error})")
+        return ShapeError(
+            f"{op}: an operand of shape {' and '.join(map(str, shapes))} does not fit the tensor's shape "
+            f"{self.shape}: an in-place op cannot change the shape ({error})"
+        )
+
+    def _record_in_place(self, op: str, compute: Any, other: Any = None) -> "Tensor":
+        """Record ``self = compute(old self)``: the old value and history move to a new tensor, ``self`` gets the new op.
+
+        Here the tensor gets a new array rather than writing into its old one:
+        that array may be shared with other tensors of the graph (NumPy views
+        made by reshape, transpose, indexing; or the leaf it is a view of), whose
+        recorded values must not change under them.
+        """
+        before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
+        before._ctx, before._version = self._ctx, self._version
+        if self._ctx is not None:  # the op that made the old value now made `before`
+            self._ctx._output_ref = weakref.ref(before)
+        result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
+        if result.shape != self.shape:
+            raise ShapeError(
+                f"{op}: the result has shape {result.shape} but the tensor has shape {self.shape}: "
+                "an in-place op cannot change the shape"
+            )
+        try:
+            self._data = result._data.astype(self._data.dtype, casting="same_kind", copy=False)
+        except TypeError as error:
+            raise self._in_place_error(op, [result._data], error) from None
+        self._version += 1
+        self._ctx, self.requires_grad = result._ctx, result.requires_grad
+        if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
+            result._ctx._output_ref = weakref.ref(self)
+        return self
+
+    def _refuse_recorded(self, op: str, other: Any = None) -> None:
+        if self._in_place_is_recorded(op, other):
+            raise RuntimeError(
+                f"{op}: in-place {op} on a tensor that is part of a recorded graph (or from a tensor that requires "
+                "grad) is not supported here; do it under `with no_grad():`, or make a new tensor instead"
+            )
+
+    def add_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
+        """``self += alpha * other`` in place; returns self."""
+        if self._in_place_is_recorded("add_", other):
+            return self._record_in_place("add_", lambda old, y: old + (y if alpha == 1 else y * alpha), other)
+        return self._update_in_place("add_", np.add, other if alpha == 1 else _times(other, alpha))
+
+    def sub_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
+        """``self -= alpha * other`` in place; returns self."""
+        if self._in_place_is_recorded("sub_", other):
+            return self._record_in_place("sub_", lambda old, y: old - (y if alpha == 1 else y * alpha), other)
+        return self._update_in_place("sub_", np.subtract, other if alpha == 1 else _times(other, alpha))
+
+    def mul_(self, other: ArrayLike) -> "Tensor":
+        """``self *= other`` in place; returns self."""
+        if self._in_place_is_recorded("mul_", other):
+            return self._record_in_place("mul_", lambda old, y: old * y, other)
+        return self._update_in_place("mul_", np.multiply, other)
+
+    def div_(self, other: ArrayLike, *, rounding_mode: str | None = None) -> "Tensor":
+        """``self /= other`` in place (true division); returns self."""
+        if rounding_mode is not None:
+            raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported here; only true division (None)")
+        if self._in_place_is_recorded("div_", other):
+            return self._record_in_place("div_", lambda old, y: old / y, other)
+        return self._update_in_place("div_", np.true_divide, other)
+
+    def __iadd__(self, other: ArrayLike) -> "Tensor":
+        return self.add_(other)
+
+    def __isub__(self, other: ArrayLike) -> "Tensor":
+        return self.sub_(other)
+
+    def __imul__(self, other: ArrayLike) -> "Tensor":
+        return self.mul_(other)
+
+    def __itruediv__(self, other: ArrayLike) -> "Tensor":
+        return self.div_(other)
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+        """Limit the values to [min, max] in place; returns self."""
+        if min is None and max is None:
+            raise ValueError("clamp_: give at least one of min and max")
+        if self._in_place_is_recorded("clamp_"):
+            return self._record_in_place("clamp_", lambda old, _: old.clip(min, max))
+        self._data.clip(min, max, out=self._data)
+        self._version += 1
+        return self
+
+    def zero_(self) -> "Tensor":
+        """Set every value to 0 in place (``p.grad.zero_()``); returns self."""
+        self._refuse_recorded("zero_")
+        return self._update_in_place("zero_", _overwrite, 0)
+
+    def fill_(self, value: float | "Tensor") -> "Tensor":
+        """Set every value to ``value`` (a number or a one-element tensor) in place; returns self."""
+        self._refuse_recorded("fill_", value)
+        if isinstance(value, Tensor):
+            if value._data.size != 1:
+                raise ValueError(f"fill_: the value must be a number or a one-element tensor, got shape {value.shape}")
+            value = value._data.reshape(())
+        return self._update_in_place("fill_", _overwrite, value)
+
+    def copy_(self, src: ArrayLike, non_blocking: bool = False) -> "Tensor":
+        """Copy ``src``'s values (broadcast to this shape, cast to this dtype) into the tensor; returns self."""
+        self._refuse_recorded("copy_", src)
+        return self._update_in_place("copy_", _overwrite, src)
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with values drawn uniformly from [from_, to) in place; returns self.
+
+        ``generator`` is a NumPy ``Generator`` or ``RandomState``; by default
+        NumPy's global one (seeded by ``np.random.seed``).
+        """
+        self._refuse_recorded("uniform_")
+        rng = np.random if generator is None else generator
+        return self._update_in_place("uniform_", _overwrite, rng.uniform(from_, to, size=self.shape))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+        """Fill with values drawn from N(mean, std^2) in place; returns self (``generator`` as in uniform_)."""
+        if std < 0:
+            raise ValueError(f"normal_: std must be non-negative, got {std}")
+        self._refuse_recorded("normal_")
+        rng = np.random if generator is None else generator
+        return self._update_in_place("normal_", _overwrite, rng.normal(mean, std, size=self.shape))
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """How NumPy meets a Tensor: ``array - tensor`` is a Tensor op, ``array -= tensor`` changes the array.
+
+        The second is PyTorch's ``p.data -= lr * p.grad``: NumPy updates its own
+        array with the tensor's values (nothing is recorded). A ufunc NumPy
+        would apply to a tensor some other way (``np.exp(t)``) is refused:
+        call the Tensor method instead.
+        """
+        out = kwargs.get("out")
+        if out is not None:
+            if method != "__call__" or any(isinstance(o, Tensor) for o in out):
+                return NotImplemented
+            return ufunc(*[x._data if isinstance(x, Tensor) else x for x in inputs], **kwargs)
+        if method == "__call__" and len(inputs) == 2 and inputs[1] is self and not kwargs:
+            reflected = _REFLECTED_OPERATORS.get(ufunc.__name__)
+            if reflected is not None and not isinstance(inputs[0], Tensor):
+                result = getattr(self, reflected)(inputs[0])
+                if result is NotImplemented and ufunc.__name__ in ("equal", "not_equal"):
+                    return (ufunc.__name__ == "not_equal") != (inputs[0] is self)  # Python's default: identity
+                return result
+        return NotImplemented
 
     # ------------------------------------------------ elementwise arithmetic
     def _operand(self, other: ArrayLike) -> "Tensor":
@@ -383,6 +614,34 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
 
+def _times(other: ArrayLike, alpha: float) -> Any:
+    """``alpha * other`` on arrays, for add_/sub_ outside the graph."""
+    return (other._data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+
+
+def _overwrite(current: np.ndarray, new: Any, out: np.ndarray, casting: str) -> None:
+    """The update of fill_ and copy_, called like a binary ufunc by Tensor._update_in_place."""
+    np.copyto(out, new, casting="unsafe")  # as torch copy_/fill_, which cast to the tensor's dtype
+
+
+#: NumPy's ufunc for `array OP tensor` and the Tensor method that computes it.
+_REFLECTED_OPERATORS = {
+    "add": "__radd__",
+    "subtract": "__rsub__",
+    "multiply": "__rmul__",
+    "true_divide": "__rtruediv__",
+    "divide": "__rtruediv__",
+    "power": "__rpow__",
+    "matmul": "__rmatmul__",
+    "less": "__gt__",
+    "less_equal": "__ge__",
+    "greater": "__lt__",
+    "greater_equal": "__le__",
+    "equal": "__eq__",
+    "not_equal": "__ne__",
+}
+
+
 def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...] | None:
     """Check axes against the tensor's rank and make them a sorted tuple of non-negative ints."""
     if axis is None:
@@ -472,3 +731,4 @@ def _as_tensor_list(tensors: Iterable[Tensor], op: str) -> list[Tensor]:
 
 # The ops and the backward engine use Tensor, so they are imported once it exists.
 from tinygrad_moons import autograd, ops  # noqa: E402
+from tinygrad_moons.autograd import ShapeError  # noqa: E402

@@ -453,7 +453,8 @@ def _gradients(output: Tensor, tensors: list[Tensor]) -> dict[int, np.ndarray]:
     """
     if output.data.size == 1:
         wanted = [t for t in tensors if t.requires_grad]
-        computed = autograd.grad(output, wanted, allow_unused=True)
+        # Drawing only looks: the caller's backward() must still be able to walk this graph.
+        computed = autograd.grad(output, wanted, retain_graph=True, allow_unused=True)
         return {id(t): g.data for t, g in zip(wanted, computed) if g is not None}
     return {id(t): t.grad.data for t in tensors if t.grad is not None}
 
