@@ -17,18 +17,21 @@ from tinygrad_moons.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from tinygrad_moons.jit import CompileError, compile
 from tinygrad_moons.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_moons.ops import REGISTRY
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompileError",
     "Function",
     "GradcheckError",
     "REGISTRY",
     "ShapeError",
     "Tensor",
     "cat",
+    "compile",
     "concatenate",
     "detect_anomaly",
     "enable_grad",

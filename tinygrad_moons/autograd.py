@@ -48,6 +48,9 @@ _CURRENT_SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("current_sc
 # result is checked instead, so the error names the op being differentiated
 # and the user's line that created it, not an anonymous "div" inside a rule.
 _IN_BACKWARD: contextvars.ContextVar[bool] = contextvars.ContextVar("in_backward", default=False)
+# The tracer of a running tinygrad_moons.compile capture (jit.py), else None. A plain
+# global: one read per op is all that capturing costs the eager engine.
+_CAPTURE: Any = None
 
 
 def is_grad_enabled() -> bool:
@@ -272,6 +275,8 @@ class Function:
                         function.saved_versions = tuple([p._version for p in inputs])
                     function._output_ref = weakref.ref(output)
                     break
+        if _CAPTURE is not None:
+            _CAPTURE.record(function, inputs, output)
         return output
 
     def __repr__(self) -> str:
@@ -514,6 +519,8 @@ def backward(
             "backward: this tensor does not require grad and has no recorded graph "
             "(were the inputs created with requires_grad=True? was it computed under no_grad?)"
         )
+    if _CAPTURE is not None and _CAPTURE.backward(output, gradient, retain_graph, create_graph):
+        return  # compile's tracer ran it, recording the gradient ops
     if retain_graph is None:
         retain_graph = create_graph
     _run_backward([output], [_seed_gradient(output, gradient, "backward")], create_graph, retain_graph)
@@ -534,6 +541,8 @@ def grad(
     (Hessian-vector products, gradient penalties). ``retain_graph`` (default:
     ``create_graph``) keeps the graph usable for another pass, as in PyTorch.
     """
+    if _CAPTURE is not None:
+        _CAPTURE.refuse("autograd.grad")
     if retain_graph is None:
         retain_graph = create_graph
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)

@@ -1,0 +1,837 @@
+"""``compile``: record a training step once, then replay it as a flat NumPy program.
+
+What a compiler does to your graph, in four steps:
+
+1. **Capture.** The first call with given input shapes runs your function
+   eagerly, exactly as without ``compile``, while a tracer writes down every
+   op applied (``Function.apply`` reports to it), the backward pass it
+   triggers (the tracer walks the graph itself, so it knows which op each
+   backward rule belongs to), and the calls that must happen again on every
+   step: ``optimizer.zero_grad()``, ``optimizer.step()``, in-place updates
+   such as ``p -= lr * p.grad`` under ``no_grad``.
+2. **Lower.** Each recorded op becomes one *kernel*: a NumPy call that
+   writes into a buffer allocated once (``np.dot(x, W, out=buf)``), or, for
+   ops without a kernel of their own, the op's own ``forward`` on arrays.
+   A few fusions are obvious from the op names: the bias is added into the
+   matmul's output, the backward of ``relu`` multiplies by a mask kept in a
+   preallocated boolean buffer, the gradients of a ``linear`` layer are three
+   BLAS calls into their buffers.
+3. **Replay.** Later calls with the same signature run the kernel list and
+   nothing else: no ``Tensor`` or ``Function`` objects, no graph, no
+   topological sort. Optimizer steps are replayed by calling the optimizer,
+   so its state (Adam's moments and step count, a changed learning rate)
+   stays its own.
+4. **Guard.** A call with other input shapes or dtypes, other parameter
+   objects (a layer rebuilt, a tensor rebound), or another value of a
+   number the function reads captures again (a small cache keeps the last
+   few programs, so the last, smaller batch of an epoch is captured once).
+
+What cannot be replayed is refused with :class:`CompileError` rather than run
+wrongly: reading a computed value inside the function (``.item()``,
+``.numpy()``, ``.tolist()``, ``bool(t)``, ``if t > 0``), ``autograd.grad``,
+``create_graph=True``, custom ``Function`` subclasses in the backward, an
+in-place change the tracer cannot see (``p.data = ...``, a custom optimizer),
+or an in-place fill from an array made inside the function (``uniform_``).
+Under ``detect_anomaly`` the function runs eagerly (its checks are the point).
+
+Not detected (documented limits): values read through ``.data`` and turned
+back into tensors (``Tensor(x.data > 0)``), random numbers drawn inside the
+function, and setting ``p.grad = None`` by hand (use ``optimizer.zero_grad()``
+or ``module.zero_grad()``, which are replayed). Printing inside the
+function prints at capture only, as in JAX. Gradients are written into
+buffers owned by the program: ``p.grad`` after a replay is the same tensor
+object every step, so copy it if you keep it across steps.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import types
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+from tinygrad_moons import autograd
+from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_to_shape, topological_order
+from tinygrad_moons.ops import REGISTRY
+from tinygrad_moons.tensor import Tensor
+
+__all__ = ["CompileError", "CompiledFunction", "compile"]
+
+
+class CompileError(RuntimeError):
+    """Something in a function given to :func:`compile` cannot be captured and replayed."""
+
+
+# ------------------------------------------------------------------ kernels
+# One entry per op that has a kernel writing into a preallocated buffer. Each
+# takes the recorded op (its attributes: axis, keepdims ...), the input arrays
+# and the output buffer, and must compute exactly what the op's forward
+# computes (the exactness tests compare bit for bit). An op not listed here,
+# or whose condition fails, is replayed by calling its own forward on arrays.
+def _same_dtype(*arrays: np.ndarray) -> bool:
+    first = arrays[0].dtype
+    return all(a.dtype == first for a in arrays)
+
+
+def _ufunc_kernel(ufunc: np.ufunc, symbol: str) -> tuple[Callable, Callable, str]:
+    def kernel(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+        ufunc(*arrays, out=out)
+
+    return kernel, (lambda op, arrays, out: True), f"np.{ufunc.__name__}({{inputs}}, out={{out}})  # {symbol}"
+
+
+def _matmul(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    np.dot(arrays[0], arrays[1], out=out)
+
+
+def _matmul_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
+    a, b = arrays
+    return a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)
+
+
+def _linear(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    x, kernel, bias = arrays
+    np.dot(x, kernel, out=out)
+    out += bias  # fused: the bias goes into the matmul's own output
+
+
+def _linear_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
+    return arrays[0].ndim == 2 and _same_dtype(*arrays, out)
+
+
+def _relu(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    arrays[0].clip(0.0, np.inf, out=out)
+
+
+def _sum(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    np.sum(arrays[0], axis=op.axis, keepdims=op.keepdims, out=out)
+
+
+def _mean(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    a = arrays[0]
+    np.add.reduce(a, axis=op.axis, keepdims=op.keepdims, out=out)
+    np.true_divide(out, a.size // max(out.size, 1), out=out)
+
+
+def _mean_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
+    return arrays[0].dtype.itemsize >= 4 and _same_dtype(arrays[0], out)
+
+
+def _bce_with_logits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
+    # max(z, 0) - z y + log(1 + exp(-|z|)), in the forward's order, in two buffers.
+    z, y = arrays
+    scratch = op._scratch
+    np.maximum(z, 0, out=out)
+    np.multiply(z, y, out=scratch[0])
+    np.subtract(out, scratch[0], out=out)
+    np.abs(z, out=scratch[1])
+    np.negative(scratch[1], out=scratch[1])
+    np.exp(scratch[1], out=scratch[1])
+    np.log1p(scratch[1], out=scratch[1])
+    np.add(out, scratch[1], out=out)
+
+
+def _bce_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
+    z, y = arrays
+    if not _same_dtype(z, y, out):
+        return False
+    op._scratch = (np.empty(out.shape, out.dtype), np.empty(z.shape, z.dtype))
+    return True
+
+
+_ALWAYS = lambda op, arrays, out: True  # noqa: E731
+
+#: op name -> (kernel writing into ``out``, condition, how the listing shows it)
+KERNELS: dict[str, tuple[Callable, Callable, str]] = {
+    "add": _ufunc_kernel(np.add, "a + b"),
+    "sub": _ufunc_kernel(np.subtract, "a - b"),
+    "mul": _ufunc_kernel(np.multiply, "a * b"),
+    "div": _ufunc_kernel(np.true_divide, "a / b"),
+    "neg": _ufunc_kernel(np.negative, "-a"),
+    "exp": _ufunc_kernel(np.exp, "exp(a)"),
+    "log": _ufunc_kernel(np.log, "log(a)"),
+    "sqrt": _ufunc_kernel(np.sqrt, "sqrt(a)"),
+    "tanh": _ufunc_kernel(np.tanh, "tanh(a)"),
+    "matmul": (_matmul, _matmul_fits, "np.dot({inputs}, out={out})"),
+    "linear": (_linear, _linear_fits, "np.dot({x}, {kernel}, out={out}); {out} += {bias}"),
+    "relu": (_relu, _ALWAYS, "{inputs}.clip(0, inf, out={out})"),
+    "sum": (_sum, _ALWAYS, "np.sum({inputs}, axis={axis}, keepdims={keepdims}, out={out})"),
+    "mean": (_mean, _mean_fits, "np.add.reduce({inputs}, axis={axis}, out={out}); {out} /= n"),
+    "binary_cross_entropy_with_logits": (
+        _bce_with_logits,
+        _bce_fits,
+        "{out} = max(z, 0) - z*y + log1p(exp(-|z|))  (8 ufuncs, out= buffers; z, y = {inputs})",
+    ),
+}
+
+
+# --------------------------------------------------------- backward kernels
+# The backward rules in ops.py are Tensor ops, so the tracer records them like
+# any other op. These ops are the exception: their rules build a constant from
+# the input's *values* with NumPy (a mask, a share of ties), which a recording
+# would freeze at the values of the first call. Here the same arithmetic is a
+# kernel run on every replay. Each returns one gradient per input (or None),
+# exactly as the rule does, and is given the op, the incoming gradient, the
+# input arrays and the output array.
+def _relu_backward(op, grad, inputs, output, needs):
+    return (np.multiply(grad, inputs[0] > 0),)
+
+
+def _leaky_relu_backward(op, grad, inputs, output, needs):
+    slope = np.where(inputs[0] > 0, 1, op.negative_slope).astype(grad.dtype)
+    return (grad * slope,)
+
+
+def _abs_backward(op, grad, inputs, output, needs):
+    return (grad * np.sign(inputs[0]),)
+
+
+def _clip_backward(op, grad, inputs, output, needs):
+    a = inputs[0]
+    inside = np.ones(a.shape, dtype=bool)
+    if op.min is not None:
+        inside &= a >= op.min
+    if op.max is not None:
+        inside &= a <= op.max
+    return (grad * inside.astype(grad.dtype),)
+
+
+def _maximum_backward(op, grad, inputs, output, needs):
+    a, b = inputs
+    share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)
+    return (grad * share_a if needs[0] else None), (grad * (1 - share_a) if needs[1] else None)
+
+
+def _max_backward(op, grad, inputs, output, needs):
+    from tinygrad_moons.ops import _keepdims_shape
+
+    a = inputs[0]
+    kept_shape = _keepdims_shape(a.shape, op.axis)
+    is_max = a == output.reshape(kept_shape)
+    share = is_max / is_max.sum(axis=op.axis, keepdims=True)
+    return (np.broadcast_to(grad.reshape(kept_shape), a.shape) * share.astype(grad.dtype),)
+
+
+def _linear_backward(op, grad, inputs, output, needs):
+    x, kernel, bias = inputs
+    ones = np.ones(grad.shape[0], dtype=grad.dtype)
+    return (
+        np.dot(grad, kernel.swapaxes(-1, -2)) if needs[0] else None,
+        np.dot(x.swapaxes(-1, -2), grad) if needs[1] else None,
+        np.dot(ones, grad) if needs[2] else None,
+    )
+
+
+#: op name -> (gradient kernel, condition on the input arrays)
+BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
+    "relu": (_relu_backward, lambda arrays: True),
+    "leaky_relu": (_leaky_relu_backward, lambda arrays: True),
+    "abs": (_abs_backward, lambda arrays: True),
+    "clip": (_clip_backward, lambda arrays: True),
+    "maximum": (_maximum_backward, lambda arrays: True),
+    "max": (_max_backward, lambda arrays: True),
+    "linear": (_linear_backward, lambda arrays: arrays[0].ndim == 2),
+}
+
+
+# ------------------------------------------------------------------ program
+class _Step:
+    """One line of the program: ``run(slots)`` does the work, ``text`` says what it does."""
+
+    __slots__ = ("run", "text")
+
+    def __init__(self, run: Callable[[list], None], text: str):
+        self.run = run
+        self.text = text
+
+
+class Program:
+    """A captured function lowered to a list of steps over numbered slots (arrays)."""
+
+    def __init__(self) -> None:
+        self.slots: list[Any] = []
+        self.names: list[str] = []
+        self.steps: list[_Step] = []
+        self.input_slots: list[tuple[int, int]] = []  # (slot, argument position)
+        self.held_slots: list[tuple[int, Tensor]] = []  # tensors read afresh each call (parameters, constants)
+        self.make_result: Callable[[tuple], Any] = lambda args: None
+        self._runs: list[Callable] = []
+
+    def finish(self) -> None:
+        self._runs = [step.run for step in self.steps]
+
+    def __call__(self, args: tuple) -> Any:
+        slots = self.slots
+        for slot, position in self.input_slots:
+            slots[slot] = args[position]._data
+        for slot, tensor in self.held_slots:
+            slots[slot] = tensor._data
+        for run in self._runs:
+            run(slots)
+        return self.make_result(args)
+
+    def listing(self) -> str:
+        """The kernel list, one numbered line per step, with the buffers each reads and writes."""
+        width = len(str(len(self.steps)))
+        return "\n".join(f"{i:>{width}}  {step.text}" for i, step in enumerate(self.steps))
+
+    def buffer_bytes(self) -> int:
+        """Bytes held by the program's own buffers (preallocated once)."""
+        return sum(a.nbytes for a in self.slots if isinstance(a, np.ndarray) and a.base is None)
+
+
+# ------------------------------------------------------------------ capture
+_GRAPH_FIELDS = {"parents", "saved_versions", "_output_ref", "graph_freed", "created_at"}
+_CAPTURE_LOCK = threading.Lock()
+
+
+class _Capture:
+    """The tracer: ``autograd._CAPTURE`` while a function is being captured.
+
+    Every array the function touches gets a slot. ``by_array`` maps the id of
+    each array seen to its slot: an op's output, an argument, or a *held*
+    tensor (a parameter, a constant) whose array the program reads afresh on
+    every call. All tensors seen are kept alive until lowering is done, so an
+    id is never reused for another array meanwhile.
+    """
+
+    def __init__(self, args: tuple) -> None:
+        self.thread = threading.get_ident()
+        self.program = Program()
+        self.by_array: dict[int, int] = {}
+        self.kind: list[str] = []  # per slot: "input", "held", "computed", "grad"
+        self.arrays: list[np.ndarray] = []  # per slot: the array of the capture run (the program may own another)
+        self.keep: list[Any] = []
+        self.paused = 0
+        self.held_versions: dict[int, tuple[Tensor, int]] = {}
+        self.explained: set[int] = set()  # ids of held tensors changed by a recorded step
+        self.grad_tensors: dict[int, Tensor] = {}  # slot of a .grad -> the parameter it belongs to
+        for position, x in enumerate(args):
+            if isinstance(x, Tensor) and id(x._data) not in self.by_array:
+                slot = self._new_slot(x._data, f"input{position}", "input")
+                self.program.input_slots.append((slot, position))
+
+    # ---- slots
+    def _new_slot(self, array: np.ndarray, name: str, kind: str) -> int:
+        slot = len(self.program.slots)
+        self.program.slots.append(array)
+        self.program.names.append(name)
+        self.kind.append(kind)
+        self.arrays.append(array)
+        self.by_array[id(array)] = slot
+        self.keep.append(array)
+        return slot
+
+    def slot_of(self, tensor: Tensor) -> int:
+        """The slot holding ``tensor``'s array; a tensor not seen before is held (read afresh each call)."""
+        array = tensor._data
+        slot = self.by_array.get(id(array))
+        if slot is not None:
+            return slot
+        base = array.base
+        while base is not None:  # a view made outside the ops of something computed here would go stale
+            if id(base) in self.by_array and self.kind[self.by_array[id(base)]] != "held":
+                raise CompileError(
+                    "compile: a tensor inside the function is a view of a value computed in it, made outside "
+                    "the ops (through .data or .numpy()); use Tensor operations (reshape, transpose, indexing)"
+                )
+            base = getattr(base, "base", None)
+        held = sum(1 for k in self.kind if k == "held")
+        name = tensor.name or (f"p{held}" if tensor.requires_grad else f"c{held}")
+        slot = self._new_slot(array, name, "held")
+        self.keep.append(tensor)
+        self.program.held_slots.append((slot, tensor))
+        self.held_versions[id(tensor)] = (tensor, tensor._version)
+        return slot
+
+    def reads_traced(self, tensor: Tensor) -> bool:
+        slot = self.by_array.get(id(tensor._data))
+        return slot is not None and self.kind[slot] != "held" and not self.paused
+
+    def mine(self) -> bool:
+        return not self.paused and threading.get_ident() == self.thread
+
+    # ---- forward (and backward-rule) ops: called by Function.apply
+    def record(self, function: Function, inputs: tuple, output: Tensor) -> None:
+        if not self.mine():
+            return
+        ins = [self.slot_of(x) for x in inputs]
+        self.keep.append(output)
+        op = type(function).__new__(type(function))
+        op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
+        self._emit_op(op, ins, output._data)
+
+    def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
+        slots, names = self.program.slots, self.program.names
+        arrays = [self.arrays[i] for i in ins]
+        kernel = KERNELS.get(op.name) if REGISTRY.get(op.name) is type(op) else None
+        out_slot = self._new_slot(result, f"t{len(slots)}", "computed")
+        input_names = ", ".join(names[i] for i in ins)
+        if kernel is not None and kernel[1](op, arrays, result):
+            write, _, template = kernel
+            buffer = np.empty_like(result, order="C")  # the program's own buffer, reused every call
+            slots[out_slot] = buffer
+            out_name = names[out_slot]
+            fields = dict(inputs=input_names, out=out_name, **{k: v for k, v in op.__dict__.items() if k[0] != "_"})
+            if op.name == "linear":
+                fields.update(x=names[ins[0]], kernel=names[ins[1]], bias=names[ins[2]])
+            text = f"{out_name} <- " + template.format(**fields)
+            if len(ins) == 1:
+                (i,) = ins
+
+                def run(s, write=write, op=op, i=i, buffer=buffer):
+                    write(op, [s[i]], buffer)
+
+            elif len(ins) == 2:
+                i, j = ins
+
+                def run(s, write=write, op=op, i=i, j=j, buffer=buffer):
+                    write(op, [s[i], s[j]], buffer)
+
+            else:
+
+                def run(s, write=write, op=op, ins=ins, buffer=buffer):
+                    write(op, [s[i] for i in ins], buffer)
+
+            self.program.steps.append(_Step(run, text))
+        else:
+            forward = op.forward
+            text = f"{names[out_slot]} = {op.name}.forward({input_names})" + _attributes(op)
+
+            def run(s, forward=forward, ins=ins, out_slot=out_slot):
+                s[out_slot] = forward(*[s[i] for i in ins])
+
+            self.program.steps.append(_Step(run, text))
+        return out_slot
+
+    # ---- in-place updates outside the graph: called by Tensor._update_in_place
+    def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple) -> None:
+        if not self.mine():
+            return
+        target = self.slot_of(tensor)
+        parts: list[Any] = []
+        for x in operands:
+            if isinstance(x, Tensor):
+                parts.append(("slot", self.slot_of(x)))
+            elif isinstance(x, np.ndarray) and x.ndim > 0:
+                if id(x) not in self.by_array:
+                    raise CompileError(
+                        f"compile: {op} writes values from an array made inside the function (random draws, "
+                        "NumPy arithmetic); a replay would write the same values again. Make it a Tensor op, "
+                        "or do this outside the compiled function"
+                    )
+                parts.append(("slot", self.by_array[id(x)]))
+            else:
+                parts.append(("value", x))
+        kind = self.kind[target]
+        if kind == "held":
+            self.explained.add(id(tensor))
+        owner = tensor if kind == "held" else self.grad_tensors.get(target)
+        names = self.program.names
+        shown = ", ".join(names[v] if k == "slot" else repr(v) for k, v in parts)
+
+        def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind):
+            array = s[target]
+            ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
+            if kind == "held":
+                owner._version += 1
+            elif kind == "grad":
+                owner.grad._version += 1
+
+        self.program.steps.append(_Step(run, f"{names[target]} <- {op} {shown}  (in place)"))
+
+    # ---- calls replayed as calls: optimizer.step(), optimizer.zero_grad(), module.zero_grad()
+    def replays(self, method: Callable, *args: Any) -> bool:
+        """Record a call to run again on every replay, then make it now with recording paused.
+
+        Returns False (the caller goes on as usual) when this thread is not capturing.
+        """
+        if not self.mine():
+            return False
+        owner = getattr(method, "__self__", None)
+        for p in getattr(owner, "params", ()):
+            self.explained.add(id(p))
+        self.program.steps.append(
+            _Step(lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)")
+        )
+        self.paused += 1
+        try:
+            method(*args)
+        finally:
+            self.paused -= 1
+        return True
+
+    def refuse(self, what: str) -> None:
+        if self.mine():
+            raise CompileError(f"compile: {what} inside a compiled function is not supported; call it eagerly")
+
+    # ---- backward: called by autograd.backward
+    def backward(self, output: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool) -> bool:
+        """Run ``output.backward()`` eagerly, recording the gradient computation. False: not ours."""
+        if not self.mine():
+            return False
+        if create_graph:
+            raise CompileError("compile: backward(create_graph=True) inside a compiled function is not supported")
+        if not output.requires_grad:
+            return False  # autograd.backward raises its own error
+        if retain_graph is None:
+            retain_graph = False
+        seed = autograd._seed_gradient(output, gradient, "backward")
+        grads: dict[int, Tensor] = {id(output): seed}
+        order = topological_order([output])
+        autograd._check_graph(order)
+        # The same walk as autograd._run_backward (same order, same sums), but here each op's rule is known.
+        previous_mode, previous_in_backward = autograd._GRAD_ENABLED.get(), autograd._IN_BACKWARD.get()
+        autograd._GRAD_ENABLED.set(False)
+        autograd._IN_BACKWARD.set(True)
+        try:
+            for node in reversed(order):
+                grad = grads.pop(id(node), None)
+                if grad is None:
+                    continue
+                function = node._ctx
+                if function is None:
+                    self._accumulate(node, grad)
+                    continue
+                if REGISTRY.get(function.name) is not type(function):
+                    raise CompileError(
+                        f"compile: the backward of {type(function).__name__} (not an op of the registry) cannot be "
+                        "captured: its rule may read values with NumPy. Run this function eagerly"
+                    )
+                parent_grads = self._backward_rule(function, grad)
+                if not retain_graph:
+                    function.graph_freed = True
+                for index, (parent, parent_grad) in enumerate(zip(function.parents, parent_grads)):
+                    if parent_grad is None or not parent.requires_grad:
+                        continue
+                    expected, got = parent._data, parent_grad._data
+                    if got.shape != expected.shape:
+                        if not _is_broadcast_of(expected.shape, got.shape):
+                            raise ShapeError(
+                                f"{function.name}: backward returned a gradient of shape {got.shape} "
+                                f"for input {index} of shape {expected.shape}"
+                            )
+                        parent_grad = sum_to_shape(parent_grad, expected.shape)
+                    if got.dtype != expected.dtype:
+                        parent_grad = parent_grad.to(expected.dtype)
+                    key = id(parent)
+                    previous = grads.get(key)
+                    grads[key] = parent_grad if previous is None else previous + parent_grad
+        finally:
+            autograd._GRAD_ENABLED.set(previous_mode)
+            autograd._IN_BACKWARD.set(previous_in_backward)
+        return True
+
+    def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
+        special = BACKWARD_KERNELS.get(function.name)
+        parents = function.parents
+        if special is None or not special[1]([p._data for p in parents]):
+            result = function.backward(grad)
+            return result if isinstance(result, tuple) else (result,)
+        kernel = special[0]
+        needs = tuple(p.requires_grad for p in parents)
+        ins = [self.slot_of(grad)] + [self.slot_of(p) for p in parents]
+        out_slot = self.slot_of(function.output)
+        ins.append(out_slot)
+        op = type(function).__new__(type(function))
+        op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
+        arrays = [self.arrays[i] for i in ins]
+        results = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)
+        grads: list[Tensor | None] = []
+        for index, result in enumerate(results):
+            if result is None:
+                grads.append(None)
+                continue
+            grads.append(self._emit_backward(op, kernel, index, ins, needs, result))
+        return tuple(grads)
+
+    def _emit_backward(self, op, kernel, index, ins, needs, result) -> Tensor:
+        """One gradient of one op's backward kernel as a step; fast paths for relu and linear."""
+        names = self.program.names
+        tensor = Tensor._wrap(result)
+        self.keep.append(tensor)
+        out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
+        out = names[out_slot]
+        g, inputs = ins[0], ins[1:-1]
+        if op.name == "relu":
+            buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
+            self.program.slots[out_slot] = buffer
+            x = inputs[0]
+
+            def run(s, g=g, x=x, buffer=buffer, mask=mask):
+                np.greater(s[x], 0, out=mask)
+                np.multiply(s[g], mask, out=buffer)
+
+            text = f"{out} <- np.multiply({names[g]}, {names[x]} > 0, out={out})  # relu backward, mask buffer kept"
+        elif op.name == "linear":
+            buffer = np.empty_like(result, order="C")
+            self.program.slots[out_slot] = buffer
+            x, w = inputs[0], inputs[1]
+            if index == 0:
+
+                def run(s, g=g, w=w, buffer=buffer):
+                    np.dot(s[g], s[w].T, out=buffer)
+
+                text = f"{out} <- np.dot({names[g]}, {names[w]}.T, out={out})  # linear backward, d input"
+            elif index == 1:
+
+                def run(s, g=g, x=x, buffer=buffer):
+                    np.dot(s[x].T, s[g], out=buffer)
+
+                text = f"{out} <- np.dot({names[x]}.T, {names[g]}, out={out})  # linear backward, d kernel"
+            else:
+                ones = np.ones(self.arrays[g].shape[0], dtype=result.dtype)
+
+                def run(s, g=g, ones=ones, buffer=buffer):
+                    np.dot(ones, s[g], out=buffer)
+
+                text = f"{out} <- np.dot(ones, {names[g]}, out={out})  # linear backward, d bias (rows summed)"
+        else:
+
+            def run(s, kernel=kernel, op=op, ins=ins, needs=needs, index=index, out_slot=out_slot):
+                arrays = [s[i] for i in ins]
+                s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
+
+            text = f"{out} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
+        self.program.steps.append(_Step(run, text))
+        return tensor
+
+    def _accumulate(self, leaf: Tensor, grad: Tensor) -> None:
+        """``leaf.grad``: the gradient's copy, or the sum with the gradient already there (as eager)."""
+        if not leaf.requires_grad:
+            return
+        g = self.slot_of(grad)
+        persistent = Tensor._wrap(np.empty_like(grad._data, order="C"))
+        self.paused += 1
+        try:
+            autograd._accumulate(leaf, grad, False)
+        finally:
+            self.paused -= 1
+        self.keep.append(leaf.grad)
+        slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
+        self.grad_tensors[slot] = leaf
+        buffer = persistent._data
+
+        def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent):
+            if leaf.grad is None:
+                np.copyto(buffer, s[g])
+                leaf.grad = persistent
+            else:
+                leaf.grad = Tensor._wrap(leaf.grad._data + s[g])
+            s[slot] = leaf.grad._data
+
+        names = self.program.names
+        self.program.steps.append(
+            _Step(run, f"{names[slot]} <- {names[g]}  (copied; added to the .grad already there, if any)")
+        )
+
+    # ---- result and checks
+    def finish(self, result: Any) -> None:
+        for tensor, version in self.held_versions.values():
+            if tensor._version != version and id(tensor) not in self.explained:
+                raise CompileError(
+                    f"compile: {tensor.name or 'a tensor'} of shape {tensor.shape} was changed in place by "
+                    "something the compiler does not see (an assignment to .data, a write into its array, "
+                    "an optimizer without the replay hook); do it outside the compiled function"
+                )
+        self.program.make_result = self._result_maker(result)
+        self.program.finish()
+        self.keep.clear()
+
+    def _result_maker(self, result: Any) -> Callable[[tuple], Any]:
+        if isinstance(result, Tensor):
+            slot = self.by_array.get(id(result._data))
+            if slot is None or self.kind[slot] == "held":
+                return lambda args, result=result: result
+            if self.kind[slot] == "input":
+                position = next(p for s, p in self.program.input_slots if s == slot)
+                return lambda args, position=position: args[position]
+            slots = self.program.slots
+            # A copy: the next replay writes into the same buffer.
+            return lambda args, slot=slot, slots=slots: Tensor._wrap(slots[slot].copy())
+        if isinstance(result, (tuple, list)):
+            makers = [self._result_maker(item) for item in result]
+            return lambda args, makers=makers, kind=type(result): kind(make(args) for make in makers)
+        if result is None or isinstance(result, (int, float, str, bool)):
+            return lambda args, result=result: result
+        raise CompileError(
+            f"compile: the function returned a {type(result).__name__}; return Tensors, tuples or lists of them"
+        )
+
+
+def _attributes(op: Function) -> str:
+    shown = {k: v for k, v in op.__dict__.items() if k[0] != "_"}
+    return f"  [{', '.join(f'{k}={v!r}' for k, v in shown.items())}]" if shown else ""
+
+
+def _call_name(method: Callable) -> str:
+    owner = getattr(method, "__self__", None)
+    return f"{type(owner).__name__}.{method.__name__}" if owner is not None else method.__name__
+
+
+# ------------------------------------------------------- value-read guards
+# While a capture runs, the methods that turn a tensor's values into Python
+# values are swapped for versions that refuse values computed inside the
+# function: a replay never runs the Python code that looked at them.
+_VALUE_READS = ("item", "numpy", "tolist", "__bool__", "__array__", "__float__", "__int__", "__index__")
+
+
+def _guarded(name: str, original: Callable) -> Callable:
+    @functools.wraps(original)
+    def guarded(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        capture = autograd._CAPTURE
+        if capture is not None and capture.reads_traced(self) and threading.get_ident() == capture.thread:
+            call = "bool(t) (an `if` or a comparison on a tensor)" if name == "__bool__" else f"{name}()"
+            raise CompileError(
+                f"compile: {call} reads a value computed inside the compiled function; a replay runs no Python "
+                "code between the ops, so a decision taken on it would be frozen. Return the tensor and read it "
+                "outside, or run this function eagerly"
+            )
+        return original(self, *args, **kwargs)
+
+    return guarded
+
+
+def _install_value_guards() -> list[tuple[str, Any]]:
+    saved = []
+    for name in _VALUE_READS:
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            saved.append((name, original))
+            setattr(Tensor, name, _guarded(name, original))
+    return saved
+
+
+def _remove_value_guards(saved: list[tuple[str, Any]]) -> None:
+    for name, original in saved:
+        setattr(Tensor, name, original)
+
+
+# ------------------------------------------------------------ the public API
+def _identity(value: Any) -> Any:
+    """What about an object the function reads must be unchanged for a program to apply."""
+    if isinstance(value, Tensor):
+        return ("tensor", id(value))
+    if isinstance(value, (int, float, bool, str, type(None))):
+        return value
+    params = getattr(value, "params", None)
+    if isinstance(params, list):  # an optimizer
+        return ("optimizer", id(value), tuple(map(id, params)))
+    registrations = getattr(value, "_registrations", None)
+    if isinstance(registrations, int):  # an nn.Module: a replaced layer or parameter anywhere raises the count
+        return ("module", id(value), registrations)
+    parameters = getattr(value, "parameters", None)
+    if callable(parameters) and not isinstance(value, type):  # another object with parameters
+        try:
+            return ("module", id(value), tuple(map(id, parameters())))
+        except TypeError:
+            return ("object", id(value))
+    return ("object", id(value))
+
+
+class CompiledFunction:
+    """A function whose calls replay captured programs (see :func:`compile`)."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        if cache_size < 1:
+            raise ValueError(f"compile: cache_size must be at least 1, got {cache_size}")
+        self.fn = fn
+        self.cache_size = cache_size
+        self.programs: OrderedDict[Any, Program] = OrderedDict()
+        self.captures = 0
+        functools.update_wrapper(self, fn)
+        # What the function reads besides its arguments, checked on every call: its closure, the globals
+        # its code names, and for a method the attributes of its object (a model, an optimizer ...).
+        function = getattr(fn, "__func__", fn)
+        code = getattr(function, "__code__", None)
+        self._globals = getattr(function, "__globals__", {})
+        self._global_names = tuple(code.co_names) if code is not None else ()
+        self._closure = tuple(getattr(function, "__closure__", None) or ())
+        self._owner = getattr(fn, "__self__", None)
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self if instance is None else types.MethodType(self, instance)
+
+    def _signature(self, args: tuple, kwargs: dict) -> tuple:
+        parts: list[Any] = []
+        arrays: dict[int, int] = {}
+        for position, x in enumerate(args):
+            if isinstance(x, Tensor):
+                # Two arguments sharing one array are one input in the program: same pattern needed.
+                first = arrays.setdefault(id(x._data), position)
+                parts.append((x._data.shape, x._data.dtype.str, x.requires_grad, first))
+            elif isinstance(x, np.ndarray):
+                raise CompileError(
+                    "compile: pass Tensors, not NumPy arrays (a tensor made from an array inside the function "
+                    "would be replayed with the first call's values); wrap it: Tensor(array)"
+                )
+            else:
+                parts.append(_identity(x))
+        if kwargs:
+            raise CompileError("compile: pass the arguments by position (keyword arguments are not supported)")
+        for cell in self._closure:
+            try:
+                parts.append(_identity(cell.cell_contents))
+            except ValueError:  # an empty cell
+                parts.append(None)
+        if self._owner is not None:
+            attributes = getattr(self._owner, "__dict__", {})
+            parts.extend((name, _identity(value)) for name, value in attributes.items())
+        for name in self._global_names:
+            value = self._globals.get(name)
+            if value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+                parts.append((name, _identity(value)))
+        return tuple(parts)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled():
+            return self.fn(*args, **kwargs)  # inside another capture (inlined) or debugging: eager
+        key = self._signature(args, kwargs)
+        program = self.programs.get(key)
+        if program is not None:
+            self.programs.move_to_end(key)
+            return program(args)
+        result, program = self._capture(args)
+        self.programs[key] = program
+        if len(self.programs) > self.cache_size:
+            self.programs.popitem(last=False)
+        return result
+
+    def _capture(self, args: tuple) -> tuple[Any, Program]:
+        with _CAPTURE_LOCK:
+            capture = _Capture(args)
+            saved = _install_value_guards()
+            autograd._CAPTURE = capture
+            try:
+                result = self.fn(*args)
+                capture.finish(result)
+            finally:
+                autograd._CAPTURE = None
+                _remove_value_guards(saved)
+        self.captures += 1
+        return result, capture.program
+
+    def listing(self, *args: Any) -> str:
+        """The captured program for these arguments' signature (captured by a call first), as text."""
+        program = self.programs.get(self._signature(args, {}))
+        if program is None:
+            raise KeyError("compile: no program for this signature yet; call the function with these arguments first")
+        return program.listing()
+
+
+def compile(fn: Callable | None = None, *, cache_size: int = 8) -> Any:
+    """Capture ``fn`` on its first call per signature and replay it as a flat NumPy program after.
+
+    As ``torch.compile``: ``step = compile(step)`` or ``@compile`` (also
+    ``@compile(cache_size=4)``). ``fn`` takes Tensors (and numbers); it may
+    run a forward pass, ``loss.backward()`` and ``optimizer.step()``. See the
+    module documentation for what is refused and why.
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size=cache_size)
+    return CompiledFunction(fn, cache_size=cache_size)
