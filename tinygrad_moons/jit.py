@@ -66,105 +66,118 @@ class CompileError(RuntimeError):
 
 
 # ------------------------------------------------------------------ kernels
-# One entry per op that has a kernel writing into a preallocated buffer. Each
-# takes the recorded op (its attributes: axis, keepdims ...), the input arrays
-# and the output buffer, and must compute exactly what the op's forward
-# computes (the exactness tests compare bit for bit). An op not listed here,
-# or whose condition fails, is replayed by calling its own forward on arrays.
+# How each op is lowered. A lowering gets the recorded op (its attributes:
+# axis, keepdims ...), the slots of its inputs, their arrays from the capture
+# run (to check dtypes and dimensions) and ``out``, the buffer the program
+# allocated for the result; it returns ``(run, text)``: ``run(slots)`` writes
+# the result into ``out``, ``text`` is the line of the listing. Each must
+# compute exactly what the op's forward computes (the exactness tests compare
+# bit for bit). A lowering returns None when it does not apply (mixed dtypes,
+# batched matmul); the op, and every op not listed, is then replayed by
+# calling its own forward on arrays (a fresh array each call, no buffer).
+Lowered = tuple[Callable[[list], None], str]
+
+
 def _same_dtype(*arrays: np.ndarray) -> bool:
     first = arrays[0].dtype
     return all(a.dtype == first for a in arrays)
 
 
-def _ufunc_kernel(ufunc: np.ufunc, symbol: str) -> tuple[Callable, Callable, str]:
-    def kernel(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-        ufunc(*arrays, out=out)
+def _lower_ufunc(ufunc: np.ufunc) -> Callable[..., Lowered]:
+    """An elementwise op as the NumPy ufunc that computes it, writing into ``out``."""
 
-    return kernel, (lambda op, arrays, out: True), f"np.{ufunc.__name__}({{inputs}}, out={{out}})  # {symbol}"
+    def lower(op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
+        text = f"np.{ufunc.__name__}({', '.join(names)}, out=OUT)"
+        if len(ins) == 1:
+            (i,) = ins
+            return (lambda s: ufunc(s[i], out=out)), text
+        i, j = ins
+        return (lambda s: ufunc(s[i], s[j], out=out)), text
+
+    return lower
 
 
-def _matmul(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    np.dot(arrays[0], arrays[1], out=out)
-
-
-def _matmul_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
+def _lower_matmul(op, ins, arrays, out, names) -> Lowered | None:
     a, b = arrays
-    return a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)
+    if not (a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)):
+        return None
+    i, j = ins
+    return (lambda s: np.dot(s[i], s[j], out=out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
 
 
-def _linear(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    x, kernel, bias = arrays
-    np.dot(x, kernel, out=out)
-    out += bias  # fused: the bias goes into the matmul's own output
+def _lower_linear(op, ins, arrays, out, names) -> Lowered | None:
+    if arrays[0].ndim != 2 or not _same_dtype(*arrays, out):
+        return None
+    x, kernel, bias = ins
+
+    def run(s: list) -> None:
+        np.dot(s[x], s[kernel], out=out)
+        np.add(out, s[bias], out=out)  # fused: the bias is added into the matmul's own output
+
+    return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
 
 
-def _linear_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
-    return arrays[0].ndim == 2 and _same_dtype(*arrays, out)
+def _lower_relu(op, ins, arrays, out, names) -> Lowered:
+    (i,) = ins
+    return (lambda s: s[i].clip(0.0, np.inf, out=out)), f"{names[0]}.clip(0, inf, out=OUT)"
 
 
-def _relu(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    arrays[0].clip(0.0, np.inf, out=out)
+def _lower_sum(op, ins, arrays, out, names) -> Lowered:
+    (i,) = ins
+    axis, keepdims = op.axis, op.keepdims
+    return (lambda s: np.sum(s[i], axis=axis, keepdims=keepdims, out=out)), f"np.sum({names[0]}, axis={axis}, out=OUT)"
 
 
-def _sum(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    np.sum(arrays[0], axis=op.axis, keepdims=op.keepdims, out=out)
+def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
+    if arrays[0].dtype.itemsize < 4 or not _same_dtype(arrays[0], out):
+        return None
+    (i,) = ins
+    axis, keepdims, count = op.axis, op.keepdims, arrays[0].size // max(out.size, 1)
+
+    def run(s: list) -> None:
+        np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)
+        np.true_divide(out, count, out=out)
+
+    return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT); OUT /= {count}"
 
 
-def _mean(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    a = arrays[0]
-    np.add.reduce(a, axis=op.axis, keepdims=op.keepdims, out=out)
-    np.true_divide(out, a.size // max(out.size, 1), out=out)
+def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
+    if not _same_dtype(*arrays, out):
+        return None
+    z, y = ins
+    product, softplus = np.empty(out.shape, out.dtype), np.empty(arrays[0].shape, out.dtype)
+
+    def run(s: list) -> None:
+        # max(z, 0) - z y + log(1 + exp(-|z|)): the forward's arithmetic in its order, in two scratch buffers.
+        np.maximum(s[z], 0, out=out)
+        np.multiply(s[z], s[y], out=product)
+        np.subtract(out, product, out=out)
+        np.abs(s[z], out=softplus)
+        np.negative(softplus, out=softplus)
+        np.exp(softplus, out=softplus)
+        np.log1p(softplus, out=softplus)
+        np.add(out, softplus, out=out)
+
+    return run, f"max(z, 0) - z*y + log1p(exp(-|z|)) with z={names[0]}, y={names[1]}: 8 ufuncs into OUT and 2 scratch"
 
 
-def _mean_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
-    return arrays[0].dtype.itemsize >= 4 and _same_dtype(arrays[0], out)
-
-
-def _bce_with_logits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> None:
-    # max(z, 0) - z y + log(1 + exp(-|z|)), in the forward's order, in two buffers.
-    z, y = arrays
-    scratch = op._scratch
-    np.maximum(z, 0, out=out)
-    np.multiply(z, y, out=scratch[0])
-    np.subtract(out, scratch[0], out=out)
-    np.abs(z, out=scratch[1])
-    np.negative(scratch[1], out=scratch[1])
-    np.exp(scratch[1], out=scratch[1])
-    np.log1p(scratch[1], out=scratch[1])
-    np.add(out, scratch[1], out=out)
-
-
-def _bce_fits(op: Function, arrays: list[np.ndarray], out: np.ndarray) -> bool:
-    z, y = arrays
-    if not _same_dtype(z, y, out):
-        return False
-    op._scratch = (np.empty(out.shape, out.dtype), np.empty(z.shape, z.dtype))
-    return True
-
-
-_ALWAYS = lambda op, arrays, out: True  # noqa: E731
-
-#: op name -> (kernel writing into ``out``, condition, how the listing shows it)
-KERNELS: dict[str, tuple[Callable, Callable, str]] = {
-    "add": _ufunc_kernel(np.add, "a + b"),
-    "sub": _ufunc_kernel(np.subtract, "a - b"),
-    "mul": _ufunc_kernel(np.multiply, "a * b"),
-    "div": _ufunc_kernel(np.true_divide, "a / b"),
-    "neg": _ufunc_kernel(np.negative, "-a"),
-    "exp": _ufunc_kernel(np.exp, "exp(a)"),
-    "log": _ufunc_kernel(np.log, "log(a)"),
-    "sqrt": _ufunc_kernel(np.sqrt, "sqrt(a)"),
-    "tanh": _ufunc_kernel(np.tanh, "tanh(a)"),
-    "matmul": (_matmul, _matmul_fits, "np.dot({inputs}, out={out})"),
-    "linear": (_linear, _linear_fits, "np.dot({x}, {kernel}, out={out}); {out} += {bias}"),
-    "relu": (_relu, _ALWAYS, "{inputs}.clip(0, inf, out={out})"),
-    "sum": (_sum, _ALWAYS, "np.sum({inputs}, axis={axis}, keepdims={keepdims}, out={out})"),
-    "mean": (_mean, _mean_fits, "np.add.reduce({inputs}, axis={axis}, out={out}); {out} /= n"),
-    "binary_cross_entropy_with_logits": (
-        _bce_with_logits,
-        _bce_fits,
-        "{out} = max(z, 0) - z*y + log1p(exp(-|z|))  (8 ufuncs, out= buffers; z, y = {inputs})",
-    ),
+#: op name -> its lowering (see above); ops not listed run their own forward.
+KERNELS: dict[str, Callable[..., Lowered | None]] = {
+    "add": _lower_ufunc(np.add),
+    "sub": _lower_ufunc(np.subtract),
+    "mul": _lower_ufunc(np.multiply),
+    "div": _lower_ufunc(np.true_divide),
+    "neg": _lower_ufunc(np.negative),
+    "exp": _lower_ufunc(np.exp),
+    "log": _lower_ufunc(np.log),
+    "sqrt": _lower_ufunc(np.sqrt),
+    "tanh": _lower_ufunc(np.tanh),
+    "matmul": _lower_matmul,
+    "linear": _lower_linear,
+    "relu": _lower_relu,
+    "sum": _lower_sum,
+    "mean": _lower_mean,
+    "binary_cross_entropy_with_logits": _lower_bce_with_logits,
 }
 
 
@@ -239,13 +252,20 @@ BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
 
 # ------------------------------------------------------------------ program
 class _Step:
-    """One line of the program: ``run(slots)`` does the work, ``text`` says what it does."""
+    """One line of the program: ``run(slots)`` does the work, ``text`` says what it does.
 
-    __slots__ = ("run", "text")
+    ``reads`` and ``write`` are slots; a ``pure`` step has no effect but its
+    write, so it can be dropped when nothing reads what it writes.
+    """
 
-    def __init__(self, run: Callable[[list], None], text: str):
+    __slots__ = ("run", "text", "reads", "write", "pure")
+
+    def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
         self.run = run
         self.text = text
+        self.reads = reads
+        self.write = write
+        self.pure = pure
 
 
 class Program:
@@ -259,11 +279,17 @@ class Program:
         self.held_slots: list[tuple[int, Tensor]] = []  # tensors read afresh each call (parameters, constants)
         self.make_result: Callable[[tuple], Any] = lambda args: None
         self._runs: list[Callable] = []
+        self.args: tuple = ()
+        #: Parameters whose .grad was None when the capture's backward reached them, for no reason the tracer saw:
+        #: if a later call finds a .grad there, the function may have set it to None by hand (not seen), so
+        #: the program is captured again from that call, whose start now shows it (see _Capture._accumulate).
+        self.tentative: list[Tensor] = []
 
     def finish(self) -> None:
         self._runs = [step.run for step in self.steps]
 
     def __call__(self, args: tuple) -> Any:
+        self.args = args  # for steps that act on an argument tensor itself (its .grad, its version)
         slots = self.slots
         for slot, position in self.input_slots:
             slots[slot] = args[position]._data
@@ -298,7 +324,11 @@ class _Capture:
     id is never reused for another array meanwhile.
     """
 
-    def __init__(self, args: tuple) -> None:
+    def __init__(self, args: tuple, entry_grads: dict[int, Tensor | None]) -> None:
+        #: The .grad of each tensor the function can reach, at the start of the call (see _accumulate).
+        self.entry_grads = entry_grads
+        self.grad_owner = {id(g): p for p, g in entry_grads.values() if g is not None}
+        self.tentative: list[Tensor] = []
         self.thread = threading.get_ident()
         self.program = Program()
         self.by_array: dict[int, int] = {}
@@ -309,6 +339,13 @@ class _Capture:
         self.held_versions: dict[int, tuple[Tensor, int]] = {}
         self.explained: set[int] = set()  # ids of held tensors changed by a recorded step
         self.grad_tensors: dict[int, Tensor] = {}  # slot of a .grad -> the parameter it belongs to
+        self.owned: set[int] = set()  # slots whose array is a buffer of the program's own
+        self.generation: dict[int, int] = {}  # slot -> how many in-place changes it has seen (for CSE)
+        self.computed: dict[Any, int] = {}  # (op, inputs, their generations, attributes) -> slot, for CSE
+        self.reused = 0  # results reused by CSE
+        self.dropped = 0  # steps dropped as dead
+        self.zeroed: list[tuple[_Step, set[int]]] = []  # zero_grad steps and the ids of the tensors they reset
+        self.grad_steps: list[tuple[_Step, Tensor, int, int]] = []  # (step, leaf, gradient slot, .grad slot)
         for position, x in enumerate(args):
             if isinstance(x, Tensor) and id(x._data) not in self.by_array:
                 slot = self._new_slot(x._data, f"input{position}", "input")
@@ -365,47 +402,46 @@ class _Capture:
         self._emit_op(op, ins, output._data)
 
     def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
-        slots, names = self.program.slots, self.program.names
+        names = self.program.names
         arrays = [self.arrays[i] for i in ins]
-        kernel = KERNELS.get(op.name) if REGISTRY.get(op.name) is type(op) else None
-        out_slot = self._new_slot(result, f"t{len(slots)}", "computed")
-        input_names = ", ".join(names[i] for i in ins)
-        if kernel is not None and kernel[1](op, arrays, result):
-            write, _, template = kernel
-            buffer = np.empty_like(result, order="C")  # the program's own buffer, reused every call
-            slots[out_slot] = buffer
-            out_name = names[out_slot]
-            fields = dict(inputs=input_names, out=out_name, **{k: v for k, v in op.__dict__.items() if k[0] != "_"})
-            if op.name == "linear":
-                fields.update(x=names[ins[0]], kernel=names[ins[1]], bias=names[ins[2]])
-            text = f"{out_name} <- " + template.format(**fields)
+        input_names = [names[i] for i in ins]
+        key = _cse_key(op, ins, self.generation)
+        earlier = self.computed.get(key) if key is not None else None
+        if earlier is not None:  # the same op on the same, unchanged inputs: reuse its result (CSE)
+            self.by_array[id(result)] = earlier
+            self.keep.append(result)
+            self.reused += 1
+            return earlier
+        out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
+        if key is not None:
+            self.computed[key] = out_slot
+        lower = KERNELS.get(op.name) if REGISTRY.get(op.name) is type(op) else None
+        buffer = np.empty_like(result, order="C") if lower is not None else None
+        lowered = lower(op, ins, arrays, buffer, input_names) if lower is not None else None
+        if lowered is not None:
+            run, text = lowered
+            self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
+            self.owned.add(out_slot)
+            text = f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot])
+        else:
+            forward = op.forward
             if len(ins) == 1:
                 (i,) = ins
 
-                def run(s, write=write, op=op, i=i, buffer=buffer):
-                    write(op, [s[i]], buffer)
-
-            elif len(ins) == 2:
-                i, j = ins
-
-                def run(s, write=write, op=op, i=i, j=j, buffer=buffer):
-                    write(op, [s[i], s[j]], buffer)
+                def run(s, forward=forward, i=i, out_slot=out_slot):
+                    s[out_slot] = forward(s[i])
 
             else:
 
-                def run(s, write=write, op=op, ins=ins, buffer=buffer):
-                    write(op, [s[i] for i in ins], buffer)
+                def run(s, forward=forward, ins=ins, out_slot=out_slot):
+                    s[out_slot] = forward(*[s[i] for i in ins])
 
-            self.program.steps.append(_Step(run, text))
-        else:
-            forward = op.forward
-            text = f"{names[out_slot]} = {op.name}.forward({input_names})" + _attributes(op)
-
-            def run(s, forward=forward, ins=ins, out_slot=out_slot):
-                s[out_slot] = forward(*[s[i] for i in ins])
-
-            self.program.steps.append(_Step(run, text))
+            text = f"{names[out_slot]} = {op.name}.forward({', '.join(input_names)})" + _attributes(op)
+        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
         return out_slot
+
+    def _add_step(self, run: Callable, text: str, reads: Any = (), write: int | None = None, pure: bool = False):
+        self.program.steps.append(_Step(run, text, tuple(reads), write, pure))
 
     # ---- in-place updates outside the graph: called by Tensor._update_in_place
     def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple) -> None:
@@ -427,21 +463,39 @@ class _Capture:
             else:
                 parts.append(("value", x))
         kind = self.kind[target]
+        self._changed_in_place(target)
+        owner = tensor if kind == "held" else self.grad_tensors.get(target)
+        if kind == "held" and id(tensor) in self.grad_owner:  # p.grad.zero_() and the like: on whatever p.grad is then
+            kind, owner = "grad", self.grad_owner[id(tensor)]
+            self.explained.add(id(tensor))
         if kind == "held":
             self.explained.add(id(tensor))
-        owner = tensor if kind == "held" else self.grad_tensors.get(target)
+        position = self._argument_position(tensor) if kind == "input" else None
+        program = self.program
         names = self.program.names
         shown = ", ".join(names[v] if k == "slot" else repr(v) for k, v in parts)
 
-        def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind):
+        def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind, position=position):
+            if kind == "grad":
+                if owner.grad is None:
+                    return
+                s[target] = owner.grad._data
             array = s[target]
             ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
             if kind == "held":
                 owner._version += 1
+            elif kind == "input":
+                program.args[position]._version += 1
             elif kind == "grad":
                 owner.grad._version += 1
 
-        self.program.steps.append(_Step(run, f"{names[target]} <- {op} {shown}  (in place)"))
+        reads = [target] + [v for k, v in parts if k == "slot"]
+        self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=reads)
+
+    def _changed_in_place(self, slot: int) -> None:
+        """Results computed from, or stored in, this slot before now are not the same values after it."""
+        self.generation[slot] = self.generation.get(slot, 0) + 1
+        self.computed = {key: value for key, value in self.computed.items() if value != slot}
 
     # ---- calls replayed as calls: optimizer.step(), optimizer.zero_grad(), module.zero_grad()
     def replays(self, method: Callable, *args: Any) -> bool:
@@ -452,11 +506,18 @@ class _Capture:
         if not self.mine():
             return False
         owner = getattr(method, "__self__", None)
-        for p in getattr(owner, "params", ()):
+        for p in getattr(owner, "params", ()):  # an optimizer: it changes its parameters in place
             self.explained.add(id(p))
-        self.program.steps.append(
-            _Step(lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)")
-        )
+            if id(p._data) in self.by_array:
+                self._changed_in_place(self.by_array[id(p._data)])
+        lowered = _lower_sgd_step(owner) if method.__name__ == "step" else None
+        if lowered is not None:
+            self._add_step(*lowered)
+        else:
+            self._add_step(lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)")
+        if method.__name__ == "zero_grad" and (not args or args[0]):  # gradients set to None
+            params = owner.params if hasattr(owner, "params") else list(owner.parameters())
+            self.zeroed.append((self.program.steps[-1], {id(p) for p in params}))
         self.paused += 1
         try:
             method(*args)
@@ -529,7 +590,13 @@ class _Capture:
         special = BACKWARD_KERNELS.get(function.name)
         parents = function.parents
         if special is None or not special[1]([p._data for p in parents]):
-            result = function.backward(grad)
+            # With recording on, a rule's shortcuts for "nothing is recorded" (a NumPy view instead of a
+            # Transpose op, as in linear's) are not taken: every array it makes comes from an op the tracer sees.
+            autograd._GRAD_ENABLED.set(True)
+            try:
+                result = function.backward(grad)
+            finally:
+                autograd._GRAD_ENABLED.set(False)
             return result if isinstance(result, tuple) else (result,)
         kernel = special[0]
         needs = tuple(p.requires_grad for p in parents)
@@ -596,7 +663,9 @@ class _Capture:
                 s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
 
             text = f"{out} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
-        self.program.steps.append(_Step(run, text))
+        if op.name in ("relu", "linear"):
+            self.owned.add(out_slot)
+        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
         return tensor
 
     def _accumulate(self, leaf: Tensor, grad: Tensor) -> None:
@@ -604,7 +673,17 @@ class _Capture:
         if not leaf.requires_grad:
             return
         g = self.slot_of(grad)
-        persistent = Tensor._wrap(np.empty_like(grad._data, order="C"))
+        # Which rule eager used here: "set" (.grad was None) or "add". A replay decides again from the .grad it
+        # finds, except when the function itself set .grad to None by hand (p.grad = None is not seen): then
+        # the .grad found is always overwritten. Seen how? It was not None when the call began.
+        covered = any(id(leaf) in ids for _, ids in self.zeroed)
+        always_set = False
+        if leaf.grad is None and not covered and self._argument_position(leaf) is None:
+            entry = self.entry_grads.get(id(leaf))
+            if entry is not None and entry[1] is not None:
+                always_set = True
+            else:  # unknown, or None at the start: settled by the first replay that finds a .grad (see Program)
+                self.tentative.append(leaf)
         self.paused += 1
         try:
             autograd._accumulate(leaf, grad, False)
@@ -613,20 +692,41 @@ class _Capture:
         self.keep.append(leaf.grad)
         slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
         self.grad_tensors[slot] = leaf
-        buffer = persistent._data
+        step = _Step(None, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
+        self.program.steps.append(step)
+        self.grad_steps.append((step, leaf, g, slot, always_set))
 
-        def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent):
-            if leaf.grad is None:
-                np.copyto(buffer, s[g])
+    def _lower_grad_step(self, step: _Step, leaf: Tensor, g: int, slot: int, readers: int, always_set: bool) -> None:
+        """``leaf.grad`` on replay: a copy of the gradient, or (if a .grad is already there) the sum, as eager.
+
+        When the gradient sits in a buffer of the program's own that nothing
+        else reads, ``.grad`` takes that buffer itself: no copy.
+        """
+        names = self.program.names
+        if g in self.owned and readers == 1:
+            persistent = Tensor._wrap(self.program.slots[g])
+            copy = False
+            text = f"{names[slot]} <- {names[g]}  (the buffer itself; added to a .grad already there, if any)"
+        else:
+            persistent = Tensor._wrap(np.empty_like(self.arrays[g], order="C"))
+            copy = True
+            text = f"{names[slot]} <- copy of {names[g]}  (added to a .grad already there, if any)"
+        buffer = persistent._data
+        position = self._argument_position(leaf)
+        program = self.program
+
+        def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent, copy=copy, always_set=always_set):
+            if position is not None:  # the gradient of an argument goes to this call's argument
+                leaf = program.args[position]
+            if always_set or leaf.grad is None:
+                if copy:
+                    np.copyto(buffer, s[g])
                 leaf.grad = persistent
             else:
                 leaf.grad = Tensor._wrap(leaf.grad._data + s[g])
             s[slot] = leaf.grad._data
 
-        names = self.program.names
-        self.program.steps.append(
-            _Step(run, f"{names[slot]} <- {names[g]}  (copied; added to the .grad already there, if any)")
-        )
+        step.run, step.text = run, text
 
     # ---- result and checks
     def finish(self, result: Any) -> None:
@@ -638,8 +738,52 @@ class _Capture:
                     "an optimizer without the replay hook); do it outside the compiled function"
                 )
         self.program.make_result = self._result_maker(result)
+        self._eliminate_dead_steps(self._result_slots(result))
+        readers: dict[int, int] = {}
+        for step in self.program.steps:
+            for slot in step.reads:
+                readers[slot] = readers.get(slot, 0) + 1
+        position = {id(step): i for i, step in enumerate(self.program.steps)}
+        written_at = {step.write: i for i, step in enumerate(self.program.steps) if step.write is not None}
+        for step, leaf, g, slot, always_set in self.grad_steps:
+            # The gradient's own buffer can become .grad only if .grad is reset to None before that buffer is
+            # written again on the next call (else a .grad kept to accumulate into would be overwritten).
+            reset_first = any(
+                id(leaf) in ids and position.get(id(zero), len(position)) < written_at.get(g, -1)
+                for zero, ids in self.zeroed
+            )
+            self._lower_grad_step(step, leaf, g, slot, readers.get(g, 0) if reset_first else 0, always_set)
+            if leaf.grad is None and self._argument_position(leaf) is None:  # set to None by hand after backward
+                self._add_step(lambda s, leaf=leaf: setattr(leaf, "grad", None), f"{leaf.name or 'p'}.grad = None")
+        self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
         self.program.finish()
         self.keep.clear()
+
+    def _argument_position(self, tensor: Tensor) -> int | None:
+        slot = self.by_array.get(id(tensor._data))
+        if slot is None or self.kind[slot] != "input":
+            return None
+        return next(position for s, position in self.program.input_slots if s == slot)
+
+    def _result_slots(self, result: Any) -> set[int]:
+        if isinstance(result, Tensor):
+            slot = self.by_array.get(id(result._data))
+            return set() if slot is None else {slot}
+        if isinstance(result, (tuple, list)):
+            return set().union(*[self._result_slots(item) for item in result]) if result else set()
+        return set()
+
+    def _eliminate_dead_steps(self, live: set[int]) -> None:
+        """Drop pure steps whose result nothing reads (a sigmoid computed for an output nobody returns)."""
+        kept: list[_Step] = []
+        live = set(live)
+        for step in reversed(self.program.steps):
+            if step.pure and step.write not in live:
+                self.dropped += 1
+                continue
+            live.update(step.reads)
+            kept.append(step)
+        self.program.steps = kept[::-1]
 
     def _result_maker(self, result: Any) -> Callable[[tuple], Any]:
         if isinstance(result, Tensor):
@@ -660,6 +804,46 @@ class _Capture:
         raise CompileError(
             f"compile: the function returned a {type(result).__name__}; return Tensors, tuples or lists of them"
         )
+
+
+def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
+    """Plain SGD's update, ``p -= lr * p.grad``, as two ufuncs per parameter into a kept buffer.
+
+    The same arithmetic as ``SGD.step`` (which it calls instead whenever
+    momentum or weight decay is on, checked on every call); the learning rate
+    is read on every call, so a schedule that changes it still applies.
+    """
+    from tinygrad_moons.optim import SGD  # optim is an engine-level module: it imports the tensor only
+
+    if type(optimizer) is not SGD:
+        return None
+    pairs = [(p, np.empty_like(p._data)) for p in optimizer.params]
+
+    def run(s: list) -> None:
+        if optimizer.momentum or optimizer.weight_decay or len(optimizer.params) != len(pairs):
+            optimizer.step()
+            return
+        lr = optimizer.lr
+        for p, scaled in pairs:
+            grad = p.grad
+            if grad is None:
+                continue
+            np.multiply(grad._data, lr, out=scaled)
+            np.subtract(p._data, scaled, out=p._data)
+            p._version += 1
+
+    return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
+
+
+def _cse_key(op: Function, ins: list[int], generation: dict[int, int]) -> Any:
+    """What makes two recorded ops compute the same values, or None if it cannot be told (array attributes)."""
+    try:
+        attributes = tuple(sorted(op.__dict__.items()))
+        key = (op.name, tuple(ins), tuple(generation.get(i, 0) for i in ins), attributes)
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _attributes(op: Function) -> str:
@@ -717,12 +901,12 @@ def _identity(value: Any) -> Any:
         return ("tensor", id(value))
     if isinstance(value, (int, float, bool, str, type(None))):
         return value
+    registrations = getattr(type(value), "_registrations", None)
+    if isinstance(registrations, int):  # an nn.Module: a replaced layer or parameter anywhere raises the count
+        return ("module", id(value), registrations)
     params = getattr(value, "params", None)
     if isinstance(params, list):  # an optimizer
         return ("optimizer", id(value), tuple(map(id, params)))
-    registrations = getattr(value, "_registrations", None)
-    if isinstance(registrations, int):  # an nn.Module: a replaced layer or parameter anywhere raises the count
-        return ("module", id(value), registrations)
     parameters = getattr(value, "parameters", None)
     if callable(parameters) and not isinstance(value, type):  # another object with parameters
         try:
@@ -781,7 +965,7 @@ class CompiledFunction:
                 parts.append(None)
         if self._owner is not None:
             attributes = getattr(self._owner, "__dict__", {})
-            parts.extend((name, _identity(value)) for name, value in attributes.items())
+            parts.extend(_identity(attributes.get(name)) for name in self._global_names)  # self.<name> it reads
         for name in self._global_names:
             value = self._globals.get(name)
             if value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
@@ -793,7 +977,7 @@ class CompiledFunction:
             return self.fn(*args, **kwargs)  # inside another capture (inlined) or debugging: eager
         key = self._signature(args, kwargs)
         program = self.programs.get(key)
-        if program is not None:
+        if program is not None and not (program.tentative and any(p.grad is not None for p in program.tentative)):
             self.programs.move_to_end(key)
             return program(args)
         result, program = self._capture(args)
@@ -804,7 +988,7 @@ class CompiledFunction:
 
     def _capture(self, args: tuple) -> tuple[Any, Program]:
         with _CAPTURE_LOCK:
-            capture = _Capture(args)
+            capture = _Capture(args, self._entry_grads(args))
             saved = _install_value_guards()
             autograd._CAPTURE = capture
             try:
@@ -815,6 +999,39 @@ class CompiledFunction:
                 _remove_value_guards(saved)
         self.captures += 1
         return result, capture.program
+
+    def _entry_grads(self, args: tuple) -> dict[int, tuple[Tensor, Tensor | None]]:
+        """The .grad of every tensor the function can reach (arguments, closure, globals, its object), by id."""
+        found: dict[int, tuple[Tensor, Tensor | None]] = {}
+
+        def visit(value: Any, depth: int = 0) -> None:
+            if isinstance(value, Tensor):
+                found[id(value)] = (value, value.grad)
+            elif isinstance(value, (list, tuple)) and depth < 2:
+                for item in value:
+                    visit(item, depth + 1)
+            elif isinstance(value, dict) and depth < 2:
+                for item in value.values():
+                    visit(item, depth + 1)
+            elif isinstance(getattr(value, "params", None), list):
+                visit(value.params, depth + 1)
+            elif isinstance(getattr(type(value), "_registrations", None), int):
+                visit(list(value.parameters()), depth + 1)
+
+        for value in args:
+            visit(value)
+        for cell in self._closure:
+            try:
+                visit(cell.cell_contents)
+            except ValueError:
+                pass
+        for name in self._global_names:
+            visit(self._globals.get(name))
+        if self._owner is not None:
+            attributes = getattr(self._owner, "__dict__", {})
+            for name in self._global_names:
+                visit(attributes.get(name))
+        return found
 
     def listing(self, *args: Any) -> str:
         """The captured program for these arguments' signature (captured by a call first), as text."""
