@@ -354,3 +354,57 @@ def test_the_listing_shows_the_fused_kernels():
     assert "relu backward" in listing and "SGD.step()" in listing
     with pytest.raises(KeyError):
         step.listing(Tensor(X[:8]), Tensor(y[:8]))
+
+
+# ------------------------------------------------------------------ Model.fit
+def fitted(jit_compile, loss="binary_crossentropy", batch_size=30, epochs=3, metrics=("accuracy",)):
+    model, _, _ = seed_model()
+    model.compile(loss=loss, optimizer=optim.Adam(lr=0.01), metrics=list(metrics), jit_compile=jit_compile)
+    X, y = moons()
+    history = model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0, seed=0)
+    return model, [p.data.copy() for p in model.parameters()], history.history
+
+
+def test_fit_compiled_by_default_equals_fit_eager():
+    model, compiled, compiled_history = fitted("auto")  # batches of 30: the last one has 20 rows
+    _, eager, eager_history = fitted(False)
+    assert largest_difference(compiled, eager) == 0.0
+    assert compiled_history == eager_history
+    assert model._compiled_step.captures == 2  # one program per batch shape, kept across epochs
+
+
+def test_fit_auto_falls_back_to_eager_when_the_step_cannot_be_captured():
+    class Squared(Function):  # a custom op: its backward cannot be captured
+        name = "squared"
+
+        def forward(self, a):
+            return a * a
+
+        def backward(self, grad):
+            return grad * 2 * self.parents[0]
+
+    def custom_loss(prediction, target):
+        return Squared.apply(prediction - target).mean()
+
+    _, auto, _ = fitted("auto", loss=custom_loss)
+    _, eager, _ = fitted(False, loss=custom_loss)
+    assert largest_difference(auto, eager) == 0.0
+    with pytest.raises(CompileError, match="Squared"):
+        fitted(True, loss=custom_loss)
+
+
+def test_fit_jit_compile_must_be_true_false_or_auto():
+    model, _, _ = seed_model()
+    with pytest.raises(ValueError, match="jit_compile"):
+        model.compile(jit_compile="yes")
+
+
+def test_a_compiled_model_pickles_and_trains_on():
+    import pickle
+
+    model, _, _ = fitted(True, epochs=1, metrics=())
+    copy = pickle.loads(pickle.dumps(model))
+    X, y = moons()
+    model.fit(X, y, epochs=1, batch_size=30, verbose=0, seed=1)
+    copy.fit(X, y, epochs=1, batch_size=30, verbose=0, seed=1)
+    assert largest_difference([p.data for p in model.parameters()], [p.data for p in copy.parameters()]) == 0.0

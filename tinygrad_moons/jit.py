@@ -62,7 +62,15 @@ __all__ = ["CompileError", "CompiledFunction", "compile"]
 
 
 class CompileError(RuntimeError):
-    """Something in a function given to :func:`compile` cannot be captured and replayed."""
+    """Something in a function given to :func:`compile` cannot be captured and replayed.
+
+    Raised while the function runs (it stopped part way), or after it
+    returned (``finished`` is then True and ``result`` holds what it
+    returned: the eager call itself was complete and correct).
+    """
+
+    finished: bool = False
+    result: Any = None
 
 
 # ------------------------------------------------------------------ kernels
@@ -938,6 +946,10 @@ class CompiledFunction:
         self._closure = tuple(getattr(function, "__closure__", None) or ())
         self._owner = getattr(fn, "__self__", None)
 
+    def __reduce__(self) -> tuple:
+        # Pickled (or deep-copied) as the function alone: programs hold closures, and are captured again.
+        return (CompiledFunction, (self.fn, self.cache_size))
+
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         return self if instance is None else types.MethodType(self, instance)
 
@@ -964,6 +976,7 @@ class CompiledFunction:
             except ValueError:  # an empty cell
                 parts.append(None)
         if self._owner is not None:
+            parts.append(_identity(self._owner))
             attributes = getattr(self._owner, "__dict__", {})
             parts.extend(_identity(attributes.get(name)) for name in self._global_names)  # self.<name> it reads
         for name in self._global_names:
@@ -993,7 +1006,11 @@ class CompiledFunction:
             autograd._CAPTURE = capture
             try:
                 result = self.fn(*args)
-                capture.finish(result)
+                try:
+                    capture.finish(result)
+                except CompileError as error:
+                    error.finished, error.result = True, result
+                    raise
             finally:
                 autograd._CAPTURE = None
                 _remove_value_guards(saved)
