@@ -169,6 +169,9 @@ def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
     return run, f"max(z, 0) - z*y + log1p(exp(-|z|)) with z={names[0]}, y={names[1]}: 8 ufuncs into OUT and 2 scratch"
 
 
+#: Elementwise lowerings that may write into their first input (each element is read before it is written).
+_IN_PLACE_SAFE = {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "relu"}
+
 #: op name -> its lowering (see above); ops not listed run their own forward.
 KERNELS: dict[str, Callable[..., Lowered | None]] = {
     "add": _lower_ufunc(np.add),
@@ -266,7 +269,7 @@ class _Step:
     write, so it can be dropped when nothing reads what it writes.
     """
 
-    __slots__ = ("run", "text", "reads", "write", "pure")
+    __slots__ = ("run", "text", "reads", "write", "pure", "lowering")
 
     def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
         self.run = run
@@ -274,6 +277,7 @@ class _Step:
         self.reads = reads
         self.write = write
         self.pure = pure
+        self.lowering: Any = None  # (lower, op) for a step that can be lowered again into another buffer
 
 
 class Program:
@@ -431,6 +435,9 @@ class _Capture:
             self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
             self.owned.add(out_slot)
             text = f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot])
+            self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+            self.program.steps[-1].lowering = (lower, op)
+            return out_slot
         else:
             forward = op.forward
             if len(ins) == 1:
@@ -746,23 +753,32 @@ class _Capture:
                     "an optimizer without the replay hook); do it outside the compiled function"
                 )
         self.program.make_result = self._result_maker(result)
-        self._eliminate_dead_steps(self._result_slots(result))
+        results = self._result_slots(result)
+        self._eliminate_dead_steps(results)
+        self._write_in_place(results)
         readers: dict[int, int] = {}
         for step in self.program.steps:
             for slot in step.reads:
                 readers[slot] = readers.get(slot, 0) + 1
         position = {id(step): i for i, step in enumerate(self.program.steps)}
         written_at = {step.write: i for i, step in enumerate(self.program.steps) if step.write is not None}
+        # Set to None by hand after the backward (p.grad = None, not seen): done again at the end of each call.
+        cleared = [leaf for _, leaf, *_ in self.grad_steps if leaf.grad is None and self._argument_position(leaf) is None]
         for step, leaf, g, slot, always_set in self.grad_steps:
             # The gradient's own buffer can become .grad only if .grad is reset to None before that buffer is
             # written again on the next call (else a .grad kept to accumulate into would be overwritten).
-            reset_first = any(
+            reset_first = any(leaf is other for other in cleared) or any(
                 id(leaf) in ids and position.get(id(zero), len(position)) < written_at.get(g, -1)
                 for zero, ids in self.zeroed
             )
             self._lower_grad_step(step, leaf, g, slot, readers.get(g, 0) if reset_first else 0, always_set)
-            if leaf.grad is None and self._argument_position(leaf) is None:  # set to None by hand after backward
-                self._add_step(lambda s, leaf=leaf: setattr(leaf, "grad", None), f"{leaf.name or 'p'}.grad = None")
+        if cleared:
+
+            def clear(s: list, cleared=cleared) -> None:
+                for leaf in cleared:
+                    leaf.grad = None
+
+            self._add_step(clear, " = ".join(f"{leaf.name or 'p'}.grad" for leaf in cleared) + " = None")
         self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
         self.program.finish()
         self.keep.clear()
@@ -780,6 +796,38 @@ class _Capture:
         if isinstance(result, (tuple, list)):
             return set().union(*[self._result_slots(item) for item in result]) if result else set()
         return set()
+
+    def _write_in_place(self, results: set[int]) -> None:
+        """Buffer reuse: an elementwise op whose first input is read by nothing else writes into that input.
+
+        This is how ``x @ W + b`` becomes one buffer: the add writes into the
+        matmul's output (and ``relu`` of a sum into the sum, when nothing
+        else needs the sum). The input's buffer must be the program's own,
+        of the result's shape and dtype, and no part of the result.
+        """
+        readers: dict[int, int] = {}
+        for step in self.program.steps:
+            for slot in step.reads:
+                readers[slot] = readers.get(slot, 0) + 1
+        slots, names = self.program.slots, self.program.names
+        for step in self.program.steps:
+            if step.lowering is None or step.lowering[1].name not in _IN_PLACE_SAFE:
+                continue
+            source = step.reads[0]
+            if source not in self.owned or readers.get(source) != 1 or source in results or step.write in results:
+                continue
+            buffer, result = slots[source], slots[step.write]
+            if buffer.shape != result.shape or buffer.dtype != result.dtype:
+                continue
+            lower, op = step.lowering
+            arrays = [self.arrays[i] for i in step.reads]
+            lowered = lower(op, list(step.reads), arrays, buffer, [names[i] for i in step.reads])
+            if lowered is None:
+                continue
+            step.run = lowered[0]
+            step.text = f"{names[step.write]} <- " + lowered[1].replace("OUT", names[source]) + f"  (in {names[source]})"
+            slots[step.write] = buffer
+            self.owned.add(step.write)
 
     def _eliminate_dead_steps(self, live: set[int]) -> None:
         """Drop pure steps whose result nothing reads (a sigmoid computed for an output nobody returns)."""
