@@ -1,6 +1,6 @@
 """Benchmark: the seed's workload on tinygrad_moons, the seed's hand-written NumPy network and PyTorch.
 
-    python benchmarks/bench_moons.py [--rounds N] [--json PATH] [--quick] [--threads N]
+    python benchmarks/bench_moons.py [--rounds N] [--json PATH] [--quick] [--threads N] [--steps-only] [--scaling]
 
 The workload is the course project's: ``make_moons(n_samples=1000, noise=0.1,
 random_state=0)``, a stratified 80/20 split (800 training points), the
@@ -15,22 +15,36 @@ What is measured, all in this one process unless said otherwise:
   everyone), for (a) the seed's hand-written network
   (``tinygrad_moons.reference``), (b) tinygrad_moons written as a user would
   (``nn.Sequential`` of ``nn.Dense``, ``nn.BCELoss``, ``optim.SGD`` and the
-  explicit loop), (c) PyTorch eager on the CPU if it is installed (never a
-  dependency); each in float64 and float32. Contenders run interleaved
+  explicit loop), the same step through ``tinygrad_moons.compile``, the
+  plain-Tensor loop a PyTorch user writes (``A @ W + b``, ``relu``,
+  ``F.binary_cross_entropy``, SGD by hand) eager and compiled, (c) a lean
+  hand-written NumPy step (unrolled, in place), (d) PyTorch eager on the CPU
+  if it is installed (never a dependency), with Sigmoid + ``BCELoss`` as its
+  users write it and with ``BCEWithLogitsLoss`` (the fused loss our BCELoss
+  runs), (e) JAX's ``jit`` if JAX is importable (never a dependency); each
+  in float64 and float32. Contenders run interleaved
   (A B C A B C ...), several rounds; the table gives the median round, the
   fastest and the slowest, and page faults per step;
 * the full-batch float64 step of the hand-written network and of
   tinygrad_moons each alone in a fresh process, alternately: in one process the
   contenders share one allocator, alone each meets glibc's heap trimming as a
-  script of its own would (page faults per step);
+  script of its own would (page faults per step). Run twice, as is and with
+  ``MALLOC_TRIM_THRESHOLD_`` set (glibc never trims): which contender faults
+  is allocator luck, so both are shown next to the in-process ratio, and no
+  target is judged on them;
 * memory: peak RSS over 10,000 full-batch steps, and RSS growth from step
-  1,000 to 10,000, in a fresh process;
+  1,000 to 10,000, in a fresh process (with the run's BLAS thread count);
 * ``import tinygrad_moons`` in fresh interpreters (median of several);
 * how long ``tinygrad-moons train`` (the default recipe, run as the command)
   takes to first reach 100% test accuracy, against scikit-learn's
   ``MLPClassifier`` (adam) on the same split, both as measured by
   :mod:`tinygrad_moons.experiment` (from the start of training, test scoring
-  after each epoch included);
+  after each epoch included): with scikit-learn's defaults (lr 0.001, batch
+  200) and, the row the target compares with, with our lr 0.01 and batch 32;
+* with ``--scaling``: the full-batch step for 32 to 80,000 rows (the seed's
+  layers) and for layers 25 to 2,048 wide (800 rows), hand-written, lean,
+  eager, compiled and PyTorch, with each one's fraction of this machine's
+  GEMM peak (one large ``np.dot`` per dtype, timed in the same run);
 
 and it checks the targets of the performance issue (PASS/MISS).
 

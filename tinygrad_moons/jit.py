@@ -132,8 +132,11 @@ def _lower_relu(op, ins, arrays, out, names) -> Lowered:
 
 def _lower_sum(op, ins, arrays, out, names) -> Lowered:
     (i,) = ins
-    axis, keepdims = op.axis, op.keepdims
-    return (lambda s: np.sum(s[i], axis=axis, keepdims=keepdims, out=out)), f"np.sum({names[0]}, axis={axis}, out=OUT)"
+    axis, keepdims = op.axis, op.keepdims  # np.sum is add.reduce behind a Python wrapper: the same sums
+    return (
+        (lambda s: np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)),
+        f"np.add.reduce({names[0]}, axis={axis}, out=OUT)",
+    )
 
 
 def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
@@ -438,6 +441,13 @@ class _Capture:
             self._add_step(run, text, reads=ins, write=out_slot, pure=True)
             self.program.steps[-1].lowering = (lower, op)
             return out_slot
+        elif op.name == "transpose" and op.axes == (1, 0):  # a matrix transpose is a view: .T, no call to forward
+            (i,) = ins
+
+            def run(s, i=i, out_slot=out_slot):
+                s[out_slot] = s[i].T
+
+            text = f"{names[out_slot]} = {input_names[0]}.T  (a view)"
         else:
             forward = op.forward
             if len(ins) == 1:
@@ -489,6 +499,17 @@ class _Capture:
         program = self.program
         names = self.program.names
         shown = ", ".join(names[v] if k == "slot" else repr(v) for k, v in parts)
+
+        if kind == "held" and len(parts) == 1 and parts[0][0] == "slot":  # p -= lr * p.grad: the common case
+            operand = parts[0][1]
+
+            def run(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
+                array = s[target]
+                ufunc(array, s[operand], out=array, casting="same_kind")
+                owner._version += 1
+
+            self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
+            return
 
         def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind, position=position):
             if kind == "grad":
@@ -638,20 +659,25 @@ class _Capture:
         out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
         out = names[out_slot]
         g, inputs = ins[0], ins[1:-1]
+        reads = ins  # what the step reads, narrowed below where a kernel reads less
         if op.name == "relu":
             buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
             self.program.slots[out_slot] = buffer
-            x = inputs[0]
+            # The mask from relu's output, not its input (relu(x) > 0 exactly where x > 0): then nothing else
+            # reads the input, and the forward relu can overwrite it in place.
+            y = ins[-1]
+            reads = [g, y]
 
-            def run(s, g=g, x=x, buffer=buffer, mask=mask):
-                np.greater(s[x], 0, out=mask)
+            def run(s, g=g, y=y, buffer=buffer, mask=mask):
+                np.greater(s[y], 0, out=mask)
                 np.multiply(s[g], mask, out=buffer)
 
-            text = f"{out} <- np.multiply({names[g]}, {names[x]} > 0, out={out})  # relu backward, mask buffer kept"
+            text = f"{out} <- np.multiply({names[g]}, {names[y]} > 0, out={out})  # relu backward, mask buffer kept"
         elif op.name == "linear":
             buffer = np.empty_like(result, order="C")
             self.program.slots[out_slot] = buffer
             x, w = inputs[0], inputs[1]
+            reads = [g, w] if index == 0 else [g, x] if index == 1 else [g]
             if index == 0:
 
                 def run(s, g=g, w=w, buffer=buffer):
@@ -680,7 +706,7 @@ class _Capture:
             text = f"{out} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
         if op.name in ("relu", "linear"):
             self.owned.add(out_slot)
-        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+        self._add_step(run, text, reads=reads, write=out_slot, pure=True)
         return tensor
 
     def _accumulate(self, leaf: Tensor, grad: Tensor) -> None:
