@@ -312,16 +312,33 @@ class Program:
             slots[slot] = tensor._data
         for run in self._runs:
             run(slots)
-        return self.make_result(args)
+        result = self.make_result(args)
+        self.args = ()  # the arguments are not kept alive between calls
+        return result
 
-    def listing(self) -> str:
-        """The kernel list, one numbered line per step, with the buffers each reads and writes."""
+    def listing(self, legend: bool = False) -> str:
+        """The kernel list, one numbered line per step, with the buffers each reads and writes.
+
+        Names: ``input0``... the arguments; a parameter's own name (or ``p0``...)
+        and ``c0``... the tensors read afresh on each call (parameters,
+        constants); ``t7``... results (``a <- ...`` writes into a buffer the
+        program owns, ``a = ...`` makes a new array each call).
+        """
         width = len(str(len(self.steps)))
-        return "\n".join(f"{i:>{width}}  {step.text}" for i, step in enumerate(self.steps))
+        lines = [f"{i:>{width}}  {step.text}" for i, step in enumerate(self.steps)]
+        if legend:
+            lines.insert(0, f"# {len(self.steps)} steps; buffers allocated once: {self.buffer_bytes() / 1024:.0f} KiB")
+        return "\n".join(lines)
 
     def buffer_bytes(self) -> int:
-        """Bytes held by the program's own buffers (preallocated once)."""
-        return sum(a.nbytes for a in self.slots if isinstance(a, np.ndarray) and a.base is None)
+        """Bytes of the buffers the program allocated once and writes on every call (each counted once)."""
+        outside = {slot for slot, _ in self.input_slots} | {slot for slot, _ in self.held_slots}
+        unique = {
+            id(a): a.nbytes
+            for slot, a in enumerate(self.slots)
+            if slot not in outside and isinstance(a, np.ndarray) and a.flags.owndata
+        }
+        return sum(unique.values())
 
 
 # ------------------------------------------------------------------ capture
@@ -1124,12 +1141,16 @@ class CompiledFunction:
                 visit(attributes.get(name))
         return found
 
-    def listing(self, *args: Any) -> str:
+    def listing(self, *args: Any, legend: bool = False) -> str:
         """The captured program for these arguments' signature (captured by a call first), as text."""
+        return self.program_for(*args).listing(legend)
+
+    def program_for(self, *args: Any) -> Program:
+        """The captured :class:`Program` for these arguments' signature (call the function with them first)."""
         program = self.programs.get(self._signature(args, {}))
         if program is None:
             raise KeyError("compile: no program for this signature yet; call the function with these arguments first")
-        return program.listing()
+        return program
 
 
 def compile(fn: Callable | None = None, *, cache_size: int = 8) -> Any:
