@@ -240,7 +240,10 @@ class PlainTensors(Contender):
 
         self.params = []
         for W, b in initial:
-            self.params += [Tensor(W.T, dtype=self.dtype, requires_grad=True), Tensor(b.ravel(), dtype=self.dtype, requires_grad=True)]
+            self.params += [
+                Tensor(W.T, dtype=self.dtype, requires_grad=True),
+                Tensor(b.ravel(), dtype=self.dtype, requires_grad=True),
+            ]
         params = self.params
 
         def step(x: Tensor, target: Tensor) -> None:
@@ -288,23 +291,40 @@ class LeanNumPy(Contender):
 
     def step(self, X: np.ndarray, y: np.ndarray) -> None:
         W1, b1, W2, b2, W3, b3, W4, b4, W5, b5 = self.params
-        h1 = np.dot(X, W1); h1 += b1; np.maximum(h1, 0, out=h1)  # noqa: E702
-        h2 = np.dot(h1, W2); h2 += b2; np.maximum(h2, 0, out=h2)  # noqa: E702
-        h3 = np.dot(h2, W3); h3 += b3; np.maximum(h3, 0, out=h3)  # noqa: E702
-        h4 = np.dot(h3, W4); h4 += b4; np.maximum(h4, 0, out=h4)  # noqa: E702
-        g = np.dot(h4, W5); g += b5  # the logit z
-        np.negative(g, out=g); np.exp(g, out=g); g += 1; np.reciprocal(g, out=g)  # noqa: E702  sigmoid(z)
-        g -= y; g *= 1 / len(X)  # noqa: E702  d(mean BCE)/dz
+        h1 = np.dot(X, W1)
+        h1 += b1
+        np.maximum(h1, 0, out=h1)
+        h2 = np.dot(h1, W2)
+        h2 += b2
+        np.maximum(h2, 0, out=h2)
+        h3 = np.dot(h2, W3)
+        h3 += b3
+        np.maximum(h3, 0, out=h3)
+        h4 = np.dot(h3, W4)
+        h4 += b4
+        np.maximum(h4, 0, out=h4)
+        g = np.dot(h4, W5)
+        g += b5  # the logit z
+        np.negative(g, out=g)
+        np.exp(g, out=g)
+        g += 1
+        np.reciprocal(g, out=g)  # sigmoid(z)
+        g -= y
+        g *= 1 / len(X)  # d(mean BCE)/dz
         ones = np.ones(len(X), dtype=X.dtype)
         grads = [None] * 10
         grads[8], grads[9] = np.dot(h4.T, g), np.dot(ones, g)
-        g = np.dot(g, W5.T); g *= h4 > 0  # noqa: E702
+        g = np.dot(g, W5.T)
+        g *= h4 > 0
         grads[6], grads[7] = np.dot(h3.T, g), np.dot(ones, g)
-        g = np.dot(g, W4.T); g *= h3 > 0  # noqa: E702
+        g = np.dot(g, W4.T)
+        g *= h3 > 0
         grads[4], grads[5] = np.dot(h2.T, g), np.dot(ones, g)
-        g = np.dot(g, W3.T); g *= h2 > 0  # noqa: E702
+        g = np.dot(g, W3.T)
+        g *= h2 > 0
         grads[2], grads[3] = np.dot(h1.T, g), np.dot(ones, g)
-        g = np.dot(g, W2.T); g *= h1 > 0  # noqa: E702
+        g = np.dot(g, W2.T)
+        g *= h1 > 0
         grads[0], grads[1] = np.dot(X.T, g), np.dot(ones, g)
         for p, grad in zip(self.params, grads):
             grad *= LEARNING_RATE
@@ -658,7 +678,9 @@ def sklearn_with_our_recipe(split: Any, epochs: int = 200) -> dict[str, Any]:
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
-    classifier = MLPClassifier(hidden_layer_sizes=(25, 50, 50, 25), learning_rate_init=0.01, batch_size=32, random_state=0)
+    classifier = MLPClassifier(
+        hidden_layer_sizes=(25, 50, 50, 25), learning_rate_init=0.01, batch_size=32, random_state=0
+    )
     classes = np.unique(split.y_train)
     start = time.perf_counter()
     with warnings.catch_warnings():

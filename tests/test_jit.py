@@ -352,6 +352,8 @@ def test_the_listing_shows_the_fused_kernels():
     assert "OUT" not in listing
     assert listing.count("np.dot(input0, dense_1.kernel") == 1  # the bias is added into the matmul's output
     assert "relu backward" in listing and "SGD.step()" in listing
+    beside_the_graph = step.listing(x, t, origins=True)
+    assert "linear in dense_1 " in beside_the_graph and "d relu in dense_4 " in beside_the_graph
     with pytest.raises(KeyError):
         step.listing(Tensor(X[:8]), Tensor(y[:8]))
 

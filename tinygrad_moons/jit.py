@@ -243,7 +243,7 @@ def _max_backward(op, grad, inputs, output, needs):
 
 
 def _linear_backward(op, grad, inputs, output, needs):
-    x, kernel, bias = inputs
+    x, kernel, _ = inputs
     ones = np.ones(grad.shape[0], dtype=grad.dtype)
     return (
         np.dot(grad, kernel.swapaxes(-1, -2)) if needs[0] else None,
@@ -272,7 +272,7 @@ class _Step:
     write, so it can be dropped when nothing reads what it writes.
     """
 
-    __slots__ = ("run", "text", "reads", "write", "pure", "lowering")
+    __slots__ = ("run", "text", "reads", "write", "pure", "lowering", "origin")
 
     def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
         self.run = run
@@ -281,6 +281,7 @@ class _Step:
         self.write = write
         self.pure = pure
         self.lowering: Any = None  # (lower, op) for a step that can be lowered again into another buffer
+        self.origin = ""  # what in the eager graph this step came from ("relu in dense_2", "d linear in dense_5")
 
 
 class Program:
@@ -316,16 +317,22 @@ class Program:
         self.args = ()  # the arguments are not kept alive between calls
         return result
 
-    def listing(self, legend: bool = False) -> str:
+    def listing(self, legend: bool = False, origins: bool = False) -> str:
         """The kernel list, one numbered line per step, with the buffers each reads and writes.
 
         Names: ``input0``... the arguments; a parameter's own name (or ``p0``...)
         and ``c0``... the tensors read afresh on each call (parameters,
         constants); ``t7``... results (``a <- ...`` writes into a buffer the
-        program owns, ``a = ...`` makes a new array each call).
+        program owns, ``a = ...`` makes a new array each call). With
+        ``origins`` each line starts with the graph op it came from (``d op``:
+        that op's backward), so the program reads beside the graph's drawing.
         """
         width = len(str(len(self.steps)))
-        lines = [f"{i:>{width}}  {step.text}" for i, step in enumerate(self.steps)]
+        origin_width = max((len(step.origin) for step in self.steps), default=0) if origins else 0
+        lines = [
+            f"{i:>{width}}  " + (f"{step.origin:<{origin_width}} | " if origins else "") + step.text
+            for i, step in enumerate(self.steps)
+        ]
         if legend:
             lines.insert(0, f"# {len(self.steps)} steps; buffers allocated once: {self.buffer_bytes() / 1024:.0f} KiB")
         return "\n".join(lines)
@@ -377,6 +384,8 @@ class _Capture:
         self.reused = 0  # results reused by CSE
         self.dropped = 0  # steps dropped as dead
         self.zeroed: list[tuple[_Step, set[int]]] = []  # zero_grad steps and the ids of the tensors they reset
+        self.origin = ""  # the graph op the steps being emitted come from (for the listing)
+        self.in_backward = False
         self.grad_steps: list[tuple[_Step, Tensor, int, int]] = []  # (step, leaf, gradient slot, .grad slot)
         for position, x in enumerate(args):
             if isinstance(x, Tensor) and id(x._data) not in self.by_array:
@@ -431,6 +440,8 @@ class _Capture:
         self.keep.append(output)
         op = type(function).__new__(type(function))
         op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
+        if not self.in_backward:
+            self.origin = _origin(function.name, output.scope)
         self._emit_op(op, ins, output._data)
 
     def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
@@ -483,7 +494,9 @@ class _Capture:
         return out_slot
 
     def _add_step(self, run: Callable, text: str, reads: Any = (), write: int | None = None, pure: bool = False):
-        self.program.steps.append(_Step(run, text, tuple(reads), write, pure))
+        step = _Step(run, text, tuple(reads), write, pure)
+        step.origin = self.origin
+        self.program.steps.append(step)
 
     # ---- in-place updates outside the graph: called by Tensor._update_in_place
     def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple) -> None:
@@ -559,6 +572,7 @@ class _Capture:
         if not self.mine():
             return False
         owner = getattr(method, "__self__", None)
+        self.origin = _call_name(method)
         for p in getattr(owner, "params", ()):  # an optimizer: it changes its parameters in place
             self.explained.add(id(p))
             if id(p._data) in self.by_array:
@@ -567,10 +581,13 @@ class _Capture:
         if lowered is not None:
             self._add_step(*lowered)
         else:
-            self._add_step(lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)")
+            self._add_step(
+                lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)"
+            )
         if method.__name__ == "zero_grad" and (not args or args[0]):  # gradients set to None
             params = owner.params if hasattr(owner, "params") else list(owner.parameters())
             self.zeroed.append((self.program.steps[-1], {id(p) for p in params}))
+        self.origin = _call_name(method)
         self.paused += 1
         try:
             method(*args)
@@ -601,6 +618,7 @@ class _Capture:
         previous_mode, previous_in_backward = autograd._GRAD_ENABLED.get(), autograd._IN_BACKWARD.get()
         autograd._GRAD_ENABLED.set(False)
         autograd._IN_BACKWARD.set(True)
+        self.in_backward = True
         try:
             for node in reversed(order):
                 grad = grads.pop(id(node), None)
@@ -608,8 +626,10 @@ class _Capture:
                     continue
                 function = node._ctx
                 if function is None:
+                    self.origin = f".grad of {node.name or 'a leaf'}"
                     self._accumulate(node, grad)
                     continue
+                self.origin = "d " + _origin(function.name, node.scope)
                 if REGISTRY.get(function.name) is not type(function):
                     raise CompileError(
                         f"compile: the backward of {type(function).__name__} (not an op of the registry) cannot be "
@@ -637,6 +657,7 @@ class _Capture:
         finally:
             autograd._GRAD_ENABLED.set(previous_mode)
             autograd._IN_BACKWARD.set(previous_in_backward)
+            self.in_backward = False
         return True
 
     def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
@@ -751,6 +772,7 @@ class _Capture:
         slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
         self.grad_tensors[slot] = leaf
         step = _Step(None, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
+        step.origin = self.origin
         self.program.steps.append(step)
         self.grad_steps.append((step, leaf, g, slot, always_set))
 
@@ -806,7 +828,9 @@ class _Capture:
         position = {id(step): i for i, step in enumerate(self.program.steps)}
         written_at = {step.write: i for i, step in enumerate(self.program.steps) if step.write is not None}
         # Set to None by hand after the backward (p.grad = None, not seen): done again at the end of each call.
-        cleared = [leaf for _, leaf, *_ in self.grad_steps if leaf.grad is None and self._argument_position(leaf) is None]
+        cleared = [
+            leaf for _, leaf, *_ in self.grad_steps if leaf.grad is None and self._argument_position(leaf) is None
+        ]
         for step, leaf, g, slot, always_set in self.grad_steps:
             # The gradient's own buffer can become .grad only if .grad is reset to None before that buffer is
             # written again on the next call (else a .grad kept to accumulate into would be overwritten).
@@ -821,6 +845,7 @@ class _Capture:
                 for leaf in cleared:
                     leaf.grad = None
 
+            self.origin = "your p.grad = None"
             self._add_step(clear, " = ".join(f"{leaf.name or 'p'}.grad" for leaf in cleared) + " = None")
         self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
         self.program.finish()
@@ -868,7 +893,9 @@ class _Capture:
             if lowered is None:
                 continue
             step.run = lowered[0]
-            step.text = f"{names[step.write]} <- " + lowered[1].replace("OUT", names[source]) + f"  (in {names[source]})"
+            step.text = (
+                f"{names[step.write]} <- " + lowered[1].replace("OUT", names[source]) + f"  (in {names[source]})"
+            )
             slots[step.write] = buffer
             self.owned.add(step.write)
 
@@ -897,7 +924,8 @@ class _Capture:
             return lambda args, slot=slot, slots=slots: Tensor._wrap(slots[slot].copy())
         if isinstance(result, (tuple, list)):
             makers = [self._result_maker(item) for item in result]
-            return lambda args, makers=makers, kind=type(result): kind(make(args) for make in makers)
+            container = type(result)
+            return lambda args, makers=makers, container=container: container(make(args) for make in makers)
         if result is None or isinstance(result, (int, float, str, bool)):
             return lambda args, result=result: result
         raise CompileError(
@@ -943,6 +971,11 @@ def _cse_key(op: Function, ins: list[int], generation: dict[int, int]) -> Any:
     except TypeError:
         return None
     return key
+
+
+def _origin(op_name: str, scope: Any) -> str:
+    name = getattr(scope, "name", None)
+    return f"{op_name} in {name}" if isinstance(name, str) else op_name
 
 
 def _attributes(op: Function) -> str:
@@ -1141,9 +1174,12 @@ class CompiledFunction:
                 visit(attributes.get(name))
         return found
 
-    def listing(self, *args: Any, legend: bool = False) -> str:
-        """The captured program for these arguments' signature (captured by a call first), as text."""
-        return self.program_for(*args).listing(legend)
+    def listing(self, *args: Any, legend: bool = False, origins: bool = False) -> str:
+        """The captured program for these arguments' signature (captured by a call first), as text.
+
+        ``origins=True`` puts the graph op each step came from beside it (see :meth:`Program.listing`).
+        """
+        return self.program_for(*args).listing(legend, origins)
 
     def program_for(self, *args: Any) -> Program:
         """The captured :class:`Program` for these arguments' signature (call the function with them first)."""
