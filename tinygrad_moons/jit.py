@@ -363,7 +363,7 @@ class _Capture:
     id is never reused for another array meanwhile.
     """
 
-    def __init__(self, args: tuple, entry_grads: dict[int, Tensor | None]) -> None:
+    def __init__(self, args: tuple, entry_grads: dict[int, tuple[Tensor, Tensor | None]]) -> None:
         #: The .grad of each tensor the function can reach, at the start of the call (see _accumulate).
         self.entry_grads = entry_grads
         self.grad_owner = {id(g): p for p, g in entry_grads.values() if g is not None}
@@ -386,7 +386,8 @@ class _Capture:
         self.zeroed: list[tuple[_Step, set[int]]] = []  # zero_grad steps and the ids of the tensors they reset
         self.origin = ""  # the graph op the steps being emitted come from (for the listing)
         self.in_backward = False
-        self.grad_steps: list[tuple[_Step, Tensor, int, int]] = []  # (step, leaf, gradient slot, .grad slot)
+        # (step, leaf, gradient slot, .grad slot, whether .grad is always overwritten)
+        self.grad_steps: list[tuple[_Step, Tensor, int, int, bool]] = []
         for position, x in enumerate(args):
             if isinstance(x, Tensor) and id(x._data) not in self.by_array:
                 slot = self._new_slot(x._data, f"input{position}", "input")
