@@ -72,6 +72,7 @@ from tinygrad_moons.dtypes import (
     short,
     uint8,
 )
+from tinygrad_moons.jit import CompileError, compile
 from tinygrad_moons.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinygrad_moons.ops import REGISTRY
 from tinygrad_moons.tensor_functions import (
@@ -138,6 +139,7 @@ def __getattr__(name: str) -> Any:
 # (tg.sum) but left out of __all__, so that `from tinygrad_moons import *` keeps the builtins working.
 __all__ = [
     "BackwardTape",
+    "CompileError",
     "Function",
     "GradcheckError",
     "REGISTRY",
@@ -151,6 +153,7 @@ __all__ = [
     "clamp",
     "clip",
     "clone",
+    "compile",
     "concatenate",
     "cos",
     "detect_anomaly",

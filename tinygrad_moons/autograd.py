@@ -52,6 +52,9 @@ _IN_BACKWARD: contextvars.ContextVar[bool] = contextvars.ContextVar("in_backward
 # The BackwardTape recording this thread's backward passes (tinygrad_moons.tape.trace_backward), or None.
 # Read once per backward pass, so a pass that is not traced pays one local test per node.
 _BACKWARD_TAPE: contextvars.ContextVar[Any] = contextvars.ContextVar("backward_tape", default=None)
+# The tracer of a running tinygrad_moons.compile capture (jit.py), else None. A plain
+# global: one read per op is all that capturing costs the eager engine.
+_CAPTURE: Any = None
 
 
 def is_grad_enabled() -> bool:
@@ -287,6 +290,8 @@ class Function:
                     function.recorded_at = _CHANGE_CLOCK[0]  # backward refuses inputs changed after this
                     function._output_ref = weakref.ref(output)
                     break
+        if _CAPTURE is not None:
+            _CAPTURE.record(function, inputs, output)
         return output
 
     def __repr__(self) -> str:
@@ -546,6 +551,8 @@ def backward(
             "backward: this tensor does not require grad and has no recorded graph "
             "(were the inputs created with requires_grad=True? was it computed under no_grad?)"
         )
+    if _CAPTURE is not None and _CAPTURE.backward(output, gradient, retain_graph, create_graph):
+        return  # compile's tracer ran it, recording the gradient ops
     if retain_graph is None:
         retain_graph = create_graph
     _run_backward([output], [_seed_gradient(output, gradient, "backward")], create_graph, retain_graph)
@@ -566,6 +573,8 @@ def grad(
     (Hessian-vector products, gradient penalties). ``retain_graph`` (default:
     ``create_graph``) keeps the graph usable for another pass, as in PyTorch.
     """
+    if _CAPTURE is not None:
+        _CAPTURE.refuse("autograd.grad")
     if retain_graph is None:
         retain_graph = create_graph
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)

@@ -30,6 +30,7 @@ from typing import Iterable
 
 import numpy as np
 
+from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
 
 __all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get"]
@@ -90,6 +91,8 @@ class Optimizer:
         As PyTorch: set them to None, or with ``set_to_none=False`` fill the
         existing ``.grad`` arrays with zeros.
         """
+        if autograd._CAPTURE is not None and autograd._CAPTURE.replays(self.zero_grad, set_to_none):
+            return  # recorded by compile (jit.py), which made the call
         for p in self.params:
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -157,6 +160,8 @@ class SGD(Optimizer):
         self.momentum_buffers.append(None)
 
     def step(self) -> None:
+        if autograd._CAPTURE is not None and autograd._CAPTURE.replays(self.step):
+            return  # recorded by compile (jit.py), which made the call
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         for i, p in enumerate(self.params):
             if p.grad is None:
@@ -221,6 +226,8 @@ class Adam(Optimizer):
         self.exp_avg_sq.append(np.zeros_like(p.data))
 
     def step(self) -> None:
+        if autograd._CAPTURE is not None and autograd._CAPTURE.replays(self.step):
+            return  # recorded by compile (jit.py), which made the call
         beta1, beta2 = self.betas
         for i, p in enumerate(self.params):
             if p.grad is None:
@@ -288,6 +295,8 @@ class RMSprop(Optimizer):
         self.momentum_buffers.append(np.zeros_like(p.data))
 
     def step(self) -> None:
+        if autograd._CAPTURE is not None and autograd._CAPTURE.replays(self.step):
+            return  # recorded by compile (jit.py), which made the call
         alpha = self.alpha
         for i, p in enumerate(self.params):
             if p.grad is None:

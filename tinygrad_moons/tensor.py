@@ -362,6 +362,8 @@ class Tensor:
 
     def _update_in_place(self, op: str, ufunc: np.ufunc, *operands: Any) -> "Tensor":
         """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
+        if autograd._CAPTURE is not None:  # compile's tracer replays this update (jit.py)
+            autograd._CAPTURE.in_place(self, op, ufunc, operands)
         arrays = [x._data if isinstance(x, Tensor) else x for x in operands]
         try:
             ufunc(self._data, *arrays, out=self._data, casting="same_kind")

@@ -93,8 +93,14 @@ class Module:
         self.name = name if name is not None else (self.default_name or _snake_case(type(self).__name__))
 
     # ------------------------------------------------------- registration
+    #: Counts every (re)registration of a parameter or module, in any module: compile (jit.py) checks it
+    #: on each call to notice a replaced layer or parameter without walking the model.
+    _registrations = 0
+
     def __setattr__(self, key: str, value: Any) -> None:
         registry = self.__dict__.get("_parameters")
+        if registry is not None and (isinstance(value, (Parameter, Module)) or key in registry or key in self._modules):
+            Module._registrations += 1
         if registry is None and isinstance(value, (Parameter, Module)):
             raise AttributeError(
                 f"cannot assign {key!r} before Module.__init__() has run; call super().__init__() first"
@@ -123,6 +129,7 @@ class Module:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def __delattr__(self, key: str) -> None:
+        Module._registrations += 1
         self._parameters.pop(key, None)
         self._modules.pop(key, None)
         object.__delattr__(self, key)
@@ -149,6 +156,7 @@ class Module:
 
     def _register_module(self, key: str, module: "Module") -> None:
         """Register a child under ``key`` without making it an attribute (a Sequential's layers)."""
+        Module._registrations += 1
         self._modules[key] = module
         module._set_path(self._path + key + ".")
 
@@ -225,6 +233,9 @@ class Module:
     # -------------------------------------------------------------- modes
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget every parameter's gradient: set it to None (PyTorch's default), or to 0 with ``set_to_none=False``."""
+        capture = autograd._CAPTURE
+        if capture is not None and capture.replays(self.zero_grad, set_to_none):
+            return  # recorded by compile (jit.py), which made the call
         for parameter in self.parameters():
             if set_to_none or parameter.grad is None:
                 parameter.grad = None

@@ -99,6 +99,7 @@ class Model(Module):
         optimizer: str | optim.Optimizer = "sgd",
         metrics: str | Sequence[str | Metric] | None = None,
         learning_rate: float | None = None,
+        jit_compile: bool | str = "auto",
     ) -> None:
         """Choose the loss, the optimizer and the metrics reported during ``fit``.
 
@@ -110,7 +111,17 @@ class Model(Module):
         ``learning_rate`` is given) or an Optimizer, with or without
         parameters. ``metrics``: "accuracy" (or a list with it), or functions
         ``metric(y_true, y_pred) -> float`` on NumPy arrays.
+
+        ``jit_compile`` (Keras' name and default, "auto"): ``fit`` runs each
+        training step through :func:`tinygrad_moons.compile`, which captures
+        it once per batch shape and replays it as a flat NumPy program (same
+        numbers, less Python). "auto" compiles when the targets are floats
+        and falls back to eager steps if the model cannot be captured (a
+        custom op, a layer reading values); True compiles and raises
+        ``CompileError`` instead; False runs every step eagerly.
         """
+        if jit_compile not in (True, False, "auto"):
+            raise ValueError(f"compile: jit_compile must be True, False or 'auto', got {jit_compile!r}")
         # Everything is resolved first, so a bad argument leaves an earlier compile in place.
         loss_function = losses.get(loss)
         chosen_optimizer = optim.get(optimizer, learning_rate)
@@ -125,6 +136,8 @@ class Model(Module):
         object.__setattr__(self, "loss", loss_function)
         self.optimizer = chosen_optimizer
         self.metrics_names = [name for name, _ in resolved]
+        self._jit_compile = jit_compile
+        self._compiled_step: Any = None
         self._metrics = [function for _, function in resolved]
         # An optimizer given without parameters follows the model: it gets the model's
         # parameters now and, at fit, those of layers built later (on their first call).
@@ -316,7 +329,8 @@ class Model(Module):
             order = rng.permutation(n)
             X, Y = X[order], Y[order]
         wrap_target = Tensor._wrap if Y.dtype.kind == "f" else _identity
-        loss_fn, optimizer, metrics = self.loss, self.optimizer, self._metrics
+        metrics = self._metrics
+        train_step = self._train_step if Y.dtype.kind == "f" else self._eager_train_step
         loss_total = 0.0
         metric_totals = [0.0] * len(metrics)
         seen = 0
@@ -325,11 +339,7 @@ class Model(Module):
             size = len(x_batch)
             for callback in batch_callbacks:
                 callback.on_batch_begin(batch, {"batch": batch, "size": size})
-            output = self(Tensor._wrap(x_batch))
-            loss = losses.compute(loss_fn, wrap_target(y_batch), output)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            output, loss = train_step(Tensor._wrap(x_batch), wrap_target(y_batch))
             batch_loss = float(loss.data)
             loss_total += batch_loss * size
             for i, metric in enumerate(metrics):
@@ -344,6 +354,32 @@ class Model(Module):
         for name, total in zip(self.metrics_names, metric_totals):
             logs[name] = total / seen
         return logs
+
+    def _eager_train_step(self, x: Tensor, target: Any) -> tuple[Tensor, Tensor]:
+        output = self(x)
+        loss = losses.compute(self.loss, target, output)  # each loss in its own dialect's order
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return output, loss
+
+    def _train_step(self, x: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+        """One step, compiled unless ``jit_compile=False`` (or, with "auto", once it could not be)."""
+        if self._jit_compile is False:
+            return self._eager_train_step(x, target)
+        if self._compiled_step is None:
+            from tinygrad_moons.jit import compile as jit_compile
+
+            self._compiled_step = jit_compile(self._eager_train_step)
+        if self._jit_compile is True:
+            return self._compiled_step(x, target)
+        from tinygrad_moons.jit import CompileError
+
+        try:
+            return self._compiled_step(x, target)
+        except CompileError as error:
+            self._jit_compile = False  # "auto": this model runs eagerly from now on
+            return error.result if error.finished else self._eager_train_step(x, target)
 
     # ------------------------------------------------- evaluate / predict
     def _evaluate_arrays(self, X: np.ndarray, Y: np.ndarray, batch_size: int | None) -> list[float]:

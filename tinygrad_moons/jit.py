@@ -1,0 +1,1203 @@
+"""``compile``: record a training step once, then replay it as a flat NumPy program.
+
+What a compiler does to your graph, in four steps:
+
+1. **Capture.** The first call with given input shapes runs your function
+   eagerly, exactly as without ``compile``, while a tracer writes down every
+   op applied (``Function.apply`` reports to it), the backward pass it
+   triggers (the tracer walks the graph itself, so it knows which op each
+   backward rule belongs to), and the calls that must happen again on every
+   step: ``optimizer.zero_grad()``, ``optimizer.step()``, in-place updates
+   such as ``p -= lr * p.grad`` under ``no_grad``.
+2. **Lower.** Each recorded op becomes one *kernel*: a NumPy call that
+   writes into a buffer allocated once (``np.dot(x, W, out=buf)``), or, for
+   ops without a kernel of their own, the op's own ``forward`` on arrays.
+   A few fusions are obvious from the op names: the bias is added into the
+   matmul's output, the backward of ``relu`` multiplies by a mask kept in a
+   preallocated boolean buffer, the gradients of a ``linear`` layer are three
+   BLAS calls into their buffers.
+3. **Replay.** Later calls with the same signature run the kernel list and
+   nothing else: no ``Tensor`` or ``Function`` objects, no graph, no
+   topological sort. Optimizer steps are replayed by calling the optimizer,
+   so its state (Adam's moments and step count, a changed learning rate)
+   stays its own.
+4. **Guard.** A call with other input shapes or dtypes, other parameter
+   objects (a layer rebuilt, a tensor rebound), or another value of a
+   number the function reads captures again (a small cache keeps the last
+   few programs, so the last, smaller batch of an epoch is captured once).
+
+What cannot be replayed is refused with :class:`CompileError` rather than run
+wrongly: reading a computed value inside the function (``.item()``,
+``.numpy()``, ``.tolist()``, ``bool(t)``, ``if t > 0``), ``autograd.grad``,
+``create_graph=True``, custom ``Function`` subclasses in the backward, an
+in-place change the tracer cannot see (``p.data = ...``, a custom optimizer),
+or an in-place fill from an array made inside the function (``uniform_``).
+Under ``detect_anomaly`` the function runs eagerly (its checks are the point).
+
+Not detected (documented limits): values read through ``.data`` and turned
+back into tensors (``Tensor(x.data > 0)``), random numbers drawn inside the
+function, and setting ``p.grad = None`` by hand (use ``optimizer.zero_grad()``
+or ``module.zero_grad()``, which are replayed). Printing inside the
+function prints at capture only, as in JAX. Gradients are written into
+buffers owned by the program: ``p.grad`` after a replay is the same tensor
+object every step, so copy it if you keep it across steps.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import types
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+from tinygrad_moons import autograd
+from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_to_shape, topological_order
+from tinygrad_moons.ops import REGISTRY
+from tinygrad_moons.tensor import Tensor
+
+__all__ = ["CompileError", "CompiledFunction", "compile"]
+
+
+class CompileError(RuntimeError):
+    """Something in a function given to :func:`compile` cannot be captured and replayed.
+
+    Raised while the function runs (it stopped part way), or after it
+    returned (``finished`` is then True and ``result`` holds what it
+    returned: the eager call itself was complete and correct).
+    """
+
+    finished: bool = False
+    result: Any = None
+
+
+# ------------------------------------------------------------------ kernels
+# How each op is lowered. A lowering gets the recorded op (its attributes:
+# axis, keepdims ...), the slots of its inputs, their arrays from the capture
+# run (to check dtypes and dimensions) and ``out``, the buffer the program
+# allocated for the result; it returns ``(run, text)``: ``run(slots)`` writes
+# the result into ``out``, ``text`` is the line of the listing. Each must
+# compute exactly what the op's forward computes (the exactness tests compare
+# bit for bit). A lowering returns None when it does not apply (mixed dtypes,
+# batched matmul); the op, and every op not listed, is then replayed by
+# calling its own forward on arrays (a fresh array each call, no buffer).
+Lowered = tuple[Callable[[list], None], str]
+
+
+def _same_dtype(*arrays: np.ndarray) -> bool:
+    first = arrays[0].dtype
+    return all(a.dtype == first for a in arrays)
+
+
+def _lower_ufunc(ufunc: np.ufunc) -> Callable[..., Lowered]:
+    """An elementwise op as the NumPy ufunc that computes it, writing into ``out``."""
+
+    def lower(op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
+        text = f"np.{ufunc.__name__}({', '.join(names)}, out=OUT)"
+        if len(ins) == 1:
+            (i,) = ins
+            return (lambda s: ufunc(s[i], out=out)), text
+        i, j = ins
+        return (lambda s: ufunc(s[i], s[j], out=out)), text
+
+    return lower
+
+
+def _lower_matmul(op, ins, arrays, out, names) -> Lowered | None:
+    a, b = arrays
+    if not (a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)):
+        return None
+    i, j = ins
+    return (lambda s: np.dot(s[i], s[j], out=out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
+
+
+def _lower_linear(op, ins, arrays, out, names) -> Lowered | None:
+    if arrays[0].ndim != 2 or not _same_dtype(*arrays, out):
+        return None
+    x, kernel, bias = ins
+
+    def run(s: list) -> None:
+        np.dot(s[x], s[kernel], out=out)
+        np.add(out, s[bias], out=out)  # fused: the bias is added into the matmul's own output
+
+    return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
+
+
+def _lower_relu(op, ins, arrays, out, names) -> Lowered:
+    (i,) = ins
+    return (lambda s: s[i].clip(0.0, np.inf, out=out)), f"{names[0]}.clip(0, inf, out=OUT)"
+
+
+def _lower_sum(op, ins, arrays, out, names) -> Lowered:
+    (i,) = ins
+    axis, keepdims = op.axis, op.keepdims  # np.sum is add.reduce behind a Python wrapper: the same sums
+    return (
+        (lambda s: np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)),
+        f"np.add.reduce({names[0]}, axis={axis}, out=OUT)",
+    )
+
+
+def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
+    if arrays[0].dtype.itemsize < 4 or not _same_dtype(arrays[0], out):
+        return None
+    (i,) = ins
+    axis, keepdims, count = op.axis, op.keepdims, arrays[0].size // max(out.size, 1)
+
+    def run(s: list) -> None:
+        np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)
+        np.true_divide(out, count, out=out)
+
+    return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT); OUT /= {count}"
+
+
+def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
+    if not _same_dtype(*arrays, out):
+        return None
+    z, y = ins
+    product, softplus = np.empty(out.shape, out.dtype), np.empty(arrays[0].shape, out.dtype)
+
+    def run(s: list) -> None:
+        # max(z, 0) - z y + log(1 + exp(-|z|)): the forward's arithmetic in its order, in two scratch buffers.
+        np.maximum(s[z], 0, out=out)
+        np.multiply(s[z], s[y], out=product)
+        np.subtract(out, product, out=out)
+        np.abs(s[z], out=softplus)
+        np.negative(softplus, out=softplus)
+        np.exp(softplus, out=softplus)
+        np.log1p(softplus, out=softplus)
+        np.add(out, softplus, out=out)
+
+    return run, f"max(z, 0) - z*y + log1p(exp(-|z|)) with z={names[0]}, y={names[1]}: 8 ufuncs into OUT and 2 scratch"
+
+
+#: Elementwise lowerings that may write into their first input (each element is read before it is written).
+_IN_PLACE_SAFE = {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "relu"}
+
+#: op name -> its lowering (see above); ops not listed run their own forward.
+KERNELS: dict[str, Callable[..., Lowered | None]] = {
+    "add": _lower_ufunc(np.add),
+    "sub": _lower_ufunc(np.subtract),
+    "mul": _lower_ufunc(np.multiply),
+    "div": _lower_ufunc(np.true_divide),
+    "neg": _lower_ufunc(np.negative),
+    "exp": _lower_ufunc(np.exp),
+    "log": _lower_ufunc(np.log),
+    "sqrt": _lower_ufunc(np.sqrt),
+    "tanh": _lower_ufunc(np.tanh),
+    "matmul": _lower_matmul,
+    "linear": _lower_linear,
+    "relu": _lower_relu,
+    "sum": _lower_sum,
+    "mean": _lower_mean,
+    "binary_cross_entropy_with_logits": _lower_bce_with_logits,
+}
+
+
+# --------------------------------------------------------- backward kernels
+# The backward rules in ops.py are Tensor ops, so the tracer records them like
+# any other op. These ops are the exception: their rules build a constant from
+# the input's *values* with NumPy (a mask, a share of ties), which a recording
+# would freeze at the values of the first call. Here the same arithmetic is a
+# kernel run on every replay. Each returns one gradient per input (or None),
+# exactly as the rule does, and is given the op, the incoming gradient, the
+# input arrays and the output array.
+def _relu_backward(op, grad, inputs, output, needs):
+    return (np.multiply(grad, inputs[0] > 0),)
+
+
+def _leaky_relu_backward(op, grad, inputs, output, needs):
+    slope = np.where(inputs[0] > 0, 1, op.negative_slope).astype(grad.dtype)
+    return (grad * slope,)
+
+
+def _abs_backward(op, grad, inputs, output, needs):
+    return (grad * np.sign(inputs[0]),)
+
+
+def _clip_backward(op, grad, inputs, output, needs):
+    a = inputs[0]
+    inside = np.ones(a.shape, dtype=bool)
+    if op.min is not None:
+        inside &= a >= op.min
+    if op.max is not None:
+        inside &= a <= op.max
+    return (grad * inside.astype(grad.dtype),)
+
+
+def _maximum_backward(op, grad, inputs, output, needs):
+    a, b = inputs
+    share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)
+    return (grad * share_a if needs[0] else None), (grad * (1 - share_a) if needs[1] else None)
+
+
+def _max_backward(op, grad, inputs, output, needs):
+    from tinygrad_moons.ops import _keepdims_shape
+
+    a = inputs[0]
+    kept_shape = _keepdims_shape(a.shape, op.axis)
+    is_max = a == output.reshape(kept_shape)
+    share = is_max / is_max.sum(axis=op.axis, keepdims=True)
+    return (np.broadcast_to(grad.reshape(kept_shape), a.shape) * share.astype(grad.dtype),)
+
+
+def _linear_backward(op, grad, inputs, output, needs):
+    x, kernel, _ = inputs
+    ones = np.ones(grad.shape[0], dtype=grad.dtype)
+    return (
+        np.dot(grad, kernel.swapaxes(-1, -2)) if needs[0] else None,
+        np.dot(x.swapaxes(-1, -2), grad) if needs[1] else None,
+        np.dot(ones, grad) if needs[2] else None,
+    )
+
+
+#: op name -> (gradient kernel, condition on the input arrays)
+BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
+    "relu": (_relu_backward, lambda arrays: True),
+    "leaky_relu": (_leaky_relu_backward, lambda arrays: True),
+    "abs": (_abs_backward, lambda arrays: True),
+    "clip": (_clip_backward, lambda arrays: True),
+    "maximum": (_maximum_backward, lambda arrays: True),
+    "max": (_max_backward, lambda arrays: True),
+    "linear": (_linear_backward, lambda arrays: arrays[0].ndim == 2),
+}
+
+
+# ------------------------------------------------------------------ program
+class _Step:
+    """One line of the program: ``run(slots)`` does the work, ``text`` says what it does.
+
+    ``reads`` and ``write`` are slots; a ``pure`` step has no effect but its
+    write, so it can be dropped when nothing reads what it writes.
+    """
+
+    __slots__ = ("run", "text", "reads", "write", "pure", "lowering", "origin")
+
+    def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
+        self.run = run
+        self.text = text
+        self.reads = reads
+        self.write = write
+        self.pure = pure
+        self.lowering: Any = None  # (lower, op) for a step that can be lowered again into another buffer
+        self.origin = ""  # what in the eager graph this step came from ("relu in dense_2", "d linear in dense_5")
+
+
+class Program:
+    """A captured function lowered to a list of steps over numbered slots (arrays)."""
+
+    def __init__(self) -> None:
+        self.slots: list[Any] = []
+        self.names: list[str] = []
+        self.steps: list[_Step] = []
+        self.input_slots: list[tuple[int, int]] = []  # (slot, argument position)
+        self.held_slots: list[tuple[int, Tensor]] = []  # tensors read afresh each call (parameters, constants)
+        self.make_result: Callable[[tuple], Any] = lambda args: None
+        self._runs: list[Callable] = []
+        self.args: tuple = ()
+        #: Parameters whose .grad was None when the capture's backward reached them, for no reason the tracer saw:
+        #: if a later call finds a .grad there, the function may have set it to None by hand (not seen), so
+        #: the program is captured again from that call, whose start now shows it (see _Capture._accumulate).
+        self.tentative: list[Tensor] = []
+
+    def finish(self) -> None:
+        self._runs = [step.run for step in self.steps]
+
+    def __call__(self, args: tuple) -> Any:
+        self.args = args  # for steps that act on an argument tensor itself (its .grad, its version)
+        slots = self.slots
+        for slot, position in self.input_slots:
+            slots[slot] = args[position]._data
+        for slot, tensor in self.held_slots:
+            slots[slot] = tensor._data
+        for run in self._runs:
+            run(slots)
+        result = self.make_result(args)
+        self.args = ()  # the arguments are not kept alive between calls
+        return result
+
+    def listing(self, legend: bool = False, origins: bool = False) -> str:
+        """The kernel list, one numbered line per step, with the buffers each reads and writes.
+
+        Names: ``input0``... the arguments; a parameter's own name (or ``p0``...)
+        and ``c0``... the tensors read afresh on each call (parameters,
+        constants); ``t7``... results (``a <- ...`` writes into a buffer the
+        program owns, ``a = ...`` makes a new array each call). With
+        ``origins`` each line starts with the graph op it came from (``d op``:
+        that op's backward), so the program reads beside the graph's drawing.
+        """
+        width = len(str(len(self.steps)))
+        origin_width = max((len(step.origin) for step in self.steps), default=0) if origins else 0
+        lines = [
+            f"{i:>{width}}  " + (f"{step.origin:<{origin_width}} | " if origins else "") + step.text
+            for i, step in enumerate(self.steps)
+        ]
+        if legend:
+            lines.insert(0, f"# {len(self.steps)} steps; buffers allocated once: {self.buffer_bytes() / 1024:.0f} KiB")
+        return "\n".join(lines)
+
+    def buffer_bytes(self) -> int:
+        """Bytes of the buffers the program allocated once and writes on every call (each counted once)."""
+        outside = {slot for slot, _ in self.input_slots} | {slot for slot, _ in self.held_slots}
+        unique = {
+            id(a): a.nbytes
+            for slot, a in enumerate(self.slots)
+            if slot not in outside and isinstance(a, np.ndarray) and a.flags.owndata
+        }
+        return sum(unique.values())
+
+
+# ------------------------------------------------------------------ capture
+_GRAPH_FIELDS = {"parents", "saved_versions", "_output_ref", "graph_freed", "created_at"}
+_CAPTURE_LOCK = threading.Lock()
+
+
+class _Capture:
+    """The tracer: ``autograd._CAPTURE`` while a function is being captured.
+
+    Every array the function touches gets a slot. ``by_array`` maps the id of
+    each array seen to its slot: an op's output, an argument, or a *held*
+    tensor (a parameter, a constant) whose array the program reads afresh on
+    every call. All tensors seen are kept alive until lowering is done, so an
+    id is never reused for another array meanwhile.
+    """
+
+    def __init__(self, args: tuple, entry_grads: dict[int, tuple[Tensor, Tensor | None]]) -> None:
+        #: The .grad of each tensor the function can reach, at the start of the call (see _accumulate).
+        self.entry_grads = entry_grads
+        self.grad_owner = {id(g): p for p, g in entry_grads.values() if g is not None}
+        self.tentative: list[Tensor] = []
+        self.thread = threading.get_ident()
+        self.program = Program()
+        self.by_array: dict[int, int] = {}
+        self.kind: list[str] = []  # per slot: "input", "held", "computed", "grad"
+        self.arrays: list[np.ndarray] = []  # per slot: the array of the capture run (the program may own another)
+        self.keep: list[Any] = []
+        self.paused = 0
+        self.held_versions: dict[int, tuple[Tensor, int]] = {}
+        self.explained: set[int] = set()  # ids of held tensors changed by a recorded step
+        self.grad_tensors: dict[int, Tensor] = {}  # slot of a .grad -> the parameter it belongs to
+        self.owned: set[int] = set()  # slots whose array is a buffer of the program's own
+        self.generation: dict[int, int] = {}  # slot -> how many in-place changes it has seen (for CSE)
+        self.computed: dict[Any, int] = {}  # (op, inputs, their generations, attributes) -> slot, for CSE
+        self.reused = 0  # results reused by CSE
+        self.dropped = 0  # steps dropped as dead
+        self.zeroed: list[tuple[_Step, set[int]]] = []  # zero_grad steps and the ids of the tensors they reset
+        self.origin = ""  # the graph op the steps being emitted come from (for the listing)
+        self.in_backward = False
+        # (step, leaf, gradient slot, .grad slot, whether .grad is always overwritten)
+        self.grad_steps: list[tuple[_Step, Tensor, int, int, bool]] = []
+        for position, x in enumerate(args):
+            if isinstance(x, Tensor) and id(x._data) not in self.by_array:
+                slot = self._new_slot(x._data, f"input{position}", "input")
+                self.program.input_slots.append((slot, position))
+
+    # ---- slots
+    def _new_slot(self, array: np.ndarray, name: str, kind: str) -> int:
+        slot = len(self.program.slots)
+        self.program.slots.append(array)
+        self.program.names.append(name)
+        self.kind.append(kind)
+        self.arrays.append(array)
+        self.by_array[id(array)] = slot
+        self.keep.append(array)
+        return slot
+
+    def slot_of(self, tensor: Tensor) -> int:
+        """The slot holding ``tensor``'s array; a tensor not seen before is held (read afresh each call)."""
+        array = tensor._data
+        slot = self.by_array.get(id(array))
+        if slot is not None:
+            return slot
+        base = array.base
+        while base is not None:  # a view made outside the ops of something computed here would go stale
+            if id(base) in self.by_array and self.kind[self.by_array[id(base)]] != "held":
+                raise CompileError(
+                    "compile: a tensor inside the function is a view of a value computed in it, made outside "
+                    "the ops (through .data or .numpy()); use Tensor operations (reshape, transpose, indexing)"
+                )
+            base = getattr(base, "base", None)
+        held = sum(1 for k in self.kind if k == "held")
+        name = tensor.name or (f"p{held}" if tensor.requires_grad else f"c{held}")
+        slot = self._new_slot(array, name, "held")
+        self.keep.append(tensor)
+        self.program.held_slots.append((slot, tensor))
+        self.held_versions[id(tensor)] = (tensor, tensor._version)
+        return slot
+
+    def reads_traced(self, tensor: Tensor) -> bool:
+        slot = self.by_array.get(id(tensor._data))
+        return slot is not None and self.kind[slot] != "held" and not self.paused
+
+    def mine(self) -> bool:
+        return not self.paused and threading.get_ident() == self.thread
+
+    # ---- forward (and backward-rule) ops: called by Function.apply
+    def record(self, function: Function, inputs: tuple, output: Tensor) -> None:
+        if not self.mine():
+            return
+        ins = [self.slot_of(x) for x in inputs]
+        self.keep.append(output)
+        op = type(function).__new__(type(function))
+        op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
+        if not self.in_backward:
+            self.origin = _origin(function.name, output.scope)
+        self._emit_op(op, ins, output._data)
+
+    def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
+        names = self.program.names
+        arrays = [self.arrays[i] for i in ins]
+        input_names = [names[i] for i in ins]
+        key = _cse_key(op, ins, self.generation)
+        earlier = self.computed.get(key) if key is not None else None
+        if earlier is not None:  # the same op on the same, unchanged inputs: reuse its result (CSE)
+            self.by_array[id(result)] = earlier
+            self.keep.append(result)
+            self.reused += 1
+            return earlier
+        out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
+        if key is not None:
+            self.computed[key] = out_slot
+        lower = KERNELS.get(op.name) if REGISTRY.get(op.name) is type(op) else None
+        buffer = np.empty_like(result, order="C") if lower is not None else None
+        lowered = lower(op, ins, arrays, buffer, input_names) if lower is not None else None
+        if lowered is not None:
+            run, text = lowered
+            self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
+            self.owned.add(out_slot)
+            text = f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot])
+            self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+            self.program.steps[-1].lowering = (lower, op)
+            return out_slot
+        elif op.name == "transpose" and op.axes == (1, 0):  # a matrix transpose is a view: .T, no call to forward
+            (i,) = ins
+
+            def run(s, i=i, out_slot=out_slot):
+                s[out_slot] = s[i].T
+
+            text = f"{names[out_slot]} = {input_names[0]}.T  (a view)"
+        else:
+            forward = op.forward
+            if len(ins) == 1:
+                (i,) = ins
+
+                def run(s, forward=forward, i=i, out_slot=out_slot):
+                    s[out_slot] = forward(s[i])
+
+            else:
+
+                def run(s, forward=forward, ins=ins, out_slot=out_slot):
+                    s[out_slot] = forward(*[s[i] for i in ins])
+
+            text = f"{names[out_slot]} = {op.name}.forward({', '.join(input_names)})" + _attributes(op)
+        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+        return out_slot
+
+    def _add_step(self, run: Callable, text: str, reads: Any = (), write: int | None = None, pure: bool = False):
+        step = _Step(run, text, tuple(reads), write, pure)
+        step.origin = self.origin
+        self.program.steps.append(step)
+
+    # ---- in-place updates outside the graph: called by Tensor._update_in_place
+    def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple) -> None:
+        if not self.mine():
+            return
+        target = self.slot_of(tensor)
+        parts: list[Any] = []
+        for x in operands:
+            if isinstance(x, Tensor):
+                parts.append(("slot", self.slot_of(x)))
+            elif isinstance(x, np.ndarray) and x.ndim > 0:
+                if id(x) not in self.by_array:
+                    raise CompileError(
+                        f"compile: {op} writes values from an array made inside the function (random draws, "
+                        "NumPy arithmetic); a replay would write the same values again. Make it a Tensor op, "
+                        "or do this outside the compiled function"
+                    )
+                parts.append(("slot", self.by_array[id(x)]))
+            else:
+                parts.append(("value", x))
+        kind = self.kind[target]
+        self._changed_in_place(target)
+        owner = tensor if kind == "held" else self.grad_tensors.get(target)
+        if kind == "held" and id(tensor) in self.grad_owner:  # p.grad.zero_() and the like: on whatever p.grad is then
+            kind, owner = "grad", self.grad_owner[id(tensor)]
+            self.explained.add(id(tensor))
+        if kind == "held":
+            self.explained.add(id(tensor))
+        position = self._argument_position(tensor) if kind == "input" else None
+        program = self.program
+        names = self.program.names
+        shown = ", ".join(names[v] if k == "slot" else repr(v) for k, v in parts)
+
+        if kind == "held" and len(parts) == 1 and parts[0][0] == "slot":  # p -= lr * p.grad: the common case
+            operand = parts[0][1]
+
+            def run(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
+                array = s[target]
+                ufunc(array, s[operand], out=array, casting="same_kind")
+                owner._version += 1
+
+            self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
+            return
+
+        def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind, position=position):
+            if kind == "grad":
+                if owner.grad is None:
+                    return
+                s[target] = owner.grad._data
+            array = s[target]
+            ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
+            if kind == "held":
+                owner._version += 1
+            elif kind == "input":
+                program.args[position]._version += 1
+            elif kind == "grad":
+                owner.grad._version += 1
+
+        reads = [target] + [v for k, v in parts if k == "slot"]
+        self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=reads)
+
+    def _changed_in_place(self, slot: int) -> None:
+        """Results computed from, or stored in, this slot before now are not the same values after it."""
+        self.generation[slot] = self.generation.get(slot, 0) + 1
+        self.computed = {key: value for key, value in self.computed.items() if value != slot}
+
+    # ---- calls replayed as calls: optimizer.step(), optimizer.zero_grad(), module.zero_grad()
+    def replays(self, method: Callable, *args: Any) -> bool:
+        """Record a call to run again on every replay, then make it now with recording paused.
+
+        Returns False (the caller goes on as usual) when this thread is not capturing.
+        """
+        if not self.mine():
+            return False
+        owner = getattr(method, "__self__", None)
+        self.origin = _call_name(method)
+        for p in getattr(owner, "params", ()):  # an optimizer: it changes its parameters in place
+            self.explained.add(id(p))
+            if id(p._data) in self.by_array:
+                self._changed_in_place(self.by_array[id(p._data)])
+        lowered = _lower_sgd_step(owner) if method.__name__ == "step" else None
+        if lowered is not None:
+            self._add_step(*lowered)
+        else:
+            self._add_step(
+                lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)"
+            )
+        if method.__name__ == "zero_grad" and (not args or args[0]):  # gradients set to None
+            params = owner.params if hasattr(owner, "params") else list(owner.parameters())
+            self.zeroed.append((self.program.steps[-1], {id(p) for p in params}))
+        self.origin = _call_name(method)
+        self.paused += 1
+        try:
+            method(*args)
+        finally:
+            self.paused -= 1
+        return True
+
+    def refuse(self, what: str) -> None:
+        if self.mine():
+            raise CompileError(f"compile: {what} inside a compiled function is not supported; call it eagerly")
+
+    # ---- backward: called by autograd.backward
+    def backward(self, output: Tensor, gradient: Any, retain_graph: bool | None, create_graph: bool) -> bool:
+        """Run ``output.backward()`` eagerly, recording the gradient computation. False: not ours."""
+        if not self.mine():
+            return False
+        if create_graph:
+            raise CompileError("compile: backward(create_graph=True) inside a compiled function is not supported")
+        if not output.requires_grad:
+            return False  # autograd.backward raises its own error
+        if retain_graph is None:
+            retain_graph = False
+        seed = autograd._seed_gradient(output, gradient, "backward")
+        grads: dict[int, Tensor] = {id(output): seed}
+        order = topological_order([output])
+        autograd._check_graph(order)
+        # The same walk as autograd._run_backward (same order, same sums), but here each op's rule is known.
+        previous_mode, previous_in_backward = autograd._GRAD_ENABLED.get(), autograd._IN_BACKWARD.get()
+        autograd._GRAD_ENABLED.set(False)
+        autograd._IN_BACKWARD.set(True)
+        self.in_backward = True
+        try:
+            for node in reversed(order):
+                grad = grads.pop(id(node), None)
+                if grad is None:
+                    continue
+                function = node._ctx
+                if function is None:
+                    self.origin = f".grad of {node.name or 'a leaf'}"
+                    self._accumulate(node, grad)
+                    continue
+                self.origin = "d " + _origin(function.name, node.scope)
+                if REGISTRY.get(function.name) is not type(function):
+                    raise CompileError(
+                        f"compile: the backward of {type(function).__name__} (not an op of the registry) cannot be "
+                        "captured: its rule may read values with NumPy. Run this function eagerly"
+                    )
+                parent_grads = self._backward_rule(function, grad)
+                if not retain_graph:
+                    function.graph_freed = True
+                for index, (parent, parent_grad) in enumerate(zip(function.parents, parent_grads)):
+                    if parent_grad is None or not parent.requires_grad:
+                        continue
+                    expected, got = parent._data, parent_grad._data
+                    if got.shape != expected.shape:
+                        if not _is_broadcast_of(expected.shape, got.shape):
+                            raise ShapeError(
+                                f"{function.name}: backward returned a gradient of shape {got.shape} "
+                                f"for input {index} of shape {expected.shape}"
+                            )
+                        parent_grad = sum_to_shape(parent_grad, expected.shape)
+                    if got.dtype != expected.dtype:
+                        parent_grad = parent_grad.to(expected.dtype)
+                    key = id(parent)
+                    previous = grads.get(key)
+                    grads[key] = parent_grad if previous is None else previous + parent_grad
+        finally:
+            autograd._GRAD_ENABLED.set(previous_mode)
+            autograd._IN_BACKWARD.set(previous_in_backward)
+            self.in_backward = False
+        return True
+
+    def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
+        special = BACKWARD_KERNELS.get(function.name)
+        parents = function.parents
+        if special is None or not special[1]([p._data for p in parents]):
+            # With recording on, a rule's shortcuts for "nothing is recorded" (a NumPy view instead of a
+            # Transpose op, as in linear's) are not taken: every array it makes comes from an op the tracer sees.
+            autograd._GRAD_ENABLED.set(True)
+            try:
+                result = function.backward(grad)
+            finally:
+                autograd._GRAD_ENABLED.set(False)
+            return result if isinstance(result, tuple) else (result,)
+        kernel = special[0]
+        needs = tuple(p.requires_grad for p in parents)
+        ins = [self.slot_of(grad)] + [self.slot_of(p) for p in parents]
+        out_slot = self.slot_of(function.output)
+        ins.append(out_slot)
+        op = type(function).__new__(type(function))
+        op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
+        arrays = [self.arrays[i] for i in ins]
+        results = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)
+        grads: list[Tensor | None] = []
+        for index, result in enumerate(results):
+            if result is None:
+                grads.append(None)
+                continue
+            grads.append(self._emit_backward(op, kernel, index, ins, needs, result))
+        return tuple(grads)
+
+    def _emit_backward(self, op, kernel, index, ins, needs, result) -> Tensor:
+        """One gradient of one op's backward kernel as a step; fast paths for relu and linear."""
+        names = self.program.names
+        tensor = Tensor._wrap(result)
+        self.keep.append(tensor)
+        out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
+        out = names[out_slot]
+        g, inputs = ins[0], ins[1:-1]
+        reads = ins  # what the step reads, narrowed below where a kernel reads less
+        if op.name == "relu":
+            buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
+            self.program.slots[out_slot] = buffer
+            # The mask from relu's output, not its input (relu(x) > 0 exactly where x > 0): then nothing else
+            # reads the input, and the forward relu can overwrite it in place.
+            y = ins[-1]
+            reads = [g, y]
+
+            def run(s, g=g, y=y, buffer=buffer, mask=mask):
+                np.greater(s[y], 0, out=mask)
+                np.multiply(s[g], mask, out=buffer)
+
+            text = f"{out} <- np.multiply({names[g]}, {names[y]} > 0, out={out})  # relu backward, mask buffer kept"
+        elif op.name == "linear":
+            buffer = np.empty_like(result, order="C")
+            self.program.slots[out_slot] = buffer
+            x, w = inputs[0], inputs[1]
+            reads = [g, w] if index == 0 else [g, x] if index == 1 else [g]
+            if index == 0:
+
+                def run(s, g=g, w=w, buffer=buffer):
+                    np.dot(s[g], s[w].T, out=buffer)
+
+                text = f"{out} <- np.dot({names[g]}, {names[w]}.T, out={out})  # linear backward, d input"
+            elif index == 1:
+
+                def run(s, g=g, x=x, buffer=buffer):
+                    np.dot(s[x].T, s[g], out=buffer)
+
+                text = f"{out} <- np.dot({names[x]}.T, {names[g]}, out={out})  # linear backward, d kernel"
+            else:
+                ones = np.ones(self.arrays[g].shape[0], dtype=result.dtype)
+
+                def run(s, g=g, ones=ones, buffer=buffer):
+                    np.dot(ones, s[g], out=buffer)
+
+                text = f"{out} <- np.dot(ones, {names[g]}, out={out})  # linear backward, d bias (rows summed)"
+        else:
+
+            def run(s, kernel=kernel, op=op, ins=ins, needs=needs, index=index, out_slot=out_slot):
+                arrays = [s[i] for i in ins]
+                s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
+
+            text = f"{out} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
+        if op.name in ("relu", "linear"):
+            self.owned.add(out_slot)
+        self._add_step(run, text, reads=reads, write=out_slot, pure=True)
+        return tensor
+
+    def _accumulate(self, leaf: Tensor, grad: Tensor) -> None:
+        """``leaf.grad``: the gradient's copy, or the sum with the gradient already there (as eager)."""
+        if not leaf.requires_grad:
+            return
+        g = self.slot_of(grad)
+        # Which rule eager used here: "set" (.grad was None) or "add". A replay decides again from the .grad it
+        # finds, except when the function itself set .grad to None by hand (p.grad = None is not seen): then
+        # the .grad found is always overwritten. Seen how? It was not None when the call began.
+        covered = any(id(leaf) in ids for _, ids in self.zeroed)
+        always_set = False
+        if leaf.grad is None and not covered and self._argument_position(leaf) is None:
+            entry = self.entry_grads.get(id(leaf))
+            if entry is not None and entry[1] is not None:
+                always_set = True
+            else:  # unknown, or None at the start: settled by the first replay that finds a .grad (see Program)
+                self.tentative.append(leaf)
+        self.paused += 1
+        try:
+            autograd._accumulate(leaf, grad, False)
+        finally:
+            self.paused -= 1
+        self.keep.append(leaf.grad)
+        slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
+        self.grad_tensors[slot] = leaf
+        step = _Step(None, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
+        step.origin = self.origin
+        self.program.steps.append(step)
+        self.grad_steps.append((step, leaf, g, slot, always_set))
+
+    def _lower_grad_step(self, step: _Step, leaf: Tensor, g: int, slot: int, readers: int, always_set: bool) -> None:
+        """``leaf.grad`` on replay: a copy of the gradient, or (if a .grad is already there) the sum, as eager.
+
+        When the gradient sits in a buffer of the program's own that nothing
+        else reads, ``.grad`` takes that buffer itself: no copy.
+        """
+        names = self.program.names
+        if g in self.owned and readers == 1:
+            persistent = Tensor._wrap(self.program.slots[g])
+            copy = False
+            text = f"{names[slot]} <- {names[g]}  (the buffer itself; added to a .grad already there, if any)"
+        else:
+            persistent = Tensor._wrap(np.empty_like(self.arrays[g], order="C"))
+            copy = True
+            text = f"{names[slot]} <- copy of {names[g]}  (added to a .grad already there, if any)"
+        buffer = persistent._data
+        position = self._argument_position(leaf)
+        program = self.program
+
+        def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent, copy=copy, always_set=always_set):
+            if position is not None:  # the gradient of an argument goes to this call's argument
+                leaf = program.args[position]
+            if always_set or leaf.grad is None:
+                if copy:
+                    np.copyto(buffer, s[g])
+                leaf.grad = persistent
+            else:
+                leaf.grad = Tensor._wrap(leaf.grad._data + s[g])
+            s[slot] = leaf.grad._data
+
+        step.run, step.text = run, text
+
+    # ---- result and checks
+    def finish(self, result: Any) -> None:
+        for tensor, version in self.held_versions.values():
+            if tensor._version != version and id(tensor) not in self.explained:
+                raise CompileError(
+                    f"compile: {tensor.name or 'a tensor'} of shape {tensor.shape} was changed in place by "
+                    "something the compiler does not see (an assignment to .data, a write into its array, "
+                    "an optimizer without the replay hook); do it outside the compiled function"
+                )
+        self.program.make_result = self._result_maker(result)
+        results = self._result_slots(result)
+        self._eliminate_dead_steps(results)
+        self._write_in_place(results)
+        readers: dict[int, int] = {}
+        for step in self.program.steps:
+            for slot in step.reads:
+                readers[slot] = readers.get(slot, 0) + 1
+        position = {id(step): i for i, step in enumerate(self.program.steps)}
+        written_at = {step.write: i for i, step in enumerate(self.program.steps) if step.write is not None}
+        # Set to None by hand after the backward (p.grad = None, not seen): done again at the end of each call.
+        cleared = [
+            leaf for _, leaf, *_ in self.grad_steps if leaf.grad is None and self._argument_position(leaf) is None
+        ]
+        for step, leaf, g, slot, always_set in self.grad_steps:
+            # The gradient's own buffer can become .grad only if .grad is reset to None before that buffer is
+            # written again on the next call (else a .grad kept to accumulate into would be overwritten).
+            reset_first = any(leaf is other for other in cleared) or any(
+                id(leaf) in ids and position.get(id(zero), len(position)) < written_at.get(g, -1)
+                for zero, ids in self.zeroed
+            )
+            self._lower_grad_step(step, leaf, g, slot, readers.get(g, 0) if reset_first else 0, always_set)
+        if cleared:
+
+            def clear(s: list, cleared=cleared) -> None:
+                for leaf in cleared:
+                    leaf.grad = None
+
+            self.origin = "your p.grad = None"
+            self._add_step(clear, " = ".join(f"{leaf.name or 'p'}.grad" for leaf in cleared) + " = None")
+        self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
+        self.program.finish()
+        self.keep.clear()
+
+    def _argument_position(self, tensor: Tensor) -> int | None:
+        slot = self.by_array.get(id(tensor._data))
+        if slot is None or self.kind[slot] != "input":
+            return None
+        return next(position for s, position in self.program.input_slots if s == slot)
+
+    def _result_slots(self, result: Any) -> set[int]:
+        if isinstance(result, Tensor):
+            slot = self.by_array.get(id(result._data))
+            return set() if slot is None else {slot}
+        if isinstance(result, (tuple, list)):
+            return set().union(*[self._result_slots(item) for item in result]) if result else set()
+        return set()
+
+    def _write_in_place(self, results: set[int]) -> None:
+        """Buffer reuse: an elementwise op whose first input is read by nothing else writes into that input.
+
+        This is how ``x @ W + b`` becomes one buffer: the add writes into the
+        matmul's output (and ``relu`` of a sum into the sum, when nothing
+        else needs the sum). The input's buffer must be the program's own,
+        of the result's shape and dtype, and no part of the result.
+        """
+        readers: dict[int, int] = {}
+        for step in self.program.steps:
+            for slot in step.reads:
+                readers[slot] = readers.get(slot, 0) + 1
+        slots, names = self.program.slots, self.program.names
+        for step in self.program.steps:
+            if step.lowering is None or step.lowering[1].name not in _IN_PLACE_SAFE:
+                continue
+            source = step.reads[0]
+            if source not in self.owned or readers.get(source) != 1 or source in results or step.write in results:
+                continue
+            buffer, result = slots[source], slots[step.write]
+            if buffer.shape != result.shape or buffer.dtype != result.dtype:
+                continue
+            lower, op = step.lowering
+            arrays = [self.arrays[i] for i in step.reads]
+            lowered = lower(op, list(step.reads), arrays, buffer, [names[i] for i in step.reads])
+            if lowered is None:
+                continue
+            step.run = lowered[0]
+            step.text = (
+                f"{names[step.write]} <- " + lowered[1].replace("OUT", names[source]) + f"  (in {names[source]})"
+            )
+            slots[step.write] = buffer
+            self.owned.add(step.write)
+
+    def _eliminate_dead_steps(self, live: set[int]) -> None:
+        """Drop pure steps whose result nothing reads (a sigmoid computed for an output nobody returns)."""
+        kept: list[_Step] = []
+        live = set(live)
+        for step in reversed(self.program.steps):
+            if step.pure and step.write not in live:
+                self.dropped += 1
+                continue
+            live.update(step.reads)
+            kept.append(step)
+        self.program.steps = kept[::-1]
+
+    def _result_maker(self, result: Any) -> Callable[[tuple], Any]:
+        if isinstance(result, Tensor):
+            slot = self.by_array.get(id(result._data))
+            if slot is None or self.kind[slot] == "held":
+                return lambda args, result=result: result
+            if self.kind[slot] == "input":
+                position = next(p for s, p in self.program.input_slots if s == slot)
+                return lambda args, position=position: args[position]
+            slots = self.program.slots
+            # A copy: the next replay writes into the same buffer.
+            return lambda args, slot=slot, slots=slots: Tensor._wrap(slots[slot].copy())
+        if isinstance(result, (tuple, list)):
+            makers = [self._result_maker(item) for item in result]
+            container = type(result)
+            return lambda args, makers=makers, container=container: container(make(args) for make in makers)
+        if result is None or isinstance(result, (int, float, str, bool)):
+            return lambda args, result=result: result
+        raise CompileError(
+            f"compile: the function returned a {type(result).__name__}; return Tensors, tuples or lists of them"
+        )
+
+
+def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
+    """Plain SGD's update, ``p -= lr * p.grad``, as two ufuncs per parameter into a kept buffer.
+
+    The same arithmetic as ``SGD.step`` (which it calls instead whenever
+    momentum or weight decay is on, checked on every call); the learning rate
+    is read on every call, so a schedule that changes it still applies.
+    """
+    from tinygrad_moons.optim import SGD  # optim is an engine-level module: it imports the tensor only
+
+    if type(optimizer) is not SGD:
+        return None
+    pairs = [(p, np.empty_like(p._data)) for p in optimizer.params]
+
+    def run(s: list) -> None:
+        if optimizer.momentum or optimizer.weight_decay or len(optimizer.params) != len(pairs):
+            optimizer.step()
+            return
+        lr = optimizer.lr
+        for p, scaled in pairs:
+            grad = p.grad
+            if grad is None:
+                continue
+            np.multiply(grad._data, lr, out=scaled)
+            np.subtract(p._data, scaled, out=p._data)
+            p._version += 1
+
+    return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
+
+
+def _cse_key(op: Function, ins: list[int], generation: dict[int, int]) -> Any:
+    """What makes two recorded ops compute the same values, or None if it cannot be told (array attributes)."""
+    try:
+        attributes = tuple(sorted(op.__dict__.items()))
+        key = (op.name, tuple(ins), tuple(generation.get(i, 0) for i in ins), attributes)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _origin(op_name: str, scope: Any) -> str:
+    name = getattr(scope, "name", None)
+    return f"{op_name} in {name}" if isinstance(name, str) else op_name
+
+
+def _attributes(op: Function) -> str:
+    shown = {k: v for k, v in op.__dict__.items() if k[0] != "_"}
+    return f"  [{', '.join(f'{k}={v!r}' for k, v in shown.items())}]" if shown else ""
+
+
+def _call_name(method: Callable) -> str:
+    owner = getattr(method, "__self__", None)
+    return f"{type(owner).__name__}.{method.__name__}" if owner is not None else method.__name__
+
+
+# ------------------------------------------------------- value-read guards
+# While a capture runs, the methods that turn a tensor's values into Python
+# values are swapped for versions that refuse values computed inside the
+# function: a replay never runs the Python code that looked at them.
+_VALUE_READS = ("item", "numpy", "tolist", "__bool__", "__array__", "__float__", "__int__", "__index__")
+
+
+def _guarded(name: str, original: Callable) -> Callable:
+    @functools.wraps(original)
+    def guarded(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        capture = autograd._CAPTURE
+        if capture is not None and capture.reads_traced(self) and threading.get_ident() == capture.thread:
+            call = "bool(t) (an `if` or a comparison on a tensor)" if name == "__bool__" else f"{name}()"
+            raise CompileError(
+                f"compile: {call} reads a value computed inside the compiled function; a replay runs no Python "
+                "code between the ops, so a decision taken on it would be frozen. Return the tensor and read it "
+                "outside, or run this function eagerly"
+            )
+        return original(self, *args, **kwargs)
+
+    return guarded
+
+
+def _install_value_guards() -> list[tuple[str, Any]]:
+    saved = []
+    for name in _VALUE_READS:
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            saved.append((name, original))
+            setattr(Tensor, name, _guarded(name, original))
+    return saved
+
+
+def _remove_value_guards(saved: list[tuple[str, Any]]) -> None:
+    for name, original in saved:
+        setattr(Tensor, name, original)
+
+
+# ------------------------------------------------------------ the public API
+def _identity(value: Any) -> Any:
+    """What about an object the function reads must be unchanged for a program to apply."""
+    if isinstance(value, Tensor):
+        return ("tensor", id(value))
+    if isinstance(value, (int, float, bool, str, type(None))):
+        return value
+    registrations = getattr(type(value), "_registrations", None)
+    if isinstance(registrations, int):  # an nn.Module: a replaced layer or parameter anywhere raises the count
+        return ("module", id(value), registrations)
+    params = getattr(value, "params", None)
+    if isinstance(params, list):  # an optimizer
+        return ("optimizer", id(value), tuple(map(id, params)))
+    parameters = getattr(value, "parameters", None)
+    if callable(parameters) and not isinstance(value, type):  # another object with parameters
+        try:
+            return ("module", id(value), tuple(map(id, parameters())))
+        except TypeError:
+            return ("object", id(value))
+    return ("object", id(value))
+
+
+class CompiledFunction:
+    """A function whose calls replay captured programs (see :func:`compile`)."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8):
+        if not callable(fn):
+            raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+        if cache_size < 1:
+            raise ValueError(f"compile: cache_size must be at least 1, got {cache_size}")
+        self.fn = fn
+        self.cache_size = cache_size
+        self.programs: OrderedDict[Any, Program] = OrderedDict()
+        self.captures = 0
+        functools.update_wrapper(self, fn)
+        # What the function reads besides its arguments, checked on every call: its closure, the globals
+        # its code names, and for a method the attributes of its object (a model, an optimizer ...).
+        function = getattr(fn, "__func__", fn)
+        code = getattr(function, "__code__", None)
+        self._globals = getattr(function, "__globals__", {})
+        self._global_names = tuple(code.co_names) if code is not None else ()
+        self._closure = tuple(getattr(function, "__closure__", None) or ())
+        self._owner = getattr(fn, "__self__", None)
+
+    def __reduce__(self) -> tuple:
+        # Pickled (or deep-copied) as the function alone: programs hold closures, and are captured again.
+        return (CompiledFunction, (self.fn, self.cache_size))
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self if instance is None else types.MethodType(self, instance)
+
+    def _signature(self, args: tuple, kwargs: dict) -> tuple:
+        parts: list[Any] = []
+        arrays: dict[int, int] = {}
+        for position, x in enumerate(args):
+            if isinstance(x, Tensor):
+                # Two arguments sharing one array are one input in the program: same pattern needed.
+                first = arrays.setdefault(id(x._data), position)
+                parts.append((x._data.shape, x._data.dtype.str, x.requires_grad, first))
+            elif isinstance(x, np.ndarray):
+                raise CompileError(
+                    "compile: pass Tensors, not NumPy arrays (a tensor made from an array inside the function "
+                    "would be replayed with the first call's values); wrap it: Tensor(array)"
+                )
+            else:
+                parts.append(_identity(x))
+        if kwargs:
+            raise CompileError("compile: pass the arguments by position (keyword arguments are not supported)")
+        for cell in self._closure:
+            try:
+                parts.append(_identity(cell.cell_contents))
+            except ValueError:  # an empty cell
+                parts.append(None)
+        if self._owner is not None:
+            parts.append(_identity(self._owner))
+            attributes = getattr(self._owner, "__dict__", {})
+            parts.extend(_identity(attributes.get(name)) for name in self._global_names)  # self.<name> it reads
+        for name in self._global_names:
+            value = self._globals.get(name)
+            if value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+                parts.append((name, _identity(value)))
+        return tuple(parts)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled():
+            return self.fn(*args, **kwargs)  # inside another capture (inlined) or debugging: eager
+        key = self._signature(args, kwargs)
+        program = self.programs.get(key)
+        if program is not None and not (program.tentative and any(p.grad is not None for p in program.tentative)):
+            self.programs.move_to_end(key)
+            return program(args)
+        result, program = self._capture(args)
+        self.programs[key] = program
+        if len(self.programs) > self.cache_size:
+            self.programs.popitem(last=False)
+        return result
+
+    def _capture(self, args: tuple) -> tuple[Any, Program]:
+        with _CAPTURE_LOCK:
+            capture = _Capture(args, self._entry_grads(args))
+            saved = _install_value_guards()
+            autograd._CAPTURE = capture
+            try:
+                result = self.fn(*args)
+                try:
+                    capture.finish(result)
+                except CompileError as error:
+                    error.finished, error.result = True, result
+                    raise
+            finally:
+                autograd._CAPTURE = None
+                _remove_value_guards(saved)
+        self.captures += 1
+        return result, capture.program
+
+    def _entry_grads(self, args: tuple) -> dict[int, tuple[Tensor, Tensor | None]]:
+        """The .grad of every tensor the function can reach (arguments, closure, globals, its object), by id."""
+        found: dict[int, tuple[Tensor, Tensor | None]] = {}
+
+        def visit(value: Any, depth: int = 0) -> None:
+            if isinstance(value, Tensor):
+                found[id(value)] = (value, value.grad)
+            elif isinstance(value, (list, tuple)) and depth < 2:
+                for item in value:
+                    visit(item, depth + 1)
+            elif isinstance(value, dict) and depth < 2:
+                for item in value.values():
+                    visit(item, depth + 1)
+            elif isinstance(getattr(value, "params", None), list):
+                visit(value.params, depth + 1)
+            elif isinstance(getattr(type(value), "_registrations", None), int):
+                visit(list(value.parameters()), depth + 1)
+
+        for value in args:
+            visit(value)
+        for cell in self._closure:
+            try:
+                visit(cell.cell_contents)
+            except ValueError:
+                pass
+        for name in self._global_names:
+            visit(self._globals.get(name))
+        if self._owner is not None:
+            attributes = getattr(self._owner, "__dict__", {})
+            for name in self._global_names:
+                visit(attributes.get(name))
+        return found
+
+    def listing(self, *args: Any, legend: bool = False, origins: bool = False) -> str:
+        """The captured program for these arguments' signature (captured by a call first), as text.
+
+        ``origins=True`` puts the graph op each step came from beside it (see :meth:`Program.listing`).
+        """
+        return self.program_for(*args).listing(legend, origins)
+
+    def program_for(self, *args: Any) -> Program:
+        """The captured :class:`Program` for these arguments' signature (call the function with them first)."""
+        program = self.programs.get(self._signature(args, {}))
+        if program is None:
+            raise KeyError("compile: no program for this signature yet; call the function with these arguments first")
+        return program
+
+
+def compile(fn: Callable | None = None, *, cache_size: int = 8) -> Any:
+    """Capture ``fn`` on its first call per signature and replay it as a flat NumPy program after.
+
+    As ``torch.compile``: ``step = compile(step)`` or ``@compile`` (also
+    ``@compile(cache_size=4)``). ``fn`` takes Tensors (and numbers); it may
+    run a forward pass, ``loss.backward()`` and ``optimizer.step()``. See the
+    module documentation for what is refused and why.
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, cache_size=cache_size)
+    return CompiledFunction(fn, cache_size=cache_size)
