@@ -134,7 +134,14 @@ def create_app(limits: Limits | None = None) -> Starlette:
         pages["open"] += 1
         loop = asyncio.get_running_loop()
         outbox: asyncio.Queue = asyncio.Queue()
-        worker = Worker(limits, lambda message: loop.call_soon_threadsafe(outbox.put_nowait, message))
+
+        def deliver(message: dict[str, Any]) -> None:  # called from the worker thread
+            try:
+                loop.call_soon_threadsafe(outbox.put_nowait, message)
+            except RuntimeError:  # the page closed and its event loop with it: nobody to tell
+                pass
+
+        worker = Worker(limits, deliver)
 
         async def send_replies() -> None:
             while True:

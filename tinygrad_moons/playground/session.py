@@ -191,7 +191,8 @@ class Session:
         if len(self.train_indices()) == 0:
             raise ValueError("there are no training points: add some or lower the test fraction")
         batch = self._next_batch()
-        with autograd.enable_grad():
+        # A diverging run overflows; it is caught below (the loss is checked) and explained, not warned about.
+        with autograd.enable_grad(), np.errstate(over="ignore", invalid="ignore"):
             outputs = self._forward_layers(self.X[batch])
             loss = self.loss_of(outputs[-1], self.y[batch])
             self.optimizer.zero_grad()

@@ -1,0 +1,418 @@
+"""The playground's server through Starlette's TestClient: every route and message type, bad input, isolation, limits."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("starlette", reason="the playground needs Starlette: pip install -e '.[dev]'")
+from starlette.testclient import TestClient  # noqa: E402
+
+from tinygrad_moons.playground.backward import backward_steps  # noqa: E402
+from tinygrad_moons.playground.limits import Limits  # noqa: E402
+from tinygrad_moons.playground.server import create_app  # noqa: E402
+from tinygrad_moons.playground.session import Session  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def receive_until(ws, kind, limit=500):
+    """Messages up to and including the first of type ``kind`` (frames streamed meanwhile are skipped)."""
+    seen = []
+    for _ in range(limit):
+        message = ws.receive_json()
+        seen.append(message)
+        if message["type"] == kind:
+            return message, seen
+    raise AssertionError(f"no {kind!r} message among {[m['type'] for m in seen]}")
+
+
+def hello(ws):
+    ws.send_json({"type": "hello"})
+    limits, _ = receive_until(ws, "limits")
+    architecture, _ = receive_until(ws, "architecture")
+    frame, _ = receive_until(ws, "frame")
+    return limits, architecture, frame
+
+
+def error_for(ws, payload):
+    """Send ``payload`` (a dict, or raw text) and return the error message it earns."""
+    ws.send_text(payload if isinstance(payload, str) else json.dumps(payload))
+    message, _ = receive_until(ws, "error")
+    return message
+
+
+SPIRALS3 = {"type": "data", "dataset": "spirals", "classes": 3, "noise": 0.1, "n": 300, "test_fraction": 0.2, "seed": 0}
+
+
+# ------------------------------------------------------------------ HTTP routes
+def test_page_and_its_assets_are_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/static/app.js" in page.text and "/static/style.css" in page.text
+    assert "http" not in page.text.replace("http-equiv", "")  # no CDN: every asset is our own
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.parametrize("path", ["/static/nope.js", "/static/..%2F__init__.py", "/static/../server.py", "/etc/passwd",
+                                  "/static/%2e%2e%2fsession.py"])
+def test_only_our_own_assets_are_served(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert "import" not in response.text
+
+
+def test_limits_health_and_favicon(client):
+    assert client.get("/api/limits").json() == vars(Limits())
+    assert client.get("/api/health").json() == {"ok": True, "pages": 0}
+    assert client.get("/favicon.ico").status_code == 204
+
+
+def test_writes_to_the_routes_are_refused(client):
+    assert client.post("/", content=b"x").status_code == 405
+    assert client.post("/api/limits", json={"max_points": 10**9}).status_code == 405
+
+
+# ------------------------------------------------------------------ messages
+def test_hello_sends_limits_architecture_and_a_frame(client):
+    with client.websocket_connect("/ws") as ws:
+        limits, architecture, frame = hello(ws)
+        assert limits["max_points"] == Limits().max_points
+        assert architecture["widths"] == [2, 8, 8, 1]
+        assert "<svg" in architecture["graph_svg"] and "layer_dense_1" in architecture["graph_svg"]
+        assert len(architecture["points"]) == 200
+        assert frame["step"] == 0 and frame["boundary"]["size"] ** 2 == len(base64.b64decode(frame["boundary"]["classes"][0]))
+        assert len(frame["units"]) == 2 and len(frame["units"][0]) == 8
+
+
+def test_data_message_with_three_spiral_classes_gives_a_softmax_output(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json(SPIRALS3)
+        architecture, _ = receive_until(ws, "architecture")
+        frame, _ = receive_until(ws, "frame")
+        assert architecture["classes"] == 3 and architecture["widths"][-1] == 3
+        assert sorted({label for _, _, label, _ in architecture["points"]}) == [0, 1, 2]
+        assert sum(test for *_, test in architecture["points"]) == 60  # the 20% test split is shown
+        assert len(frame["boundary"]["classes"]) == 3
+
+
+def test_points_add_point_and_erase(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "points", "points": [[0.0, 0.0, 0], [1.0, 1.0, 1], [1.0, -1.0, 1], [-1, 1, 0]]})
+        architecture, _ = receive_until(ws, "architecture")
+        assert len(architecture["points"]) == 4 and architecture["data"]["dataset"] == "custom"
+        ws.send_json({"type": "add_point", "x": 0.5, "y": 0.5, "label": 0})
+        points, _ = receive_until(ws, "points")
+        assert points["points"][-1][:3] == [0.5, 0.5, 0]
+        ws.send_json({"type": "add_point", "x": -0.5, "y": 0.5, "label": 2})  # a new class: a new output layer
+        architecture, _ = receive_until(ws, "architecture")
+        assert architecture["classes"] == 3 and architecture["widths"][-1] == 3
+        ws.send_json({"type": "erase", "x": 1.0, "y": 1.0, "radius": 0.1})
+        points, _ = receive_until(ws, "points")
+        assert [1.0, 1.0] not in [p[:2] for p in points["points"]] and len(points["points"]) == 5
+
+
+def test_model_message_rebuilds_the_network(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "model", "layers": [{"units": 25, "activation": "relu"}, {"units": 50, "activation": "tanh"}],
+                      "initializer": "normal", "optimizer": "sgd", "lr": 0.1, "batch_size": 16, "l2": 0.001, "seed": 3,
+                      "output": "softmax"})
+        architecture, _ = receive_until(ws, "architecture")
+        frame, _ = receive_until(ws, "frame")
+        assert architecture["widths"] == [2, 25, 50, 2]
+        assert architecture["model"]["initializer"] == "normal"
+        assert [w["activation"] for w in frame["weights"]] == ["relu", "tanh", "linear"]
+        assert np.array(frame["weights"][1]["kernel"]).shape == (25, 50)
+
+
+def test_step_epoch_play_pause_and_speed(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "step"})
+        frame, _ = receive_until(ws, "frame")
+        assert frame["step"] == 1 and frame["epoch"] == 0
+        ws.send_json({"type": "epoch"})
+        frame, _ = receive_until(ws, "frame")
+        assert frame["epoch"] == 1 and frame["step"] == 5  # 160 training points in batches of 32
+        ws.send_json({"type": "speed", "steps_per_update": 3, "updates_per_second": 20})
+        status, _ = receive_until(ws, "status")
+        assert status["steps_per_update"] == 3 and status["updates_per_second"] == 20
+        ws.send_json({"type": "play"})
+        status, _ = receive_until(ws, "status")
+        assert status["playing"] is True
+        first, _ = receive_until(ws, "frame")
+        second, _ = receive_until(ws, "frame")
+        assert second["step"] - first["step"] == 3
+        ws.send_json({"type": "pause"})
+        status, seen = receive_until(ws, "status")
+        assert status["playing"] is False
+        last_step = max(m["step"] for m in [second] + seen if m["type"] == "frame")
+        ws.send_json({"type": "step"})
+        frame, _ = receive_until(ws, "frame")
+        assert frame["step"] == last_step + 1  # paused: nothing trained since the last frame
+
+
+def test_reset_gives_the_same_initial_weights_and_first_step_loss(client):
+    with client.websocket_connect("/ws") as ws:
+        _, _, initial = hello(ws)
+        ws.send_json({"type": "step"})
+        first, _ = receive_until(ws, "frame")
+        for _ in range(5):
+            ws.send_json({"type": "step"})
+        receive_until(ws, "frame")
+        ws.send_json({"type": "reset"})
+        receive_until(ws, "architecture")
+        after_reset, _ = receive_until(ws, "frame")
+        assert after_reset["step"] == 0 and after_reset["weights"] == initial["weights"]
+        ws.send_json({"type": "step"})
+        again, _ = receive_until(ws, "frame")
+        assert again["train_loss"] == first["train_loss"]
+
+
+def test_backward_message_lists_the_ops_in_backward_order(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "step"})
+        receive_until(ws, "frame")
+        ws.send_json({"type": "backward"})
+        backward, _ = receive_until(ws, "backward")
+        steps = backward["steps"]
+        assert backward["batch_size"] == 32
+        assert steps[0]["op"] == "mean" and steps[0]["upstream"]["mean"] == 1.0
+        assert [s["layer"] for s in steps if s["layer"] != "(loss)"][0] == "dense_3"  # backward meets the last layer first
+        assert steps[-1]["layer"] == "dense_1"
+
+
+def test_backward_steps_against_the_gradients_backward_leaves():
+    session = Session()
+    rows = np.arange(16)
+    from tinygrad_moons import autograd
+
+    with autograd.enable_grad():
+        loss = session.loss_of(session._forward_layers(session.X[rows])[-1], session.y[rows])
+        steps = backward_steps(loss)
+        loss.backward()
+    from tinygrad_moons.ops import REGISTRY
+
+    assert all(step["op"] in REGISTRY for step in steps)
+    kernel = session.model[0].kernel
+    outgoing = [o for s in steps for o in s["outgoing"] if o["input"].startswith("dense_1.kernel")]
+    assert len(outgoing) == 1
+    assert outgoing[0]["grad"]["mean"] == pytest.approx(float(kernel.grad.data.mean()), rel=1e-12)
+    assert outgoing[0]["grad"]["norm"] == pytest.approx(float(np.linalg.norm(kernel.grad.data)), rel=1e-12)
+
+
+def test_export_model_file_loads_and_predicts_as_the_page(client, tmp_path):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "epoch"})
+        frame, _ = receive_until(ws, "frame")
+        ws.send_json({"type": "export", "format": "model_file"})
+        export, _ = receive_until(ws, "export")
+    path = tmp_path / export["filename"]
+    path.write_bytes(base64.b64decode(export["base64"]))
+    from tinygrad_moons import nn
+
+    model = nn.load_model(path, compile=False)
+    assert np.allclose(model[0].kernel.data, np.array(frame["weights"][0]["kernel"]), atol=1e-4)
+
+
+def test_export_csv_round_trips_through_the_points_message(client):
+    with client.websocket_connect("/ws") as ws:
+        _, architecture, _ = hello(ws)
+        ws.send_json({"type": "export", "format": "csv"})
+        export, _ = receive_until(ws, "export")
+        lines = export["text"].strip().split("\n")
+        assert lines[0] == "x,y,label,test" and len(lines) == 201
+        rows = [[float(x), float(y), int(label)] for x, y, label, _ in (line.split(",") for line in lines[1:])]
+        ws.send_json({"type": "points", "points": rows})
+        again, _ = receive_until(ws, "architecture")
+        assert [p[:3] for p in again["points"]] == [p[:3] for p in architecture["points"]]
+
+
+@pytest.mark.parametrize("style", ["pytorch", "keras"])
+def test_exported_python_code_reaches_the_same_accuracy(client, tmp_path, style):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json(SPIRALS3)
+        receive_until(ws, "architecture")
+        for _ in range(10):
+            ws.send_json({"type": "epoch"})
+        frame, _ = receive_until(ws, "frame")
+        while frame["epoch"] < 10:
+            frame, _ = receive_until(ws, "frame")
+        ws.send_json({"type": "export", "format": style})
+        export, _ = receive_until(ws, "export")
+    script = tmp_path / export["filename"]
+    script.write_text(export["text"])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(result.stdout.strip().rsplit(" ", 1)[-1])
+    if style == "pytorch":  # the page's own loop, step for step
+        assert accuracy == pytest.approx(frame["test_accuracy"], abs=1e-9)
+    else:  # fit's loop: the same epochs, its own shuffle
+        assert accuracy == pytest.approx(frame["test_accuracy"], abs=0.1)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ("{not json", "malformed JSON"),
+        ("[1, 2]", "JSON object"),
+        ('"play"', "JSON object"),
+        ({"type": "fly"}, "unknown message type"),
+        ({"kind": "play"}, "unknown message type"),
+        ({"type": "play", "now": True}, "unknown field"),
+        ({"type": "data", "dataset": "mnist"}, "dataset must be one of"),
+        ({"type": "data", "dataset": "moons", "classes": 3}, "moons has 2 classes"),
+        ({"type": "data", "dataset": "blobs", "classes": 6}, "classes must be from 2 to 5"),
+        ({"type": "data", "dataset": "moons", "noise": float("nan")}, "noise must be a finite number"),
+        ({"type": "data", "dataset": "moons", "noise": -1}, "noise must be in"),
+        ({"type": "data", "dataset": "moons", "n": 100_000}, "n must be from 10 to 2000"),
+        ({"type": "data", "dataset": "moons", "n": "200"}, "n must be an integer"),
+        ({"type": "data", "dataset": "moons", "n": True}, "n must be an integer"),
+        ({"type": "model", "layers": [{"units": 8}] * 7}, "at most 6 hidden layers"),
+        ({"type": "model", "layers": [{"units": 65}]}, "units must be from 1 to 64"),
+        ({"type": "model", "layers": [{"units": 0}]}, "units must be from 1 to 64"),
+        ({"type": "model", "layers": [{"units": 8, "activation": "gelu"}]}, "activation must be one of"),
+        ({"type": "model", "layers": "8,8"}, "layers must be a list"),
+        ({"type": "model", "layers": [], "lr": 0}, "lr must be in (0.0, 10.0]"),
+        ({"type": "model", "layers": [], "lr": 1e9}, "lr must be in"),
+        ({"type": "model", "layers": [], "batch_size": 0}, "batch_size must be from 1"),
+        ({"type": "model", "layers": [], "initializer": "orthogonal"}, "initializer must be one of"),
+        ({"type": "model", "layers": [], "seed": -1}, "seed must be from 0"),
+        ({"type": "add_point", "x": 1e6, "y": 0, "label": 0}, "x must lie in"),
+        ({"type": "add_point", "x": 0, "y": None, "label": 0}, "y must be a finite number"),
+        ({"type": "add_point", "x": 0, "y": 0, "label": 5}, "class must be an integer from 0 to 4"),
+        ({"type": "erase", "x": 0, "y": 0, "radius": 0}, "radius must be in"),
+        ({"type": "points", "points": [[0, 0, 0]] * 2001}, "at most 2000 points"),
+        ({"type": "points", "points": [[0, 0]]}, "must be [x, y, class]"),
+        ({"type": "points", "points": [[0, 0, 0]]}, "at least 2 points"),
+        ({"type": "speed", "steps_per_update": 51}, "steps_per_update must be from 1 to 50"),
+        ({"type": "speed", "updates_per_second": 1000}, "updates_per_second must be in"),
+        ({"type": "export", "format": "../../etc/passwd"}, "format must be one of"),
+    ],
+)
+def test_bad_messages_get_a_400_error_and_the_page_keeps_working(client, payload, words):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        error = error_for(ws, payload)
+        assert error["status"] == 400 and words in error["message"], error
+        ws.send_json({"type": "step"})  # the connection and its worker are still there
+        frame, _ = receive_until(ws, "frame")
+        assert frame["step"] == 1
+
+
+def test_binary_and_oversized_messages_are_refused(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_bytes(b'{"type": "step"}')
+        assert "JSON text" in receive_until(ws, "error")[0]["message"]
+        error = error_for(ws, json.dumps({"type": "points", "points": [[0.123456789, 0.123456789, 1]] * 9000}))
+        assert error["status"] == 413 and "too large" in error["message"]
+
+
+def test_requests_that_cannot_be_carried_out_are_explained(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "points", "points": [[0, 0, 0], [1, 1, 1], [2, 2, 1]], "test_fraction": 0.5})
+        receive_until(ws, "architecture")
+        error = error_for(ws, {"type": "erase", "x": 0, "y": 0, "radius": 2.0})
+        assert "at least 2 points must stay" in error["message"]
+        ws.send_json({"type": "model", "layers": [], "lr": 10.0, "optimizer": "sgd", "output": "auto"})
+        receive_until(ws, "architecture")
+        ws.send_json({"type": "data", "dataset": "blobs", "classes": 2, "n": 10})
+        receive_until(ws, "architecture")
+        ws.send_json({"type": "model", "layers": [], "output": "sigmoid"})
+        receive_until(ws, "architecture")
+        ws.send_json({"type": "data", "dataset": "blobs", "classes": 3, "test_fraction": 0.0})
+        architecture, _ = receive_until(ws, "architecture")  # a sigmoid cannot serve 3 classes: back to auto
+        assert architecture["model"]["output"] == "auto" and architecture["widths"][-1] == 3
+        receive_until(ws, "frame")
+        ws.send_json({"type": "step"})
+        assert receive_until(ws, "frame")[0]["step"] == 1
+
+
+def test_a_diverging_run_stops_with_a_message(client):
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "model", "layers": [{"units": 8, "activation": "linear"}] * 6, "optimizer": "sgd", "lr": 10.0,
+                      "initializer": "normal", "batch_size": 200})
+        receive_until(ws, "architecture")
+        ws.send_json({"type": "speed", "steps_per_update": 50})
+        ws.send_json({"type": "play"})
+        error, _ = receive_until(ws, "error", limit=5000)
+        assert "lower the learning rate" in error["message"]
+
+
+# ------------------------------------------------------------------ isolation and limits
+def test_two_pages_train_two_models(client):
+    with client.websocket_connect("/ws") as first, client.websocket_connect("/ws") as second:
+        hello(first)
+        _, _, untouched = hello(second)
+        assert client.get("/api/health").json()["pages"] == 2
+        first.send_json(SPIRALS3)
+        receive_until(first, "architecture")
+        for _ in range(3):
+            first.send_json({"type": "step"})
+        frame, _ = receive_until(first, "frame")  # the new data's frame, then one per step
+        while frame["step"] < 3:
+            frame, _ = receive_until(first, "frame")
+        _, architecture, other = hello(second)
+        assert other["step"] == 0 and architecture["classes"] == 2
+        assert other["weights"] == untouched["weights"]
+        assert frame["step"] == 3
+
+
+def test_page_count_is_limited():
+    with TestClient(create_app(Limits(max_pages=1))) as limited:
+        with limited.websocket_connect("/ws") as first:
+            hello(first)
+            with limited.websocket_connect("/ws") as second:
+                error = second.receive_json()
+                assert error["status"] == 503 and "at most 1 pages" in error["message"]
+        with limited.websocket_connect("/ws") as again:  # the first page's slot is free again
+            hello(again)
+
+
+def test_another_site_cannot_open_a_page(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/ws", headers={"origin": "https://evil.example"}) as ws:
+            ws.receive_json()
+    assert closed.value.code == 1008
+
+
+def test_frame_rate_is_bounded(client):
+    import time
+
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        ws.send_json({"type": "speed", "steps_per_update": 1, "updates_per_second": 5})
+        receive_until(ws, "status")
+        ws.send_json({"type": "play"})
+        receive_until(ws, "frame")
+        start = time.monotonic()
+        for _ in range(5):
+            receive_until(ws, "frame")
+        assert time.monotonic() - start >= 0.8  # five frames at 5 per second take a second, not less
+        ws.send_json({"type": "pause"})
+        receive_until(ws, "status")
