@@ -168,10 +168,10 @@ def validate(message: Any, limits: Limits) -> dict[str, Any]:
     if kind == "export":
         _only_keys(message, {"format"}, "export")
         return {"type": kind, "format": _choice(message, "format", ("keras", "pytorch", "model_file", "csv"))}
-    if kind in ("play", "pause", "step", "epoch", "reset", "backward", "hello"):
+    if kind in ("play", "pause", "step", "epoch", "reset", "backward", "hello", "ack"):
         _only_keys(message, set(), kind)
         return {"type": kind}
     raise MessageError(
         f"unknown message type {kind!r}; expected one of data, points, add_point, erase, model, play, pause, step, "
-        "epoch, reset, speed, backward, export, hello"
+        "epoch, reset, speed, backward, export, hello, ack"
     )

@@ -24,8 +24,8 @@ from tinygrad_moons.playground.limits import Limits
 __all__ = ["Session", "make_dataset", "VIEW"]
 
 VIEW = (-2.0, 2.0)  # the plane the page draws: x and y both in this range
-BOUNDARY_SIZE = 48  # the decision boundary is sampled on a BOUNDARY_SIZE² grid
-UNIT_SIZE = 16  # each hidden unit's heatmap is UNIT_SIZE²
+BOUNDARY_SIZE = 32  # the decision boundary is sampled on a BOUNDARY_SIZE² grid (the page smooths it)
+UNIT_SIZE = 16  # each hidden unit's heatmap is UNIT_SIZE²: every other pixel of the boundary's grid
 HISTORY_LENGTH = 5000
 
 
@@ -235,9 +235,9 @@ class Session:
             results[f"{split}_accuracy"] = _accuracy(logits.data, self.y[mask])
         return results
 
-    def boundary(self) -> dict[str, Any]:
+    def boundary(self, outputs: list[Tensor] | None = None) -> dict[str, Any]:
         """The class probabilities over the plane, one BOUNDARY_SIZE² image per class."""
-        logits = self._forward_layers(_grid(BOUNDARY_SIZE))[-1].data
+        logits = (outputs or self._forward_layers(_grid(BOUNDARY_SIZE)))[-1].data
         if logits.shape[1] == 1:
             p = 1 / (1 + np.exp(-np.clip(logits[:, 0], -60, 60)))
             probabilities = np.stack([1 - p, p])
@@ -246,11 +246,12 @@ class Session:
             probabilities = (shifted / shifted.sum(axis=1, keepdims=True)).T
         return {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in probabilities]}
 
-    def units(self) -> list[list[str]]:
+    def units(self, outputs: list[Tensor] | None = None) -> list[list[str]]:
         """Each hidden unit's output over the plane (scaled to [0, 1] per unit), per hidden layer."""
         layers = []
-        for output in self._forward_layers(_grid(UNIT_SIZE))[:-1]:
-            values = output.data
+        step = BOUNDARY_SIZE // UNIT_SIZE
+        for output in (outputs or self._forward_layers(_grid(BOUNDARY_SIZE)))[:-1]:
+            values = output.data.reshape(BOUNDARY_SIZE, BOUNDARY_SIZE, -1)[::step, ::step].reshape(UNIT_SIZE**2, -1)
             low, high = values.min(axis=0), values.max(axis=0)
             scaled = (values - low) / np.where(high > low, high - low, 1.0)
             layers.append([_quantised(scaled[:, unit]) for unit in range(values.shape[1])])
@@ -268,10 +269,11 @@ class Session:
         if not self.history or self.history[-1]["step"] != self.step_count:
             self.history.append(entry)
             del self.history[:-HISTORY_LENGTH]
-        message = {"type": "frame", **entry, "playing": self.playing, "boundary": self.boundary(),
+        outputs = self._forward_layers(_grid(BOUNDARY_SIZE))  # one pass over the plane for both pictures
+        message = {"type": "frame", **entry, "playing": self.playing, "boundary": self.boundary(outputs),
                    "weights": self.weights(), "layer_stats": self.layer_stats}
         if with_units:
-            message["units"] = self.units()
+            message["units"] = self.units(outputs)
         return message
 
     def architecture(self) -> dict[str, Any]:

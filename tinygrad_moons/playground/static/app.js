@@ -50,30 +50,56 @@ function showError(text) {
 // ------------------------------------------------------------------ messages in
 function onArchitecture(m) {
   Object.assign(state, { points: m.points, classes: m.classes, view: m.view, widths: m.widths, layers: m.layers,
-    history: [], steps: [], stepIndex: 0 });
+    history: [], steps: [], stepIndex: 0, playing: false });  // a new network starts paused
+  pendingFrame = null;  // drawn for the old network; the server stops counting it
+  showPlaying();
+  document.body.dataset.widths = m.widths.join(",");
   $("graph").innerHTML = m.graph_svg;  // drawn by our Graphviz renderer once per architecture
   $("backward-step").textContent = "";
   $("backward-position").textContent = "";
-  showForms(m.data, m.model);
+  // The forms are the learner's: filled from the server once, never overwritten by a late answer.
+  if (!state.formsFilled) showForms(m.data, m.model);
+  state.formsFilled = true;
+  $("classes").disabled = !["spirals", "blobs"].includes($("dataset").value);
   buildClassPicker();
 }
 
+// Frames are recorded as they come but drawn at most once per display refresh: when frames arrive faster
+// than the page can draw them, only the newest is drawn, so the page never falls behind or stops answering.
+let pendingFrame = null;
 function onFrame(m) {
+  const last = state.history[state.history.length - 1];
+  if (!last || last.step !== m.step) {
+    const { boundary, weights, units, layer_stats, ...scores } = m;
+    state.history.push(scores);
+  }
+  if (state.history.length > 4000) state.history.splice(0, state.history.length - 4000);
+  // The page's state as data-* attributes, for scripts and the browser tests to read.
+  Object.assign(document.body.dataset, { step: m.step, epoch: m.epoch, trainLoss: m.train_loss,
+    testAccuracy: m.test_accuracy, history: state.history.length, frames: Number(document.body.dataset.frames || 0) + 1 });
+  if (!pendingFrame) requestAnimationFrame(drawFrame);
+  else send({ type: "ack" });  // the frame waiting to be drawn is dropped for this newer one
+  pendingFrame = m;
+}
+
+function drawFrame() {
+  const m = pendingFrame, started = performance.now();
+  if (!m) return;  // a new architecture came first: its own frame follows
+  pendingFrame = null;
   state.boundary = m.boundary;
   state.weights = m.weights;
   if (m.units) state.units = m.units;
-  state.layerStats = m.layer_stats;
-  state.playing = m.playing;
-  const last = state.history[state.history.length - 1];
-  if (!last || last.step !== m.step) state.history.push(m);
-  if (state.history.length > 4000) state.history.splice(0, state.history.length - 4000);
+  state.layerStats = m.layer_stats;  // (playing or not comes from status messages: a late frame may predate a pause)
   countFrame();
+  document.body.dataset.draws = Number(document.body.dataset.draws || 0) + 1;
   drawBoundary();
   drawCurves();
   drawNetwork();
   colourGraph();
   showScores(m);
   showPlaying();
+  document.body.dataset.drawMs = (performance.now() - started).toFixed(1);  // how long this frame took to draw
+  send({ type: "ack" });  // drawn: the server may send another (it stays at most two frames ahead)
 }
 
 function onBackward(m) {
@@ -109,7 +135,6 @@ function showForms(data, model) {
     setRange("test-fraction", Math.round(data.test_fraction * 100));
     $("data-seed").value = data.seed;
   }
-  $("classes").disabled = !["spirals", "blobs"].includes($("dataset").value);
   $("initializer").value = model.initializer;
   $("optimizer").value = model.optimizer;
   $("output").value = model.output;
@@ -117,20 +142,21 @@ function showForms(data, model) {
   $("batch-size").value = model.batch_size;
   $("l2").value = model.l2;
   $("model-seed").value = model.seed;
-  const list = $("layers");
-  list.innerHTML = "";
-  model.layers.forEach((layer, index) => {
-    const row = document.createElement("div");
-    row.className = "layer";
-    row.innerHTML = `hidden ${index + 1} <input type="number" min="1" max="64" value="${layer.units}" class="units">
-      <select class="activation">${["relu", "tanh", "sigmoid", "leaky_relu", "linear"].map((a) =>
-        `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
-      <button class="remove" title="remove this layer">✕</button>`;
-    row.querySelector(".remove").onclick = () => { row.remove(); sendModel(); };
-    row.querySelector(".units").onchange = sendModel;
-    row.querySelector(".activation").onchange = sendModel;
-    list.appendChild(row);
-  });
+  $("layers").innerHTML = "";
+  model.layers.forEach(addLayerRow);
+}
+
+function addLayerRow(layer) {
+  const row = document.createElement("div");
+  row.className = "layer";
+  row.innerHTML = `hidden <input type="number" min="1" max="64" value="${layer.units}" class="units">
+    <select class="activation">${["relu", "tanh", "sigmoid", "leaky_relu", "linear"].map((a) =>
+      `<option${a === layer.activation ? " selected" : ""}>${a}</option>`).join("")}</select>
+    <button class="remove" title="remove this layer">✕</button>`;
+  row.querySelector(".remove").onclick = () => { row.remove(); sendModel(); };
+  row.querySelector(".units").onchange = sendModel;
+  row.querySelector(".activation").onchange = sendModel;
+  $("layers").appendChild(row);
 }
 
 function setRange(id, value) {
@@ -227,6 +253,8 @@ function drawBoundary() {
     context.imageSmoothingEnabled = true;
     context.drawImage(boundaryImage, 0, 0, canvas.width, canvas.height);
   }
+  document.body.dataset.points = state.points.length;
+  document.body.dataset.classes = state.classes;
   for (const [x, y, label, test] of state.points) {
     const [px, py] = toPixel(x, y, canvas);
     context.beginPath();
@@ -318,9 +346,10 @@ function unitPositions(canvas) {
   });
 }
 
+const heatmapScratch = document.createElement("canvas");  // reused: one small canvas for every unit's picture
 function heatmapCanvas(base64, size, colour) {
   const values = decode(base64);
-  const small = document.createElement("canvas");
+  const small = heatmapScratch;
   small.width = small.height = size;
   const image = small.getContext("2d").createImageData(size, size);
   for (let i = 0; i < size * size; i++) {
@@ -338,16 +367,22 @@ function drawNetwork() {
   context.clearRect(0, 0, canvas.width, canvas.height);
   const positions = unitPositions(canvas);
   const largest = Math.max(1e-9, ...state.weights.flatMap((layer) => layer.kernel.flat().map(Math.abs)));
+  // Edges are grouped into 2 signs × 8 widths, one path each: thousands of edges stay cheap to draw.
+  const WIDTHS = 8;
+  const paths = Array.from({ length: 2 * WIDTHS }, () => new Path2D());
   state.weights.forEach((layer, index) => {
     layer.kernel.forEach((row, from) => row.forEach((weight, to) => {
       const a = positions[index][from], b = positions[index + 1][to];
-      context.strokeStyle = weight > 0 ? "rgba(31,119,180,0.55)" : "rgba(230,126,34,0.55)";
-      context.lineWidth = 0.2 + 3.5 * (Math.abs(weight) / largest);
-      context.beginPath();
-      context.moveTo(a.x, a.y);
-      context.lineTo(b.x, b.y);
-      context.stroke();
+      const bucket = Math.min(WIDTHS - 1, Math.floor((Math.abs(weight) / largest) * WIDTHS));
+      const path = paths[(weight > 0 ? 0 : WIDTHS) + bucket];
+      path.moveTo(a.x, a.y);
+      path.lineTo(b.x, b.y);
     }));
+  });
+  paths.forEach((path, i) => {
+    context.strokeStyle = i < WIDTHS ? "rgba(31,119,180,0.55)" : "rgba(230,126,34,0.55)";
+    context.lineWidth = 0.2 + (3.5 * ((i % WIDTHS) + 0.5)) / WIDTHS;
+    context.stroke(path);
   });
   positions.forEach((column, layer) => column.forEach((unit, index) => {
     const s = unit.size;
@@ -442,6 +477,7 @@ function showBackwardStep() {
   if (!state.steps.length) return;
   const step = state.steps[state.stepIndex];
   $("backward-position").textContent = `step ${state.stepIndex + 1} of ${state.steps.length}`;
+  document.body.dataset.backwardStep = state.stepIndex + 1;
   $("backward-step").textContent =
     `op ${step.op}   in ${step.layer}   makes ${step.output}\n` +
     `upstream dL/d(output): ${describeGrad(step.upstream)}\n` +
@@ -482,10 +518,7 @@ function setUp() {
   $("add-layer").onclick = () => {
     const rows = document.querySelectorAll("#layers .layer");
     if (state.limits && rows.length >= state.limits.max_hidden_layers) { showError(`at most ${state.limits.max_hidden_layers} hidden layers`); return; }
-    const row = document.createElement("div");
-    row.className = "layer";
-    row.innerHTML = `<input type="number" class="units" value="8"><select class="activation"><option>relu</option></select>`;
-    $("layers").appendChild(row);
+    addLayerRow({ units: 8, activation: "relu" });
     sendModel();
   };
   $("play").onclick = () => send({ type: state.playing ? "pause" : "play" });
