@@ -132,7 +132,6 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     assert accuracy >= 0.9
     assert boundary_pixels(page) != before, "the decision boundary did not change"
     assert int(body(page, "history")) > history_before + 10, "the curves did not grow"
-    save_screenshot(page, tmp_path, "playground.png")
 
     # export the Python code (PyTorch style) and run it: the same accuracy
     page.click("button[data-export=pytorch]")
@@ -152,6 +151,10 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     page.click("#backward-next")
     page.wait_for_function("document.body.dataset.backwardStep == 2")
     assert page.text_content("#backward-step") != first_op and "upstream" in first_op
+    page.hover("#network", position={"x": 230, "y": 120})  # a hidden unit's enlarged picture and formula
+    page.wait_for_function("!document.getElementById('tooltip').hidden")
+    assert "relu(" in page.text_content("#tooltip-text")
+    save_screenshot(page, tmp_path, "playground.png")
 
     # reset to the same weights: the same first-step loss, twice
     losses = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["serve", "show", "start"]
+__all__ = ["serve", "show", "start", "stop"]
 
 _servers: list[Any] = []  # the servers show() started, kept alive while the kernel runs
 
@@ -34,7 +34,16 @@ def start(port: int = 0) -> Any:
 
 def show(width: int | str = "100%", height: int = 900, port: int = 0) -> Any:
     """Embed the playground in a Jupyter notebook: an IFrame onto a server started for it (one per kernel)."""
-    from IPython.display import IFrame
-
+    try:
+        from IPython.display import IFrame
+    except ImportError:
+        raise ImportError("playground.show() embeds the page in Jupyter and needs IPython; outside a notebook "
+                          "run `tinygrad-moons playground` instead") from None
     server = _servers[0] if _servers else start(port)
     return IFrame(server.url, width=width, height=height)
+
+
+def stop() -> None:
+    """Stop the servers :func:`show` and :func:`start` started."""
+    while _servers:
+        _servers.pop().stop()

@@ -3,8 +3,8 @@
 The data are written into the code (hand-drawn points have no generator);
 the weights come from the model's seed and the same initializer, and the
 mini-batches from ``np.random.default_rng(seed)``. The PyTorch-style code runs
-the playground's own loop, step for step; the Keras-style code calls ``fit``
-for the same number of epochs (its own shuffle, so close, not bit-equal).
+the playground's own loop, step for step; the Keras-style code calls ``fit``,
+which shuffles the same way, and stops it at the page's step with a callback.
 """
 
 from __future__ import annotations
@@ -78,8 +78,22 @@ model = nn.Sequential([
 {chr(10).join(lines)}
 ], seed=SEED)
 model.compile(loss={loss}, optimizer={_optimizer(session, "")}, metrics=["accuracy"])
-epochs = max(1, -(-STEPS // {steps_per_epoch}))  # the playground's steps, rounded up to whole epochs
-model.fit(X_train, y_train, epochs=epochs, batch_size=BATCH_SIZE, seed=SEED, verbose=0)
+
+steps_done = 0
+
+
+def stop_at_the_pages_step(batch, logs):
+    """fit trains whole epochs; the page may have stopped inside one."""
+    global steps_done
+    steps_done += 1
+    if steps_done == STEPS:
+        model.stop_training = True
+
+
+if STEPS:
+    epochs = -(-STEPS // {steps_per_epoch})  # {steps_per_epoch} steps per epoch, the last one maybe cut short
+    stopper = nn.callbacks.LambdaCallback(on_batch_end=stop_at_the_pages_step)
+    model.fit(X_train, y_train, epochs=epochs, batch_size=BATCH_SIZE, seed=SEED, verbose=0, callbacks=[stopper])
 loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
 print(f"test accuracy: {{accuracy:.4f}}")
 '''
