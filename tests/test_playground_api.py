@@ -504,3 +504,34 @@ def test_show_embeds_the_page_in_jupyter(monkeypatch):
             assert b"/static/app.js" in response.read()
     finally:
         playground.stop()
+
+
+def test_export_training_gif(client):
+    from PIL import Image
+    import io
+
+    with client.websocket_connect("/ws") as ws:
+        hello(ws)
+        for _ in range(4):
+            ws.send_json({"type": "step"})
+            receive_until(ws, "frame")
+        ws.send_json({"type": "export", "format": "gif"})
+        export, _ = receive_until(ws, "export")
+    data = base64.b64decode(export["base64"])
+    assert export["filename"] == "training.gif" and data[:6] == b"GIF89a"
+    assert Image.open(io.BytesIO(data)).n_frames == 5  # the untrained network and one frame per step
+
+
+def test_training_gif_keeps_a_bounded_evenly_thinned_record(monkeypatch):
+    from tinygrad_moons.playground import session as session_module
+
+    monkeypatch.setattr(session_module, "GIF_FRAMES", 10)
+    session = Session()
+    session.frame()
+    for _ in range(25):
+        session.step()
+        session.frame()
+    steps = [step for step, _, _ in session.gif_frames]
+    assert len(steps) <= 10 and steps[0] == 0 and steps == sorted(steps)
+    gaps = {b - a for a, b in zip(steps, steps[1:])}
+    assert len(gaps) == 1  # evenly spread over the run

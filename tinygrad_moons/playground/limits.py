@@ -167,7 +167,7 @@ def validate(message: Any, limits: Limits) -> dict[str, Any]:
         }
     if kind == "export":
         _only_keys(message, {"format"}, "export")
-        return {"type": kind, "format": _choice(message, "format", ("keras", "pytorch", "model_file", "csv"))}
+        return {"type": kind, "format": _choice(message, "format", ("keras", "pytorch", "model_file", "gif", "csv"))}
     if kind in ("play", "pause", "step", "epoch", "reset", "backward", "hello", "ack"):
         _only_keys(message, set(), kind)
         return {"type": kind}

@@ -27,6 +27,7 @@ VIEW = (-2.0, 2.0)  # the plane the page draws: x and y both in this range
 BOUNDARY_SIZE = 32  # the decision boundary is sampled on a BOUNDARY_SIZE² grid (the page smooths it)
 UNIT_SIZE = 16  # each hidden unit's heatmap is UNIT_SIZE²: every other pixel of the boundary's grid
 HISTORY_LENGTH = 5000
+GIF_FRAMES = 120  # at most this many boundary pictures are kept for the training GIF (thinned evenly)
 
 
 def make_spirals(n: int, classes: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -155,6 +156,10 @@ class Session:
         self.last_batch: np.ndarray | None = None
         self.layer_stats: list[dict[str, float]] = []
         self.graph_svg: str | None = None
+        #: (step, class probabilities (classes, n, n) as uint8, test accuracy) per frame, for the training GIF.
+        self.gif_frames: list[tuple[int, np.ndarray, float | None]] = []
+        self._gif_stride = 1  # every how many-th frame is kept; doubles whenever the record is thinned
+        self._gif_count = 0
 
     def loss_of(self, logits: Tensor, labels: np.ndarray) -> Tensor:
         from tinygrad_moons.nn import functional as F
@@ -235,16 +240,36 @@ class Session:
             results[f"{split}_accuracy"] = _accuracy(logits.data, self.y[mask])
         return results
 
-    def boundary(self, outputs: list[Tensor] | None = None) -> dict[str, Any]:
-        """The class probabilities over the plane, one BOUNDARY_SIZE² image per class."""
+    def probabilities(self, outputs: list[Tensor] | None = None) -> np.ndarray:
+        """The class probabilities over the plane, shape (classes, BOUNDARY_SIZE²)."""
         logits = (outputs or self._forward_layers(_grid(BOUNDARY_SIZE)))[-1].data
         if logits.shape[1] == 1:
             p = 1 / (1 + np.exp(-np.clip(logits[:, 0], -60, 60)))
-            probabilities = np.stack([1 - p, p])
-        else:
-            shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-            probabilities = (shifted / shifted.sum(axis=1, keepdims=True)).T
-        return {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in probabilities]}
+            return np.stack([1 - p, p])
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (shifted / shifted.sum(axis=1, keepdims=True)).T
+
+    def boundary(self, outputs: list[Tensor] | None = None) -> dict[str, Any]:
+        """The class probabilities over the plane, one BOUNDARY_SIZE² image per class."""
+        return {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in self.probabilities(outputs)]}
+
+    def _record_gif_frame(self, probabilities: np.ndarray, test_accuracy: float | None) -> None:
+        if self.gif_frames and self.gif_frames[-1][0] == self.step_count:
+            return
+        self._gif_count += 1
+        if (self._gif_count - 1) % self._gif_stride:
+            return
+        image = np.round(probabilities * 255).astype(np.uint8).reshape(-1, BOUNDARY_SIZE, BOUNDARY_SIZE)
+        self.gif_frames.append((self.step_count, image, test_accuracy))
+        if len(self.gif_frames) > GIF_FRAMES:  # keep every other one: the whole run, evenly, in bounded memory
+            self.gif_frames = self.gif_frames[::2]
+            self._gif_stride *= 2
+
+    def training_gif(self) -> bytes:
+        from tinygrad_moons.playground.gif import training_gif
+
+        frames = [(step, image / 255.0, accuracy) for step, image, accuracy in self.gif_frames]
+        return training_gif(frames, self.X, self.y, VIEW)
 
     def units(self, outputs: list[Tensor] | None = None) -> list[list[str]]:
         """Each hidden unit's output over the plane (scaled to [0, 1] per unit), per hidden layer."""
@@ -270,7 +295,10 @@ class Session:
             self.history.append(entry)
             del self.history[:-HISTORY_LENGTH]
         outputs = self._forward_layers(_grid(BOUNDARY_SIZE))  # one pass over the plane for both pictures
-        message = {"type": "frame", **entry, "playing": self.playing, "boundary": self.boundary(outputs),
+        probabilities = self.probabilities(outputs)
+        self._record_gif_frame(probabilities, scores["test_accuracy"])
+        message = {"type": "frame", **entry, "playing": self.playing,
+                   "boundary": {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in probabilities]},
                    "weights": self.weights(), "layer_stats": self.layer_stats}
         if with_units:
             message["units"] = self.units(outputs)
@@ -397,6 +425,9 @@ class Session:
             if fmt == "model_file":
                 return [{"type": "export", "format": fmt, "filename": "playground.tgm",
                          "base64": base64.b64encode(self.model_file()).decode("ascii")}]
+            if fmt == "gif":
+                return [{"type": "export", "format": fmt, "filename": "training.gif",
+                         "base64": base64.b64encode(self.training_gif()).decode("ascii")}]
             if fmt == "csv":
                 return [{"type": "export", "format": fmt, "filename": "playground.csv", "text": self.csv()}]
             return [{"type": "export", "format": fmt, "filename": f"playground_{fmt}.py",

@@ -113,7 +113,7 @@ function onExport(m) {
   if (m.base64) {
     const bytes = Uint8Array.from(atob(m.base64), (c) => c.charCodeAt(0));
     blob = new Blob([bytes], { type: "application/octet-stream" });
-    $("export-text").value = `${m.filename}: ${bytes.length} bytes (load it with nn.load_model)`;
+    $("export-text").value = `${m.filename}: ${bytes.length} bytes` + (m.format === "model_file" ? " (load it with nn.load_model)" : "");
   } else {
     blob = new Blob([m.text], { type: "text/plain" });
     if (m.format !== "csv") $("export-text").value = m.text;
