@@ -53,6 +53,12 @@ def error_for(ws, payload):
     return message
 
 
+def kernel_of(frame, index):
+    """A layer's kernel from a frame (base64 float32, inputs × units)."""
+    layer = frame["weights"][index]
+    return np.frombuffer(base64.b64decode(layer["kernel"]), dtype="<f4").reshape(layer["shape"])
+
+
 SPIRALS3 = {"type": "data", "dataset": "spirals", "classes": 3, "noise": 0.1, "n": 300, "test_fraction": 0.2, "seed": 0}
 
 
@@ -137,7 +143,7 @@ def test_model_message_rebuilds_the_network(client):
         assert architecture["widths"] == [2, 25, 50, 2]
         assert architecture["model"]["initializer"] == "normal"
         assert [w["activation"] for w in frame["weights"]] == ["relu", "tanh", "linear"]
-        assert np.array(frame["weights"][1]["kernel"]).shape == (25, 50)
+        assert kernel_of(frame, 1).shape == (25, 50)
 
 
 def test_step_epoch_play_pause_and_speed(client):
@@ -229,7 +235,7 @@ def test_export_model_file_loads_and_predicts_as_the_page(client, tmp_path):
     from tinygrad_moons import nn
 
     model = nn.load_model(path, compile=False)
-    assert np.allclose(model[0].kernel.data, np.array(frame["weights"][0]["kernel"]), atol=1e-4)
+    assert np.allclose(model[0].kernel.data, kernel_of(frame, 0), rtol=1e-6, atol=1e-7)
 
 
 def test_export_csv_round_trips_through_the_points_message(client):

@@ -67,6 +67,11 @@ def _quantised(values: np.ndarray) -> str:
     return base64.b64encode(np.clip(np.round(values * 255), 0, 255).astype(np.uint8).tobytes()).decode("ascii")
 
 
+def _float32(values: np.ndarray) -> str:
+    """An array as base64 little-endian float32 (a JavaScript Float32Array), in row-major order."""
+    return base64.b64encode(np.ascontiguousarray(values, dtype="<f4").tobytes()).decode("ascii")
+
+
 def _grid(size: int) -> np.ndarray:
     """Pixel centres of a size² image of the plane, row 0 at the top (largest y)."""
     low, high = VIEW
@@ -283,8 +288,9 @@ class Session:
         return layers
 
     def weights(self) -> list[dict[str, Any]]:
-        return [{"name": layer.name, "activation": layer.activation_name,
-                 "kernel": np.round(layer.kernel.data, 4).tolist(), "bias": np.round(layer.bias.data, 4).tolist()}
+        """Each layer's kernel (inputs × units, row-major) and bias as base64 float32: JSON lists cost 8 ms a frame."""
+        return [{"name": layer.name, "activation": layer.activation_name, "shape": list(layer.kernel.shape),
+                 "kernel": _float32(layer.kernel.data), "bias": _float32(layer.bias.data)}
                 for layer in self.model]
 
     def frame(self, with_units: bool = True) -> dict[str, Any]:

@@ -87,7 +87,7 @@ function drawFrame() {
   if (!m) return;  // a new architecture came first: its own frame follows
   pendingFrame = null;
   state.boundary = m.boundary;
-  state.weights = m.weights;
+  state.weights = m.weights.map(decodeWeights);
   if (m.units) state.units = m.units;
   state.layerStats = m.layer_stats;  // (playing or not comes from status messages: a late frame may predate a pause)
   countFrame();
@@ -228,6 +228,14 @@ function decode(base64) {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
+// A layer's weights arrive as base64 float32: the kernel becomes one row (Float32Array) per input.
+function decodeWeights(layer) {
+  const kernel = new Float32Array(decode(layer.kernel).buffer);
+  const [inputs, units] = layer.shape;
+  return { ...layer, bias: new Float32Array(decode(layer.bias).buffer),
+    kernel: Array.from({ length: inputs }, (_, i) => kernel.subarray(i * units, (i + 1) * units)) };
+}
+
 const boundaryImage = document.createElement("canvas");
 function drawBoundary() {
   const canvas = $("boundary");
@@ -366,7 +374,8 @@ function drawNetwork() {
   const context = canvas.getContext("2d");
   context.clearRect(0, 0, canvas.width, canvas.height);
   const positions = unitPositions(canvas);
-  const largest = Math.max(1e-9, ...state.weights.flatMap((layer) => layer.kernel.flat().map(Math.abs)));
+  let largest = 1e-9;
+  for (const layer of state.weights) for (const row of layer.kernel) for (const w of row) largest = Math.max(largest, Math.abs(w));
   // Edges are grouped into 2 signs × 8 widths, one path each: thousands of edges stay cheap to draw.
   const WIDTHS = 8;
   const paths = Array.from({ length: 2 * WIDTHS }, () => new Path2D());
@@ -405,7 +414,7 @@ function formula(layer, unit) {
   const weights = state.weights[layer - 1];
   if (!weights) return "";
   const names = layer === 1 ? ["x1", "x2"] : Array.from({ length: weights.kernel.length }, (_, i) => `h${layer - 1}.${i + 1}`);
-  const terms = weights.kernel.map((row, i) => [row[unit], names[i]]);
+  const terms = weights.kernel.map((row, i) => [row[unit], names[i]]);  // (a plain array: kernel is one)
   const shown = [...terms].sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).slice(0, 6);
   let text = shown.map(([w, name], i) => `${i === 0 ? (w < 0 ? "−" : "") : (w < 0 ? " − " : " + ")}${Math.abs(w).toFixed(3)}·${name}`).join("");
   if (terms.length > shown.length) text += ` + … (${terms.length - shown.length} smaller terms)`;
