@@ -1,4 +1,4 @@
-"""The playground's server through Starlette's TestClient: every route and message type, bad input, isolation, limits."""
+"""The playground's server through Starlette's TestClient: every route and message, bad input, isolation, limits."""
 
 import base64
 import json
@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 pytest.importorskip("starlette", reason="the playground needs Starlette: pip install -e '.[dev]'")
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from tinygrad_moons.playground.backward import backward_steps  # noqa: E402
-from tinygrad_moons.playground.limits import Limits  # noqa: E402
-from tinygrad_moons.playground.server import create_app  # noqa: E402
-from tinygrad_moons.playground.session import Session  # noqa: E402
+from tinygrad_moons.playground.backward import backward_steps
+from tinygrad_moons.playground.limits import Limits
+from tinygrad_moons.playground.server import create_app
+from tinygrad_moons.playground.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,8 +72,16 @@ def test_page_and_its_assets_are_served(client):
     assert client.get("/static/style.css").headers["content-type"].startswith("text/css")
 
 
-@pytest.mark.parametrize("path", ["/static/nope.js", "/static/..%2F__init__.py", "/static/../server.py", "/etc/passwd",
-                                  "/static/%2e%2e%2fsession.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/nope.js",
+        "/static/..%2F__init__.py",
+        "/static/../server.py",
+        "/etc/passwd",
+        "/static/%2e%2e%2fsession.py",
+    ],
+)
 def test_only_our_own_assets_are_served(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -99,7 +107,9 @@ def test_hello_sends_limits_architecture_and_a_frame(client):
         assert architecture["widths"] == [2, 8, 8, 1]
         assert "<svg" in architecture["graph_svg"] and "layer_dense_1" in architecture["graph_svg"]
         assert len(architecture["points"]) == 200
-        assert frame["step"] == 0 and frame["boundary"]["size"] ** 2 == len(base64.b64decode(frame["boundary"]["classes"][0]))
+        assert frame["step"] == 0 and frame["boundary"]["size"] ** 2 == len(
+            base64.b64decode(frame["boundary"]["classes"][0])
+        )
         assert len(frame["units"]) == 2 and len(frame["units"][0]) == 8
 
 
@@ -135,9 +145,19 @@ def test_points_add_point_and_erase(client):
 def test_model_message_rebuilds_the_network(client):
     with client.websocket_connect("/ws") as ws:
         hello(ws)
-        ws.send_json({"type": "model", "layers": [{"units": 25, "activation": "relu"}, {"units": 50, "activation": "tanh"}],
-                      "initializer": "normal", "optimizer": "sgd", "lr": 0.1, "batch_size": 16, "l2": 0.001, "seed": 3,
-                      "output": "softmax"})
+        ws.send_json(
+            {
+                "type": "model",
+                "layers": [{"units": 25, "activation": "relu"}, {"units": 50, "activation": "tanh"}],
+                "initializer": "normal",
+                "optimizer": "sgd",
+                "lr": 0.1,
+                "batch_size": 16,
+                "l2": 0.001,
+                "seed": 3,
+                "output": "softmax",
+            }
+        )
         architecture, _ = receive_until(ws, "architecture")
         frame, _ = receive_until(ws, "frame")
         assert architecture["widths"] == [2, 25, 50, 2]
@@ -200,7 +220,9 @@ def test_backward_message_lists_the_ops_in_backward_order(client):
         steps = backward["steps"]
         assert backward["batch_size"] == 32
         assert steps[0]["op"] == "mean" and steps[0]["upstream"]["mean"] == 1.0
-        assert [s["layer"] for s in steps if s["layer"] != "(loss)"][0] == "dense_3"  # backward meets the last layer first
+        assert [s["layer"] for s in steps if s["layer"] != "(loss)"][
+            0
+        ] == "dense_3"  # backward meets the last layer first
         assert steps[-1]["layer"] == "dense_1"
 
 
@@ -359,8 +381,16 @@ def test_requests_that_cannot_be_carried_out_are_explained(client):
 def test_a_diverging_run_stops_with_a_message(client):
     with client.websocket_connect("/ws") as ws:
         hello(ws)
-        ws.send_json({"type": "model", "layers": [{"units": 8, "activation": "linear"}] * 6, "optimizer": "sgd", "lr": 10.0,
-                      "initializer": "normal", "batch_size": 200})
+        ws.send_json(
+            {
+                "type": "model",
+                "layers": [{"units": 8, "activation": "linear"}] * 6,
+                "optimizer": "sgd",
+                "lr": 10.0,
+                "initializer": "normal",
+                "batch_size": 200,
+            }
+        )
         receive_until(ws, "architecture")
         ws.send_json({"type": "speed", "steps_per_update": 50})
         ws.send_json({"type": "play"})
@@ -458,8 +488,13 @@ def test_cli_serves_on_loopback_and_prints_the_url():
     import urllib.request
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "tinygrad_moons", "playground", "--no-browser"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_moons", "playground", "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = server.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -513,8 +548,9 @@ def test_show_embeds_the_page_in_jupyter(monkeypatch):
 
 
 def test_export_training_gif(client):
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     with client.websocket_connect("/ws") as ws:
         hello(ws)
@@ -541,3 +577,21 @@ def test_training_gif_keeps_a_bounded_evenly_thinned_record(monkeypatch):
     assert len(steps) <= 10 and steps[0] == 0 and steps == sorted(steps)
     gaps = {b - a for a, b in zip(steps, steps[1:])}
     assert len(gaps) == 1  # evenly spread over the run
+
+
+def test_two_pages_training_at_once_get_what_each_would_alone(client):
+    alone = Session()
+    for _ in range(20):
+        alone.step()
+    expected = alone.evaluate()["train_loss"]
+    with client.websocket_connect("/ws") as first, client.websocket_connect("/ws") as second:
+        hello(first)
+        hello(second)
+        for _ in range(20):  # both workers train at the same time, in their own threads
+            first.send_json({"type": "step"})
+            second.send_json({"type": "step"})
+        for ws in (first, second):
+            frame, _ = receive_until(ws, "frame")
+            while frame["step"] < 20:
+                frame, _ = receive_until(ws, "frame")
+            assert frame["train_loss"] == expected

@@ -41,8 +41,14 @@ def browser():
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield chromium
         chromium.close()
@@ -138,8 +144,13 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     page.wait_for_function("document.getElementById('export-text').value.includes('optimizer.step()')")
     script = tmp_path / "exported.py"
     script.write_text(page.input_value("#export-text"))
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     exported = float(result.stdout.strip().rsplit(" ", 1)[-1])
     assert abs(exported - accuracy) <= 0.02, (exported, accuracy)
@@ -152,12 +163,14 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     page.wait_for_function("document.body.dataset.backwardStep == 2")
     assert page.text_content("#backward-step") != first_op and "upstream" in first_op
     # hover the 4th unit of the first hidden layer: its enlarged picture and its formula
-    x, y = page.evaluate("""() => { const canvas = document.getElementById('network'), rect = canvas.getBoundingClientRect();
+    x, y = page.evaluate("""() => {
+        const canvas = document.getElementById('network'), rect = canvas.getBoundingClientRect();
         const unit = unitPositions(canvas)[1][3];
         return [unit.x * rect.width / canvas.width, unit.y * rect.height / canvas.height]; }""")
     page.hover("#network", position={"x": x, "y": y})
     page.wait_for_function("!document.getElementById('tooltip').hidden")
-    assert page.text_content("#tooltip-text").startswith("h1.4 = relu(") and "·x1" in page.text_content("#tooltip-text")
+    formula = page.text_content("#tooltip-text")
+    assert formula.startswith("h1.4 = relu(") and "·x1" in formula and "·x2" in formula
     save_screenshot(page, tmp_path, "playground.png")
 
     # reset to the same weights: the same first-step loss, twice
@@ -180,7 +193,9 @@ def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     page.wait_for_function("document.querySelectorAll('#layers .layer').length == 4")
     for index, width in enumerate((25, 50, 50, 25)):
         set_value(page, f"#layers .layer:nth-child({index + 1}) .units", width)
-        page.wait_for_function(f"document.querySelector('#layers .layer:nth-child({index + 1}) .units').value == '{width}'")
+        page.wait_for_function(
+            f"document.querySelector('#layers .layer:nth-child({index + 1}) .units').value == '{width}'"
+        )
     page.wait_for_function("document.body.dataset.widths == '2,25,50,50,25,1'")
     assert page.evaluate("document.body.dataset.points") == "1000"
 
@@ -188,7 +203,11 @@ def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     page.wait_for_function("Number(document.body.dataset.step) >= 5")
     # Long-task watch: the largest gap between two animation frames while training runs.
     page.evaluate("""() => { window.gaps = []; let last = performance.now();
-        const tick = (now) => { window.gaps.push(now - last); last = now; if (window.gaps.length < 100000) requestAnimationFrame(tick); };
+        const tick = (now) => {
+            window.gaps.push(now - last);
+            last = now;
+            if (window.gaps.length < 100000) requestAnimationFrame(tick);
+        };
         requestAnimationFrame(tick); }""")
     frames_before, draws_before, start = int(body(page, "frames")), int(body(page, "draws")), time.monotonic()
     round_trips, draw_ms = [], []

@@ -573,7 +573,9 @@ def _add_playground_command(commands: Any) -> None:
             "Needs Starlette and uvicorn (pip install -e '.[playground]'). Stop it with Ctrl+C."
         ),
     )
-    playground.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 to listen on; 0 picks a free one (default: %(default)s)")
+    playground.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 to listen on; 0 picks a free one (default: %(default)s)"
+    )
     playground.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
     playground.set_defaults(handler=run_playground, subparser=playground)
 

@@ -37,8 +37,10 @@ def show(width: int | str = "100%", height: int = 900, port: int = 0) -> Any:
     try:
         from IPython.display import IFrame
     except ImportError:
-        raise ImportError("playground.show() embeds the page in Jupyter and needs IPython; outside a notebook "
-                          "run `tinygrad-moons playground` instead") from None
+        raise ImportError(
+            "playground.show() embeds the page in Jupyter and needs IPython; outside a notebook "
+            "run `tinygrad-moons playground` instead"
+        ) from None
     server = _servers[0] if _servers else start(port)
     return IFrame(server.url, width=width, height=height)
 

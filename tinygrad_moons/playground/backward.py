@@ -31,8 +31,14 @@ def summary(array: np.ndarray | None) -> dict[str, Any] | None:
     if array is None:
         return None
     values = np.asarray(array, dtype=np.float64)
-    return {"shape": list(values.shape), "mean": float(values.mean()), "mean_abs": float(np.abs(values).mean()),
-            "min": float(values.min()), "max": float(values.max()), "norm": float(np.sqrt((values**2).sum()))}
+    return {
+        "shape": list(values.shape),
+        "mean": float(values.mean()),
+        "mean_abs": float(np.abs(values).mean()),
+        "min": float(values.min()),
+        "max": float(values.max()),
+        "norm": float(np.sqrt((values**2).sum())),
+    }
 
 
 def _label(tensor: Tensor, names: dict[int, str]) -> str:
@@ -69,14 +75,16 @@ def backward_steps(loss: Tensor, max_steps: int = 200) -> list[dict[str, Any]]:
         if op is None:
             continue
         layer = layer_of.get(id(tensor))
-        steps.append({
-            "index": len(steps),
-            "op": op.name,
-            "layer": layer.name if layer is not None else "(loss)",
-            "output": _label(tensor, names),
-            "upstream": grad_of(tensor),
-            "outgoing": [{"input": _label(parent, names), "grad": grad_of(parent)} for parent in op.parents],
-        })
+        steps.append(
+            {
+                "index": len(steps),
+                "op": op.name,
+                "layer": layer.name if layer is not None else "(loss)",
+                "output": _label(tensor, names),
+                "upstream": grad_of(tensor),
+                "outgoing": [{"input": _label(parent, names), "grad": grad_of(parent)} for parent in op.parents],
+            }
+        )
         if len(steps) >= max_steps:
             break
     return steps

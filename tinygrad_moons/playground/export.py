@@ -67,13 +67,17 @@ def _keras(session: Session) -> str:
     for index, layer in enumerate(session.model):
         activation = f'"{layer.activation_name}"' if layer.activation_name != "linear" else "None"
         where = ", input_dim=2" if index == 0 else ""
-        lines.append(f'    nn.Dense({layer.units}, activation={activation}{where}, '
-                     f'kernel_initializer="{config["initializer"]}", bias_initializer="{bias}"),')
+        lines.append(
+            f"    nn.Dense({layer.units}, activation={activation}{where}, "
+            f'kernel_initializer="{config["initializer"]}", bias_initializer="{bias}"),'
+        )
     binary = session.model[-1].units == 1
     loss = "nn.BinaryCrossentropy(from_logits=True)" if binary else "nn.SparseCategoricalCrossentropy(from_logits=True)"
     train_rows = int((~session.is_test).sum())
     steps_per_epoch = max(1, math.ceil(train_rows / config["batch_size"]))
-    return _header(session, "Keras") + f'''
+    return (
+        _header(session, "Keras")
+        + f'''
 model = nn.Sequential([
 {chr(10).join(lines)}
 ], seed=SEED)
@@ -97,6 +101,7 @@ if STEPS:
 loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
 print(f"test accuracy: {{accuracy:.4f}}")
 '''
+    )
 
 
 def _pytorch(session: Session) -> str:
@@ -105,17 +110,27 @@ def _pytorch(session: Session) -> str:
     modules = []
     for layer in session.model:
         modules.append(f"nn.Linear({layer.kernel.shape[0]}, {layer.units})")
-        activation = {"relu": "nn.ReLU()", "tanh": "nn.Tanh()", "sigmoid": "nn.Sigmoid()",
-                      "leaky_relu": "nn.LeakyReLU()", "linear": None}[layer.activation_name]
+        activation = {
+            "relu": "nn.ReLU()",
+            "tanh": "nn.Tanh()",
+            "sigmoid": "nn.Sigmoid()",
+            "leaky_relu": "nn.LeakyReLU()",
+            "linear": None,
+        }[layer.activation_name]
         if activation:
             modules.append(activation)
     binary = session.model[-1].units == 1
-    loss = ("nn.BCEWithLogitsLoss()(logits, tg.tensor(labels.reshape(-1, 1), dtype=tg.float64))" if binary
-            else "nn.CrossEntropyLoss()(logits, tg.tensor(labels))")
+    loss = (
+        "nn.BCEWithLogitsLoss()(logits, tg.tensor(labels.reshape(-1, 1), dtype=tg.float64))"
+        if binary
+        else "nn.CrossEntropyLoss()(logits, tg.tensor(labels))"
+    )
     predicted = "(logits[:, 0] > 0).astype(int)" if binary else "logits.argmax(axis=1)"
-    return _header(session, "PyTorch") + f'''
+    return (
+        _header(session, "PyTorch")
+        + f'''
 model = nn.Sequential(
-    {(","+chr(10)+"    ").join(modules)},
+    {("," + chr(10) + "    ").join(modules)},
 )
 # The playground's weights: each layer's kernel then bias, drawn in order from the seed's generator.
 weight_rng = np.random.default_rng(SEED)
@@ -146,6 +161,7 @@ with tg.no_grad():
 accuracy = float(({predicted} == y_test).mean())
 print(f"test accuracy: {{accuracy:.4f}}")
 '''
+    )
 
 
 def python_code(session: Session, style: str) -> str:

@@ -26,8 +26,14 @@ def boundary_image(probabilities: np.ndarray) -> np.ndarray:
     return (255 * (1 - alpha) + COLOURS[best] * alpha).astype(np.uint8)
 
 
-def training_gif(frames: list[tuple[int, np.ndarray, float | None]], X: np.ndarray, y: np.ndarray,
-                 view: tuple[float, float], size: int = 256, duration_ms: int = 100) -> bytes:
+def training_gif(
+    frames: list[tuple[int, np.ndarray, float | None]],
+    X: np.ndarray,
+    y: np.ndarray,
+    view: tuple[float, float],
+    size: int = 256,
+    duration_ms: int = 100,
+) -> bytes:
     """An animated GIF of (step, probabilities, test accuracy) frames with the points on top."""
     from PIL import Image, ImageDraw
 
@@ -40,8 +46,11 @@ def training_gif(frames: list[tuple[int, np.ndarray, float | None]], X: np.ndarr
         image = Image.fromarray(boundary_image(probabilities)).resize((size, size), Image.BILINEAR)
         draw = ImageDraw.Draw(image)
         for (px, py), label in zip(pixels, y):
-            draw.ellipse([px - 2.5, py - 2.5, px + 2.5, py + 2.5], fill=tuple(int(c) for c in COLOURS[label]),
-                         outline=(255, 255, 255))
+            draw.ellipse(
+                [px - 2.5, py - 2.5, px + 2.5, py + 2.5],
+                fill=tuple(int(c) for c in COLOURS[label]),
+                outline=(255, 255, 255),
+            )
         caption = f"step {step}" + ("" if accuracy is None else f"   test accuracy {100 * accuracy:.1f}%")
         draw.rectangle([0, 0, size, 16], fill=(255, 255, 255))
         draw.text((4, 2), caption, fill=(0, 0, 0))

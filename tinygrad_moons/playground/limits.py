@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Limits", "MessageError", "validate", "DATASETS", "ACTIVATIONS", "INITIALIZERS", "OPTIMIZERS"]
+__all__ = ["ACTIVATIONS", "DATASETS", "INITIALIZERS", "OPTIMIZERS", "Limits", "MessageError", "validate"]
 
 DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
 MULTICLASS_DATASETS = ("spirals", "blobs")  # the others are two-class by construction
@@ -69,7 +69,9 @@ def _choice(message: dict, key: str, choices: tuple[str, ...], default: Any = No
 def _only_keys(message: dict, allowed: set[str], where: str) -> None:
     unknown = sorted(set(message) - allowed - {"type"})
     if unknown:
-        raise MessageError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}")
+        raise MessageError(
+            f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _points(value: Any, limits: Limits) -> list[tuple[float, float, int]]:
@@ -83,14 +85,21 @@ def _points(value: Any, limits: Limits) -> list[tuple[float, float, int]]:
             raise MessageError(f"points[{index}] must be [x, y, class], got {row!r}"[:200])
         x, y, label = row
         for name, coordinate in (("x", x), ("y", y)):
-            if isinstance(coordinate, bool) or not isinstance(coordinate, (int, float)) or not math.isfinite(coordinate):
+            if (
+                isinstance(coordinate, bool)
+                or not isinstance(coordinate, (int, float))
+                or not math.isfinite(coordinate)
+            ):
                 raise MessageError(f"points[{index}]: {name} must be a finite number, got {coordinate!r}")
             if abs(coordinate) > limits.coordinate_bound:
-                raise MessageError(f"points[{index}]: {name} must lie in [-{limits.coordinate_bound}, "
-                                   f"{limits.coordinate_bound}], got {coordinate}")
+                raise MessageError(
+                    f"points[{index}]: {name} must lie in [-{limits.coordinate_bound}, "
+                    f"{limits.coordinate_bound}], got {coordinate}"
+                )
         if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < limits.max_classes:
-            raise MessageError(f"points[{index}]: class must be an integer from 0 to {limits.max_classes - 1}, "
-                               f"got {label!r}")
+            raise MessageError(
+                f"points[{index}]: class must be an integer from 0 to {limits.max_classes - 1}, got {label!r}"
+            )
         rows.append((float(x), float(y), int(label)))
     return rows
 
@@ -98,15 +107,16 @@ def _points(value: Any, limits: Limits) -> list[tuple[float, float, int]]:
 def validate(message: Any, limits: Limits) -> dict[str, Any]:
     """Check one decoded message against its type's schema and the limits; return the cleaned message."""
     if not isinstance(message, dict):
-        raise MessageError(f"a message must be a JSON object with a \"type\", got {type(message).__name__}")
+        raise MessageError(f'a message must be a JSON object with a "type", got {type(message).__name__}')
     kind = message.get("type")
     if kind == "data":
         _only_keys(message, {"dataset", "classes", "noise", "n", "test_fraction", "seed"}, "data")
         dataset = _choice(message, "dataset", DATASETS)
         classes = _integer(message, "classes", 2, limits.max_classes, 2)
         if classes != 2 and dataset not in MULTICLASS_DATASETS:
-            raise MessageError(f"{dataset} has 2 classes; only {' and '.join(MULTICLASS_DATASETS)} take 2 to "
-                               f"{limits.max_classes}")
+            raise MessageError(
+                f"{dataset} has 2 classes; only {' and '.join(MULTICLASS_DATASETS)} take 2 to {limits.max_classes}"
+            )
         return {
             "type": kind,
             "dataset": dataset,
@@ -121,15 +131,19 @@ def validate(message: Any, limits: Limits) -> dict[str, Any]:
         points = _points(message.get("points"), limits)
         if len(points) < 2:
             raise MessageError("points: give at least 2 points")
-        return {"type": kind, "points": points, "test_fraction": _number(message, "test_fraction", 0.0, 0.5, 0.2),
-                "seed": _integer(message, "seed", 0, 2**31 - 1, 0)}
+        return {
+            "type": kind,
+            "points": points,
+            "test_fraction": _number(message, "test_fraction", 0.0, 0.5, 0.2),
+            "seed": _integer(message, "seed", 0, 2**31 - 1, 0),
+        }
     if kind == "add_point":
         _only_keys(message, {"x", "y", "label"}, "add_point")
-        (x, y, label), = _points([[message.get("x"), message.get("y"), message.get("label")]], limits)
+        ((x, y, label),) = _points([[message.get("x"), message.get("y"), message.get("label")]], limits)
         return {"type": kind, "x": x, "y": y, "label": label}
     if kind == "erase":
         _only_keys(message, {"x", "y", "radius"}, "erase")
-        (x, y, _), = _points([[message.get("x"), message.get("y"), 0]], limits)
+        ((x, y, _),) = _points([[message.get("x"), message.get("y"), 0]], limits)
         return {"type": kind, "x": x, "y": y, "radius": _number(message, "radius", 0.0, 2.0, 0.1, open_low=True)}
     if kind == "model":
         _only_keys(message, {"layers", "initializer", "optimizer", "lr", "batch_size", "l2", "seed", "output"}, "model")
@@ -142,8 +156,12 @@ def validate(message: Any, limits: Limits) -> dict[str, Any]:
                 raise MessageError(f"layers[{index}] must be an object {{units, activation}}")
             _only_keys(layer, {"units", "activation"}, f"layers[{index}]")
             try:
-                clean_layers.append({"units": _integer(layer, "units", 1, limits.max_units),
-                                     "activation": _choice(layer, "activation", ACTIVATIONS, "relu")})
+                clean_layers.append(
+                    {
+                        "units": _integer(layer, "units", 1, limits.max_units),
+                        "activation": _choice(layer, "activation", ACTIVATIONS, "relu"),
+                    }
+                )
             except MessageError as error:
                 raise MessageError(f"layers[{index}]: {error}") from None
         return {
@@ -162,8 +180,14 @@ def validate(message: Any, limits: Limits) -> dict[str, Any]:
         return {
             "type": kind,
             "steps_per_update": _integer(message, "steps_per_update", 1, limits.max_steps_per_update, 1),
-            "updates_per_second": _number(message, "updates_per_second", 0.0, limits.max_updates_per_second,
-                                          limits.max_updates_per_second, open_low=True),
+            "updates_per_second": _number(
+                message,
+                "updates_per_second",
+                0.0,
+                limits.max_updates_per_second,
+                limits.max_updates_per_second,
+                open_low=True,
+            ),
         }
     if kind == "export":
         _only_keys(message, {"format"}, "export")

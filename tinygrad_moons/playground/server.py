@@ -26,8 +26,9 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
@@ -39,7 +40,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from tinygrad_moons.playground.limits import Limits, MessageError, validate
 from tinygrad_moons.playground.session import Session
 
-__all__ = ["create_app", "Worker", "PlaygroundServer", "serve", "free_port"]
+__all__ = ["PlaygroundServer", "Worker", "create_app", "free_port", "serve"]
 
 STATIC = Path(__file__).parent / "static"
 ASSETS = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
@@ -84,8 +85,11 @@ class Worker(threading.Thread):
                         if reply["type"] == "architecture":
                             self.unacknowledged = 0  # the page drops the old network's frames unacknowledged
                         self.send(reply)
-                elif session.playing and (not self.page_acks or self.unacknowledged < 2) and \
-                        self.frames_in_flight.acquire(blocking=False):
+                elif (
+                    session.playing
+                    and (not self.page_acks or self.unacknowledged < 2)
+                    and self.frames_in_flight.acquire(blocking=False)
+                ):
                     for _ in range(session.steps_per_update):
                         session.step()
                     # Encoded here, in the worker, so the event loop only forwards text.
@@ -100,7 +104,9 @@ class Worker(threading.Thread):
             except Exception as error:  # a bug: say so in the page, keep serving
                 session.playing = False
                 traceback.print_exc()
-                self.send({"type": "error", "status": 500, "message": f"internal error: {type(error).__name__}: {error}"})
+                self.send(
+                    {"type": "error", "status": 500, "message": f"internal error: {type(error).__name__}: {error}"}
+                )
 
 
 def _same_origin(websocket: WebSocket) -> bool:
@@ -138,8 +144,13 @@ def create_app(limits: Limits | None = None) -> Starlette:
             return
         await websocket.accept()
         if pages["open"] >= limits.max_pages:
-            await websocket.send_json({"type": "error", "status": 503,
-                                       "message": f"at most {limits.max_pages} pages at once: close another tab"})
+            await websocket.send_json(
+                {
+                    "type": "error",
+                    "status": 503,
+                    "message": f"at most {limits.max_pages} pages at once: close another tab",
+                }
+            )
             await websocket.close(code=1013)
             return
         pages["open"] += 1
@@ -237,7 +248,9 @@ class PlaygroundServer:
         self.socket.bind(("127.0.0.1", port))  # loopback only: the playground is never reachable from outside
         self.port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/"
-        config = uvicorn.Config(create_app(limits), log_level="warning", ws_max_size=(limits or Limits()).max_message_bytes * 2)
+        config = uvicorn.Config(
+            create_app(limits), log_level="warning", ws_max_size=(limits or Limits()).max_message_bytes * 2
+        )
         self.server = uvicorn.Server(config)
         self.thread: threading.Thread | None = None
 

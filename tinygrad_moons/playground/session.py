@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from tinygrad_moons import autograd
-from tinygrad_moons.tensor import Tensor
 from tinygrad_moons.playground.backward import backward_steps
 from tinygrad_moons.playground.limits import Limits
+from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Session", "make_dataset", "VIEW"]
+__all__ = ["VIEW", "Session", "make_dataset"]
 
 VIEW = (-2.0, 2.0)  # the plane the page draws: x and y both in this range
 BOUNDARY_SIZE = 32  # the decision boundary is sampled on a BOUNDARY_SIZE² grid (the page smooths it)
@@ -93,12 +93,24 @@ class Session:
 
     def __init__(self, limits: Limits | None = None):
         self.limits = limits or Limits()
-        self.data_config: dict[str, Any] = {"dataset": "moons", "classes": 2, "noise": 0.1, "n": 200,
-                                            "test_fraction": 0.2, "seed": 0}
-        self.model_config: dict[str, Any] = {"layers": [{"units": 8, "activation": "relu"},
-                                                        {"units": 8, "activation": "relu"}],
-                                             "initializer": "glorot_uniform", "optimizer": "adam", "lr": 0.03,
-                                             "batch_size": 32, "l2": 0.0, "seed": 0, "output": "auto"}
+        self.data_config: dict[str, Any] = {
+            "dataset": "moons",
+            "classes": 2,
+            "noise": 0.1,
+            "n": 200,
+            "test_fraction": 0.2,
+            "seed": 0,
+        }
+        self.model_config: dict[str, Any] = {
+            "layers": [{"units": 8, "activation": "relu"}, {"units": 8, "activation": "relu"}],
+            "initializer": "glorot_uniform",
+            "optimizer": "adam",
+            "lr": 0.03,
+            "batch_size": 32,
+            "l2": 0.0,
+            "seed": 0,
+            "output": "auto",
+        }
         self.steps_per_update = 1
         self.updates_per_second = self.limits.max_updates_per_second
         self.playing = False
@@ -127,8 +139,10 @@ class Session:
         return max(2, int(self.y.max()) + 1) if len(self.y) else 2
 
     def points(self) -> list[list[float]]:
-        return [[round(float(x), 5), round(float(y), 5), int(label), int(test)]
-                for (x, y), label, test in zip(self.X, self.y, self.is_test)]
+        return [
+            [round(float(x), 5), round(float(y), 5), int(label), int(test)]
+            for (x, y), label, test in zip(self.X, self.y, self.is_test)
+        ]
 
     # ------------------------------------------------------------ model
     def output_units(self) -> int:
@@ -143,11 +157,24 @@ class Session:
 
         config = self.model_config
         bias_initializer = "normal" if config["initializer"] == "normal" else "zeros"  # the seed drew biases too
-        layers = [nn.Dense(layer["units"], activation=layer["activation"], input_dim=2 if i == 0 else None,
-                           kernel_initializer=config["initializer"], bias_initializer=bias_initializer)
-                  for i, layer in enumerate(config["layers"])]
-        layers.append(nn.Dense(self.output_units(), input_dim=None if layers else 2,
-                               kernel_initializer=config["initializer"], bias_initializer=bias_initializer))
+        layers = [
+            nn.Dense(
+                layer["units"],
+                activation=layer["activation"],
+                input_dim=2 if i == 0 else None,
+                kernel_initializer=config["initializer"],
+                bias_initializer=bias_initializer,
+            )
+            for i, layer in enumerate(config["layers"])
+        ]
+        layers.append(
+            nn.Dense(
+                self.output_units(),
+                input_dim=None if layers else 2,
+                kernel_initializer=config["initializer"],
+                bias_initializer=bias_initializer,
+            )
+        )
         self.model = nn.Sequential(layers, seed=config["seed"])
         self.model._ensure_built(2)
         optimizer_class = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop}[config["optimizer"]]
@@ -192,7 +219,7 @@ class Session:
         if self.position >= len(self.order):
             self.order = train[self.shuffle_rng.permutation(len(train))]
             self.position = 0
-        batch = self.order[self.position:self.position + self.model_config["batch_size"]]
+        batch = self.order[self.position : self.position + self.model_config["batch_size"]]
         self.position += len(batch)
         return batch
 
@@ -215,9 +242,11 @@ class Session:
             self.order = np.zeros(0, dtype=np.int64)
             self.position = 0
         self.layer_stats = [
-            {"name": layer.name,
-             "grad": float(np.mean(np.abs(layer.kernel.grad.data))) if layer.kernel.grad is not None else 0.0,
-             "activation": float(np.mean(np.abs(output.data)))}
+            {
+                "name": layer.name,
+                "grad": float(np.mean(np.abs(layer.kernel.grad.data))) if layer.kernel.grad is not None else 0.0,
+                "activation": float(np.mean(np.abs(output.data))),
+            }
             for layer, output in zip(self.model, outputs)
         ]
         value = float(loss.data)
@@ -289,9 +318,16 @@ class Session:
 
     def weights(self) -> list[dict[str, Any]]:
         """Each layer's kernel (inputs × units, row-major) and bias as base64 float32: JSON lists cost 8 ms a frame."""
-        return [{"name": layer.name, "activation": layer.activation_name, "shape": list(layer.kernel.shape),
-                 "kernel": _float32(layer.kernel.data), "bias": _float32(layer.bias.data)}
-                for layer in self.model]
+        return [
+            {
+                "name": layer.name,
+                "activation": layer.activation_name,
+                "shape": list(layer.kernel.shape),
+                "kernel": _float32(layer.kernel.data),
+                "bias": _float32(layer.bias.data),
+            }
+            for layer in self.model
+        ]
 
     def frame(self, with_units: bool = True) -> dict[str, Any]:
         """Everything a page redraws after some steps."""
@@ -303,19 +339,31 @@ class Session:
         outputs = self._forward_layers(_grid(BOUNDARY_SIZE))  # one pass over the plane for both pictures
         probabilities = self.probabilities(outputs)
         self._record_gif_frame(probabilities, scores["test_accuracy"])
-        message = {"type": "frame", **entry, "playing": self.playing,
-                   "boundary": {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in probabilities]},
-                   "weights": self.weights(), "layer_stats": self.layer_stats}
+        message = {
+            "type": "frame",
+            **entry,
+            "playing": self.playing,
+            "boundary": {"size": BOUNDARY_SIZE, "classes": [_quantised(p) for p in probabilities]},
+            "weights": self.weights(),
+            "layer_stats": self.layer_stats,
+        }
         if with_units:
             message["units"] = self.units(outputs)
         return message
 
     def architecture(self) -> dict[str, Any]:
         """Sent once per architecture: the layer widths, the data and the graph drawing."""
-        return {"type": "architecture", "widths": [2] + [layer.units for layer in self.model],
-                "layers": [layer.name for layer in self.model], "classes": self.classes,
-                "points": self.points(), "data": self.data_config, "model": self.model_config,
-                "graph_svg": self.graph(), "view": list(VIEW)}
+        return {
+            "type": "architecture",
+            "widths": [2] + [layer.units for layer in self.model],
+            "layers": [layer.name for layer in self.model],
+            "classes": self.classes,
+            "points": self.points(),
+            "data": self.data_config,
+            "model": self.model_config,
+            "graph_svg": self.graph(),
+            "view": list(VIEW),
+        }
 
     def graph(self) -> str:
         """The computation graph of one small batch, one box per layer, as SVG (drawn once per architecture)."""
@@ -335,11 +383,13 @@ class Session:
 
     def backward(self) -> dict[str, Any]:
         """The step-by-step backward pass of the current (last trained) batch."""
-        rows = self.last_batch if self.last_batch is not None else self.train_indices()[: self.model_config["batch_size"]]
+        rows = (
+            self.last_batch if self.last_batch is not None else self.train_indices()[: self.model_config["batch_size"]]
+        )
         with autograd.enable_grad():
             loss = self.loss_of(self._forward_layers(self.X[rows])[-1], self.y[rows])
             steps = backward_steps(loss)
-        return {"type": "backward", "batch_size": int(len(rows)), "steps": steps}
+        return {"type": "backward", "batch_size": len(rows), "steps": steps}
 
     # ----------------------------------------------------------- export
     def model_file(self) -> bytes:
@@ -358,8 +408,9 @@ class Session:
             os.rmdir(folder)
 
     def csv(self) -> str:
-        lines = ["x,y,label,test"] + [f"{x!r},{y!r},{label},{int(test)}"
-                                      for (x, y), label, test in zip(self.X.tolist(), self.y, self.is_test)]
+        lines = ["x,y,label,test"] + [
+            f"{x!r},{y!r},{label},{int(test)}" for (x, y), label, test in zip(self.X.tolist(), self.y, self.is_test)
+        ]
         return "\n".join(lines) + "\n"
 
     # ---------------------------------------------------------- messages
@@ -420,8 +471,14 @@ class Session:
         if kind == "speed":
             self.steps_per_update = message["steps_per_update"]
             self.updates_per_second = message["updates_per_second"]
-            return [{"type": "status", "playing": self.playing, "steps_per_update": self.steps_per_update,
-                     "updates_per_second": self.updates_per_second}]
+            return [
+                {
+                    "type": "status",
+                    "playing": self.playing,
+                    "steps_per_update": self.steps_per_update,
+                    "updates_per_second": self.updates_per_second,
+                }
+            ]
         if kind == "backward":
             return [self.backward()]
         if kind == "export":
@@ -429,15 +486,28 @@ class Session:
 
             fmt = message["format"]
             if fmt == "model_file":
-                return [{"type": "export", "format": fmt, "filename": "playground.tgm",
-                         "base64": base64.b64encode(self.model_file()).decode("ascii")}]
+                return [
+                    {
+                        "type": "export",
+                        "format": fmt,
+                        "filename": "playground.tgm",
+                        "base64": base64.b64encode(self.model_file()).decode("ascii"),
+                    }
+                ]
             if fmt == "gif":
-                return [{"type": "export", "format": fmt, "filename": "training.gif",
-                         "base64": base64.b64encode(self.training_gif()).decode("ascii")}]
+                return [
+                    {
+                        "type": "export",
+                        "format": fmt,
+                        "filename": "training.gif",
+                        "base64": base64.b64encode(self.training_gif()).decode("ascii"),
+                    }
+                ]
             if fmt == "csv":
                 return [{"type": "export", "format": fmt, "filename": "playground.csv", "text": self.csv()}]
-            return [{"type": "export", "format": fmt, "filename": f"playground_{fmt}.py",
-                     "text": python_code(self, fmt)}]
+            return [
+                {"type": "export", "format": fmt, "filename": f"playground_{fmt}.py", "text": python_code(self, fmt)}
+            ]
         if kind == "hello":
             return [{"type": "limits", **vars(self.limits)}, self.architecture(), self.frame()]
         raise ValueError(f"unknown message type {kind!r}")  # validate() refuses these first

@@ -76,7 +76,8 @@ function onFrame(m) {
   if (state.history.length > 4000) state.history.splice(0, state.history.length - 4000);
   // The page's state as data-* attributes, for scripts and the browser tests to read.
   Object.assign(document.body.dataset, { step: m.step, epoch: m.epoch, trainLoss: m.train_loss,
-    testAccuracy: m.test_accuracy, history: state.history.length, frames: Number(document.body.dataset.frames || 0) + 1 });
+    testAccuracy: m.test_accuracy, history: state.history.length,
+    frames: Number(document.body.dataset.frames || 0) + 1 });
   if (!pendingFrame) requestAnimationFrame(drawFrame);
   else send({ type: "ack" });  // the frame waiting to be drawn is dropped for this newer one
   pendingFrame = m;
@@ -113,7 +114,8 @@ function onExport(m) {
   if (m.base64) {
     const bytes = Uint8Array.from(atob(m.base64), (c) => c.charCodeAt(0));
     blob = new Blob([bytes], { type: "application/octet-stream" });
-    $("export-text").value = `${m.filename}: ${bytes.length} bytes` + (m.format === "model_file" ? " (load it with nn.load_model)" : "");
+    const hint = m.format === "model_file" ? " (load it with nn.load_model)" : "";
+    $("export-text").value = `${m.filename}: ${bytes.length} bytes${hint}`;
   } else {
     blob = new Blob([m.text], { type: "text/plain" });
     if (m.format !== "csv") $("export-text").value = m.text;
@@ -199,7 +201,8 @@ function showScores(m) {
   $("scores").textContent = `step ${m.step}  epoch ${m.epoch}\n` +
     `train loss ${f(m.train_loss)}  acc ${f(m.train_accuracy)}\n` +
     `test  loss ${f(m.test_loss)}  acc ${f(m.test_accuracy)}`;
-  $("status").textContent = `step ${m.step} · test accuracy ${m.test_accuracy === null ? "–" : (100 * m.test_accuracy).toFixed(1) + "%"}`;
+  const accuracy = m.test_accuracy === null ? "–" : (100 * m.test_accuracy).toFixed(1) + "%";
+  $("status").textContent = `step ${m.step} · test accuracy ${accuracy}`;
 }
 
 function showPlaying() {
@@ -281,7 +284,8 @@ function setUpDrawing() {
   let down = null, dragging = false, lastErase = 0;
   const position = (event) => {
     const rect = canvas.getBoundingClientRect();
-    return [(event.clientX - rect.left) * (canvas.width / rect.width), (event.clientY - rect.top) * (canvas.height / rect.height)];
+    return [(event.clientX - rect.left) * (canvas.width / rect.width),
+      (event.clientY - rect.top) * (canvas.height / rect.height)];
   };
   canvas.addEventListener("mousedown", (event) => { down = position(event); dragging = false; });
   canvas.addEventListener("mousemove", (event) => {
@@ -350,7 +354,8 @@ function unitPositions(canvas) {
     const x = 30 + (layer * (canvas.width - 60)) / Math.max(columns - 1, 1);
     const step = Math.min(40, (canvas.height - 20) / width);
     const top = canvas.height / 2 - (step * (width - 1)) / 2;
-    return Array.from({ length: width }, (_, unit) => ({ x, y: top + unit * step, size: Math.max(4, Math.min(26, step - 2)) }));
+    const size = Math.max(4, Math.min(26, step - 2));
+    return Array.from({ length: width }, (_, unit) => ({ x, y: top + unit * step, size }));
   });
 }
 
@@ -375,7 +380,9 @@ function drawNetwork() {
   context.clearRect(0, 0, canvas.width, canvas.height);
   const positions = unitPositions(canvas);
   let largest = 1e-9;
-  for (const layer of state.weights) for (const row of layer.kernel) for (const w of row) largest = Math.max(largest, Math.abs(w));
+  for (const layer of state.weights) {
+    for (const row of layer.kernel) for (const w of row) largest = Math.max(largest, Math.abs(w));
+  }
   // Edges are grouped into 2 signs × 8 widths, one path each: thousands of edges stay cheap to draw.
   const WIDTHS = 8;
   const paths = Array.from({ length: 2 * WIDTHS }, () => new Path2D());
@@ -395,7 +402,8 @@ function drawNetwork() {
   });
   positions.forEach((column, layer) => column.forEach((unit, index) => {
     const s = unit.size;
-    const heatmap = layer > 0 && layer < positions.length - 1 && state.units[layer - 1] && state.units[layer - 1][index];
+    const hidden = layer > 0 && layer < positions.length - 1;
+    const heatmap = hidden && state.units[layer - 1] && state.units[layer - 1][index];
     if (heatmap) context.drawImage(heatmapCanvas(heatmap, 16, [40, 40, 40]), unit.x - s / 2, unit.y - s / 2, s, s);
     else {
       context.fillStyle = layer === 0 ? "#ddd" : "#bbb";
@@ -413,10 +421,12 @@ function drawNetwork() {
 function formula(layer, unit) {
   const weights = state.weights[layer - 1];
   if (!weights) return "";
-  const names = layer === 1 ? ["x1", "x2"] : Array.from({ length: weights.kernel.length }, (_, i) => `h${layer - 1}.${i + 1}`);
+  const names = layer === 1 ? ["x1", "x2"]
+    : Array.from({ length: weights.kernel.length }, (_, i) => `h${layer - 1}.${i + 1}`);
   const terms = weights.kernel.map((row, i) => [row[unit], names[i]]);  // (a plain array: kernel is one)
   const shown = [...terms].sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).slice(0, 6);
-  let text = shown.map(([w, name], i) => `${i === 0 ? (w < 0 ? "−" : "") : (w < 0 ? " − " : " + ")}${Math.abs(w).toFixed(3)}·${name}`).join("");
+  const sign = (w, first) => (first ? (w < 0 ? "−" : "") : (w < 0 ? " − " : " + "));
+  let text = shown.map(([w, name], i) => `${sign(w, i === 0)}${Math.abs(w).toFixed(3)}·${name}`).join("");
   if (terms.length > shown.length) text += ` + … (${terms.length - shown.length} smaller terms)`;
   const b = weights.bias[unit];
   text += `${b < 0 ? " − " : " + "}${Math.abs(b).toFixed(3)}`;
@@ -427,11 +437,13 @@ function setUpNetworkHover() {
   const canvas = $("network"), tooltip = $("tooltip");
   canvas.addEventListener("mousemove", (event) => {
     const rect = canvas.getBoundingClientRect();
-    const mx = (event.clientX - rect.left) * (canvas.width / rect.width), my = (event.clientY - rect.top) * (canvas.height / rect.height);
+    const mx = (event.clientX - rect.left) * (canvas.width / rect.width);
+    const my = (event.clientY - rect.top) * (canvas.height / rect.height);
     const positions = unitPositions(canvas);
     let found = null;
     positions.forEach((column, layer) => column.forEach((unit, index) => {
-      if (layer > 0 && Math.abs(mx - unit.x) <= unit.size / 2 + 2 && Math.abs(my - unit.y) <= unit.size / 2 + 2) found = [layer, index];
+      const near = Math.abs(mx - unit.x) <= unit.size / 2 + 2 && Math.abs(my - unit.y) <= unit.size / 2 + 2;
+      if (layer > 0 && near) found = [layer, index];
     }));
     if (!found) { tooltip.hidden = true; return; }
     const [layer, index] = found;
@@ -443,7 +455,8 @@ function setUpNetworkHover() {
       big.drawImage(heatmapCanvas(heatmap, 16, [40, 40, 40]), 0, 0, 128, 128);
     }
     $("tooltip-canvas").hidden = !heatmap;
-    $("tooltip-text").textContent = formula(layer, index) + (layer === positions.length - 1 ? "\n(an output logit)" : "\n(its output over the plane, dark = high)");
+    const what = layer === positions.length - 1 ? "an output logit" : "its output over the plane, dark = high";
+    $("tooltip-text").textContent = `${formula(layer, index)}\n(${what})`;
     tooltip.style.left = `${event.clientX + 14}px`;
     tooltip.style.top = `${Math.min(event.clientY + 14, window.innerHeight - 200)}px`;
     tooltip.hidden = false;
@@ -461,7 +474,8 @@ function colourGraph() {
   const stats = state.layerStats || [];
   const table = $("layer-stats");
   table.innerHTML = "<tr><th>layer</th><th>mean |grad W|</th><th>mean |activation|</th></tr>" +
-    stats.map((s) => `<tr><td>${s.name}</td><td>${s.grad.toExponential(2)}</td><td>${s.activation.toFixed(3)}</td></tr>`).join("");
+    stats.map((s) => `<tr><td>${s.name}</td><td>${s.grad.toExponential(2)}</td>` +
+      `<td>${s.activation.toFixed(3)}</td></tr>`).join("");
   const logs = stats.map((s) => Math.log10(Math.max(s.grad, 1e-12)));
   const low = Math.min(...logs), high = Math.max(...logs);
   stats.forEach((s, i) => {
@@ -509,7 +523,8 @@ function uploadCsv(file) {
       }
       points.push([cells[0], cells[1], Math.round(cells[2])]);
     }
-    send({ type: "points", points, test_fraction: Number($("test-fraction").value) / 100, seed: Number($("data-seed").value) });
+    send({ type: "points", points, test_fraction: Number($("test-fraction").value) / 100,
+      seed: Number($("data-seed").value) });
   };
   reader.readAsText(file);
 }
@@ -519,14 +534,21 @@ function setUp() {
   for (const id of ["noise", "size", "test-fraction", "speed"]) {
     $(id).addEventListener("input", () => { $(`${id}-value`).textContent = $(id).value; });
   }
-  for (const id of ["dataset", "classes", "noise", "size", "test-fraction", "data-seed"]) $(id).addEventListener("change", () => {
-    if (id === "dataset" && !["spirals", "blobs"].includes($("dataset").value)) $("classes").value = "2";
-    sendData();
-  });
-  for (const id of ["initializer", "optimizer", "lr", "batch-size", "l2", "model-seed", "output"]) $(id).addEventListener("change", sendModel);
+  for (const id of ["dataset", "classes", "noise", "size", "test-fraction", "data-seed"]) {
+    $(id).addEventListener("change", () => {
+      if (id === "dataset" && !["spirals", "blobs"].includes($("dataset").value)) $("classes").value = "2";
+      sendData();
+    });
+  }
+  for (const id of ["initializer", "optimizer", "lr", "batch-size", "l2", "model-seed", "output"]) {
+    $(id).addEventListener("change", sendModel);
+  }
   $("add-layer").onclick = () => {
     const rows = document.querySelectorAll("#layers .layer");
-    if (state.limits && rows.length >= state.limits.max_hidden_layers) { showError(`at most ${state.limits.max_hidden_layers} hidden layers`); return; }
+    if (state.limits && rows.length >= state.limits.max_hidden_layers) {
+      showError(`at most ${state.limits.max_hidden_layers} hidden layers`);
+      return;
+    }
     addLayerRow({ units: 8, activation: "relu" });
     sendModel();
   };
@@ -537,10 +559,18 @@ function setUp() {
   $("speed").addEventListener("change", () => send({ type: "speed", steps_per_update: Number($("speed").value) }));
   $("backward").onclick = () => send({ type: "backward" });
   $("backward-prev").onclick = () => { state.stepIndex = Math.max(0, state.stepIndex - 1); showBackwardStep(); };
-  $("backward-next").onclick = () => { state.stepIndex = Math.min(state.steps.length - 1, state.stepIndex + 1); showBackwardStep(); };
-  document.querySelectorAll("[data-export]").forEach((b) => { b.onclick = () => send({ type: "export", format: b.dataset.export }); });
+  $("backward-next").onclick = () => {
+    state.stepIndex = Math.min(state.steps.length - 1, state.stepIndex + 1);
+    showBackwardStep();
+  };
+  document.querySelectorAll("[data-export]").forEach((button) => {
+    button.onclick = () => send({ type: "export", format: button.dataset.export });
+  });
   $("csv-download").onclick = () => send({ type: "export", format: "csv" });
-  $("csv-upload").addEventListener("change", (event) => { if (event.target.files[0]) uploadCsv(event.target.files[0]); event.target.value = ""; });
+  $("csv-upload").addEventListener("change", (event) => {
+    if (event.target.files[0]) uploadCsv(event.target.files[0]);
+    event.target.value = "";  // choosing the same file again is a new upload
+  });
   setUpDrawing();
   setUpNetworkHover();
   connect();
