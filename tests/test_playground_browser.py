@@ -236,3 +236,30 @@ def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     print("playground measurement:", json.dumps(measured))
     (tmp_path / "measurement.json").write_text(json.dumps(measured))
     assert updates > 0 and len(gaps) > 10  # the numbers themselves are reported, not asserted: no timed tests
+
+
+def test_csv_upload_drag_to_erase_and_errors_shown_in_the_page(page):
+    rows = "\n".join(f"{x / 10:.2f},{(x % 7) / 10 - 0.3:.2f},{x % 2}" for x in range(-10, 10))
+    page.set_input_files("#csv-upload", files=[{"name": "mine.csv", "mimeType": "text/csv",
+                                                "buffer": ("x,y,label\n" + rows + "\n").encode()}])
+    page.wait_for_function("document.body.dataset.points == 20")
+
+    box = page.locator("#boundary").bounding_box()
+    # a drag across the middle of the plane erases the points under it
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.5)
+    page.mouse.down()
+    for i in range(1, 21):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.02 * i), box["y"] + box["height"] * 0.5, steps=2)
+        page.wait_for_timeout(50)
+    page.mouse.up()
+    page.wait_for_function("Number(document.body.dataset.points) < 20")
+
+    # a value the server refuses: the reason is shown in the page, and the page keeps working
+    set_value(page, "#lr", 0)
+    page.wait_for_function("!document.getElementById('error').hidden")
+    assert "400: lr must be in (0.0, 10.0]" in page.text_content("#error")
+    page.set_input_files("#csv-upload", files=[{"name": "bad.csv", "mimeType": "text/csv",
+                                                "buffer": b"x,y,label\n1,2,cat\n"}])
+    page.wait_for_function("document.getElementById('error').textContent.includes('CSV line 2')")
+    page.click("#step")
+    page.wait_for_function("document.body.dataset.step == 1")
