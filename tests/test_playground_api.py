@@ -19,11 +19,12 @@ from tinygrad_moons.playground.server import create_app
 from tinygrad_moons.playground.session import Session
 
 ROOT = Path(__file__).resolve().parents[1]
+WS = "ws://127.0.0.1/ws"  # the server answers only requests addressed to 127.0.0.1 or localhost
 
 
 @pytest.fixture
 def client():
-    with TestClient(create_app()) as test_client:
+    with TestClient(create_app(), base_url="http://127.0.0.1") as test_client:
         yield test_client
 
 
@@ -101,7 +102,7 @@ def test_writes_to_the_routes_are_refused(client):
 
 # ------------------------------------------------------------------ messages
 def test_hello_sends_limits_architecture_and_a_frame(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         limits, architecture, frame = hello(ws)
         assert limits["max_points"] == Limits().max_points
         assert architecture["widths"] == [2, 8, 8, 1]
@@ -114,7 +115,7 @@ def test_hello_sends_limits_architecture_and_a_frame(client):
 
 
 def test_data_message_with_three_spiral_classes_gives_a_softmax_output(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json(SPIRALS3)
         architecture, _ = receive_until(ws, "architecture")
@@ -126,7 +127,7 @@ def test_data_message_with_three_spiral_classes_gives_a_softmax_output(client):
 
 
 def test_points_add_point_and_erase(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "points", "points": [[0.0, 0.0, 0], [1.0, 1.0, 1], [1.0, -1.0, 1], [-1, 1, 0]]})
         architecture, _ = receive_until(ws, "architecture")
@@ -143,7 +144,7 @@ def test_points_add_point_and_erase(client):
 
 
 def test_model_message_rebuilds_the_network(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json(
             {
@@ -167,7 +168,7 @@ def test_model_message_rebuilds_the_network(client):
 
 
 def test_step_epoch_play_pause_and_speed(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "step"})
         frame, _ = receive_until(ws, "frame")
@@ -194,7 +195,7 @@ def test_step_epoch_play_pause_and_speed(client):
 
 
 def test_reset_gives_the_same_initial_weights_and_first_step_loss(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         _, _, initial = hello(ws)
         ws.send_json({"type": "step"})
         first, _ = receive_until(ws, "frame")
@@ -211,7 +212,7 @@ def test_reset_gives_the_same_initial_weights_and_first_step_loss(client):
 
 
 def test_backward_message_lists_the_ops_in_backward_order(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "step"})
         receive_until(ws, "frame")
@@ -246,7 +247,7 @@ def test_backward_steps_against_the_gradients_backward_leaves():
 
 
 def test_export_model_file_loads_and_predicts_as_the_page(client, tmp_path):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "epoch"})
         frame, _ = receive_until(ws, "frame")
@@ -261,7 +262,7 @@ def test_export_model_file_loads_and_predicts_as_the_page(client, tmp_path):
 
 
 def test_export_csv_round_trips_through_the_points_message(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         _, architecture, _ = hello(ws)
         ws.send_json({"type": "export", "format": "csv"})
         export, _ = receive_until(ws, "export")
@@ -275,7 +276,7 @@ def test_export_csv_round_trips_through_the_points_message(client):
 
 @pytest.mark.parametrize("style", ["pytorch", "keras"])
 def test_exported_python_code_reaches_the_same_accuracy(client, tmp_path, style):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json(SPIRALS3)
         receive_until(ws, "architecture")
@@ -339,7 +340,7 @@ def test_exported_python_code_reaches_the_same_accuracy(client, tmp_path, style)
     ],
 )
 def test_bad_messages_get_a_400_error_and_the_page_keeps_working(client, payload, words):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         error = error_for(ws, payload)
         assert error["status"] == 400 and words in error["message"], error
@@ -349,7 +350,7 @@ def test_bad_messages_get_a_400_error_and_the_page_keeps_working(client, payload
 
 
 def test_binary_and_oversized_messages_are_refused(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_bytes(b'{"type": "step"}')
         assert "JSON text" in receive_until(ws, "error")[0]["message"]
@@ -358,7 +359,7 @@ def test_binary_and_oversized_messages_are_refused(client):
 
 
 def test_requests_that_cannot_be_carried_out_are_explained(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "points", "points": [[0, 0, 0], [1, 1, 1], [2, 2, 1]], "test_fraction": 0.5})
         receive_until(ws, "architecture")
@@ -379,7 +380,7 @@ def test_requests_that_cannot_be_carried_out_are_explained(client):
 
 
 def test_a_diverging_run_stops_with_a_message(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json(
             {
@@ -400,7 +401,7 @@ def test_a_diverging_run_stops_with_a_message(client):
 
 # ------------------------------------------------------------------ isolation and limits
 def test_two_pages_train_two_models(client):
-    with client.websocket_connect("/ws") as first, client.websocket_connect("/ws") as second:
+    with client.websocket_connect(WS) as first, client.websocket_connect(WS) as second:
         hello(first)
         _, _, untouched = hello(second)
         assert client.get("/api/health").json()["pages"] == 2
@@ -418,21 +419,32 @@ def test_two_pages_train_two_models(client):
 
 
 def test_page_count_is_limited():
-    with TestClient(create_app(Limits(max_pages=1))) as limited:
-        with limited.websocket_connect("/ws") as first:
+    with TestClient(create_app(Limits(max_pages=1)), base_url="http://127.0.0.1") as limited:
+        with limited.websocket_connect(WS) as first:
             hello(first)
-            with limited.websocket_connect("/ws") as second:
+            with limited.websocket_connect(WS) as second:
                 error = second.receive_json()
                 assert error["status"] == 503 and "at most 1 pages" in error["message"]
-        with limited.websocket_connect("/ws") as again:  # the first page's slot is free again
+        with limited.websocket_connect(WS) as again:  # the first page's slot is free again
             hello(again)
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8000", "10.0.0.5"])
+def test_requests_for_another_host_name_are_refused(client, host):
+    assert client.get("/", headers={"host": host}).status_code == 400
+    assert client.get("/api/limits", headers={"host": host}).status_code == 400
+    from starlette.testclient import WebSocketDenialResponse
+
+    with pytest.raises(WebSocketDenialResponse):
+        with client.websocket_connect(f"ws://{host}/ws"):
+            pass
 
 
 def test_another_site_cannot_open_a_page(client):
     from starlette.websockets import WebSocketDisconnect
 
     with pytest.raises(WebSocketDisconnect) as closed:
-        with client.websocket_connect("/ws", headers={"origin": "https://evil.example"}) as ws:
+        with client.websocket_connect(WS, headers={"origin": "https://evil.example"}) as ws:
             ws.receive_json()
     assert closed.value.code == 1008
 
@@ -440,7 +452,7 @@ def test_another_site_cannot_open_a_page(client):
 def test_frame_rate_is_bounded(client):
     import time
 
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "speed", "steps_per_update": 1, "updates_per_second": 5})
         receive_until(ws, "status")
@@ -455,7 +467,7 @@ def test_frame_rate_is_bounded(client):
 
 
 def test_a_page_that_acknowledges_frames_is_kept_at_most_two_ahead(client):
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         ws.send_json({"type": "ack"})  # this page acknowledges what it draws
         ws.send_json({"type": "play"})
@@ -552,7 +564,7 @@ def test_export_training_gif(client):
 
     from PIL import Image
 
-    with client.websocket_connect("/ws") as ws:
+    with client.websocket_connect(WS) as ws:
         hello(ws)
         for _ in range(4):
             ws.send_json({"type": "step"})
@@ -584,7 +596,7 @@ def test_two_pages_training_at_once_get_what_each_would_alone(client):
     for _ in range(20):
         alone.step()
     expected = alone.evaluate()["train_loss"]
-    with client.websocket_connect("/ws") as first, client.websocket_connect("/ws") as second:
+    with client.websocket_connect(WS) as first, client.websocket_connect(WS) as second:
         hello(first)
         hello(second)
         for _ in range(20):  # both workers train at the same time, in their own threads

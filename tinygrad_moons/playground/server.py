@@ -32,6 +32,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -214,7 +216,10 @@ def create_app(limits: Limits | None = None) -> Starlette:
         Route("/favicon.ico", lambda request: Response(status_code=204)),  # browsers ask; we have none
         WebSocketRoute("/ws", page),
     ]
-    return Starlette(routes=routes)
+    # Only requests addressed to this machine by name: a page from elsewhere that re-points its own domain at
+    # 127.0.0.1 (DNS rebinding) still sends its own Host, and is refused with 400.
+    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"])]
+    return Starlette(routes=routes, middleware=middleware)
 
 
 def one_blas_thread() -> None:
