@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,8 @@ def receive_until(ws, kind, limit=500):
         seen.append(message)
         if message["type"] == kind:
             return message, seen
+        if message["type"] == "error":  # fail now rather than wait for a frame that will not come
+            raise AssertionError(f"error while waiting for {kind!r}: {message}")
     raise AssertionError(f"no {kind!r} message among {[m['type'] for m in seen]}")
 
 
@@ -500,31 +503,24 @@ def test_cli_serves_on_loopback_and_prints_the_url():
     import urllib.request
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tinygrad_moons", "playground", "--no-browser"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = server.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-        assert url, line + server.stderr.read() if server.poll() is not None else line
-        for _ in range(100):  # the URL is printed just before uvicorn starts answering
-            try:
-                with urllib.request.urlopen(url.group(0) + "api/health", timeout=5) as response:
-                    assert json.load(response) == {"ok": True, "pages": 0}
-                break
-            except OSError:
-                import time
-
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the playground never answered")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    command = [sys.executable, "-m", "tinygrad_moons", "playground", "--no-browser"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as server:
+        try:
+            line = server.stdout.readline()
+            url = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            assert url, line
+            for _ in range(100):  # the URL is printed just before uvicorn starts answering
+                try:
+                    with urllib.request.urlopen(url.group(0) + "api/health", timeout=5) as response:
+                        assert json.load(response) == {"ok": True, "pages": 0}
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            else:
+                raise AssertionError("the playground never answered")
+        finally:
+            server.terminate()
+            server.communicate(timeout=10)
 
 
 def test_cli_refuses_a_port_out_of_range(capsys):

@@ -45,6 +45,10 @@ from tinygrad_moons.playground.session import Session
 __all__ = ["PlaygroundServer", "Worker", "create_app", "free_port", "serve"]
 
 STATIC = Path(__file__).parent / "static"
+# The engine's grad mode (backward switches it off while it runs) and its layer scope are process-wide today,
+# so two pages' threads must not run the engine at the same time: they take turns, one step-and-frame each.
+# Once grad mode and scope are per thread, this lock can go and pages train in parallel.
+ENGINE_LOCK = threading.Lock()
 ASSETS = {"index.html": "text/html", "app.js": "text/javascript", "style.css": "text/css"}
 _STOP = object()
 
@@ -68,7 +72,8 @@ class Worker(threading.Thread):
         self.commands.put(_STOP)
 
     def run(self) -> None:
-        session = Session(self.limits)
+        with ENGINE_LOCK:
+            session = Session(self.limits)
         next_frame = time.monotonic()
         while True:
             timeout = max(0.0, next_frame - time.monotonic()) if session.playing else None
@@ -83,7 +88,9 @@ class Worker(threading.Thread):
                     self.page_acks = True
                     self.unacknowledged = max(0, self.unacknowledged - 1)
                 elif command is not None:
-                    for reply in session.handle(command):
+                    with ENGINE_LOCK:
+                        replies = session.handle(command)
+                    for reply in replies:
                         if reply["type"] == "architecture":
                             self.unacknowledged = 0  # the page drops the old network's frames unacknowledged
                         self.send(reply)
@@ -92,10 +99,12 @@ class Worker(threading.Thread):
                     and (not self.page_acks or self.unacknowledged < 2)
                     and self.frames_in_flight.acquire(blocking=False)
                 ):
-                    for _ in range(session.steps_per_update):
-                        session.step()
+                    with ENGINE_LOCK:
+                        for _ in range(session.steps_per_update):
+                            session.step()
+                        frame = session.frame()
                     # Encoded here, in the worker, so the event loop only forwards text.
-                    self.send({"type": "frame", "text": json.dumps(session.frame()), "frame": True})
+                    self.send({"type": "frame", "text": json.dumps(frame), "frame": True})
                     self.unacknowledged += 1
                     next_frame = time.monotonic() + 1.0 / session.updates_per_second
                 elif session.playing:
