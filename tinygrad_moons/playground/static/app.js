@@ -262,6 +262,7 @@ function drawBoundary() {
     }
     boundaryImage.getContext("2d").putImageData(image, 0, 0);
     context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = "high";  // 32² probabilities, drawn 420 px wide
     context.drawImage(boundaryImage, 0, 0, canvas.width, canvas.height);
   }
   document.body.dataset.points = state.points.length;
