@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_graph_command(commands)
     _add_sweep_command(commands)
     _add_backprop_command(commands)
+    _add_playground_command(commands)
     return parser
 
 
@@ -601,6 +602,43 @@ def _finite(value: Any) -> Any:
     if hasattr(value, "item") and getattr(value, "ndim", None) == 0:  # NumPy scalars
         return _finite(value.item())
     return value
+
+
+# --------------------------------------------------------------- playground
+def _add_playground_command(commands: Any) -> None:
+    playground = commands.add_parser(
+        "playground",
+        help="open the playground: build a network, draw data and watch it train live in the browser",
+        description=(
+            "Start the playground's web server on 127.0.0.1 (this machine only), print its URL and open it in "
+            "the browser. One page per tab, each with its own network trained in its own thread: pick or draw "
+            "data (moons, circles, spirals, xor, blobs with 2-5 classes, CSV), build the layers, then play, step "
+            "or reset to the same initial weights, and watch the decision boundary, the loss and accuracy curves, "
+            "the network's weights and units, the computation graph's gradients and the backward pass step by "
+            "step. Exports the model file and the Keras- or PyTorch-style Python code that reproduces the run. "
+            "Needs Starlette and uvicorn (pip install -e '.[playground]'). Stop it with Ctrl+C."
+        ),
+    )
+    playground.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 to listen on; 0 picks a free one (default: %(default)s)"
+    )
+    playground.add_argument("--no-browser", action="store_true", help="only print the URL; do not open a browser")
+    playground.set_defaults(handler=run_playground, subparser=playground)
+
+
+def run_playground(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
+    try:
+        from tinygrad_moons.playground import serve
+        import starlette, uvicorn  # noqa: F401, E401 (checked here to say how to install them)
+    except ImportError as error:
+        raise UsageError(f"the playground needs {error.name}: pip install -e '.[playground]'") from None
+    try:
+        serve(port=args.port, open_browser=not args.no_browser)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port}: {error.strerror or error}") from None
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
