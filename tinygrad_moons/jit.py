@@ -204,7 +204,7 @@ KERNELS: dict[str, Callable[..., Lowered | None]] = {
 # exactly as the rule does, and is given the op, the incoming gradient, the
 # input arrays and the output array.
 def _relu_backward(op, grad, inputs, output, needs):
-    return (np.multiply(grad, inputs[0] > 0),)
+    return (np.multiply(grad, output != 0),)  # from the output, as eager: a NaN passes its gradient (PyTorch)
 
 
 def _leaky_relu_backward(op, grad, inputs, output, needs):
@@ -227,19 +227,60 @@ def _clip_backward(op, grad, inputs, output, needs):
 
 
 def _maximum_backward(op, grad, inputs, output, needs):
+    # maximum and minimum: "1 unless it loses", half at ties (op.loses is the op's own comparison).
     a, b = inputs
-    share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)
-    return (grad * share_a if needs[0] else None), (grad * (1 - share_a) if needs[1] else None)
+    half_at_ties = 0.5 * (a == b)
+    grad_a = grad * (1 - op.loses(a, b) - half_at_ties).astype(grad.dtype) if needs[0] else None
+    grad_b = grad * (1 - op.loses(b, a) - half_at_ties).astype(grad.dtype) if needs[1] else None
+    return grad_a, grad_b
 
 
 def _max_backward(op, grad, inputs, output, needs):
+    # max and min: the extreme elements (NaNs, when the result is NaN) share the gradient.
     from tinygrad_moons.ops import _keepdims_shape
 
     a = inputs[0]
     kept_shape = _keepdims_shape(a.shape, op.axis)
-    is_max = a == output.reshape(kept_shape)
+    result = output.reshape(kept_shape)
+    is_max = a == result
+    nan_result = np.isnan(result)
+    if nan_result.any():
+        is_max |= np.isnan(a) & nan_result
     share = is_max / is_max.sum(axis=op.axis, keepdims=True)
     return (np.broadcast_to(grad.reshape(kept_shape), a.shape) * share.astype(grad.dtype),)
+
+
+def _softplus_backward(op, grad, inputs, output, needs):
+    a = inputs[0]
+    slope = REGISTRY["sigmoid"].forward(None, a * op.beta)
+    linear = a * op.beta > op.threshold  # the linear part: slope 1 (eager adds this Where only when it occurs)
+    return (grad * np.where(linear, np.ones((), dtype=slope.dtype), slope),)
+
+
+def _pow_backward(op, grad, inputs, output, needs):
+    # PyTorch's edges: d/da is 0 where a = b = 0, d/db is 0 where a = 0 and b >= 0 (eager masks only when they occur).
+    a, b = inputs
+    grad_a = grad_b = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if needs[0]:
+            grad_a = grad * b * a ** (b - 1)
+            grad_a = np.where((b == 0) & (a == 0), np.zeros((), dtype=grad_a.dtype), grad_a)
+        if needs[1]:
+            grad_b = grad * output * np.log(a)
+            grad_b = np.where((a == 0) & (b >= 0), np.zeros((), dtype=grad_b.dtype), grad_b)
+    return grad_a, grad_b
+
+
+def _prod_backward(op, grad, inputs, output, needs):
+    # The products of the other elements: prod / a_i without zeros, computed exactly with them (as eager).
+    from tinygrad_moons.ops import _keepdims_shape, _product_of_others
+
+    a = inputs[0]
+    kept_shape = _keepdims_shape(a.shape, op.axis)
+    grad = grad.reshape(kept_shape)
+    if np.all(a != 0):
+        return (grad * output.reshape(kept_shape) / a,)
+    return (grad * _product_of_others(a, op.axis),)
 
 
 def _linear_backward(op, grad, inputs, output, needs):
@@ -252,16 +293,33 @@ def _linear_backward(op, grad, inputs, output, needs):
     )
 
 
-#: op name -> (gradient kernel, condition on the input arrays)
+def _all_float_alike(arrays: list[np.ndarray]) -> bool:
+    return all(a.dtype.kind == "f" for a in arrays) and _same_dtype(*arrays)
+
+
+def _always(arrays: list[np.ndarray]) -> bool:
+    return True
+
+
+#: op name -> (gradient kernel, condition on the input arrays). An op in VALUE_DEPENDENT whose condition
+#: does not hold is refused (its rule would be frozen); for the others the rule is recorded instead.
 BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
-    "relu": (_relu_backward, lambda arrays: True),
-    "leaky_relu": (_leaky_relu_backward, lambda arrays: True),
-    "abs": (_abs_backward, lambda arrays: True),
-    "clip": (_clip_backward, lambda arrays: True),
-    "maximum": (_maximum_backward, lambda arrays: True),
-    "max": (_max_backward, lambda arrays: True),
+    "relu": (_relu_backward, _always),
+    "leaky_relu": (_leaky_relu_backward, _always),
+    "abs": (_abs_backward, _always),
+    "clip": (_clip_backward, _always),
+    "maximum": (_maximum_backward, _all_float_alike),
+    "minimum": (_maximum_backward, _all_float_alike),
+    "max": (_max_backward, _always),
+    "min": (_max_backward, _always),
+    "softplus": (_softplus_backward, _all_float_alike),
+    "pow": (_pow_backward, _all_float_alike),
+    "prod": (_prod_backward, _all_float_alike),
     "linear": (_linear_backward, lambda arrays: arrays[0].ndim == 2),
 }
+
+#: Ops whose backward rule reads the input's values with NumPy (a mask, a share of ties, a branch on zeros).
+VALUE_DEPENDENT = frozenset(BACKWARD_KERNELS) - {"linear"}
 
 
 # ------------------------------------------------------------------ program
@@ -664,6 +722,13 @@ class _Capture:
     def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
         special = BACKWARD_KERNELS.get(function.name)
         parents = function.parents
+        if special is not None and not special[1]([p._data for p in parents]) and function.name in VALUE_DEPENDENT:
+            dtypes = ", ".join(str(p._data.dtype) for p in parents)
+            raise CompileError(
+                f"compile: the backward of {function.name} on inputs of dtypes {dtypes} reads their values with "
+                "NumPy and has no replay kernel for them (only floating inputs of one dtype); a replay would "
+                "reuse the first call's mask. Cast the inputs to one float dtype, or run this function eagerly"
+            )
         if special is None or not special[1]([p._data for p in parents]):
             # With recording on, a rule's shortcuts for "nothing is recorded" (a NumPy view instead of a
             # Transpose op, as in linear's) are not taken: every array it makes comes from an op the tracer sees.
@@ -702,16 +767,16 @@ class _Capture:
         if op.name == "relu":
             buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
             self.program.slots[out_slot] = buffer
-            # The mask from relu's output, not its input (relu(x) > 0 exactly where x > 0): then nothing else
-            # reads the input, and the forward relu can overwrite it in place.
+            # The mask from relu's output, as eager reads it (relu(x) != 0 where x > 0 or x is NaN): then nothing
+            # else reads the input, and the forward relu can overwrite it in place.
             y = ins[-1]
             reads = [g, y]
 
             def run(s, g=g, y=y, buffer=buffer, mask=mask):
-                np.greater(s[y], 0, out=mask)
+                np.not_equal(s[y], 0, out=mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
                 np.multiply(s[g], mask, out=buffer)
 
-            text = f"{out} <- np.multiply({names[g]}, {names[y]} > 0, out={out})  # relu backward, mask buffer kept"
+            text = f"{out} <- np.multiply({names[g]}, {names[y]} != 0, out={out})  # relu backward, mask buffer kept"
         elif op.name == "linear":
             buffer = np.empty_like(result, order="C")
             self.program.slots[out_slot] = buffer
