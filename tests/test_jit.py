@@ -21,7 +21,7 @@ from test_ops_gradients import GRADIENT_CASES, OP_NAMES
 from threadpoolctl import threadpool_limits
 
 import tinygrad_moons as tm
-from tinygrad_moons import CompileError, Function, Tensor, nn, no_grad, optim
+from tinygrad_moons import CompileError, Function, Tensor, nn, no_grad, ops, optim
 from tinygrad_moons import functional as F
 from tinygrad_moons.data import make_moons
 from tinygrad_moons.reference import SEED_LAYER_SIZES
@@ -190,6 +190,149 @@ def test_every_registered_op_compiled_equals_eager(name, data):
             else:
                 np.testing.assert_array_equal(c.grad.data, e.grad.data, err_msg=case.description)
     assert compiled.captures == 1
+
+
+# ------------------------------------- backward rules that read values
+def compiled_equals_eager_on(program, *calls):
+    """``program`` (forward and backward) captured on the first call's values, replayed on the others: as eager."""
+    compiled = tm.compile(program)
+    for values in calls:
+        eager_inputs = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in values]
+        compiled_inputs = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in values]
+        expected = program(*eager_inputs)
+        got = compiled(*compiled_inputs)
+        np.testing.assert_array_equal(got.data, expected.data)
+        for e, c in zip(eager_inputs, compiled_inputs):
+            np.testing.assert_array_equal(c.grad.data, e.grad.data)
+    assert compiled.captures == 1
+
+
+def with_backward(fn):
+    def program(*tensors):
+        out = fn(*tensors)
+        if any(t.requires_grad for t in tensors):
+            weight = Tensor(np.linspace(0.5, 1.5, out.data.size))
+            (out.reshape(-1) * weight).sum().backward()
+        return out
+
+    return program
+
+
+# Each op's mask (or branch) at capture differs from the one its replays need: a frozen mask would show.
+EDGE_CASES = {
+    "minimum": (lambda a, b: tm.minimum(a, b), [[1.0, -1.0], [0.0, 0.0]], [[-1.0, 1.0], [0.0, 0.5]], [[2.0, 2.0]] * 2),
+    "maximum": (lambda a, b: tm.maximum(a, b), [[1.0, -1.0], [0.0, 0.0]], [[-1.0, 1.0], [0.0, 0.5]], [[2.0, 2.0]] * 2),
+    "min": (lambda a: a.min(), [[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]], [[1.0, 1.0, 2.0]]),
+    "max": (lambda a: a.max(), [[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]], [[1.0, np.nan, 2.0]]),
+    "softplus": (lambda a: a.softplus(), [[0.1, -0.3]], [[30.0, -0.3]], [[0.2, 25.0]]),
+    "pow": (lambda a, b: a**b, [[1.5, 2.0], [2.0, 3.0]], [[0.0, 2.0], [0.0, 3.0]], [[0.0, 0.0], [2.0, 0.0]]),
+    "prod": (lambda a: a.prod(), [[1.0, 2.0, 3.0]], [[0.0, 2.0, 3.0]], [[0.0, 0.0, 3.0]]),
+    "relu": (lambda a: a.relu(), [[1.0, -2.0]], [[-1.0, np.nan]], [[0.0, 2.0]]),
+    "clip": (lambda a: a.clip(-1.0, 1.0), [[0.5, 2.0]], [[2.0, 0.5]], [[-1.0, 1.0]]),
+    "abs": (lambda a: a.abs(), [[1.0, -2.0]], [[-1.0, 0.0]], [[0.0, 2.0]]),
+    "where on a comparison": (lambda a: tm.where(a > 0, a, a * 0.1), [[1.0, -2.0]], [[-1.0, 2.0]], [[3.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_value_dependent_backward_rules_are_replayed_on_each_calls_values(name):
+    fn, *calls = EDGE_CASES[name]
+    compiled_equals_eager_on(with_backward(fn), *calls)
+
+
+def test_every_backward_that_reads_values_has_a_kernel():
+    from tinygrad_moons.jit import BACKWARD_KERNELS, VALUE_DEPENDENT
+
+    # The audit of ops.py (docs/notes/jit.md): the rules that compute a constant from the input's values.
+    audited = {"relu", "leaky_relu", "abs", "clip", "maximum", "minimum", "max", "min", "softplus", "pow", "prod"}
+    assert VALUE_DEPENDENT == audited
+    assert audited <= set(BACKWARD_KERNELS)
+
+
+def test_a_value_dependent_backward_without_a_kernel_for_its_dtypes_is_refused():
+    a = Tensor(np.array([1.0, 0.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([2.0, 0.0]), requires_grad=True)
+
+    def step(a, b):
+        (ops.Pow.apply(a, b)).sum().backward()  # mixed dtypes, straight to the op
+
+    with pytest.raises(CompileError, match="pow"):
+        tm.compile(step)(a, b)
+
+
+def test_an_index_made_from_values_is_refused():
+    with pytest.raises(CompileError, match="x\\[x > 0\\]"):
+        tm.compile(lambda x: x[x > 0].sum())(Tensor([1.0, -1.0]))
+
+
+def test_a_decision_on_a_comparison_is_refused():
+    w, x = small_problem()
+
+    @tm.compile
+    def step(x):
+        loss = (x @ w).sum()
+        return loss * 2 if loss > 0 else loss
+
+    with pytest.raises(CompileError, match="bool"):
+        step(x)
+
+
+def test_dropout_and_labels_made_into_one_hot_rows_are_refused():
+    dropout = nn.Dropout(0.5, seed=0)
+    with pytest.raises(CompileError, match="Dropout"):
+        tm.compile(lambda x: dropout(x).sum())(Tensor(np.ones((4, 3))))
+    scores = Tensor(np.ones((3, 4)))
+    with pytest.raises(CompileError, match="class labels"):
+        tm.compile(lambda s, t: F.cross_entropy(s, t))(scores, Tensor(np.array([0, 1, 2])))
+    with pytest.raises(CompileError, match="sparse_categorical_crossentropy"):
+        tm.compile(lambda t, s: nn.losses.sparse_categorical_crossentropy(t, s))(Tensor([0.0, 1.0, 2.0]), scores)
+
+
+def test_in_place_ops_grad_mode_and_retain_graph_inside_a_capture():
+    w = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    scale = Tensor(np.array([1.0, 2.0]))
+
+    def step(x):
+        h = (x @ w).relu()
+        with no_grad():
+            scale.mul_(1.5)  # an in-place update of a held tensor, replayed
+            assert not tm.is_grad_enabled()
+        loss = (h * scale).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()  # the retained graph: gradients add up
+        with no_grad():
+            w.sub_(0.01 * w.grad)
+            w.grad = None
+        return loss
+
+    eager_w, eager_scale = w.data.copy(), scale.data.copy()
+    x = Tensor(np.array([[1.0, 2.0], [-3.0, 1.0]]))
+    expected = []
+    for _ in range(3):
+        expected.append(step(x).data.copy())
+    eager_after = (w.data.copy(), scale.data.copy())
+    w.data, scale.data = eager_w, eager_scale
+    compiled = tm.compile(step)
+    got = [compiled(x).data.copy() for _ in range(3)]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(w.data, eager_after[0])
+    np.testing.assert_array_equal(scale.data, eager_after[1])
+
+
+def test_backward_without_retain_graph_twice_is_refused_as_eager():
+    w, x = small_problem()
+
+    def step(x):
+        loss = (x @ w).sum()
+        loss.backward()
+        loss.backward()
+
+    with pytest.raises(RuntimeError) as eager:
+        step(x)
+    w.grad = None
+    with pytest.raises(RuntimeError) as compiled:
+        tm.compile(step)(x)
+    assert type(compiled.value) is type(eager.value)
 
 
 # ------------------------------------------------------------------ refusals

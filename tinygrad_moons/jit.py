@@ -496,12 +496,55 @@ class _Capture:
         if not self.mine():
             return
         ins = [self.slot_of(x) for x in inputs]
+        self._refuse_computed_attributes(function)
         self.keep.append(output)
         op = type(function).__new__(type(function))
         op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
         if not self.in_backward:
             self.origin = _origin(function.name, output.scope)
         self._emit_op(op, ins, output._data)
+
+    def record_elementwise(self, ufunc: Any, arrays: tuple, out: np.ndarray) -> None:
+        """A comparison or logical operator (outside the graph): a step computing it again on every call."""
+        if not self.mine():
+            return
+        ins = []
+        for array in arrays:
+            slot = self.by_array.get(id(array))
+            if slot is None:  # a number compared with: a constant, as an op's scalar operand
+                held = Tensor._wrap(array)
+                slot = self.slot_of(held)
+            ins.append(slot)
+        names = self.program.names
+        out_slot = self._new_slot(out, f"t{len(self.program.slots)}", "computed")
+        self.origin = getattr(ufunc, "__name__", "comparison")
+        if len(ins) == 1:
+            (i,) = ins
+
+            def run(s, ufunc=ufunc, i=i, out_slot=out_slot):
+                s[out_slot] = np.asarray(ufunc(s[i]))
+
+        else:
+            i, j = ins
+
+            def run(s, ufunc=ufunc, i=i, j=j, out_slot=out_slot):
+                s[out_slot] = np.asarray(ufunc(s[i], s[j]))
+
+        text = f"{names[out_slot]} = np.{self.origin}({', '.join(names[k] for k in ins)})"
+        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+
+    def _refuse_computed_attributes(self, function: Function) -> None:
+        """An op attribute that is an array of this call (``x[x > 0]``'s mask) would be frozen: refused."""
+        for value in function.__dict__.values():
+            parts = value if isinstance(value, tuple) else (value,)
+            for part in parts:
+                slot = self.by_array.get(id(part)) if isinstance(part, np.ndarray) else None
+                if slot is not None and self.kind[slot] != "held":
+                    raise CompileError(
+                        f"compile: {function.name} takes an array computed inside the function as an argument "
+                        "(an index made from values, such as x[x > 0]); a replay would reuse the first call's. "
+                        "Use where(mask, x, 0) instead, or run this function eagerly"
+                    )
 
     def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
         names = self.program.names
@@ -1077,6 +1120,37 @@ def _guarded(name: str, original: Callable) -> Callable:
     return guarded
 
 
+# Comparisons and logical operators make bool tensors with NumPy, outside the graph (as PyTorch, they are not
+# differentiable). While a capture runs they are recorded as steps, so ``where(x > 0, x, 0)`` is replayed on the
+# values of each call, not on the first call's mask.
+def _recording_binary(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def recording(self: Tensor, other: Any, function: Any, symbol: str) -> Any:
+        capture = autograd._CAPTURE
+
+        def call_and_record(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            out = np.asarray(function(x, y))
+            if capture is not None:
+                capture.record_elementwise(function, (x, y), out)
+            return out
+
+        return original(self, other, call_and_record, symbol)
+
+    return recording
+
+
+def _recording_invert(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def recording(self: Tensor) -> Any:
+        result = original(self)
+        capture = autograd._CAPTURE
+        if capture is not None:
+            capture.record_elementwise(np.invert, (self._data,), result._data)
+        return result
+
+    return recording
+
+
 def _install_value_guards() -> list[tuple[str, Any]]:
     saved = []
     for name in _VALUE_READS:
@@ -1084,6 +1158,12 @@ def _install_value_guards() -> list[tuple[str, Any]]:
         if original is not None:
             saved.append((name, original))
             setattr(Tensor, name, _guarded(name, original))
+    recorders = (("_compare", _recording_binary), ("_logical", _recording_binary), ("__invert__", _recording_invert))
+    for name, recorder in recorders:
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            saved.append((name, original))
+            setattr(Tensor, name, recorder(original))
     return saved
 
 
