@@ -518,6 +518,34 @@ def test_fit_compiled_by_default_equals_fit_eager():
     assert model._compiled_step.captures == 2  # one program per batch shape, kept across epochs
 
 
+@pytest.mark.parametrize("loss", ["mse", "mse_torch", "bce_torch", "keras_function"])
+def test_fit_compiled_equals_fit_eager_for_losses_of_both_dialects(loss):
+    # Keras losses are called (y_true, y_pred), PyTorch's (input, target): compiled steps call them as eager ones.
+    dialects = {"bce_torch": nn.BCELoss(), "mse_torch": nn.MSELoss(), "keras_function": nn.losses.binary_crossentropy}
+    chosen = dialects.get(loss, loss)
+    _, compiled, compiled_history = fitted("auto", loss=chosen)
+    _, eager, eager_history = fitted(False, loss=chosen)
+    assert largest_difference(compiled, eager) == 0.0
+    assert compiled_history == eager_history
+
+
+def test_fit_auto_with_dropout_runs_eagerly_and_equals_eager():
+    def model_with_dropout():
+        tm.manual_seed(0)
+        model = nn.Sequential([nn.Dense(8, activation="relu", seed=0), nn.Dropout(0.5, seed=1), nn.Dense(1, seed=2)])
+        model.build(2)
+        return model
+
+    X, y = moons()
+    results = []
+    for jit_compile in ("auto", False):
+        model = model_with_dropout()
+        model.compile(loss=nn.BCEWithLogitsLoss(), optimizer="sgd", jit_compile=jit_compile)
+        model.fit(X, y, epochs=2, batch_size=100, verbose=0, seed=0)
+        results.append([p.data.copy() for p in model.parameters()])
+    assert largest_difference(*results) == 0.0
+
+
 def test_fit_auto_falls_back_to_eager_when_the_step_cannot_be_captured():
     class Squared(Function):  # a custom op: its backward cannot be captured
         name = "squared"
