@@ -319,6 +319,46 @@ def test_in_place_ops_grad_mode_and_retain_graph_inside_a_capture():
     np.testing.assert_array_equal(scale.data, eager_after[1])
 
 
+def test_gradient_clipping_with_clamp_inside_is_replayed():
+    def make():
+        w = Tensor(np.array([[3.0, -1.0], [0.5, 2.0]]), requires_grad=True)
+
+        def step(x):
+            ((x @ w) ** 2).sum().backward()
+            with no_grad():
+                w.grad.clamp_(-1.0, 1.0)  # clipping by value, on the gradient the backward just made
+                w.sub_(0.1 * w.grad)
+                w.grad.zero_()
+
+        return w, step
+
+    w_eager, eager = make()
+    w_compiled, compiled = make()
+    compiled = tm.compile(compiled)
+    for k in range(4):
+        x = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5]]) * (k + 1) * 0.1)
+        eager(x)
+        compiled(x)
+        np.testing.assert_array_equal(w_compiled.data, w_eager.data)
+
+
+def test_a_replayed_update_is_seen_by_a_graph_recorded_before_it():
+    w, x = small_problem()
+    opt = optim.SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        (x @ w).sum().backward()
+        opt.step()
+
+    compiled = tm.compile(step)
+    compiled(x)
+    stale = (x @ w).sum()  # records w at its current version
+    compiled(x)  # a replay changes w in place
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()
+
+
 def test_backward_without_retain_graph_twice_is_refused_as_eager():
     w, x = small_problem()
 

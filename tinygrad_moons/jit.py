@@ -638,7 +638,7 @@ class _Capture:
             def run(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
                 array = s[target]
                 ufunc(array, s[operand], out=array, casting="same_kind")
-                owner._version += 1
+                owner._note_change()
 
             self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
             return
@@ -651,11 +651,11 @@ class _Capture:
             array = s[target]
             ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
             if kind == "held":
-                owner._version += 1
+                owner._note_change()
             elif kind == "input":
-                program.args[position]._version += 1
+                program.args[position]._note_change()
             elif kind == "grad":
-                owner.grad._version += 1
+                owner.grad._note_change()
 
         reads = [target] + [v for k, v in parts if k == "slot"]
         self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=reads)
@@ -1066,7 +1066,7 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
                 continue
             np.multiply(grad._data, lr, out=scaled)
             np.subtract(p._data, scaled, out=p._data)
-            p._version += 1
+            p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
 
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
