@@ -359,6 +359,30 @@ def test_a_replayed_update_is_seen_by_a_graph_recorded_before_it():
         stale.backward()
 
 
+def test_retain_grad_and_an_argument_with_a_graph_are_refused():
+    w, x = small_problem()
+
+    def step(x):
+        h = x @ w
+        h.retain_grad()
+        h.sum().backward()
+
+    with pytest.raises(CompileError, match="retain_grad"):
+        tm.compile(step)(x)
+    with pytest.raises(CompileError, match="argument with a graph"):
+        tm.compile(lambda h: h.sum().backward())(x @ w)
+
+
+def test_under_a_backward_tape_the_function_runs_eagerly():
+    from tinygrad_moons.tape import trace_backward
+
+    w, x = small_problem()
+    step = tm.compile(lambda x: (x @ w).sum().backward())
+    with trace_backward() as tape:
+        step(x)
+    assert tape.passes == 1 and step.captures == 0
+
+
 def test_backward_without_retain_graph_twice_is_refused_as_eager():
     w, x = small_problem()
 

@@ -32,7 +32,8 @@ wrongly: reading a computed value inside the function (``.item()``,
 ``create_graph=True``, custom ``Function`` subclasses in the backward, an
 in-place change the tracer cannot see (``p.data = ...``, a custom optimizer),
 or an in-place fill from an array made inside the function (``uniform_``).
-Under ``detect_anomaly`` the function runs eagerly (its checks are the point).
+Under ``detect_anomaly`` or a backward tape (``tinygrad_moons.tape``) the
+function runs eagerly (their checks and records are the point).
 
 Not detected (documented limits): values read through ``.data`` and turned
 back into tensors (``Tensor(x.data > 0)``), random numbers drawn inside the
@@ -727,6 +728,13 @@ class _Capture:
                 if grad is None:
                     continue
                 function = node._ctx
+                if function is not None and (node._retains_grad or self._argument_position(node) is not None):
+                    raise CompileError(
+                        "compile: the backward reaches "
+                        + ("a tensor that asked for retain_grad()" if node._retains_grad else "an argument with a graph")
+                        + "; a replay makes neither its .grad nor the graph behind it. Return what you need "
+                        "instead (or pass leaf tensors), or run this function eagerly"
+                    )
                 if function is None:
                     self.origin = f".grad of {node.name or 'a leaf'}"
                     self._accumulate(node, grad)
@@ -1256,8 +1264,8 @@ class CompiledFunction:
         return tuple(parts)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled():
-            return self.fn(*args, **kwargs)  # inside another capture (inlined) or debugging: eager
+        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled() or autograd._BACKWARD_TAPE.get() is not None:
+            return self.fn(*args, **kwargs)  # inside another capture (inlined), debugging or taping backward: eager
         key = self._signature(args, kwargs)
         program = self.programs.get(key)
         if program is not None and not (program.tentative and any(p.grad is not None for p in program.tentative)):
