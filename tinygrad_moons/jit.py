@@ -729,11 +729,10 @@ class _Capture:
                     continue
                 function = node._ctx
                 if function is not None and (node._retains_grad or self._argument_position(node) is not None):
+                    what = "a tensor that asked for retain_grad()" if node._retains_grad else "an argument with a graph"
                     raise CompileError(
-                        "compile: the backward reaches "
-                        + ("a tensor that asked for retain_grad()" if node._retains_grad else "an argument with a graph")
-                        + "; a replay makes neither its .grad nor the graph behind it. Return what you need "
-                        "instead (or pass leaf tensors), or run this function eagerly"
+                        f"compile: the backward reaches {what}; a replay makes neither its .grad nor the graph "
+                        "behind it. Return what you need instead (or pass leaf tensors), or run this function eagerly"
                     )
                 if function is None:
                     self.origin = f".grad of {node.name or 'a leaf'}"
