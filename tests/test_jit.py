@@ -21,7 +21,7 @@ from test_ops_gradients import GRADIENT_CASES, OP_NAMES
 from threadpoolctl import threadpool_limits
 
 import tinygrad_moons as tm
-from tinygrad_moons import CompileError, Function, Tensor, nn, no_grad, optim
+from tinygrad_moons import CompileError, Function, Tensor, nn, no_grad, ops, optim
 from tinygrad_moons import functional as F
 from tinygrad_moons.data import make_moons
 from tinygrad_moons.reference import SEED_LAYER_SIZES
@@ -190,6 +190,213 @@ def test_every_registered_op_compiled_equals_eager(name, data):
             else:
                 np.testing.assert_array_equal(c.grad.data, e.grad.data, err_msg=case.description)
     assert compiled.captures == 1
+
+
+# ------------------------------------- backward rules that read values
+def compiled_equals_eager_on(program, *calls):
+    """``program`` (forward and backward) captured on the first call's values, replayed on the others: as eager."""
+    compiled = tm.compile(program)
+    for values in calls:
+        eager_inputs = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in values]
+        compiled_inputs = [Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in values]
+        expected = program(*eager_inputs)
+        got = compiled(*compiled_inputs)
+        np.testing.assert_array_equal(got.data, expected.data)
+        for e, c in zip(eager_inputs, compiled_inputs):
+            np.testing.assert_array_equal(c.grad.data, e.grad.data)
+    assert compiled.captures == 1
+
+
+def with_backward(fn):
+    def program(*tensors):
+        out = fn(*tensors)
+        if any(t.requires_grad for t in tensors):
+            weight = Tensor(np.linspace(0.5, 1.5, out.data.size))
+            (out.reshape(-1) * weight).sum().backward()
+        return out
+
+    return program
+
+
+# Each op's mask (or branch) at capture differs from the one its replays need: a frozen mask would show.
+EDGE_CASES = {
+    "minimum": (lambda a, b: tm.minimum(a, b), [[1.0, -1.0], [0.0, 0.0]], [[-1.0, 1.0], [0.0, 0.5]], [[2.0, 2.0]] * 2),
+    "maximum": (lambda a, b: tm.maximum(a, b), [[1.0, -1.0], [0.0, 0.0]], [[-1.0, 1.0], [0.0, 0.5]], [[2.0, 2.0]] * 2),
+    "min": (lambda a: a.min(), [[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]], [[1.0, 1.0, 2.0]]),
+    "max": (lambda a: a.max(), [[1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0]], [[1.0, np.nan, 2.0]]),
+    "softplus": (lambda a: a.softplus(), [[0.1, -0.3]], [[30.0, -0.3]], [[0.2, 25.0]]),
+    "pow": (lambda a, b: a**b, [[1.5, 2.0], [2.0, 3.0]], [[0.0, 2.0], [0.0, 3.0]], [[0.0, 0.0], [2.0, 0.0]]),
+    "prod": (lambda a: a.prod(), [[1.0, 2.0, 3.0]], [[0.0, 2.0, 3.0]], [[0.0, 0.0, 3.0]]),
+    "relu": (lambda a: a.relu(), [[1.0, -2.0]], [[-1.0, np.nan]], [[0.0, 2.0]]),
+    "clip": (lambda a: a.clip(-1.0, 1.0), [[0.5, 2.0]], [[2.0, 0.5]], [[-1.0, 1.0]]),
+    "abs": (lambda a: a.abs(), [[1.0, -2.0]], [[-1.0, 0.0]], [[0.0, 2.0]]),
+    "where on a comparison": (lambda a: tm.where(a > 0, a, a * 0.1), [[1.0, -2.0]], [[-1.0, 2.0]], [[3.0, 0.0]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_value_dependent_backward_rules_are_replayed_on_each_calls_values(name):
+    fn, *calls = EDGE_CASES[name]
+    compiled_equals_eager_on(with_backward(fn), *calls)
+
+
+def test_every_backward_that_reads_values_has_a_kernel():
+    from tinygrad_moons.jit import BACKWARD_KERNELS, VALUE_DEPENDENT
+
+    # The audit of ops.py (docs/notes/jit.md): the rules that compute a constant from the input's values.
+    audited = {"relu", "leaky_relu", "abs", "clip", "maximum", "minimum", "max", "min", "softplus", "pow", "prod"}
+    assert VALUE_DEPENDENT == audited
+    assert audited <= set(BACKWARD_KERNELS)
+
+
+def test_a_value_dependent_backward_without_a_kernel_for_its_dtypes_is_refused():
+    a = Tensor(np.array([1.0, 0.0], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([2.0, 0.0]), requires_grad=True)
+
+    def step(a, b):
+        (ops.Pow.apply(a, b)).sum().backward()  # mixed dtypes, straight to the op
+
+    with pytest.raises(CompileError, match="pow"):
+        tm.compile(step)(a, b)
+
+
+def test_an_index_made_from_values_is_refused():
+    with pytest.raises(CompileError, match="x\\[x > 0\\]"):
+        tm.compile(lambda x: x[x > 0].sum())(Tensor([1.0, -1.0]))
+
+
+def test_a_decision_on_a_comparison_is_refused():
+    w, x = small_problem()
+
+    @tm.compile
+    def step(x):
+        loss = (x @ w).sum()
+        return loss * 2 if loss > 0 else loss
+
+    with pytest.raises(CompileError, match="bool"):
+        step(x)
+
+
+def test_dropout_and_labels_made_into_one_hot_rows_are_refused():
+    dropout = nn.Dropout(0.5, seed=0)
+    with pytest.raises(CompileError, match="Dropout"):
+        tm.compile(lambda x: dropout(x).sum())(Tensor(np.ones((4, 3))))
+    scores = Tensor(np.ones((3, 4)))
+    with pytest.raises(CompileError, match="class labels"):
+        tm.compile(lambda s, t: F.cross_entropy(s, t))(scores, Tensor(np.array([0, 1, 2])))
+    with pytest.raises(CompileError, match="sparse_categorical_crossentropy"):
+        tm.compile(lambda t, s: nn.losses.sparse_categorical_crossentropy(t, s))(Tensor([0.0, 1.0, 2.0]), scores)
+
+
+def test_in_place_ops_grad_mode_and_retain_graph_inside_a_capture():
+    w = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    scale = Tensor(np.array([1.0, 2.0]))
+
+    def step(x):
+        h = (x @ w).relu()
+        with no_grad():
+            scale.mul_(1.5)  # an in-place update of a held tensor, replayed
+            assert not tm.is_grad_enabled()
+        loss = (h * scale).sum()
+        loss.backward(retain_graph=True)
+        loss.backward()  # the retained graph: gradients add up
+        with no_grad():
+            w.sub_(0.01 * w.grad)
+            w.grad = None
+        return loss
+
+    eager_w, eager_scale = w.data.copy(), scale.data.copy()
+    x = Tensor(np.array([[1.0, 2.0], [-3.0, 1.0]]))
+    expected = []
+    for _ in range(3):
+        expected.append(step(x).data.copy())
+    eager_after = (w.data.copy(), scale.data.copy())
+    w.data, scale.data = eager_w, eager_scale
+    compiled = tm.compile(step)
+    got = [compiled(x).data.copy() for _ in range(3)]
+    np.testing.assert_array_equal(got, expected)
+    np.testing.assert_array_equal(w.data, eager_after[0])
+    np.testing.assert_array_equal(scale.data, eager_after[1])
+
+
+def test_gradient_clipping_with_clamp_inside_is_replayed():
+    def make():
+        w = Tensor(np.array([[3.0, -1.0], [0.5, 2.0]]), requires_grad=True)
+
+        def step(x):
+            ((x @ w) ** 2).sum().backward()
+            with no_grad():
+                w.grad.clamp_(-1.0, 1.0)  # clipping by value, on the gradient the backward just made
+                w.sub_(0.1 * w.grad)
+                w.grad.zero_()
+
+        return w, step
+
+    w_eager, eager = make()
+    w_compiled, compiled = make()
+    compiled = tm.compile(compiled)
+    for k in range(4):
+        x = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5]]) * (k + 1) * 0.1)
+        eager(x)
+        compiled(x)
+        np.testing.assert_array_equal(w_compiled.data, w_eager.data)
+
+
+def test_a_replayed_update_is_seen_by_a_graph_recorded_before_it():
+    w, x = small_problem()
+    opt = optim.SGD([w], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        (x @ w).sum().backward()
+        opt.step()
+
+    compiled = tm.compile(step)
+    compiled(x)
+    stale = (x @ w).sum()  # records w at its current version
+    compiled(x)  # a replay changes w in place
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        stale.backward()
+
+
+def test_retain_grad_and_an_argument_with_a_graph_are_refused():
+    w, x = small_problem()
+
+    def step(x):
+        h = x @ w
+        h.retain_grad()
+        h.sum().backward()
+
+    with pytest.raises(CompileError, match="retain_grad"):
+        tm.compile(step)(x)
+    with pytest.raises(CompileError, match="argument with a graph"):
+        tm.compile(lambda h: h.sum().backward())(x @ w)
+
+
+def test_under_a_backward_tape_the_function_runs_eagerly():
+    from tinygrad_moons.tape import trace_backward
+
+    w, x = small_problem()
+    step = tm.compile(lambda x: (x @ w).sum().backward())
+    with trace_backward() as tape:
+        step(x)
+    assert tape.passes == 1 and step.captures == 0
+
+
+def test_backward_without_retain_graph_twice_is_refused_as_eager():
+    w, x = small_problem()
+
+    def step(x):
+        loss = (x @ w).sum()
+        loss.backward()
+        loss.backward()
+
+    with pytest.raises(RuntimeError) as eager:
+        step(x)
+    w.grad = None
+    with pytest.raises(RuntimeError) as compiled:
+        tm.compile(step)(x)
+    assert type(compiled.value) is type(eager.value)
 
 
 # ------------------------------------------------------------------ refusals
@@ -373,6 +580,34 @@ def test_fit_compiled_by_default_equals_fit_eager():
     assert largest_difference(compiled, eager) == 0.0
     assert compiled_history == eager_history
     assert model._compiled_step.captures == 2  # one program per batch shape, kept across epochs
+
+
+@pytest.mark.parametrize("loss", ["mse", "mse_torch", "bce_torch", "keras_function"])
+def test_fit_compiled_equals_fit_eager_for_losses_of_both_dialects(loss):
+    # Keras losses are called (y_true, y_pred), PyTorch's (input, target): compiled steps call them as eager ones.
+    dialects = {"bce_torch": nn.BCELoss(), "mse_torch": nn.MSELoss(), "keras_function": nn.losses.binary_crossentropy}
+    chosen = dialects.get(loss, loss)
+    _, compiled, compiled_history = fitted("auto", loss=chosen)
+    _, eager, eager_history = fitted(False, loss=chosen)
+    assert largest_difference(compiled, eager) == 0.0
+    assert compiled_history == eager_history
+
+
+def test_fit_auto_with_dropout_runs_eagerly_and_equals_eager():
+    def model_with_dropout():
+        tm.manual_seed(0)
+        model = nn.Sequential([nn.Dense(8, activation="relu", seed=0), nn.Dropout(0.5, seed=1), nn.Dense(1, seed=2)])
+        model.build(2)
+        return model
+
+    X, y = moons()
+    results = []
+    for jit_compile in ("auto", False):
+        model = model_with_dropout()
+        model.compile(loss=nn.BCEWithLogitsLoss(), optimizer="sgd", jit_compile=jit_compile)
+        model.fit(X, y, epochs=2, batch_size=100, verbose=0, seed=0)
+        results.append([p.data.copy() for p in model.parameters()])
+    assert largest_difference(*results) == 0.0
 
 
 def test_fit_auto_falls_back_to_eager_when_the_step_cannot_be_captured():

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from tinygrad_moons import dtypes, ops
+from tinygrad_moons import autograd, dtypes, ops
 from tinygrad_moons import random as _random
 from tinygrad_moons.tensor import ArrayLike, Tensor, _as_array, _check_requires_grad, _normalize_axis, _promote
 
@@ -304,6 +304,8 @@ def where(condition: ArrayLike, input: ArrayLike | None = None, other: ArrayLike
     """
     condition = _as_array(condition, None, keep_integers=True, op="where")
     if input is None and other is None:
+        if autograd._CAPTURE is not None:  # compile would replay the first call's indices
+            autograd._CAPTURE.refuse("where(condition) with one argument (indices found with NumPy)")
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(condition))
     if input is None or other is None:
         raise TypeError("where: give both input and other, or neither")

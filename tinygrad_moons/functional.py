@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tinygrad_moons import ops
+from tinygrad_moons import autograd, ops
 from tinygrad_moons.autograd import ShapeError
 from tinygrad_moons.tensor import Tensor
 
@@ -240,8 +240,9 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     log_not_p = (1 - probs).clip(min=floor).log()
     if target.requires_grad:
         losses = -(target * log_p + (1 - target) * log_not_p)
-    else:  # a constant target: fold the signs into it, four ops fewer on every training step
-        losses = log_p * (-target.data) + log_not_p * (target.data - 1)
+    else:  # a constant target: fold the signs into it, two ops fewer on every training step
+        # Tensor ops on the target, not NumPy on target.data: compile replays ops, and would freeze an array.
+        losses = log_p * (-target) + log_not_p * (target - 1)
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
@@ -273,6 +274,8 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 
 def _one_hot(labels: Any, classes: int, dtype: np.dtype, loss: str, ignore_index: int | None = None) -> np.ndarray:
     """One row per label with a 1 in the label's column; an all-zero row for ``ignore_index``."""
+    if isinstance(labels, Tensor) and autograd._CAPTURE is not None:  # compile would replay the first call's rows
+        autograd._CAPTURE.refuse(f"{loss} with class labels in a Tensor (made into one-hot rows with NumPy)")
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
         labels = labels.astype(np.intp)
@@ -341,8 +344,9 @@ def cross_entropy(
     log_probs = log_softmax(logits, dim=-1)
     if label_smoothing:
         classes = logits.shape[-1]
-        counts = probabilities.data.sum(axis=-1, keepdims=True)  # 0 for an ignored row, which must stay 0
-        probabilities = probabilities * (1 - label_smoothing) + Tensor._wrap(counts * (label_smoothing / classes))
+        # 0 for an ignored row, which must stay 0; Tensor ops (a constant: detached), so compile replays them.
+        counts = probabilities.detach().sum(axis=-1, keepdims=True)
+        probabilities = probabilities * (1 - label_smoothing) + counts * (label_smoothing / classes)
     losses = -(probabilities * log_probs).sum(axis=-1)
     if reduction == "mean":
         return losses.sum() / counted if counted else losses.sum() * np.nan

@@ -32,7 +32,8 @@ wrongly: reading a computed value inside the function (``.item()``,
 ``create_graph=True``, custom ``Function`` subclasses in the backward, an
 in-place change the tracer cannot see (``p.data = ...``, a custom optimizer),
 or an in-place fill from an array made inside the function (``uniform_``).
-Under ``detect_anomaly`` the function runs eagerly (its checks are the point).
+Under ``detect_anomaly`` or a backward tape (``tinygrad_moons.tape``) the
+function runs eagerly (their checks and records are the point).
 
 Not detected (documented limits): values read through ``.data`` and turned
 back into tensors (``Tensor(x.data > 0)``), random numbers drawn inside the
@@ -204,7 +205,7 @@ KERNELS: dict[str, Callable[..., Lowered | None]] = {
 # exactly as the rule does, and is given the op, the incoming gradient, the
 # input arrays and the output array.
 def _relu_backward(op, grad, inputs, output, needs):
-    return (np.multiply(grad, inputs[0] > 0),)
+    return (np.multiply(grad, output != 0),)  # from the output, as eager: a NaN passes its gradient (PyTorch)
 
 
 def _leaky_relu_backward(op, grad, inputs, output, needs):
@@ -227,19 +228,60 @@ def _clip_backward(op, grad, inputs, output, needs):
 
 
 def _maximum_backward(op, grad, inputs, output, needs):
+    # maximum and minimum: "1 unless it loses", half at ties (op.loses is the op's own comparison).
     a, b = inputs
-    share_a = ((a > b) + 0.5 * (a == b)).astype(grad.dtype)
-    return (grad * share_a if needs[0] else None), (grad * (1 - share_a) if needs[1] else None)
+    half_at_ties = 0.5 * (a == b)
+    grad_a = grad * (1 - op.loses(a, b) - half_at_ties).astype(grad.dtype) if needs[0] else None
+    grad_b = grad * (1 - op.loses(b, a) - half_at_ties).astype(grad.dtype) if needs[1] else None
+    return grad_a, grad_b
 
 
 def _max_backward(op, grad, inputs, output, needs):
+    # max and min: the extreme elements (NaNs, when the result is NaN) share the gradient.
     from tinygrad_moons.ops import _keepdims_shape
 
     a = inputs[0]
     kept_shape = _keepdims_shape(a.shape, op.axis)
-    is_max = a == output.reshape(kept_shape)
+    result = output.reshape(kept_shape)
+    is_max = a == result
+    nan_result = np.isnan(result)
+    if nan_result.any():
+        is_max |= np.isnan(a) & nan_result
     share = is_max / is_max.sum(axis=op.axis, keepdims=True)
     return (np.broadcast_to(grad.reshape(kept_shape), a.shape) * share.astype(grad.dtype),)
+
+
+def _softplus_backward(op, grad, inputs, output, needs):
+    a = inputs[0]
+    slope = REGISTRY["sigmoid"].forward(None, a * op.beta)
+    linear = a * op.beta > op.threshold  # the linear part: slope 1 (eager adds this Where only when it occurs)
+    return (grad * np.where(linear, np.ones((), dtype=slope.dtype), slope),)
+
+
+def _pow_backward(op, grad, inputs, output, needs):
+    # PyTorch's edges: d/da is 0 where a = b = 0, d/db is 0 where a = 0 and b >= 0 (eager masks only when they occur).
+    a, b = inputs
+    grad_a = grad_b = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if needs[0]:
+            grad_a = grad * b * a ** (b - 1)
+            grad_a = np.where((b == 0) & (a == 0), np.zeros((), dtype=grad_a.dtype), grad_a)
+        if needs[1]:
+            grad_b = grad * output * np.log(a)
+            grad_b = np.where((a == 0) & (b >= 0), np.zeros((), dtype=grad_b.dtype), grad_b)
+    return grad_a, grad_b
+
+
+def _prod_backward(op, grad, inputs, output, needs):
+    # The products of the other elements: prod / a_i without zeros, computed exactly with them (as eager).
+    from tinygrad_moons.ops import _keepdims_shape, _product_of_others
+
+    a = inputs[0]
+    kept_shape = _keepdims_shape(a.shape, op.axis)
+    grad = grad.reshape(kept_shape)
+    if np.all(a != 0):
+        return (grad * output.reshape(kept_shape) / a,)
+    return (grad * _product_of_others(a, op.axis),)
 
 
 def _linear_backward(op, grad, inputs, output, needs):
@@ -252,16 +294,33 @@ def _linear_backward(op, grad, inputs, output, needs):
     )
 
 
-#: op name -> (gradient kernel, condition on the input arrays)
+def _all_float_alike(arrays: list[np.ndarray]) -> bool:
+    return all(a.dtype.kind == "f" for a in arrays) and _same_dtype(*arrays)
+
+
+def _always(arrays: list[np.ndarray]) -> bool:
+    return True
+
+
+#: op name -> (gradient kernel, condition on the input arrays). An op in VALUE_DEPENDENT whose condition
+#: does not hold is refused (its rule would be frozen); for the others the rule is recorded instead.
 BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
-    "relu": (_relu_backward, lambda arrays: True),
-    "leaky_relu": (_leaky_relu_backward, lambda arrays: True),
-    "abs": (_abs_backward, lambda arrays: True),
-    "clip": (_clip_backward, lambda arrays: True),
-    "maximum": (_maximum_backward, lambda arrays: True),
-    "max": (_max_backward, lambda arrays: True),
+    "relu": (_relu_backward, _always),
+    "leaky_relu": (_leaky_relu_backward, _always),
+    "abs": (_abs_backward, _always),
+    "clip": (_clip_backward, _always),
+    "maximum": (_maximum_backward, _all_float_alike),
+    "minimum": (_maximum_backward, _all_float_alike),
+    "max": (_max_backward, _always),
+    "min": (_max_backward, _always),
+    "softplus": (_softplus_backward, _all_float_alike),
+    "pow": (_pow_backward, _all_float_alike),
+    "prod": (_prod_backward, _all_float_alike),
     "linear": (_linear_backward, lambda arrays: arrays[0].ndim == 2),
 }
+
+#: Ops whose backward rule reads the input's values with NumPy (a mask, a share of ties, a branch on zeros).
+VALUE_DEPENDENT = frozenset(BACKWARD_KERNELS) - {"linear"}
 
 
 # ------------------------------------------------------------------ program
@@ -438,12 +497,55 @@ class _Capture:
         if not self.mine():
             return
         ins = [self.slot_of(x) for x in inputs]
+        self._refuse_computed_attributes(function)
         self.keep.append(output)
         op = type(function).__new__(type(function))
         op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
         if not self.in_backward:
             self.origin = _origin(function.name, output.scope)
         self._emit_op(op, ins, output._data)
+
+    def record_elementwise(self, ufunc: Any, arrays: tuple, out: np.ndarray) -> None:
+        """A comparison or logical operator (outside the graph): a step computing it again on every call."""
+        if not self.mine():
+            return
+        ins = []
+        for array in arrays:
+            slot = self.by_array.get(id(array))
+            if slot is None:  # a number compared with: a constant, as an op's scalar operand
+                held = Tensor._wrap(array)
+                slot = self.slot_of(held)
+            ins.append(slot)
+        names = self.program.names
+        out_slot = self._new_slot(out, f"t{len(self.program.slots)}", "computed")
+        self.origin = getattr(ufunc, "__name__", "comparison")
+        if len(ins) == 1:
+            (i,) = ins
+
+            def run(s, ufunc=ufunc, i=i, out_slot=out_slot):
+                s[out_slot] = np.asarray(ufunc(s[i]))
+
+        else:
+            i, j = ins
+
+            def run(s, ufunc=ufunc, i=i, j=j, out_slot=out_slot):
+                s[out_slot] = np.asarray(ufunc(s[i], s[j]))
+
+        text = f"{names[out_slot]} = np.{self.origin}({', '.join(names[k] for k in ins)})"
+        self._add_step(run, text, reads=ins, write=out_slot, pure=True)
+
+    def _refuse_computed_attributes(self, function: Function) -> None:
+        """An op attribute that is an array of this call (``x[x > 0]``'s mask) would be frozen: refused."""
+        for value in function.__dict__.values():
+            parts = value if isinstance(value, tuple) else (value,)
+            for part in parts:
+                slot = self.by_array.get(id(part)) if isinstance(part, np.ndarray) else None
+                if slot is not None and self.kind[slot] != "held":
+                    raise CompileError(
+                        f"compile: {function.name} takes an array computed inside the function as an argument "
+                        "(an index made from values, such as x[x > 0]); a replay would reuse the first call's. "
+                        "Use where(mask, x, 0) instead, or run this function eagerly"
+                    )
 
     def _emit_op(self, op: Function, ins: list[int], result: np.ndarray) -> int:
         names = self.program.names
@@ -537,7 +639,7 @@ class _Capture:
             def run(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
                 array = s[target]
                 ufunc(array, s[operand], out=array, casting="same_kind")
-                owner._version += 1
+                owner._note_change()
 
             self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
             return
@@ -550,11 +652,11 @@ class _Capture:
             array = s[target]
             ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
             if kind == "held":
-                owner._version += 1
+                owner._note_change()
             elif kind == "input":
-                program.args[position]._version += 1
+                program.args[position]._note_change()
             elif kind == "grad":
-                owner.grad._version += 1
+                owner.grad._note_change()
 
         reads = [target] + [v for k, v in parts if k == "slot"]
         self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=reads)
@@ -626,6 +728,12 @@ class _Capture:
                 if grad is None:
                     continue
                 function = node._ctx
+                if function is not None and (node._retains_grad or self._argument_position(node) is not None):
+                    what = "a tensor that asked for retain_grad()" if node._retains_grad else "an argument with a graph"
+                    raise CompileError(
+                        f"compile: the backward reaches {what}; a replay makes neither its .grad nor the graph "
+                        "behind it. Return what you need instead (or pass leaf tensors), or run this function eagerly"
+                    )
                 if function is None:
                     self.origin = f".grad of {node.name or 'a leaf'}"
                     self._accumulate(node, grad)
@@ -664,6 +772,13 @@ class _Capture:
     def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
         special = BACKWARD_KERNELS.get(function.name)
         parents = function.parents
+        if special is not None and not special[1]([p._data for p in parents]) and function.name in VALUE_DEPENDENT:
+            dtypes = ", ".join(str(p._data.dtype) for p in parents)
+            raise CompileError(
+                f"compile: the backward of {function.name} on inputs of dtypes {dtypes} reads their values with "
+                "NumPy and has no replay kernel for them (only floating inputs of one dtype); a replay would "
+                "reuse the first call's mask. Cast the inputs to one float dtype, or run this function eagerly"
+            )
         if special is None or not special[1]([p._data for p in parents]):
             # With recording on, a rule's shortcuts for "nothing is recorded" (a NumPy view instead of a
             # Transpose op, as in linear's) are not taken: every array it makes comes from an op the tracer sees.
@@ -702,16 +817,16 @@ class _Capture:
         if op.name == "relu":
             buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
             self.program.slots[out_slot] = buffer
-            # The mask from relu's output, not its input (relu(x) > 0 exactly where x > 0): then nothing else
-            # reads the input, and the forward relu can overwrite it in place.
+            # The mask from relu's output, as eager reads it (relu(x) != 0 where x > 0 or x is NaN): then nothing
+            # else reads the input, and the forward relu can overwrite it in place.
             y = ins[-1]
             reads = [g, y]
 
             def run(s, g=g, y=y, buffer=buffer, mask=mask):
-                np.greater(s[y], 0, out=mask)
+                np.not_equal(s[y], 0, out=mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
                 np.multiply(s[g], mask, out=buffer)
 
-            text = f"{out} <- np.multiply({names[g]}, {names[y]} > 0, out={out})  # relu backward, mask buffer kept"
+            text = f"{out} <- np.multiply({names[g]}, {names[y]} != 0, out={out})  # relu backward, mask buffer kept"
         elif op.name == "linear":
             buffer = np.empty_like(result, order="C")
             self.program.slots[out_slot] = buffer
@@ -958,7 +1073,7 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
                 continue
             np.multiply(grad._data, lr, out=scaled)
             np.subtract(p._data, scaled, out=p._data)
-            p._version += 1
+            p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
 
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
@@ -1012,6 +1127,37 @@ def _guarded(name: str, original: Callable) -> Callable:
     return guarded
 
 
+# Comparisons and logical operators make bool tensors with NumPy, outside the graph (as PyTorch, they are not
+# differentiable). While a capture runs they are recorded as steps, so ``where(x > 0, x, 0)`` is replayed on the
+# values of each call, not on the first call's mask.
+def _recording_binary(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def recording(self: Tensor, other: Any, function: Any, symbol: str) -> Any:
+        capture = autograd._CAPTURE
+
+        def call_and_record(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            out = np.asarray(function(x, y))
+            if capture is not None:
+                capture.record_elementwise(function, (x, y), out)
+            return out
+
+        return original(self, other, call_and_record, symbol)
+
+    return recording
+
+
+def _recording_invert(original: Callable) -> Callable:
+    @functools.wraps(original)
+    def recording(self: Tensor) -> Any:
+        result = original(self)
+        capture = autograd._CAPTURE
+        if capture is not None:
+            capture.record_elementwise(np.invert, (self._data,), result._data)
+        return result
+
+    return recording
+
+
 def _install_value_guards() -> list[tuple[str, Any]]:
     saved = []
     for name in _VALUE_READS:
@@ -1019,6 +1165,12 @@ def _install_value_guards() -> list[tuple[str, Any]]:
         if original is not None:
             saved.append((name, original))
             setattr(Tensor, name, _guarded(name, original))
+    recorders = (("_compare", _recording_binary), ("_logical", _recording_binary), ("__invert__", _recording_invert))
+    for name, recorder in recorders:
+        original = Tensor.__dict__.get(name)
+        if original is not None:
+            saved.append((name, original))
+            setattr(Tensor, name, recorder(original))
     return saved
 
 
@@ -1111,8 +1263,8 @@ class CompiledFunction:
         return tuple(parts)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled():
-            return self.fn(*args, **kwargs)  # inside another capture (inlined) or debugging: eager
+        if autograd._CAPTURE is not None or autograd.is_anomaly_enabled() or autograd._BACKWARD_TAPE.get() is not None:
+            return self.fn(*args, **kwargs)  # inside another capture (inlined), debugging or taping backward: eager
         key = self._signature(args, kwargs)
         program = self.programs.get(key)
         if program is not None and not (program.tentative and any(p.grad is not None for p in program.tentative)):

@@ -467,9 +467,7 @@ class Tensor:
             raise ValueError("clamp_: give at least one of min and max")
         if self._in_place_is_recorded("clamp_"):
             return self._record_in_place("clamp_", lambda old, _: old.clip(min, max))
-        self._data.clip(min, max, out=self._data)
-        self._note_change()
-        return self
+        return self._update_in_place("clamp_", np.clip, min, max)  # np.clip takes out= as a ufunc: compile sees it
 
     def zero_(self) -> "Tensor":
         """Set every value to 0 in place (``p.grad.zero_()``); returns self."""

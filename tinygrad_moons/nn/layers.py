@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tinygrad_moons import autograd
 from tinygrad_moons import functional as F
 from tinygrad_moons.autograd import ShapeError
 from tinygrad_moons.nn import initializers
@@ -479,6 +480,8 @@ class Dropout(Layer):
             return x
         if self.p == 1.0:
             return x * 0.0
+        if autograd._CAPTURE is not None:  # tinygrad_moons.compile would replay the first call's mask
+            autograd._CAPTURE.refuse("Dropout in training mode (its mask is drawn with NumPy on each call)")
         generator = self.rng if self.rng is not None else initializers.global_generator()
         keep = generator.random(x.shape) >= self.p
         return x * Tensor._wrap((keep / (1.0 - self.p)).astype(x.data.dtype))

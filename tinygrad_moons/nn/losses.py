@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tinygrad_moons import functional as F
-from tinygrad_moons import ops
+from tinygrad_moons import autograd, ops
 from tinygrad_moons.autograd import ShapeError
 from tinygrad_moons.nn.module import Module
 from tinygrad_moons.tensor import Tensor
@@ -182,6 +182,8 @@ def _categorical(y_true: Tensor, y_pred: Tensor, from_logits: bool, axis: int, l
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
     """Keras' ``keras.losses.sparse_categorical_crossentropy``: as categorical, with integer labels for y_true."""
     y_pred = _prediction(y_pred, "sparse_categorical_crossentropy")
+    if isinstance(y_true, Tensor) and autograd._CAPTURE is not None:  # compile would replay the first call's rows
+        autograd._CAPTURE.refuse("sparse_categorical_crossentropy with labels in a Tensor (made into one-hot rows)")
     labels = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
     if y_pred.ndim < 1:
         raise ShapeError("sparse_categorical_crossentropy: y_pred needs a class axis, got a scalar")
