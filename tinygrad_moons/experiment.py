@@ -35,7 +35,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_moons import data, nn, optim
+from tinygrad_moons import data, nn, ops, optim
+from tinygrad_moons import functional as F
 from tinygrad_moons.nn import Callback
 from tinygrad_moons.reference import ManualNetwork, accuracy, binary_cross_entropy
 
@@ -130,6 +131,18 @@ SEED_KERAS = Recipe(
 )
 
 RECIPES: dict[str, Recipe] = {"default": DEFAULT, "seed": SEED, "seed-keras": SEED_KERAS}
+
+
+def recipe_names() -> list[str]:
+    """The recipe names :func:`get_recipe` (and ``tinygrad-moons --recipe``) accepts."""
+    return list(RECIPES)
+
+
+def get_recipe(name: str) -> Recipe:
+    """A recipe by name."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
+    return RECIPES[name]
 
 
 # ----------------------------------------------------------------------- data
@@ -267,10 +280,7 @@ def build_model(recipe: Recipe, input_dim: int = 2) -> nn.Sequential:
 
 
 def make_optimizer(recipe: Recipe) -> optim.Optimizer:
-    optimizers = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop}
-    if recipe.optimizer not in optimizers:
-        raise ValueError(f"unknown optimizer {recipe.optimizer!r}; choose one of {', '.join(optimizers)}")
-    return optimizers[recipe.optimizer](lr=recipe.learning_rate)
+    return optim.get(recipe.optimizer, learning_rate=recipe.learning_rate)
 
 
 def train(
@@ -423,6 +433,12 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
+def _torch_name(activation: str) -> str:
+    """PyTorch's layer class for an activation: our op classes carry PyTorch's names (ReLU, Tanh, LeakyReLU...)."""
+    F.get_activation(activation)  # a clear error for an unknown name
+    return ops.REGISTRY[activation].__name__
+
+
 def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResult:
     """The same recipe written in plain PyTorch (float64, CPU); only runs where PyTorch is installed.
 
@@ -439,10 +455,10 @@ def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResu
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         modules.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
         last = index == len(sizes) - 2
-        modules.append(torch.nn.Sigmoid() if last else {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[recipe.activation]())
+        modules.append(torch.nn.Sigmoid() if last else getattr(torch.nn, _torch_name(recipe.activation))())
     model = torch.nn.Sequential(*modules)
-    optimizers = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
-    optimizer = optimizers[recipe.optimizer](model.parameters(), lr=recipe.learning_rate)
+    optimizer_class = getattr(torch.optim, type(optim.get(recipe.optimizer)).__name__)
+    optimizer = optimizer_class(model.parameters(), lr=recipe.learning_rate)
     loss_function = torch.nn.BCELoss()
     X_train = torch.from_numpy(split.X_train)
     y_train = torch.from_numpy(split.y_train.astype(np.float64)).reshape(-1, 1)

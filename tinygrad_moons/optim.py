@@ -33,7 +33,7 @@ import numpy as np
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get"]
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "names"]
 
 
 class Optimizer:
@@ -339,7 +339,13 @@ _BY_NAME = {
     "adam": lambda: Adam(lr=0.001),
     "rmsprop": lambda: RMSprop(lr=0.001),
 }
-OPTIMIZERS = {"SGD": SGD, "Adam": Adam, "RMSprop": RMSprop}
+#: The same optimizers by class name (a saved model's compile settings name the class).
+OPTIMIZERS = {factory().__class__.__name__: factory().__class__ for factory in _BY_NAME.values()}
+
+
+def names() -> list[str]:
+    """The optimizer names :func:`get` accepts."""
+    return list(_BY_NAME)
 
 
 def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Optimizer:
@@ -353,7 +359,7 @@ def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Opti
     elif isinstance(identifier, str):
         key = identifier.lower()
         if key not in _BY_NAME:
-            raise ValueError(f"unknown optimizer {identifier!r}; choose one of {sorted(_BY_NAME)} or pass an Optimizer")
+            raise ValueError(f"unknown optimizer {identifier!r}; choose one of {names()} or pass an Optimizer")
         optimizer = _BY_NAME[key]()
     else:
         raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
