@@ -16,7 +16,8 @@ import pytest
 
 from tinygrad_moons import Tensor, experiment
 from tinygrad_moons.cli import main
-from tinygrad_moons.viz.backprop import page_data, trace_loss, trace_seed_network, write_gif, write_page
+from tinygrad_moons.experiment import trace_recipe_network
+from tinygrad_moons.viz.backprop import page_data, trace_loss, write_gif, write_page
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 needs_chromium = pytest.mark.skipif(
@@ -43,7 +44,7 @@ def sync_playwright():
 
 @pytest.fixture(scope="module")
 def run():
-    return trace_seed_network(experiment.SEED, points=6)
+    return trace_recipe_network(experiment.SEED, points=6)
 
 
 @pytest.fixture(scope="module")

@@ -362,7 +362,7 @@ def run_graph(args: argparse.Namespace) -> int:
     import warnings
 
     from tinygrad_moons import experiment
-    from tinygrad_moons.viz.figures import recipe_graph
+    from tinygrad_moons.experiment import recipe_graph
 
     recipe = experiment.get_recipe(args.recipe).replace(seed=args.seed)
     name = f"graph.{args.format or 'svg'}"
@@ -417,7 +417,8 @@ def _add_backprop_command(commands: Any) -> None:
 
 def run_backprop(args: argparse.Namespace) -> int:
     from tinygrad_moons import experiment
-    from tinygrad_moons.viz.backprop import trace_seed_network, write_gif, write_page
+    from tinygrad_moons.experiment import trace_recipe_network
+    from tinygrad_moons.viz.backprop import write_gif, write_page
 
     recipe = experiment.get_recipe(args.recipe).replace(seed=args.seed)
     if args.layers is not None:
@@ -425,7 +426,7 @@ def run_backprop(args: argparse.Namespace) -> int:
     out = args.out if args.out.suffix else args.out.with_suffix(".html")
     _writable_folder(out.parent if str(out.parent) else Path("."))
     try:
-        run = trace_seed_network(recipe, args.points)
+        run = trace_recipe_network(recipe, args.points)
     except ValueError as error:  # more points than the training set has
         raise UsageError(str(error)) from None
     written = [write_page(run, out)]
