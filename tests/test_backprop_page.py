@@ -89,6 +89,7 @@ def test_cli_refuses_more_points_than_the_training_set(tmp_path, capsys):
     assert "points" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_write_gif_makes_one_frame_per_step(run, tmp_path):
     path = write_gif(run, tmp_path / "steps.gif")
     from PIL import Image
@@ -130,6 +131,7 @@ def _check_step(page, run, number: int, sample: int, unit: int) -> None:
     assert active == ["layer_" + step.layer_name]
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
     errors: list[str] = []
