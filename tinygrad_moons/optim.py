@@ -334,13 +334,13 @@ class RMSprop(Optimizer):
 
 
 #: Optimizers by the names ``compile`` accepts, with Keras' default learning rates.
-_BY_NAME = {
-    "sgd": lambda: SGD(lr=0.01),
-    "adam": lambda: Adam(lr=0.001),
-    "rmsprop": lambda: RMSprop(lr=0.001),
+_BY_NAME: dict[str, tuple[type[Optimizer], float]] = {
+    "sgd": (SGD, 0.01),
+    "adam": (Adam, 0.001),
+    "rmsprop": (RMSprop, 0.001),
 }
 #: The same optimizers by class name (a saved model's compile settings name the class).
-OPTIMIZERS = {factory().__class__.__name__: factory().__class__ for factory in _BY_NAME.values()}
+OPTIMIZERS = {cls.__name__: cls for cls, _ in _BY_NAME.values()}
 
 
 def names() -> list[str]:
@@ -360,7 +360,8 @@ def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Opti
         key = identifier.lower()
         if key not in _BY_NAME:
             raise ValueError(f"unknown optimizer {identifier!r}; choose one of {names()} or pass an Optimizer")
-        optimizer = _BY_NAME[key]()
+        cls, default_lr = _BY_NAME[key]
+        optimizer = cls(None, lr=default_lr)
     else:
         raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
     if learning_rate is not None:
