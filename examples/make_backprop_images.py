@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 from tinygrad_moons import experiment  # noqa: E402
-from tinygrad_moons.viz.backprop import trace_seed_network, write_gif, write_page  # noqa: E402
+from tinygrad_moons.viz.backprop import write_gif, write_page  # noqa: E402
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    run = trace_seed_network(experiment.SEED, points=8)
+    run = experiment.trace_recipe_network(experiment.SEED, points=8)
     write_gif(run, IMAGES / "backprop_steps.gif")
     with tempfile.TemporaryDirectory() as folder:
         page_file = write_page(run, Path(folder) / "backprop.html")

@@ -92,7 +92,7 @@ def main() -> None:
     collapsed = {"seed_graph_collapsed.svg": experiment.SEED, "default_graph_collapsed.svg": experiment.DEFAULT}
     for name, recipe in collapsed.items():
         started = time.perf_counter()
-        path = figures.recipe_graph(recipe, IMAGES / name, collapse=True, show_grads=True, grad_flow=True, rankdir="LR")
+        path = experiment.recipe_graph(recipe, IMAGES / name, collapse=True, show_grads=True, grad_flow=True, rankdir="LR")
         done(path, started)
 
     # `tinygrad-moons train --gif`: the default recipe (the seed's architecture, modern training),

@@ -16,7 +16,8 @@ import pytest
 
 from tinygrad_moons import Tensor, experiment
 from tinygrad_moons.cli import main
-from tinygrad_moons.viz.backprop import page_data, trace_loss, trace_seed_network, write_gif, write_page
+from tinygrad_moons.experiment import trace_recipe_network
+from tinygrad_moons.viz.backprop import page_data, trace_loss, write_gif, write_page
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 needs_chromium = pytest.mark.skipif(
@@ -43,7 +44,7 @@ def sync_playwright():
 
 @pytest.fixture(scope="module")
 def run():
-    return trace_seed_network(experiment.SEED, points=6)
+    return trace_recipe_network(experiment.SEED, points=6)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,7 @@ def test_cli_refuses_more_points_than_the_training_set(tmp_path, capsys):
     assert "points" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_write_gif_makes_one_frame_per_step(run, tmp_path):
     path = write_gif(run, tmp_path / "steps.gif")
     from PIL import Image
@@ -129,6 +131,7 @@ def _check_step(page, run, number: int, sample: int, unit: int) -> None:
     assert active == ["layer_" + step.layer_name]
 
 
+@pytest.mark.slow
 @needs_chromium
 def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
     errors: list[str] = []

@@ -42,6 +42,7 @@ def test_a_node_used_a_hundred_times_gets_all_hundred_contributions():
     np.testing.assert_allclose(x.grad.data, 100 * 2 * x.data, rtol=1e-14)
 
 
+@pytest.mark.slow
 def test_chain_of_100000_ops_backpropagates_and_is_freed():
     x = Tensor(1.0, requires_grad=True)
     y = x
@@ -364,6 +365,7 @@ def _live(kind: type) -> int:
     return sum(1 for obj in gc.get_objects() if isinstance(obj, kind))
 
 
+@pytest.mark.slow
 def test_a_10000_step_training_loop_keeps_nothing_alive():
     rng = np.random.default_rng(0)
     inputs, targets = Tensor(rng.standard_normal((8, 2))), Tensor(rng.integers(0, 2, (8, 1)))

@@ -112,10 +112,20 @@ def test_every_tensor_made_in_a_forward_is_tagged_with_the_innermost_module():
     out = model(Tensor(np.ones((4, 2))))
     dense_1, relu_1, dense_2 = model
     assert out.scope is dense_2
-    assert out._ctx.parents[0].scope is dense_2  # the linear op's result, before the sigmoid
-    relu_out = out._ctx.parents[0]._ctx.parents[0]
-    assert relu_out.scope is relu_1
-    assert relu_out._ctx.parents[0].scope is dense_1
+    # Back from the output through the public graph (grad_fn and its parents): every op's result is tagged with
+    # the layer whose forward made it, the layers come in reverse order, and each layer is met, whatever ops
+    # (fused or not) it is made of.
+    order = {dense_2: 0, relu_1: 1, dense_1: 2}
+    met = set()
+    pending = [(out, 0)]
+    while pending:
+        tensor, earliest = pending.pop()
+        if tensor.grad_fn is None:  # a leaf: the input or a parameter
+            continue
+        assert tensor.scope in order and order[tensor.scope] >= earliest
+        met.add(tensor.scope)
+        pending.extend((parent, order[tensor.scope]) for parent in tensor.grad_fn.parents)
+    assert met == set(order)
     assert dense_1.kernel.scope is dense_1 and dense_2.bias.scope is dense_2  # parameters belong to their owner
     # outside any module nothing is tagged
     assert (out * 2).scope is None

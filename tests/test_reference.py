@@ -127,6 +127,7 @@ def test_initialisation_is_the_seeds_normal_times_a_tenth_from_a_generator():
     np.testing.assert_array_equal(np.random.get_state()[1], state)  # the global state is untouched
 
 
+@pytest.mark.slow
 def test_training_matches_the_seeds_code(moons):
     X, y = moons
     network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
@@ -234,6 +235,7 @@ def engine_step(kernels, biases, X, y, lr):
     return gradients
 
 
+@pytest.mark.slow
 def test_raw_engine_tensors_take_the_same_steps_as_the_manual_network(moons):
     X, y = moons
     network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
@@ -306,6 +308,7 @@ def test_sequential_gradients_equal_the_hand_derived_ones(moons):
     assert_same_gradients(gradients_manual, [(layer.kernel.grad.data, layer.bias.grad.data) for layer in model])
 
 
+@pytest.mark.slow
 def test_sequential_trained_with_sgd_follows_the_manual_network(moons):
     """One full-batch step of fit() with SGD(lr=0.01) equals one hand-derived step; so do 100."""
     from tinygrad_moons import optim

@@ -209,6 +209,7 @@ def sklearn_script(MLPClassifier, MLPRegressor, moons, iris, regression):
     return search.best_params_, moons_score, iris_scores, regression_score
 
 
+@pytest.mark.slow
 def test_a_scikit_learn_script_runs_unchanged_and_scores_the_same(moons, iris, regression):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

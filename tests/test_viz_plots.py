@@ -181,6 +181,7 @@ def test_recorder_checks_its_arguments(moons):
         DecisionBoundaryRecorder(X_train, y_train).save_gif("never.gif")
 
 
+@pytest.mark.slow
 def test_train_command_with_gif_writes_pngs_svg_and_gif(tmp_path):
     from tinygrad_moons.cli import main
 

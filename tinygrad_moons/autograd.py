@@ -214,6 +214,8 @@ class Function:
 
     #: The op's name in the registry, in error messages and in graph drawings.
     name: str = "function"
+    #: What kind of op it is: "arithmetic", "elementwise", "activation", "matmul", "reduction", "shape" or "loss".
+    kind: str = "elementwise"
     #: False for ops whose backward is not itself differentiable.
     twice_differentiable: bool = True
 

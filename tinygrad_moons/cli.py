@@ -30,10 +30,13 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 PROG = "tinygrad-moons"
-DATASETS = ("moons", "circles", "blobs", "spirals", "xor")  # tinygrad_moons.data.DATASETS, without importing it
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
-INITIALIZERS = ("he_normal", "he_uniform", "glorot_uniform", "glorot_normal", "normal")
+
+
+def _recipe_names() -> list[str]:
+    """The recipes' names, from :mod:`tinygrad_moons.experiment` (imported when the parser is built, not with cli)."""
+    from tinygrad_moons.experiment import recipe_names
+
+    return recipe_names()
 
 
 class UsageError(Exception):
@@ -150,16 +153,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--recipe",
-        choices=("default", "seed", "seed-keras"),
+        choices=_recipe_names(),
         default="default",
         help="starting settings: this library's modern default; the seed's (randn*0.1 init, gradient descent "
         "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
     )
     _add_data_options(train)
     train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
-    train.add_argument("--activation", choices=ACTIVATIONS, help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
-    train.add_argument("--init", choices=INITIALIZERS, help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (default recipe: he_normal)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="optimizer (default recipe: adam)")
+    from tinygrad_moons import functional, optim
+    from tinygrad_moons.nn import initializers
+
+    train.add_argument("--activation", choices=functional.activation_names(), help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
+    train.add_argument("--init", choices=initializers.names(), help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (default recipe: he_normal)")
+    train.add_argument("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
     train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
     train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
     train.add_argument("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
@@ -196,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", choices=DATASETS, help="the data set (default recipe: moons)")
+    from tinygrad_moons import data
+
+    parser.add_argument("--dataset", choices=data.names(), help="the data set (default recipe: moons)")
     parser.add_argument("--samples", type=sample_count, help="number of points, at least 2 (default recipe: 1000)")
     parser.add_argument("--noise", type=non_negative_float, help="standard deviation of the noise; for blobs the clusters' (default: the data set's own, 0.1 for moons)")
     parser.add_argument("--test-size", type=fraction, help="fraction of the points held out for testing, stratified (default recipe: 0.2)")
@@ -217,9 +225,9 @@ def _version() -> str:
 # -------------------------------------------------------------------- train
 def recipe_from_args(args: argparse.Namespace) -> Any:
     """The recipe named by ``--recipe``, with every option the user gave applied on top."""
-    from tinygrad_moons.experiment import RECIPES
+    from tinygrad_moons.experiment import get_recipe
 
-    recipe = RECIPES[args.recipe].replace(seed=args.seed)
+    recipe = get_recipe(args.recipe).replace(seed=args.seed)
     changes: dict[str, Any] = {}
     for option, field in [
         ("dataset", "dataset"),
@@ -241,7 +249,7 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
     if args.init is not None:
         changes["kernel_initializer"] = args.init
         # The seed's init draws biases from the same normal; the others leave biases at zero, as Keras does.
-        changes["bias_initializer"] = "normal" if args.init == "normal" else "zeros"
+        changes["bias_initializer"] = args.init if args.init in ("normal", "seed_normal") else "zeros"
     return recipe.replace(**changes)
 
 
@@ -340,7 +348,7 @@ def _add_graph_command(commands: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    graph.add_argument("--recipe", choices=("default", "seed", "seed-keras"), default="default", help="the network and training settings (see train --help)")
+    graph.add_argument("--recipe", choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
     graph.add_argument("--format", choices=("svg", "png"), help="image format (default: from --out's suffix, else svg)")
     graph.add_argument("--collapse", action="store_true", help="draw each layer as one box (for large models)")
     graph.add_argument("--values", action="store_true", help="show each tensor's value (the number, or mean/std/min/max)")
@@ -355,9 +363,9 @@ def run_graph(args: argparse.Namespace) -> int:
     import warnings
 
     from tinygrad_moons import experiment
-    from tinygrad_moons.viz.figures import recipe_graph
+    from tinygrad_moons.experiment import recipe_graph
 
-    recipe = experiment.RECIPES[args.recipe].replace(seed=args.seed)
+    recipe = experiment.get_recipe(args.recipe).replace(seed=args.seed)
     name = f"graph.{args.format or 'svg'}"
     path = Path(args.out) if args.out else Path(name)
     if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
@@ -399,7 +407,7 @@ def _add_backprop_command(commands: Any) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = backprop.add_argument
-    add("--recipe", choices=("default", "seed", "seed-keras"), default="seed", help="initial weights, see train --help")
+    add("--recipe", choices=_recipe_names(), default="seed", help="initial weights, see train --help")
     add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
     add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
     add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
@@ -410,15 +418,16 @@ def _add_backprop_command(commands: Any) -> None:
 
 def run_backprop(args: argparse.Namespace) -> int:
     from tinygrad_moons import experiment
-    from tinygrad_moons.viz.backprop import trace_seed_network, write_gif, write_page
+    from tinygrad_moons.experiment import trace_recipe_network
+    from tinygrad_moons.viz.backprop import write_gif, write_page
 
-    recipe = experiment.RECIPES[args.recipe].replace(seed=args.seed)
+    recipe = experiment.get_recipe(args.recipe).replace(seed=args.seed)
     if args.layers is not None:
         recipe = recipe.replace(hidden_layers=args.layers)
     out = args.out if args.out.suffix else args.out.with_suffix(".html")
     _writable_folder(out.parent if str(out.parent) else Path("."))
     try:
-        run = trace_seed_network(recipe, args.points)
+        run = trace_recipe_network(recipe, args.points)
     except ValueError as error:  # more points than the training set has
         raise UsageError(str(error)) from None
     written = [write_page(run, out)]
@@ -483,9 +492,9 @@ def _add_sweep_command(commands: Any) -> None:
     sweep.add_argument(
         "--settings",
         nargs="+",
-        choices=("seed", "seed-keras", "default"),
-        default=["seed", "seed-keras", "default"],
-        help="the settings to run (default: all three)",
+        choices=_recipe_names(),
+        default=_recipe_names(),
+        help="the settings to run (default: all)",
     )
     sweep.add_argument(
         "--seeds", type=positive_int, default=20, help="runs per setting, with seeds 0..N-1 (default: %(default)s)"

@@ -29,6 +29,7 @@ __all__ = [
     "DATASETS",
     "DEFAULT_NOISE",
     "load_dataset",
+    "names",
     "make_blobs",
     "make_circles",
     "make_moons",
@@ -199,6 +200,11 @@ def make_xor(n_samples: int = 1000, noise: float = 0.1, random_state: RandomStat
 # The noise each data set uses when none is given; for blobs it is the clusters' standard deviation.
 DEFAULT_NOISE: dict[str, float] = {"moons": 0.1, "circles": 0.1, "blobs": 1.0, "spirals": 0.1, "xor": 0.1}
 DATASETS: tuple[str, ...] = tuple(DEFAULT_NOISE)
+
+
+def names() -> list[str]:
+    """The data set names :func:`load_dataset` accepts."""
+    return list(DATASETS)
 
 
 def load_dataset(

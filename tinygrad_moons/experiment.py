@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
+from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from tinygrad_moons import data, nn, optim
+from tinygrad_moons import data, nn, ops, optim
+from tinygrad_moons import functional as F
 from tinygrad_moons.nn import Callback
 from tinygrad_moons.reference import ManualNetwork, accuracy, binary_cross_entropy
 
@@ -53,7 +56,11 @@ __all__ = [
     "copy_manual_parameters",
     "explain",
     "format_table",
+    "get_recipe",
     "make_split",
+    "recipe_graph",
+    "recipe_names",
+    "trace_recipe_network",
     "train",
     "train_manual",
     "train_sklearn",
@@ -130,6 +137,18 @@ SEED_KERAS = Recipe(
 )
 
 RECIPES: dict[str, Recipe] = {"default": DEFAULT, "seed": SEED, "seed-keras": SEED_KERAS}
+
+
+def recipe_names() -> list[str]:
+    """The recipe names :func:`get_recipe` (and ``tinygrad-moons --recipe``) accepts."""
+    return list(RECIPES)
+
+
+def get_recipe(name: str) -> Recipe:
+    """A recipe by name."""
+    if name not in RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
+    return RECIPES[name]
 
 
 # ----------------------------------------------------------------------- data
@@ -267,10 +286,7 @@ def build_model(recipe: Recipe, input_dim: int = 2) -> nn.Sequential:
 
 
 def make_optimizer(recipe: Recipe) -> optim.Optimizer:
-    optimizers = {"sgd": optim.SGD, "adam": optim.Adam, "rmsprop": optim.RMSprop}
-    if recipe.optimizer not in optimizers:
-        raise ValueError(f"unknown optimizer {recipe.optimizer!r}; choose one of {', '.join(optimizers)}")
-    return optimizers[recipe.optimizer](lr=recipe.learning_rate)
+    return optim.get(recipe.optimizer, learning_rate=recipe.learning_rate)
 
 
 def train(
@@ -423,6 +439,12 @@ def torch_available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
+def _torch_name(activation: str) -> str:
+    """PyTorch's layer class for an activation: our op classes carry PyTorch's names (ReLU, Tanh, LeakyReLU...)."""
+    F.get_activation(activation)  # a clear error for an unknown name
+    return ops.REGISTRY[activation].__name__
+
+
 def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResult:
     """The same recipe written in plain PyTorch (float64, CPU); only runs where PyTorch is installed.
 
@@ -439,10 +461,10 @@ def train_torch(recipe: Recipe = DEFAULT, split: Split | None = None) -> RunResu
     for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         modules.append(torch.nn.Linear(n_in, n_out, dtype=torch.float64))
         last = index == len(sizes) - 2
-        modules.append(torch.nn.Sigmoid() if last else {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}[recipe.activation]())
+        modules.append(torch.nn.Sigmoid() if last else getattr(torch.nn, _torch_name(recipe.activation))())
     model = torch.nn.Sequential(*modules)
-    optimizers = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "rmsprop": torch.optim.RMSprop}
-    optimizer = optimizers[recipe.optimizer](model.parameters(), lr=recipe.learning_rate)
+    optimizer_class = getattr(torch.optim, type(optim.get(recipe.optimizer)).__name__)
+    optimizer = optimizer_class(model.parameters(), lr=recipe.learning_rate)
     loss_function = torch.nn.BCELoss()
     X_train = torch.from_numpy(split.X_train)
     y_train = torch.from_numpy(split.y_train.astype(np.float64)).reshape(-1, 1)
@@ -636,3 +658,48 @@ def _check_recipe(recipe: Recipe) -> None:
         raise ValueError(f"lr_schedule must be 'cosine' or 'constant', got {recipe.lr_schedule!r}")
     if not recipe.hidden_layers or min(recipe.hidden_layers) < 1:
         raise ValueError(f"hidden_layers must be one or more positive widths, got {recipe.hidden_layers}")
+
+
+# ---------------------------------------------------------------- pictures
+# These build a recipe's network and hand it to viz; they live here, not in viz, because viz sits below experiment.
+def recipe_graph(recipe: Recipe, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
+    """What ``tinygrad-moons graph`` draws: the recipe's network after one step on one batch, drawn on that batch.
+
+    The step uses the recipe's optimizer, learning rate and batch size (the
+    full training set for a full-batch recipe). Options as
+    :func:`tinygrad_moons.viz.figures.write_loss_graph`.
+    """
+    from tinygrad_moons.viz.figures import graph_after_one_step
+
+    split = make_split(recipe)
+    model = build_model(recipe, split.X_train.shape[1])
+    model.compile(loss="binary_crossentropy", optimizer=make_optimizer(recipe), metrics=["accuracy"])
+    batch_size = recipe.batch_size or len(split.X_train)
+    return graph_after_one_step(
+        model, split.X_train, split.y_train, path, format, batch_size=batch_size, seed=recipe.seed, **options
+    )
+
+
+def trace_recipe_network(recipe: Recipe | None = None, points: int = 8) -> Any:
+    """The recipe's network (the seed's recipe by default) on the first ``points`` training points, backward traced.
+
+    Returns the :class:`tinygrad_moons.viz.backprop.BackpropRun` that ``write_page`` and ``write_gif`` draw.
+    """
+    from tinygrad_moons.tape import trace_backward
+    from tinygrad_moons.tensor import Tensor
+    from tinygrad_moons.viz.backprop import BackpropRun
+
+    recipe = SEED if recipe is None else recipe
+    if points < 1:
+        raise ValueError(f"points must be at least 1, got {points}")
+    split = make_split(recipe)
+    if points > len(split.X_train):
+        raise ValueError(f"points: asked for {points} but the training set has {len(split.X_train)}")
+    model = build_model(recipe, split.X_train.shape[1])
+    X, y = split.X_train[:points], split.y_train[:points].reshape(-1, 1).astype(np.float64)
+    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
+    with trace_backward() as tape:
+        loss.backward()
+    sizes = "-".join(str(s) for s in recipe.layer_sizes)
+    title = f"{sizes} network ({recipe.name} recipe), {points} points, loss E = {float(loss.data):.6g}"
+    return BackpropRun(loss, tape, title, list(model.named_parameters()), model, X, y)

@@ -15,12 +15,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinygrad_moons.tape import BackwardTape, Contribution, Step
 from tinygrad_moons.tensor import Tensor
+
+if TYPE_CHECKING:  # the tape's types, for annotations only: the tape calls this module, not the other way round
+    from tinygrad_moons.tape import BackwardTape, Contribution, Step
 
 __all__ = ["Explanation", "Link", "ScalarStep", "Term", "explain", "local_link", "scalar_view", "symbols"]
 

@@ -139,6 +139,11 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
 }
 
 
+def activation_names() -> list[str]:
+    """The activation names :func:`get_activation` (and ``Dense(activation=...)``) accepts."""
+    return list(ACTIVATIONS)
+
+
 def get_activation(
     identifier: str | Callable[[Tensor], Tensor] | None,
 ) -> tuple[str, Callable[[Tensor], Tensor] | None]:
@@ -149,7 +154,7 @@ def get_activation(
         key = identifier.lower()
         if key not in ACTIVATIONS:
             raise ValueError(
-                f"unknown activation {identifier!r}; choose one of {sorted(ACTIVATIONS)} or pass a function"
+                f"unknown activation {identifier!r}; choose one of {activation_names()} or pass a function"
             )
         return key, ACTIVATIONS[key]
     if callable(identifier):

@@ -46,6 +46,7 @@ class _Broadcasting(Function):
 # --------------------------------------------------------------- arithmetic
 class Add(_Broadcasting):
     name = "add"
+    kind = "arithmetic"
 
     def forward(self, a, b):
         return a + b
@@ -57,6 +58,7 @@ class Add(_Broadcasting):
 
 class Sub(_Broadcasting):
     name = "sub"
+    kind = "arithmetic"
 
     def forward(self, a, b):
         return a - b
@@ -68,6 +70,7 @@ class Sub(_Broadcasting):
 
 class Mul(_Broadcasting):
     name = "mul"
+    kind = "arithmetic"
 
     def forward(self, a, b):
         return a * b
@@ -80,6 +83,7 @@ class Mul(_Broadcasting):
 
 class Div(_Broadcasting):
     name = "div"
+    kind = "arithmetic"
 
     def forward(self, a, b):
         return a / b
@@ -94,6 +98,7 @@ class Div(_Broadcasting):
 
 class Pow(_Broadcasting):
     name = "pow"
+    kind = "arithmetic"
 
     def forward(self, a, b):
         return a**b
@@ -128,6 +133,7 @@ def _zero_where(mask: np.ndarray, values: Tensor) -> Tensor:
 
 class Neg(Function):
     name = "neg"
+    kind = "arithmetic"
 
     def forward(self, a):
         return -a
@@ -139,6 +145,7 @@ class Neg(Function):
 
 class Maximum(_Broadcasting):
     name = "maximum"
+    kind = "elementwise"
 
     def forward(self, a, b):
         return np.maximum(a, b)
@@ -161,6 +168,7 @@ class Maximum(_Broadcasting):
 
 class Minimum(Maximum):
     name = "minimum"
+    kind = "elementwise"
 
     def forward(self, a, b):
         return np.minimum(a, b)
@@ -177,6 +185,7 @@ class Where(Function):
     """``a`` where ``condition`` holds, else ``b``; the condition is a bool tensor, never differentiated."""
 
     name = "where"
+    kind = "elementwise"
 
     def forward(self, condition, a, b):
         return np.where(condition, a, b)
@@ -195,6 +204,7 @@ class Where(Function):
 
 class MatMul(Function):
     name = "matmul"
+    kind = "matmul"
 
     def forward(self, a, b):
         if 1 <= a.ndim <= 2 and 1 <= b.ndim <= 2:
@@ -243,6 +253,7 @@ class Linear(Function):
     """
 
     name = "linear"
+    kind = "matmul"
 
     def forward(self, x, kernel, bias):
         if x.ndim < 2 or kernel.ndim != 2 or bias.ndim != 1:
@@ -299,6 +310,7 @@ def _ones(length: int, dtype: np.dtype) -> np.ndarray:
 # ---------------------------------------------------------- unary functions
 class Exp(Function):
     name = "exp"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.exp(a)
@@ -310,6 +322,7 @@ class Exp(Function):
 
 class Log(Function):
     name = "log"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.log(a)
@@ -321,6 +334,7 @@ class Log(Function):
 
 class Sqrt(Function):
     name = "sqrt"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.sqrt(a)
@@ -332,6 +346,7 @@ class Sqrt(Function):
 
 class Sin(Function):
     name = "sin"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.sin(a)
@@ -343,6 +358,7 @@ class Sin(Function):
 
 class Cos(Function):
     name = "cos"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.cos(a)
@@ -354,6 +370,7 @@ class Cos(Function):
 
 class Tanh(Function):
     name = "tanh"
+    kind = "activation"
 
     def forward(self, a):
         return np.tanh(a)
@@ -366,6 +383,7 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     name = "sigmoid"
+    kind = "activation"
 
     def forward(self, a):
         # exp of a non-positive number never overflows: for a >= 0 use
@@ -381,6 +399,7 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     name = "relu"
+    kind = "activation"
 
     def forward(self, a):
         # max(a, 0); NumPy's clip with both bounds runs a vectorised loop, 3x faster than maximum(a, 0).
@@ -397,6 +416,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     name = "leaky_relu"
+    kind = "activation"
 
     def forward(self, a):
         return np.where(a > 0, a, a * self.negative_slope)
@@ -409,6 +429,7 @@ class LeakyReLU(Function):
 
 class Softplus(Function):
     name = "softplus"
+    kind = "activation"
 
     def forward(self, a):
         scaled = a * self.beta
@@ -426,6 +447,7 @@ class Softplus(Function):
 
 class Abs(Function):
     name = "abs"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.abs(a)
@@ -437,6 +459,7 @@ class Abs(Function):
 
 class Clip(Function):
     name = "clip"
+    kind = "elementwise"
 
     def forward(self, a):
         return np.clip(a, self.min, self.max)
@@ -454,6 +477,7 @@ class Clip(Function):
 
 class Cast(Function):
     name = "cast"
+    kind = "elementwise"
 
     def forward(self, a):
         return a.astype(self.dtype)
@@ -465,6 +489,7 @@ class Cast(Function):
 
 class Clone(Function):
     name = "clone"
+    kind = "elementwise"
 
     def forward(self, a):
         return a.copy()
@@ -485,6 +510,7 @@ class BinaryCrossEntropyWithLogits(_Broadcasting):
     """
 
     name = "binary_cross_entropy_with_logits"
+    kind = "loss"
 
     def forward(self, z, y):
         return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
@@ -500,6 +526,7 @@ class BinaryCrossEntropyWithLogits(_Broadcasting):
 # --------------------------------------------------------------- reductions
 class Sum(Function):
     name = "sum"
+    kind = "reduction"
 
     def forward(self, a):
         return np.sum(a, axis=self.axis, keepdims=self.keepdims)
@@ -512,6 +539,7 @@ class Sum(Function):
 
 class Mean(Function):
     name = "mean"
+    kind = "reduction"
 
     def forward(self, a):
         if a.dtype.itemsize < 4:  # float16: np.mean adds up in float32
@@ -532,6 +560,7 @@ class Mean(Function):
 
 class Max(Function):
     name = "max"
+    kind = "reduction"
 
     def forward(self, a):
         return np.max(a, axis=self.axis, keepdims=self.keepdims)
@@ -554,6 +583,7 @@ class Max(Function):
 
 class Min(Max):
     name = "min"
+    kind = "reduction"
 
     def forward(self, a):
         return np.min(a, axis=self.axis, keepdims=self.keepdims)
@@ -565,6 +595,7 @@ class Min(Max):
 
 class Prod(Function):
     name = "prod"
+    kind = "reduction"
 
     def forward(self, a):
         return np.prod(a, axis=self.axis, keepdims=self.keepdims)
@@ -595,6 +626,7 @@ def _product_of_others(a: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarra
 
 class LogSumExp(Function):
     name = "logsumexp"
+    kind = "reduction"
 
     def forward(self, a):
         # Subtracting the maximum keeps exp from overflowing; it is added back after the log.
@@ -613,6 +645,7 @@ class LogSumExp(Function):
 
 class Softmax(Function):
     name = "softmax"
+    kind = "activation"
 
     def forward(self, a):
         shifted = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
@@ -626,6 +659,7 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     name = "log_softmax"
+    kind = "activation"
 
     def forward(self, a):
         shifted = a - np.max(a, axis=self.axis, keepdims=True)
@@ -639,6 +673,7 @@ class LogSoftmax(Function):
 # ------------------------------------------------------------------- shapes
 class Reshape(Function):
     name = "reshape"
+    kind = "shape"
 
     def forward(self, a):
         return a.reshape(self.shape)
@@ -657,6 +692,7 @@ class Reshape(Function):
 
 class Transpose(Function):
     name = "transpose"
+    kind = "shape"
 
     def forward(self, a):
         return a.transpose(self.axes)
@@ -668,6 +704,7 @@ class Transpose(Function):
 
 class BroadcastTo(Function):
     name = "broadcast_to"
+    kind = "shape"
 
     def forward(self, a):
         return np.broadcast_to(a, self.shape)
@@ -684,6 +721,7 @@ class Repeat(Function):
     """PyTorch's ``repeat``: the tensor tiled ``repeats[i]`` times along each axis (NumPy's ``tile``)."""
 
     name = "repeat"
+    kind = "shape"
 
     def forward(self, a):
         return np.tile(a, self.repeats)
@@ -705,6 +743,7 @@ def _has_array_index(index: Any) -> bool:
 
 class GetItem(Function):
     name = "getitem"
+    kind = "shape"
 
     def forward(self, a):
         return a[self.index]
@@ -721,6 +760,7 @@ class IndexAdd(Function):
     """Scatter: zeros of ``shape`` with ``values`` added at ``index`` (the backward of getitem)."""
 
     name = "index_add"
+    kind = "shape"
 
     def forward(self, values):
         result = np.zeros(self.shape, dtype=values.dtype)
@@ -737,6 +777,7 @@ class IndexAdd(Function):
 
 class Concatenate(Function):
     name = "concatenate"
+    kind = "shape"
 
     def forward(self, *arrays):
         return np.concatenate(arrays, axis=self.axis)
@@ -757,6 +798,7 @@ class Concatenate(Function):
 
 class Stack(Function):
     name = "stack"
+    kind = "shape"
 
     def forward(self, *arrays):
         return np.stack(arrays, axis=self.axis)

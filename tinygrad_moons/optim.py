@@ -33,7 +33,7 @@ import numpy as np
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get"]
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "names"]
 
 
 class Optimizer:
@@ -334,12 +334,18 @@ class RMSprop(Optimizer):
 
 
 #: Optimizers by the names ``compile`` accepts, with Keras' default learning rates.
-_BY_NAME = {
-    "sgd": lambda: SGD(lr=0.01),
-    "adam": lambda: Adam(lr=0.001),
-    "rmsprop": lambda: RMSprop(lr=0.001),
+_BY_NAME: dict[str, tuple[type[Optimizer], float]] = {
+    "sgd": (SGD, 0.01),
+    "adam": (Adam, 0.001),
+    "rmsprop": (RMSprop, 0.001),
 }
-OPTIMIZERS = {"SGD": SGD, "Adam": Adam, "RMSprop": RMSprop}
+#: The same optimizers by class name (a saved model's compile settings name the class).
+OPTIMIZERS = {cls.__name__: cls for cls, _ in _BY_NAME.values()}
+
+
+def names() -> list[str]:
+    """The optimizer names :func:`get` accepts."""
+    return list(_BY_NAME)
 
 
 def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Optimizer:
@@ -353,8 +359,9 @@ def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Opti
     elif isinstance(identifier, str):
         key = identifier.lower()
         if key not in _BY_NAME:
-            raise ValueError(f"unknown optimizer {identifier!r}; choose one of {sorted(_BY_NAME)} or pass an Optimizer")
-        optimizer = _BY_NAME[key]()
+            raise ValueError(f"unknown optimizer {identifier!r}; choose one of {names()} or pass an Optimizer")
+        cls, default_lr = _BY_NAME[key]
+        optimizer = cls(None, lr=default_lr)
     else:
         raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
     if learning_rate is not None:

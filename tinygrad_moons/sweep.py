@@ -43,12 +43,13 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from tinygrad_moons import experiment
 from tinygrad_moons.nn import Callback
 
 __all__ = ["SETTINGS", "SweepRun", "format_summary", "plot_sweep", "run_one", "run_sweep", "summarize"]
 
 #: The settings a sweep can run, by name (the recipes of :mod:`tinygrad_moons.experiment`).
-SETTINGS = ("seed", "seed-keras", "default")
+SETTINGS = tuple(experiment.recipe_names())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,11 +75,9 @@ class SweepRun:
 
 
 def _recipe(setting: str, seed: int) -> Any:
-    from tinygrad_moons import experiment
-
-    if setting not in experiment.RECIPES:
+    if setting not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; choose from {', '.join(SETTINGS)}")
-    return experiment.RECIPES[setting].replace(seed=int(seed))
+    return experiment.get_recipe(setting).replace(seed=int(seed))
 
 
 class _StopAfter(Callback):

@@ -175,6 +175,11 @@ def global_generator() -> np.random.Generator:
     return generator()
 
 
+def names() -> list[str]:
+    """The initializer names :func:`get` accepts."""
+    return list(_BY_NAME)
+
+
 def get(identifier: str | Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """An initializer from its name, or the callable itself (called as ``f(shape, dtype, rng)``)."""
     if isinstance(identifier, str):

@@ -526,6 +526,11 @@ _FUNCTIONAL_FORMS: dict[Callable[..., Tensor], Callable[[], Module]] = {
 }
 
 
+def names() -> list[str]:
+    """The loss names :func:`get` (and so ``compile(loss=...)``) accepts."""
+    return list(LOSSES)
+
+
 def get(identifier: str | Module | Callable[..., Tensor]) -> Module | Callable[..., Tensor]:
     """A loss from its name (``"binary_crossentropy"``, ``"mse"``, ...), or the loss object or function itself."""
     if isinstance(identifier, str):
@@ -554,21 +559,10 @@ def compute(loss: Any, y_true: Any, y_pred: Tensor) -> Tensor:
     return loss(y_true, y_pred)
 
 
-#: The classes a saved model's compile settings may name.
+#: The classes a saved model's compile settings may name: every built-in loss class the tables above hold.
 _DESCRIBABLE: dict[str, type[Module]] = {
-    cls.__name__: cls
-    for cls in (
-        BinaryCrossentropy,
-        CategoricalCrossentropy,
-        SparseCategoricalCrossentropy,
-        MeanSquaredError,
-        BCELoss,
-        BCEWithLogitsLoss,
-        MSELoss,
-        L1Loss,
-        CrossEntropyLoss,
-        NLLLoss,
-    )
+    cls.__name__: cls  # type: ignore[misc]
+    for cls in (*LOSSES.values(), *_FUNCTIONAL_FORMS.values())
 }
 
 

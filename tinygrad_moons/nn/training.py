@@ -552,13 +552,14 @@ def _last_layer(model: Module) -> Module | None:
 
 def _activation_of(layer: Module | None) -> str | None:
     """The name of the function a layer ends in: "linear" for Dense(activation=None) and Linear; None when unknown."""
+    from tinygrad_moons.functional import activation_names
     from tinygrad_moons.nn.layers import Activation, Dense, Linear
 
     if isinstance(layer, Linear):
         return "linear"
     if isinstance(layer, (Dense, Activation)):
         name = layer.activation_name
-        return name if name in ("linear", "relu", "sigmoid", "softmax", "tanh", "leaky_relu") else None
+        return name if name in activation_names() else None
     return None
 
 

@@ -1,6 +1,6 @@
 """Backpropagation, step by step: one self-contained HTML page (and optionally a GIF) from a traced backward pass.
 
-:func:`trace_seed_network` builds the recipe's network (the seed's 2-25-50-50-25-1
+:func:`tinygrad_moons.experiment.trace_recipe_network` builds a recipe's network (the seed's 2-25-50-50-25-1
 by default), runs it forward on a few training points and traces the backward
 pass of its loss (:func:`tinygrad_moons.trace_backward`). :func:`write_page`
 turns that into one HTML file: the Graphviz drawing of the graph (one box
@@ -29,7 +29,7 @@ from tinygrad_moons.tape import BackwardTape, trace_backward
 from tinygrad_moons.viz import renderer
 from tinygrad_moons.viz.graph import draw_graph, walk_graph
 
-__all__ = ["BackpropRun", "page_data", "render_page", "trace_loss", "trace_seed_network", "write_gif", "write_page"]
+__all__ = ["BackpropRun", "page_data", "render_page", "trace_loss", "write_gif", "write_page"]
 
 
 @dataclasses.dataclass
@@ -52,26 +52,6 @@ def trace_loss(loss: Tensor, parameters: Any, title: str = "a computation") -> B
     with trace_backward() as tape:
         loss.backward()
     return BackpropRun(loss, tape, f"{title}, loss E = {float(loss.data):.6g}", pairs)
-
-
-def trace_seed_network(recipe: Any = None, points: int = 8) -> BackpropRun:
-    """The recipe's network (the seed's recipe by default) on the first ``points`` training points, backward traced."""
-    from tinygrad_moons import experiment, nn  # the page is drawn for the experiment's networks
-
-    recipe = experiment.SEED if recipe is None else recipe
-    if points < 1:
-        raise ValueError(f"points must be at least 1, got {points}")
-    split = experiment.make_split(recipe)
-    if points > len(split.X_train):
-        raise ValueError(f"points: asked for {points} but the training set has {len(split.X_train)}")
-    model = experiment.build_model(recipe, split.X_train.shape[1])
-    X, y = split.X_train[:points], split.y_train[:points].reshape(-1, 1).astype(np.float64)
-    loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))
-    with trace_backward() as tape:
-        loss.backward()
-    sizes = "-".join(str(s) for s in recipe.layer_sizes)
-    title = f"{sizes} network ({recipe.name} recipe), {points} points, loss E = {float(loss.data):.6g}"
-    return BackpropRun(loss, tape, title, list(model.named_parameters()), model, X, y)
 
 
 # ------------------------------------------------------------------------ data

@@ -75,24 +75,6 @@ def graph_after_one_step(
     return write_loss_graph(model, X_batch, y_batch, path, format, samples=batch_size, **options)
 
 
-def recipe_graph(recipe: Any, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
-    """What ``tinygrad-moons graph`` draws: the recipe's network after one step on one batch, drawn on that batch.
-
-    ``recipe`` is an :class:`tinygrad_moons.experiment.Recipe`; the step uses
-    its optimizer, learning rate and batch size (the full training set for a
-    full-batch recipe). Options as :func:`write_loss_graph`.
-    """
-    from tinygrad_moons import experiment  # a sibling of viz, needed only here
-
-    split = experiment.make_split(recipe)
-    model = experiment.build_model(recipe, split.X_train.shape[1])
-    model.compile(loss="binary_crossentropy", optimizer=experiment.make_optimizer(recipe), metrics=["accuracy"])
-    batch_size = recipe.batch_size or len(split.X_train)
-    return graph_after_one_step(
-        model, split.X_train, split.y_train, path, format, batch_size=batch_size, seed=recipe.seed, **options
-    )
-
-
 def training_recorder(
     X_train: np.ndarray,
     y_train: np.ndarray,

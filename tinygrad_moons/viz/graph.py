@@ -37,26 +37,13 @@ from tinygrad_moons.viz import renderer
 _PARAMETER_COLOUR = "#fff2cc"
 _INPUT_COLOUR = "#eeeeee"
 _LAYER_COLOUR = "#f7f7f7"
-_OP_COLOURS = {
+# Ops are coloured by their kind (each op class's ``kind`` attribute in tinygrad_moons.ops).
+_KIND_COLOURS = {
     "matmul": "#cfe2f3",
-    "linear": "#cfe2f3",
-    "binary_cross_entropy_with_logits": "#f4cccc",
-    "add": "#d9ead3",
-    "sub": "#d9ead3",
-    "mul": "#d9ead3",
-    "div": "#d9ead3",
-    "neg": "#d9ead3",
-    "pow": "#d9ead3",
-    "relu": "#fce5cd",
-    "leaky_relu": "#fce5cd",
-    "sigmoid": "#fce5cd",
-    "tanh": "#fce5cd",
-    "softmax": "#fce5cd",
-    "log_softmax": "#fce5cd",
-    "sum": "#ead1dc",
-    "mean": "#ead1dc",
-    "max": "#ead1dc",
-    "logsumexp": "#ead1dc",
+    "loss": "#f4cccc",
+    "arithmetic": "#d9ead3",
+    "activation": "#fce5cd",
+    "reduction": "#ead1dc",
 }
 _OTHER_OP_COLOUR = "#e6e6fa"
 # The viridis colour map at five stops: dark purple for the smallest gradients, yellow for the largest.
@@ -323,7 +310,7 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
     font_colour = "black"
     if tensor._ctx is not None:
         title = f"<B>{html.escape(tensor._ctx.name)}</B>"
-        fill = _OP_COLOURS.get(tensor._ctx.name, _OTHER_OP_COLOUR)
+        fill = _KIND_COLOURS.get(tensor._ctx.kind, _OTHER_OP_COLOUR)
     elif tensor.requires_grad:
         title = f"<B>{html.escape(tensor.name or 'parameter')}</B>"
         if style.colours is not None and id(tensor) in style.gradients:
