@@ -82,6 +82,7 @@ def largest_difference(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 
 
 # ---------------------------------------------------------------- exactness
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [800, 32])
 def test_seed_network_compiled_equals_eager_over_1000_steps(batch_size):
     eager_params, eager_losses, _ = train_nn(False, batch_size, 1000)
@@ -127,6 +128,7 @@ def plain_tensor_training(compiled: bool, batch_size: int, steps: int):
     return [p.data.copy() for p in params], run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [800, 32])
 def test_plain_tensor_loop_compiled_equals_eager_over_1000_steps(batch_size):
     eager, _ = plain_tensor_training(False, batch_size, 1000)

@@ -94,6 +94,7 @@ def boundary_pixels(page):
     return page.evaluate("document.getElementById('boundary').toDataURL()")
 
 
+@pytest.mark.slow
 def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     # spirals with 3 classes
     page.select_option("#dataset", "spirals")
@@ -184,6 +185,7 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     assert losses[0] == losses[1]
 
 
+@pytest.mark.slow
 def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     """The seed's 2-25-50-50-25-1 network on 1,000 moons: updates per second and the page's responsiveness."""
     set_value(page, "#size", 1000)
@@ -238,6 +240,7 @@ def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     assert updates > 0 and len(gaps) > 10  # the numbers themselves are reported, not asserted: no timed tests
 
 
+@pytest.mark.slow
 def test_csv_upload_drag_to_erase_and_errors_shown_in_the_page(page):
     rows = "\n".join(f"{x / 10:.2f},{(x % 7) / 10 - 0.3:.2f},{x % 2}" for x in range(-10, 10))
     page.set_input_files("#csv-upload", files=[{"name": "mine.csv", "mimeType": "text/csv",
