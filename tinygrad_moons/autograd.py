@@ -224,7 +224,11 @@ class Function:
     graph_freed: bool = False
 
     def __init__(self, **attributes: Any):
-        self.__dict__.update(attributes)
+        # One by one, not self.__dict__.update(attributes): reading __dict__ turns the instance's compact
+        # attribute storage into a real dict, which the attributes apply sets next (parents, recorded_at,
+        # _output_ref, then graph_freed) outgrow, so every op paid for a dict resize.
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
