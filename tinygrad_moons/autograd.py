@@ -325,6 +325,9 @@ class Function:
                     output._ctx = function
                     function.parents = inputs
                     function.recorded_at = _CHANGE_CLOCK[0]  # backward refuses inputs changed after this
+                    # Stored although the class says the same: backward's check then reads an attribute of the
+                    # instance, which Python finds fast, rather than falling back to the class on every node.
+                    function.graph_freed = False
                     function._output_ref = weakref.ref(output)
                     break
         if _CAPTURE is not None:
