@@ -85,12 +85,12 @@ _CAPTURE: Any = None
 
 def is_grad_enabled() -> bool:
     """True when new operations are being recorded for autograd (in this thread)."""
-    return _GRAD_ENABLED.get()
+    return _MODE.get()[_GRAD]  # not _GRAD_ENABLED.get(): every in-place op asks, one call less
 
 
 def is_anomaly_enabled() -> bool:
     """True inside :func:`detect_anomaly` (in this thread)."""
-    return _ANOMALY_ENABLED.get()
+    return _MODE.get()[_ANOMALY]
 
 
 class _GradMode:
