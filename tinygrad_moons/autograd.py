@@ -36,22 +36,48 @@ import numpy as np
 from tinygrad_moons.tensor import _CHANGE_CLOCK, Tensor
 
 # ------------------------------------------------------------ per-thread switches
-# Each switch is a ContextVar: every thread starts with the defaults and sees
-# only its own changes, as PyTorch's thread-local grad mode does (a thread in
+# The switches live in one ContextVar: every thread starts with the defaults and
+# sees only its own changes, as PyTorch's thread-local grad mode does (a thread in
 # no_grad, or running backward, never stops another thread from recording).
-# Function.apply reads them on every op; ContextVar.get is about as cheap as a
-# global read (a threading.local attribute costs several times more).
-_GRAD_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("grad_enabled", default=True)
-_ANOMALY_ENABLED: contextvars.ContextVar[bool] = contextvars.ContextVar("anomaly_enabled", default=False)
-_CURRENT_SCOPE: contextvars.ContextVar[Any] = contextvars.ContextVar("current_scope", default=None)
+# Function.apply needs all of them on every op, so they are kept together as one
+# immutable tuple, (grad enabled, anomaly enabled, in backward, scope owner):
+# one ContextVar.get per op instead of one per switch. A switch is changed by
+# setting a new tuple, never by changing one, so each thread's value stays its own.
+_MODE: contextvars.ContextVar[tuple[bool, bool, bool, Any]] = contextvars.ContextVar(
+    "mode", default=(True, False, False, None)
+)
+_GRAD, _ANOMALY, _BACKWARD, _SCOPE = range(4)  # the fields of a mode tuple
+
+
+class _Switch:
+    """One field of this thread's mode, read and set as if it were a ContextVar of its own."""
+
+    __slots__ = ("field",)
+
+    def __init__(self, field: int):
+        self.field = field
+
+    def get(self) -> Any:
+        return _MODE.get()[self.field]
+
+    def set(self, value: Any) -> None:
+        mode = list(_MODE.get())  # only this field changes: another block may have set the others since
+        mode[self.field] = value
+        _MODE.set(tuple(mode))
+
+
+_GRAD_ENABLED = _Switch(_GRAD)
+_ANOMALY_ENABLED = _Switch(_ANOMALY)
 # True while a backward pass runs. Under detect_anomaly the ops that a
 # backward rule applies are not checked one by one as forward ops: the rule's
 # result is checked instead, so the error names the op being differentiated
 # and the user's line that created it, not an anonymous "div" inside a rule.
-_IN_BACKWARD: contextvars.ContextVar[bool] = contextvars.ContextVar("in_backward", default=False)
+_IN_BACKWARD = _Switch(_BACKWARD)
 # The BackwardTape recording this thread's backward passes (tinygrad_moons.tape.trace_backward), or None.
 # Read once per backward pass, so a pass that is not traced pays one local test per node.
 _BACKWARD_TAPE: contextvars.ContextVar[Any] = contextvars.ContextVar("backward_tape", default=None)
+# The dtypes nearly every op returns; apply compares a result's dtype with them by identity.
+_FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
 # The tracer of a running tinygrad_moons.compile capture (jit.py), else None. A plain
 # global: one read per op is all that capturing costs the eager engine.
 _CAPTURE: Any = None
@@ -59,12 +85,12 @@ _CAPTURE: Any = None
 
 def is_grad_enabled() -> bool:
     """True when new operations are being recorded for autograd (in this thread)."""
-    return _GRAD_ENABLED.get()
+    return _MODE.get()[_GRAD]  # not _GRAD_ENABLED.get(): every in-place op asks, one call less
 
 
 def is_anomaly_enabled() -> bool:
     """True inside :func:`detect_anomaly` (in this thread)."""
-    return _ANOMALY_ENABLED.get()
+    return _MODE.get()[_ANOMALY]
 
 
 class _GradMode:
@@ -182,11 +208,14 @@ class scope:
         self.owner = owner
 
     def __enter__(self) -> None:
-        self.previous = _CURRENT_SCOPE.get()
-        _CURRENT_SCOPE.set(self.owner)
+        mode = _MODE.get()
+        self.previous = mode[_SCOPE]
+        _MODE.set((mode[_GRAD], mode[_ANOMALY], mode[_BACKWARD], self.owner))
 
     def __exit__(self, *exc: object) -> None:
-        _CURRENT_SCOPE.set(self.previous)
+        # Built from the mode now, not the one saved on entry: the block may have switched grad mode for good.
+        mode = _MODE.get()
+        _MODE.set((mode[_GRAD], mode[_ANOMALY], mode[_BACKWARD], self.previous))
 
 
 # ------------------------------------------------------------------ Function
@@ -226,7 +255,11 @@ class Function:
     graph_freed: bool = False
 
     def __init__(self, **attributes: Any):
-        self.__dict__.update(attributes)
+        # One by one, not self.__dict__.update(attributes): reading __dict__ turns the instance's compact
+        # attribute storage into a real dict, which the attributes apply sets next (parents, recorded_at,
+        # _output_ref, then graph_freed) outgrow, so every op paid for a dict resize.
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -273,23 +306,30 @@ class Function:
             raise ShapeError(function.shape_error([x.shape for x in inputs], str(error))) from None
         if type(result) is not np.ndarray:  # NumPy returns scalars from full reductions
             result = np.asarray(result)
-        output = Tensor._wrap(result, scope=_CURRENT_SCOPE.get())
-        if _ANOMALY_ENABLED.get():
+        grad_enabled, anomaly_enabled, in_backward, scope_owner = _MODE.get()  # this thread's switches, one read
+        output = Tensor._wrap(result, scope=scope_owner)
+        if anomaly_enabled:
             function.created_at = _user_code_line()
-            if not _IN_BACKWARD.get():
+            if not in_backward:
                 _check_finite(result, f"{function.name}: forward produced NaN or inf", function)
-        if _GRAD_ENABLED.get():
+        if grad_enabled:
             for x in inputs:
                 if x.requires_grad:
-                    if result.dtype.kind != "f":  # only floating values can carry a gradient
+                    dtype = result.dtype
+                    # Only floating values can carry a gradient. Identity with the two usual float dtypes
+                    # (NumPy's dtype objects are shared) settles the common case without reading dtype.kind.
+                    if dtype is not _FLOAT64 and dtype is not _FLOAT32 and dtype.kind != "f":
                         raise TypeError(
-                            f"{function.name}: forward returned an array of dtype {result.dtype}, but an op "
+                            f"{function.name}: forward returned an array of dtype {dtype}, but an op "
                             "that is differentiated must return floating values (cast with .astype(float))"
                         )
                     output.requires_grad = True
                     output._ctx = function
                     function.parents = inputs
                     function.recorded_at = _CHANGE_CLOCK[0]  # backward refuses inputs changed after this
+                    # Stored although the class says the same: backward's check then reads an attribute of the
+                    # instance, which Python finds fast, rather than falling back to the class on every node.
+                    function.graph_freed = False
                     function._output_ref = weakref.ref(output)
                     break
         if _CAPTURE is not None:
@@ -435,14 +475,12 @@ def _run_backward(
 
     order = topological_order(roots)
     _check_graph(order)
-    anomaly_enabled = _ANOMALY_ENABLED.get()
     tape = _BACKWARD_TAPE.get()
     if tape is not None:
         tape.record_pass(roots, root_grads)
     # Only this thread's switches change: another thread keeps recording while this one runs backward.
-    previous_mode, previous_in_backward = _GRAD_ENABLED.get(), _IN_BACKWARD.get()
-    _GRAD_ENABLED.set(create_graph)  # record the backward ops only when asked
-    _IN_BACKWARD.set(True)
+    previous_mode, anomaly_enabled, previous_in_backward, scope_owner = _MODE.get()
+    _MODE.set((create_graph, anomaly_enabled, True, scope_owner))  # record the backward ops only when asked
     try:
         for node in reversed(order):
             grad = grads.pop(id(node), None)
@@ -502,8 +540,8 @@ def _run_backward(
                 if tape is not None:
                     tape.record_contribution(index, parent, got.shape, parent_grad, previous, grads[key])
     finally:
-        _GRAD_ENABLED.set(previous_mode)
-        _IN_BACKWARD.set(previous_in_backward)
+        mode = _MODE.get()
+        _MODE.set((previous_mode, mode[_ANOMALY], previous_in_backward, mode[_SCOPE]))
 
 
 def _is_broadcast_of(shape: tuple[int, ...], broadcast_shape: tuple[int, ...]) -> bool:

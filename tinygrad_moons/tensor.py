@@ -14,6 +14,7 @@ where every forward computation sits next to its derivative.
 from __future__ import annotations
 
 import weakref
+from collections import deque
 from typing import Any, Sequence
 
 import numpy as np
@@ -142,7 +143,7 @@ class Tensor:
             array = array.copy()
         self._data: np.ndarray = array
         self._version = 0
-        self._stamps: list[int] | None = None
+        self._stamps: deque[int] | None = None
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self._ctx = None
@@ -339,15 +340,12 @@ class Tensor:
         kept (they name the version the op used in the error), so a parameter
         updated a million times does not hold a million of them.
         """
+        # Every optimizer step calls this once per parameter, so it is kept to a few plain statements.
         _CHANGE_CLOCK[0] += 1
         self._version += 1
-        stamps = self._stamps
-        if stamps is None:
-            self._stamps = [_CHANGE_CLOCK[0]]
-        else:
-            stamps.append(_CHANGE_CLOCK[0])
-            if len(stamps) > _KEPT_STAMPS:
-                del stamps[0]
+        if self._stamps is None:
+            self._stamps = deque(maxlen=_KEPT_STAMPS)  # a full deque drops its oldest stamp on append
+        self._stamps.append(_CHANGE_CLOCK[0])
 
     def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
         """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
@@ -396,7 +394,7 @@ class Tensor:
         """
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx, before._version = self._ctx, self._version
-        before._stamps = None if self._stamps is None else list(self._stamps)
+        before._stamps = None if self._stamps is None else self._stamps.copy()
         if self._ctx is not None:  # the op that made the old value now made `before`
             self._ctx._output_ref = weakref.ref(before)
         result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
