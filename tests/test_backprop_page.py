@@ -20,6 +20,7 @@ from tinygrad_moons.experiment import trace_recipe_network
 from tinygrad_moons.viz.backprop import page_data, trace_loss, write_gif, write_page
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+# The one skip the project allows: real-browser tests on a machine without Chromium (.ci/run installs it).
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed: run `apt-get install -y chromium` to run the browser tests"
 )
