@@ -43,7 +43,7 @@ some_grid = np.mgrid[-1.5:2.5:100j, -1:2:100j]
 
 # visualizations for the Keras NN (the seed saved a plot here; we print one line every 5 epochs)
 def keras_viz(epoch, logs):
-    title = "Keras NN - It: {:02}".format(epoch + 1)
+    title = f"Keras NN - It: {epoch + 1:02}"
     pred_prob = model.predict_proba(some_grid.reshape(2, -1).T, batch_size=32, verbose=0)
     if (epoch + 1) % 5 == 0:
         print(title, "- loss {:.4f} - accuracy {:.3f} - grid share of class 1: {:.2f}".format(
@@ -53,7 +53,7 @@ def keras_viz(epoch, logs):
 keras_visual = keras.callbacks.LambdaCallback(on_epoch_end=keras_viz)
 model.fit(X_train, y_train, epochs=45, verbose=0, callbacks=[keras_visual])
 loss, accuracy = model.evaluate(X_test, y_test, verbose=0)
-print('Testing Accuracy: {0} \nCross-Entropy Loss: {1}'.format(round(accuracy*100, 3), round(loss, 3)))
+print(f'Testing Accuracy: {round(accuracy*100, 3)} \nCross-Entropy Loss: {round(loss, 3)}')
 # fmt: on
 # ------------------------------------------------------------- end seed
 

@@ -30,8 +30,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # no window, ever
 import numpy as np  # noqa: E402
 
 from tinygrad_moons import Tensor, experiment  # noqa: E402
-from tinygrad_moons.viz import draw_graph, render_graph, walk_graph  # noqa: E402
-from tinygrad_moons.viz import figures  # noqa: E402
+from tinygrad_moons.viz import (  # noqa: E402
+    draw_graph,
+    figures,  # noqa: E402
+    render_graph,
+    walk_graph,
+)
 
 IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 

@@ -9,7 +9,7 @@ import pytest
 
 from tinygrad_moons import experiment, nn
 from tinygrad_moons.cli import main
-from tinygrad_moons.experiment import make_split, DEFAULT
+from tinygrad_moons.experiment import DEFAULT, make_split
 
 # A small, quick run: 200 points, 2 epochs, no figures.
 QUICK = ["--samples", "200", "--epochs", "2", "--quiet", "--no-figures"]

@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from tinygrad_moons import ShapeError, Tensor, gradcheck, no_grad, optim
+from tinygrad_moons import ShapeError, Tensor, gradcheck, nn, no_grad, optim
 from tinygrad_moons import functional as F
-from tinygrad_moons import nn
 from tinygrad_moons.nn import losses
 
 RNG = np.random.default_rng(0)

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from tinygrad_moons import optim
 from tinygrad_moons.nn import (
     BCEWithLogitsLoss,
-    BinaryCrossentropy,
     Dense,
     LeakyReLU,
     ModelFileError,
@@ -25,8 +24,8 @@ from tinygrad_moons.nn import (
     Sequential,
     Softmax,
     load_model,
+    saving,
 )
-from tinygrad_moons.nn import saving
 
 X = np.random.default_rng(0).normal(size=(50, 2))
 Y = (X[:, 0] * X[:, 1] > 0).astype(float)

@@ -60,7 +60,7 @@ def test_the_seeds_keras_code_runs_with_only_its_imports_changed():
     loss, accuracy = model.evaluate(X_TEST, Y_TEST, verbose=0)
     assert frames == [(0, (4, 1)), (1, (4, 1)), (2, (4, 1))]
     assert np.isfinite(loss) and 0 <= accuracy <= 1
-    assert "Testing Accuracy: {0}".format(round(accuracy * 100, 3))
+    assert f"Testing Accuracy: {round(accuracy * 100, 3)}"
 
 
 def test_fit_learns_the_moons_and_reports_history():

@@ -72,9 +72,10 @@ from tinygrad_moons.dtypes import (
     short,
     uint8,
 )
-from tinygrad_moons.jit import CompileError, compile
 from tinygrad_moons.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from tinygrad_moons.jit import CompileError, compile
 from tinygrad_moons.ops import REGISTRY
+from tinygrad_moons.tape import BackwardTape, trace_backward
 from tinygrad_moons.tensor_functions import (
     abs,
     all,
@@ -101,8 +102,8 @@ from tinygrad_moons.tensor_functions import (
     permute,
     pow,
     prod,
-    reshape,
     relu,
+    reshape,
     sigmoid,
     sin,
     softmax,
@@ -117,8 +118,6 @@ from tinygrad_moons.tensor_functions import (
     unsqueeze,
     var,
 )
-
-from tinygrad_moons.tape import BackwardTape, trace_backward
 
 # PyTorch's dtype names ``float`` and ``bool``: bound last, since they shadow builtins in this module.
 from tinygrad_moons.dtypes import bool, float  # noqa: E402, A004  # isort: skip

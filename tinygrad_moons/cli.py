@@ -26,8 +26,9 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 PROG = "tinygrad-moons"
 
@@ -639,8 +640,10 @@ def run_playground(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
     try:
+        import starlette  # noqa: F401, E401 (checked here to say how to install them)
+        import uvicorn
+
         from tinygrad_moons.playground import serve
-        import starlette, uvicorn  # noqa: F401, E401 (checked here to say how to install them)
     except ImportError as error:
         raise UsageError(f"the playground needs {error.name}: pip install -e '.[playground]'") from None
     try:

@@ -14,7 +14,8 @@ Only floating tensors can require gradients, as in PyTorch.
 from __future__ import annotations
 
 import builtins
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class device:  # noqa: N801 - PyTorch's name
 
     __slots__ = ("type",)
 
-    def __init__(self, type: str | "device" = "cpu"):  # noqa: A002 - PyTorch's argument name
+    def __init__(self, type: str | device = "cpu"):  # noqa: A002 - PyTorch's argument name
         check_device(type, "device")
         self.type = "cpu"
 

@@ -32,8 +32,9 @@ import dataclasses
 import math
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -90,7 +91,7 @@ class Recipe:
     batch_size: int | None = 32  # None: the full training set in every step
     seed: int = 0  # the data, the split, the initial weights and the batch order
 
-    def replace(self, **changes: Any) -> "Recipe":
+    def replace(self, **changes: Any) -> Recipe:
         return dataclasses.replace(self, **changes)
 
     @property

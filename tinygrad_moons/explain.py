@@ -522,7 +522,7 @@ def _matrix_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...],
             terms.append(Term((up(o), ("1", 1.0)), float(upstream[o])))
             indices.append(o)
         formula = f"Σ_n ∂E/∂{out}[n,{column}] · 1"
-        names = (f"∂z/∂b = 1, summed over the samples",)
+        names = ("∂z/∂b = 1, summed over the samples",)
     else:  # the input
         n, row = where
         for column in range(w.shape[1]):

@@ -13,7 +13,8 @@ element), ``"sum"`` or ``"none"`` (the per-element losses).
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

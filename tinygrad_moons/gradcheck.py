@@ -29,12 +29,13 @@ derivatives).
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from tinygrad_moons.autograd import grad as autograd_grad
 from tinygrad_moons.autograd import enable_grad, no_grad
+from tinygrad_moons.autograd import grad as autograd_grad
 from tinygrad_moons.tensor import Tensor, concatenate
 
 TensorFunction = Callable[..., Tensor]

@@ -26,7 +26,7 @@ then be left out and ``compile``/``fit`` supply the model's.
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 

@@ -39,7 +39,8 @@ log(0), so a saturated output gives a zero gradient instead of 0/0 = NaN.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -219,7 +220,7 @@ class ManualNetwork:
         y: np.ndarray,
         iterations: int = 10_000,
         lr: float = 0.01,
-        callback: Callable[[int, "ManualNetwork"], bool | None] | None = None,
+        callback: Callable[[int, ManualNetwork], bool | None] | None = None,
     ) -> dict[str, list[float]]:
         """The seed's training loop: full-batch gradient descent for ``iterations`` steps.
 

@@ -43,8 +43,9 @@ This module imports scikit-learn, so it is only loaded when you import it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -378,7 +379,7 @@ class _BaseMLP(BaseEstimator):
             )
         return True
 
-    def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> "_BaseMLP":
+    def _fit(self, X: Any, y: Any, sample_weight: Any = None, incremental: bool = False) -> _BaseMLP:
         self._validate_params()
         if self.solver == "lbfgs":
             raise NotImplementedError(
@@ -542,7 +543,7 @@ class _BaseMLP(BaseEstimator):
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> "_BaseMLP":
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _BaseMLP:
         """Fit the model to data matrix X and target(s) y (class labels, or real numbers for regression).
 
         ``sample_weight`` (n_samples,) weights each sample's loss, as scikit-learn's.
@@ -682,7 +683,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._score_with_function(X, y, sample_weight=sample_weight, score_function=accuracy_score)
 
     @available_if(lambda estimator: estimator._check_solver())
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> "MLPClassifier":
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None, classes: Any = None) -> MLPClassifier:
         """One epoch over ``X, y``; ``classes`` (every label there will be) is required on the first call."""
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -808,6 +809,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._score_with_function(X, y, sample_weight=sample_weight, score_function=r2_score)
 
     @available_if(lambda estimator: estimator._check_solver())
-    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> "MLPRegressor":
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
         """One epoch over ``X, y``, continuing from the current weights (starting new ones on the first call)."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)

@@ -35,7 +35,8 @@ switches; outside ``trace_backward`` the engine does not touch this module.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -65,7 +66,7 @@ class Contribution:
 
     def __init__(
         self,
-        step: "Step",
+        step: Step,
         input_index: int,
         tensor: Tensor,
         gradient: np.ndarray,

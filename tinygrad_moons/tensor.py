@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import weakref
 from collections import deque
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -152,7 +153,7 @@ class Tensor:
         self.name = name
 
     @classmethod
-    def _wrap(cls, array: np.ndarray, requires_grad: bool = False, scope: Any = None) -> "Tensor":
+    def _wrap(cls, array: np.ndarray, requires_grad: bool = False, scope: Any = None) -> Tensor:
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
         tensor = cls.__new__(cls)
         tensor._data = array
@@ -198,7 +199,7 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self) -> "_Size":
+    def size(self) -> _Size:
         """The number of elements, an int as NumPy's ``size``; called, PyTorch's ``size(dim=None)``."""
         return _Size(self._data.shape)
 
@@ -207,12 +208,12 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         """All axes reversed, as NumPy's ``.T``."""
         return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         """The last two axes swapped (the matrix transpose of a batch of matrices)."""
         if self.ndim < 2:
             raise ValueError(f"mT: needs a tensor of at least 2 dimensions, got shape {self.shape}")
@@ -258,11 +259,11 @@ class Tensor:
     def tolist(self) -> Any:
         return self._data.tolist()
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same values, cut from the graph (no gradient flows through)."""
         return Tensor._wrap(self._data)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording operations on this leaf tensor, in place; returns self."""
         if self._ctx is not None and not requires_grad:
             raise RuntimeError(
@@ -311,7 +312,7 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def backward(
-        self, gradient: "Tensor | ArrayLike | None" = None, retain_graph: bool | None = None, create_graph: bool = False
+        self, gradient: Tensor | ArrayLike | None = None, retain_graph: bool | None = None, create_graph: bool = False
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
@@ -358,7 +359,7 @@ class Tensor:
             )
         return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
 
-    def _update_in_place(self, op: str, ufunc: np.ufunc, *operands: Any) -> "Tensor":
+    def _update_in_place(self, op: str, ufunc: np.ufunc, *operands: Any) -> Tensor:
         """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
         if autograd._CAPTURE is not None:  # compile's tracer replays this update (jit.py)
             autograd._CAPTURE.in_place(self, op, ufunc, operands)
@@ -384,7 +385,7 @@ class Tensor:
             f"{self.shape}: an in-place op cannot change the shape ({error})"
         )
 
-    def _record_in_place(self, op: str, compute: Any, other: Any = None) -> "Tensor":
+    def _record_in_place(self, op: str, compute: Any, other: Any = None) -> Tensor:
         """Record ``self = compute(old self)``: the old value and history move to a new tensor, self gets the new op.
 
         Here the tensor gets a new array rather than writing into its old one:
@@ -421,25 +422,25 @@ class Tensor:
                 "grad) is not supported here; do it under `with no_grad():`, or make a new tensor instead"
             )
 
-    def add_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
+    def add_(self, other: ArrayLike, *, alpha: float = 1) -> Tensor:
         """``self += alpha * other`` in place; returns self."""
         if self._in_place_is_recorded("add_", other):
             return self._record_in_place("add_", lambda old, y: old + (y if alpha == 1 else y * alpha), other)
         return self._update_in_place("add_", np.add, other if alpha == 1 else _times(other, alpha))
 
-    def sub_(self, other: ArrayLike, *, alpha: float = 1) -> "Tensor":
+    def sub_(self, other: ArrayLike, *, alpha: float = 1) -> Tensor:
         """``self -= alpha * other`` in place; returns self."""
         if self._in_place_is_recorded("sub_", other):
             return self._record_in_place("sub_", lambda old, y: old - (y if alpha == 1 else y * alpha), other)
         return self._update_in_place("sub_", np.subtract, other if alpha == 1 else _times(other, alpha))
 
-    def mul_(self, other: ArrayLike) -> "Tensor":
+    def mul_(self, other: ArrayLike) -> Tensor:
         """``self *= other`` in place; returns self."""
         if self._in_place_is_recorded("mul_", other):
             return self._record_in_place("mul_", lambda old, y: old * y, other)
         return self._update_in_place("mul_", np.multiply, other)
 
-    def div_(self, other: ArrayLike, *, rounding_mode: str | None = None) -> "Tensor":
+    def div_(self, other: ArrayLike, *, rounding_mode: str | None = None) -> Tensor:
         """``self /= other`` in place (true division); returns self."""
         if rounding_mode is not None:
             raise ValueError(f"div_: rounding_mode={rounding_mode!r} is not supported here; only true division (None)")
@@ -447,19 +448,19 @@ class Tensor:
             return self._record_in_place("div_", lambda old, y: old / y, other)
         return self._update_in_place("div_", np.true_divide, other)
 
-    def __iadd__(self, other: ArrayLike) -> "Tensor":
+    def __iadd__(self, other: ArrayLike) -> Tensor:
         return self.add_(other)
 
-    def __isub__(self, other: ArrayLike) -> "Tensor":
+    def __isub__(self, other: ArrayLike) -> Tensor:
         return self.sub_(other)
 
-    def __imul__(self, other: ArrayLike) -> "Tensor":
+    def __imul__(self, other: ArrayLike) -> Tensor:
         return self.mul_(other)
 
-    def __itruediv__(self, other: ArrayLike) -> "Tensor":
+    def __itruediv__(self, other: ArrayLike) -> Tensor:
         return self.div_(other)
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> "Tensor":
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Limit the values to [min, max] in place; returns self."""
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min and max")
@@ -467,12 +468,12 @@ class Tensor:
             return self._record_in_place("clamp_", lambda old, _: old.clip(min, max))
         return self._update_in_place("clamp_", np.clip, min, max)  # np.clip takes out= as a ufunc: compile sees it
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         """Set every value to 0 in place (``p.grad.zero_()``); returns self."""
         self._refuse_recorded("zero_")
         return self._update_in_place("zero_", _overwrite, 0)
 
-    def fill_(self, value: float | "Tensor") -> "Tensor":
+    def fill_(self, value: float | Tensor) -> Tensor:
         """Set every value to ``value`` (a number or a one-element tensor) in place; returns self."""
         self._refuse_recorded("fill_", value)
         if isinstance(value, Tensor):
@@ -481,12 +482,12 @@ class Tensor:
             value = value._data.reshape(())
         return self._update_in_place("fill_", _overwrite, value)
 
-    def copy_(self, src: ArrayLike, non_blocking: bool = False) -> "Tensor":
+    def copy_(self, src: ArrayLike, non_blocking: bool = False) -> Tensor:
         """Copy ``src``'s values (broadcast to this shape, cast to this dtype) into the tensor; returns self."""
         self._refuse_recorded("copy_", src)
         return self._update_in_place("copy_", _overwrite, src)
 
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> "Tensor":
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with values drawn uniformly from [from_, to) in place; returns self.
 
         ``generator`` is a NumPy ``Generator`` or ``RandomState``; by default
@@ -496,7 +497,7 @@ class Tensor:
         rng = np.random if generator is None else generator
         return self._update_in_place("uniform_", _overwrite, rng.uniform(from_, to, size=self.shape))
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> "Tensor":
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill with values drawn from N(mean, std^2) in place; returns self (``generator`` as in uniform_)."""
         if std < 0:
             raise ValueError(f"normal_: std must be non-negative, got {std}")
@@ -527,7 +528,7 @@ class Tensor:
         return NotImplemented
 
     # ------------------------------------------------ elementwise arithmetic
-    def _pair(self, other: ArrayLike, reflected: bool = False) -> tuple["Tensor", "Tensor"]:
+    def _pair(self, other: ArrayLike, reflected: bool = False) -> tuple[Tensor, Tensor]:
         """This tensor and ``other`` as two tensors of one dtype category (see ``_promote``), in call order."""
         if not isinstance(other, Tensor) and type(other) is float and self._data.dtype.kind == "f":
             scalar = Tensor._wrap(np.array(other, dtype=self._data.dtype))  # `x * 0.5`: the usual scalar case
@@ -535,128 +536,128 @@ class Tensor:
         a, b = _promote(self, other)
         return (b, a) if reflected else (a, b)
 
-    def __add__(self, other: ArrayLike) -> "Tensor":
+    def __add__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Add.apply(self, other)
         return ops.Add.apply(*self._pair(other))
 
-    def __radd__(self, other: ArrayLike) -> "Tensor":
+    def __radd__(self, other: ArrayLike) -> Tensor:
         return ops.Add.apply(*self._pair(other, reflected=True))
 
-    def __sub__(self, other: ArrayLike) -> "Tensor":
+    def __sub__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Sub.apply(self, other)
         return ops.Sub.apply(*self._pair(other))
 
-    def __rsub__(self, other: ArrayLike) -> "Tensor":
+    def __rsub__(self, other: ArrayLike) -> Tensor:
         return ops.Sub.apply(*self._pair(other, reflected=True))
 
-    def __mul__(self, other: ArrayLike) -> "Tensor":
+    def __mul__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Mul.apply(self, other)
         return ops.Mul.apply(*self._pair(other))
 
-    def __rmul__(self, other: ArrayLike) -> "Tensor":
+    def __rmul__(self, other: ArrayLike) -> Tensor:
         return ops.Mul.apply(*self._pair(other, reflected=True))
 
-    def __truediv__(self, other: ArrayLike) -> "Tensor":
+    def __truediv__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Div.apply(self, other)
         return ops.Div.apply(*self._pair(other))
 
-    def __rtruediv__(self, other: ArrayLike) -> "Tensor":
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
         return ops.Div.apply(*self._pair(other, reflected=True))
 
-    def __pow__(self, exponent: ArrayLike) -> "Tensor":
+    def __pow__(self, exponent: ArrayLike) -> Tensor:
         if isinstance(exponent, Tensor) and exponent.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.Pow.apply(self, exponent)
         return ops.Pow.apply(*self._pair(exponent))
 
-    def __rpow__(self, base: ArrayLike) -> "Tensor":
+    def __rpow__(self, base: ArrayLike) -> Tensor:
         return ops.Pow.apply(*self._pair(base, reflected=True))
 
-    def __neg__(self) -> "Tensor":
+    def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
 
-    def __matmul__(self, other: ArrayLike) -> "Tensor":
+    def __matmul__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
             return ops.MatMul.apply(self, other)
         return ops.MatMul.apply(*self._pair(other))
 
-    def __rmatmul__(self, other: ArrayLike) -> "Tensor":
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
         return ops.MatMul.apply(*self._pair(other, reflected=True))
 
-    def matmul(self, other: ArrayLike) -> "Tensor":
+    def matmul(self, other: ArrayLike) -> Tensor:
         return self @ other
 
-    def add(self, other: ArrayLike) -> "Tensor":
+    def add(self, other: ArrayLike) -> Tensor:
         return self + other
 
-    def sub(self, other: ArrayLike) -> "Tensor":
+    def sub(self, other: ArrayLike) -> Tensor:
         return self - other
 
-    def mul(self, other: ArrayLike) -> "Tensor":
+    def mul(self, other: ArrayLike) -> Tensor:
         return self * other
 
-    def div(self, other: ArrayLike) -> "Tensor":
+    def div(self, other: ArrayLike) -> Tensor:
         return self / other
 
-    def pow(self, exponent: ArrayLike) -> "Tensor":
+    def pow(self, exponent: ArrayLike) -> Tensor:
         return self**exponent
 
-    def maximum(self, other: ArrayLike) -> "Tensor":
+    def maximum(self, other: ArrayLike) -> Tensor:
         """Elementwise maximum of two tensors (broadcast as NumPy does); ties share the gradient."""
         return ops.Maximum.apply(*self._pair(other))
 
-    def minimum(self, other: ArrayLike) -> "Tensor":
+    def minimum(self, other: ArrayLike) -> Tensor:
         """Elementwise minimum of two tensors; ties share the gradient."""
         return ops.Minimum.apply(*self._pair(other))
 
     # --------------------------------------------------------- unary maths
-    def exp(self) -> "Tensor":
+    def exp(self) -> Tensor:
         return ops.Exp.apply(self)
 
-    def log(self) -> "Tensor":
+    def log(self) -> Tensor:
         return ops.Log.apply(self)
 
-    def sqrt(self) -> "Tensor":
+    def sqrt(self) -> Tensor:
         return ops.Sqrt.apply(self)
 
-    def sin(self) -> "Tensor":
+    def sin(self) -> Tensor:
         return ops.Sin.apply(self)
 
-    def cos(self) -> "Tensor":
+    def cos(self) -> Tensor:
         return ops.Cos.apply(self)
 
-    def tanh(self) -> "Tensor":
+    def tanh(self) -> Tensor:
         return ops.Tanh.apply(self)
 
-    def sigmoid(self) -> "Tensor":
+    def sigmoid(self) -> Tensor:
         return ops.Sigmoid.apply(self)
 
-    def relu(self) -> "Tensor":
+    def relu(self) -> Tensor:
         return ops.ReLU.apply(self)
 
-    def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
         return ops.LeakyReLU.apply(self, negative_slope=float(negative_slope))
 
-    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
         """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch)."""
         return ops.Softplus.apply(self, beta=float(beta), threshold=float(threshold))
 
-    def abs(self) -> "Tensor":
+    def abs(self) -> Tensor:
         return ops.Abs.apply(self)
 
-    def neg(self) -> "Tensor":
+    def neg(self) -> Tensor:
         return ops.Neg.apply(self)
 
-    def square(self) -> "Tensor":
+    def square(self) -> Tensor:
         return self * self
 
-    def reciprocal(self) -> "Tensor":
+    def reciprocal(self) -> Tensor:
         return 1 / self
 
-    def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":
+    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Limit values to [min, max]; the gradient is zero where a limit is active."""
         if min is None and max is None:
             raise ValueError("clip: give at least one of min and max")
@@ -664,18 +665,18 @@ class Tensor:
 
     clamp = clip
 
-    def clone(self) -> "Tensor":
+    def clone(self) -> Tensor:
         """A copy with its own array, still in the graph (the gradient flows through)."""
         return ops.Clone.apply(self)
 
-    def where(self, condition: ArrayLike, other: ArrayLike) -> "Tensor":
+    def where(self, condition: ArrayLike, other: ArrayLike) -> Tensor:
         """``self`` where ``condition`` holds, else ``other`` (``torch.where(condition, self, other)``)."""
         return creation.where(condition, self, other)
 
     # ------------------------------------------------------------ comparisons
     # Elementwise, as in PyTorch and NumPy, returning bool tensors outside the graph.
     # Hashing stays by identity, so tensors still work as dict keys and set members.
-    def _compare(self, other: ArrayLike, compare: Any, symbol: str) -> "Tensor":
+    def _compare(self, other: ArrayLike, compare: Any, symbol: str) -> Tensor:
         try:
             a, b = self._pair(other)
         except TypeError:
@@ -687,53 +688,53 @@ class Tensor:
                 f"{symbol}: shapes {a.shape} and {b.shape} cannot be broadcast together"
             ) from None
 
-    def __eq__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+    def __eq__(self, other: ArrayLike) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.equal, "==")
 
-    def __ne__(self, other: ArrayLike) -> "Tensor":  # type: ignore[override]
+    def __ne__(self, other: ArrayLike) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal, "!=")
 
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
-    def __lt__(self, other: ArrayLike) -> "Tensor":
+    def __lt__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.less, "<")
 
-    def __le__(self, other: ArrayLike) -> "Tensor":
+    def __le__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.less_equal, "<=")
 
-    def __gt__(self, other: ArrayLike) -> "Tensor":
+    def __gt__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.greater, ">")
 
-    def __ge__(self, other: ArrayLike) -> "Tensor":
+    def __ge__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.greater_equal, ">=")
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
-    def __invert__(self) -> "Tensor":
+    def __invert__(self) -> Tensor:
         """Logical not of a bool tensor (bitwise not of an integer one), as ``~mask`` in PyTorch."""
         if self._data.dtype.kind not in "biu":
             raise TypeError(f"~: only bool and integer tensors can be inverted, got {self._data.dtype}")
         return Tensor._wrap(~self._data)
 
-    def _logical(self, other: ArrayLike, combine: Any, symbol: str) -> "Tensor":
+    def _logical(self, other: ArrayLike, combine: Any, symbol: str) -> Tensor:
         a, b = self._pair(other)
         if a.data.dtype.kind not in "biu" or b.data.dtype.kind not in "biu":
             raise TypeError(f"{symbol}: only bool and integer tensors combine with {symbol}, got {a.dtype}, {b.dtype}")
         return Tensor._wrap(combine(a.data, b.data))
 
-    def __and__(self, other: ArrayLike) -> "Tensor":
+    def __and__(self, other: ArrayLike) -> Tensor:
         return self._logical(other, np.bitwise_and, "&")
 
-    def __or__(self, other: ArrayLike) -> "Tensor":
+    def __or__(self, other: ArrayLike) -> Tensor:
         return self._logical(other, np.bitwise_or, "|")
 
-    def __xor__(self, other: ArrayLike) -> "Tensor":
+    def __xor__(self, other: ArrayLike) -> Tensor:
         return self._logical(other, np.bitwise_xor, "^")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
     # ------------------------------------------------------ dtype and device
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> "Tensor":
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False) -> Tensor:
         """The same values in another dtype: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)``.
 
         To a floating dtype the cast stays in the graph (the gradient is cast
@@ -763,33 +764,33 @@ class Tensor:
         """With a dtype, ``to(dtype)``; without, the dtype's name (PyTorch gives e.g. 'torch.FloatTensor')."""
         return str(self._data.dtype) if dtype is None else self.to(dtype)
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         """float32, as PyTorch's ``.float()`` (our default float is float64: see ``double``)."""
         return self.to(np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(np.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(np.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(np.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         """int32, as PyTorch's ``.int()``."""
         return self.to(np.int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(np.bool_)
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self
 
-    def cuda(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
         creation.check_device("cuda", "cuda")
         return self  # not reached: check_device refuses
 
@@ -812,7 +813,7 @@ class Tensor:
             return format(self._data.item(), format_spec)
         return object.__format__(self, format_spec)
 
-    def round(self, decimals: int = 0) -> "Tensor":
+    def round(self, decimals: int = 0) -> Tensor:
         """Values rounded half to even, outside the graph (the derivative is 0 almost everywhere)."""
         return Tensor._wrap(np.round(self._data, decimals))
 
@@ -836,20 +837,20 @@ class Tensor:
     # ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (PyTorch) are both accepted.
     def sum(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
-    ) -> "Tensor":
+    ) -> Tensor:
         axis, keepdims = _reduction_arguments("sum", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
-    ) -> "Tensor":
+    ) -> Tensor:
         _require_float(self, "mean")
         axis, keepdims = _reduction_arguments("mean", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def prod(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
-    ) -> "Tensor":
+    ) -> Tensor:
         axis, keepdims = _reduction_arguments("prod", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Prod.apply(self, axis=axis, keepdims=keepdims)
 
@@ -880,7 +881,7 @@ class Tensor:
         axis, keepdims = _reduction_arguments(name, self.ndim, axis, keepdims, None, keepdim)
         return op.apply(self, axis=axis, keepdims=keepdims)
 
-    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool) -> "MaxMin":
+    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool) -> MaxMin:
         """PyTorch's ``max(dim)``: the values, picked by index so the gradient goes to that element only."""
         dim = _normalize_dim(dim, self.ndim, name)
         source = self.reshape(1) if self.ndim == 0 else self
@@ -894,14 +895,14 @@ class Tensor:
             values, indices = values.reshape(()), indices.reshape(())
         return MaxMin(values, Tensor._wrap(indices.astype(np.int64)))
 
-    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """The index of the largest value (in the flattened tensor when no dim is given), int64."""
         return self._arg_extreme("argmax", np.argmax, dim, keepdim, axis)
 
-    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         return self._arg_extreme("argmin", np.argmin, dim, keepdim, axis)
 
-    def _arg_extreme(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool, axis: Any) -> "Tensor":
+    def _arg_extreme(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool, axis: Any) -> Tensor:
         if axis is not None:
             if dim is not None:
                 raise TypeError(f"{name}: give dim or axis, not both")
@@ -924,7 +925,7 @@ class Tensor:
         correction: float | None = None,
         axis: Any = None,
         keepdims: bool = False,
-    ) -> "Tensor":
+    ) -> Tensor:
         """The variance, divided by n - correction: correction=1 (unbiased) by default, as PyTorch.
 
         Positional arguments are PyTorch's ``(dim, unbiased, keepdim)``. NumPy's
@@ -948,12 +949,12 @@ class Tensor:
         correction: float | None = None,
         axis: Any = None,
         keepdims: bool = False,
-    ) -> "Tensor":
+    ) -> Tensor:
         """The square root of :meth:`var` (unbiased by default, as PyTorch)."""
         variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
         return variance.sqrt()
 
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> "Tensor":
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
         """The vector p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any positive number."""
         _require_float(self, "norm")
         axis, keepdim = _reduction_arguments("norm", self.ndim, dim, keepdim, None, None)
@@ -974,40 +975,40 @@ class Tensor:
             return (self.abs() ** p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
         raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
 
-    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """True where every element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("all", self.ndim, axis, keepdim, dim, None)
         return Tensor._wrap(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
-    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> "Tensor":
+    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
         """True where some element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("any", self.ndim, axis, keepdim, dim, None)
         return Tensor._wrap(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
 
     def logsumexp(
         self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
-    ) -> "Tensor":
+    ) -> Tensor:
         """log(sum(exp(x))) computed without overflow."""
         axis, keepdims = _reduction_arguments("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
         return ops.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
         return ops.Softmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "softmax"))
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> "Tensor":
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         axis = axis if dim is None else dim
         return ops.LogSoftmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "log_softmax"))
 
     # -------------------------------------------------------------- shapes
-    def reshape(self, *shape: int | Sequence[int]) -> "Tensor":
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (all of them by default) into one."""
         if self.ndim == 0:
             return self.reshape(1)
@@ -1018,7 +1019,7 @@ class Tensor:
         merged = int(np.prod(self.shape[start : end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
-    def permute(self, *dims: int | Sequence[int]) -> "Tensor":
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
         """Reorder all the dimensions (NumPy's ``transpose(axes)``)."""
         if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
             dims = tuple(dims[0])
@@ -1031,25 +1032,25 @@ class Tensor:
             )
         return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
 
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions, as PyTorch's ``transpose(dim0, dim1)`` (NumPy's transpose is ``permute``)."""
         dim0, dim1 = _normalize_dim(dim0, self.ndim, "transpose"), _normalize_dim(dim1, self.ndim, "transpose")
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return ops.Transpose.apply(self, axes=tuple(axes))
 
-    def t(self) -> "Tensor":
+    def t(self) -> Tensor:
         """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is (as PyTorch)."""
         if self.ndim > 2:
             raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use mT or permute")
         return self if self.ndim < 2 else self.transpose(0, 1)
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int) -> Tensor:
         """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
         dim = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
-    def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | None = None) -> "Tensor":
+    def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | None = None) -> Tensor:
         """Remove dimensions of size 1 (all, or those among ``dim``; others are left, as PyTorch)."""
         dim = axis if dim is None else dim
         if dim is None:
@@ -1059,10 +1060,10 @@ class Tensor:
             return self
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
-    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def expand(self, *sizes: int | Sequence[int]) -> "Tensor":
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
         """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size (as PyTorch)."""
         if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
             sizes = tuple(sizes[0])
@@ -1074,10 +1075,10 @@ class Tensor:
             raise ValueError(f"expand: -1 is not allowed for the new leading dims, got {tuple(sizes)}")
         return self.broadcast_to(shape)
 
-    def expand_as(self, other: "Tensor") -> "Tensor":
+    def expand_as(self, other: Tensor) -> Tensor:
         return self.broadcast_to(other.shape)
 
-    def repeat(self, *sizes: int | Sequence[int]) -> "Tensor":
+    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
         """Tile the tensor ``sizes[i]`` times along each dim (PyTorch's ``repeat`` is NumPy's ``tile``)."""
         if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
             sizes = tuple(sizes[0])
@@ -1090,7 +1091,7 @@ class Tensor:
             raise ValueError(f"repeat: repeats must be non-negative ints, got {tuple(sizes)}")
         return ops.Repeat.apply(self, repeats=tuple(int(n) for n in sizes))
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_normalize_index(index))
 
     def __iter__(self):
@@ -1107,7 +1108,7 @@ class _Size(int):
     shape tuple (PyTorch's ``torch.Size`` is a tuple subclass too).
     """
 
-    def __new__(cls, shape: tuple[int, ...]) -> "_Size":
+    def __new__(cls, shape: tuple[int, ...]) -> _Size:
         size = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
         size.shape = shape
         return size
@@ -1123,7 +1124,7 @@ class MaxMin(tuple):
 
     __slots__ = ()
 
-    def __new__(cls, values: Tensor, indices: Tensor) -> "MaxMin":
+    def __new__(cls, values: Tensor, indices: Tensor) -> MaxMin:
         return super().__new__(cls, (values, indices))
 
     @property
@@ -1305,8 +1306,12 @@ def _normalize_index(index: Any) -> Any:
 
 
 # The ops and the backward engine use Tensor, so they are imported once it exists.
-from tinygrad_moons import autograd, ops  # noqa: E402
-from tinygrad_moons import creation  # noqa: E402
+from tinygrad_moons import (  # noqa: E402
+    autograd,
+    creation,  # noqa: E402
+    ops,
+)
+from tinygrad_moons.autograd import ShapeError  # noqa: E402
 from tinygrad_moons.creation import (  # noqa: E402, F401 - kept importable from here, where they used to live
     cat,
     concatenate,
@@ -1317,4 +1322,3 @@ from tinygrad_moons.creation import (  # noqa: E402, F401 - kept importable from
     zeros,
     zeros_like,
 )
-from tinygrad_moons.autograd import ShapeError  # noqa: E402

@@ -1,10 +1,10 @@
 # A Keras beginner's MLP: scikit-learn's breast-cancer data, standardised, a 30-16-8-1 network
 # with relu and a sigmoid output, Adam and binary cross-entropy, accuracy on a held-out test set.
+import keras
+from keras import layers
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
-import keras
-from keras import layers
 
 X, y = load_breast_cancer(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42, stratify=y)

@@ -4,8 +4,8 @@
 import random
 
 import numpy as np
-from sklearn.datasets import make_moons
 import torch
+from sklearn.datasets import make_moons
 
 np.random.seed(1337)
 random.seed(1337)

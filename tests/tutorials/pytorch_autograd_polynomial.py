@@ -1,8 +1,9 @@
 # "Learning PyTorch with Examples", PyTorch: Tensors and autograd.
 # Fit y = sin(x) with a third-order polynomial; the four coefficients are leaf tensors
 # updated by hand under torch.no_grad().
-import torch
 import math
+
+import torch
 
 dtype = torch.float
 device = torch.device("cpu")

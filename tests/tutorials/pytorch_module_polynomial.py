@@ -1,6 +1,7 @@
 # "Learning PyTorch with Examples", PyTorch: Custom nn Modules.
-import torch
 import math
+
+import torch
 
 
 class Polynomial3(torch.nn.Module):

@@ -1,6 +1,7 @@
 # "Learning PyTorch with Examples", PyTorch: nn.
-import torch
 import math
+
+import torch
 
 x = torch.linspace(-math.pi, math.pi, 2000)
 y = torch.sin(x)

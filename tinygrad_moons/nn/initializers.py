@@ -26,7 +26,8 @@ Names accepted wherever an initializer is expected:
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

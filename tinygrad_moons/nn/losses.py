@@ -27,12 +27,13 @@ does, whether or not the graph is being recorded.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from tinygrad_moons import functional as F
 from tinygrad_moons import autograd, ops
+from tinygrad_moons import functional as F
 from tinygrad_moons.autograd import ShapeError
 from tinygrad_moons.nn.module import Module
 from tinygrad_moons.tensor import Tensor

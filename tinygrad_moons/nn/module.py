@@ -24,7 +24,8 @@ nodes by layer. A parameter's own ``scope`` is the module that owns it.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator, Mapping, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -134,7 +135,7 @@ class Module:
         self._modules.pop(key, None)
         object.__delattr__(self, key)
 
-    def add_module(self, name: str, module: "Module | None") -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as the child ``name`` (PyTorch's ``add_module``), the same as ``setattr``."""
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"add_module: module name must be a non-empty string without '.', got {name!r}")
@@ -144,7 +145,7 @@ class Module:
 
     register_module = add_module
 
-    def register_parameter(self, name: str, parameter: "Parameter | None") -> None:
+    def register_parameter(self, name: str, parameter: Parameter | None) -> None:
         """Register ``parameter`` under ``name`` (PyTorch's ``register_parameter``); None leaves a None attribute."""
         if not isinstance(name, str) or not name or "." in name:
             raise KeyError(f"register_parameter: parameter name must be a non-empty string without '.', got {name!r}")
@@ -154,7 +155,7 @@ class Module:
             )
         setattr(self, name, parameter)
 
-    def _register_module(self, key: str, module: "Module") -> None:
+    def _register_module(self, key: str, module: Module) -> None:
         """Register a child under ``key`` without making it an attribute (a Sequential's layers)."""
         Module._registrations += 1
         self._modules[key] = module
@@ -178,7 +179,7 @@ class Module:
             return self.forward(*args, **kwargs)
 
     # ---------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, "Module"]]:
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """``(dotted name, module)`` for this module ("" by default) and every module inside it."""
         stack = [(prefix, self)]
         seen: set[int] = set()
@@ -191,18 +192,18 @@ class Module:
             children = [(f"{name}.{key}" if name else key, child) for key, child in module._modules.items()]
             stack.extend(reversed(children))
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         """The direct sub-modules, in registration order."""
         return iter(self._modules.values())
 
-    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         return iter(self._modules.items())
 
-    def apply(self, function: Callable[["Module"], Any]) -> "Module":
+    def apply(self, function: Callable[[Module], Any]) -> Module:
         """Call ``function`` on every sub-module, children first, then on this one (PyTorch's ``apply``)."""
         for child in self._modules.values():
             child.apply(function)
@@ -242,7 +243,7 @@ class Module:
             else:
                 parameter.grad = Tensor._wrap(np.zeros_like(parameter.grad.data))
 
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Set training mode (for layers that behave differently when training, such as Dropout) here and below."""
         if not isinstance(mode, bool):
             raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
@@ -250,7 +251,7 @@ class Module:
             module.training = bool(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
     # ------------------------------------------------------------ weights

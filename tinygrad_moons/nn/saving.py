@@ -29,7 +29,7 @@ import os
 import re
 import secrets
 import zipfile
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 

@@ -25,7 +25,8 @@ as in PyTorch, by position ("0", "1", ...) or by the dict's keys, so
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -96,7 +97,7 @@ class Sequential(Model):
         """Append a layer: name it, give it the model's generator, and build it if its input width is known."""
         self._append(layer, str(len(self._layers)) if self._keyed_as_pytorch else None)
 
-    def append(self, module: Module) -> "Sequential":
+    def append(self, module: Module) -> Sequential:
         """PyTorch's ``append``: add ``module`` at the end (keyed by its position in a PyTorch-style model)."""
         self.add(module)
         return self
@@ -145,7 +146,7 @@ class Sequential(Model):
             if width is not None:
                 layer.build(width)
 
-    def __getitem__(self, index: int | slice) -> "Module | Sequential":
+    def __getitem__(self, index: int | slice) -> Module | Sequential:
         """The layer at ``index``; a slice is a new Sequential of the same (shared) layers, as in PyTorch."""
         if isinstance(index, slice):
             part = Sequential(name=self.name)

@@ -24,7 +24,8 @@ import html
 import math
 import re
 import warnings
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import graphviz
 import numpy as np

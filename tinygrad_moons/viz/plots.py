@@ -13,8 +13,9 @@ scikit-learn classifiers (``predict_proba``) and the seed's manual network.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
