@@ -16,6 +16,7 @@ from tinygrad_moons.nn import initializers, losses
         (losses.names, losses.get),
         (F.activation_names, F.get_activation),
         (experiment.recipe_names, experiment.get_recipe),
+        (optim.lr_scheduler.names, optim.lr_scheduler.get),
     ],
 )
 def test_every_registered_name_resolves_and_an_unknown_one_lists_them(names, get):

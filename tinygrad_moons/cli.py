@@ -40,6 +40,13 @@ def _recipe_names() -> list[str]:
     return recipe_names()
 
 
+def _recipe_name(text: str) -> str:
+    """``--recipe``'s type: the recipe's name, an old alias mapped to it ("seed" -> "course")."""
+    from tinygrad_moons.experiment import canonical_recipe_name
+
+    return canonical_recipe_name(text)
+
+
 class UsageError(Exception):
     """A problem with what the user asked for, reported like argparse's own errors."""
 
@@ -154,10 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--recipe",
+        type=_recipe_name,
         choices=_recipe_names(),
         default="default",
-        help="starting settings: this library's modern default; the seed's (randn*0.1 init, gradient descent "
-        "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
+        help="starting settings: this library's modern default; the course project's (randn*0.1 init, gradient "
+        "descent lr 0.01 on the full batch, 10,000 epochs; old name: seed); or the course's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
     )
     _add_data_options(train)
     train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
@@ -165,7 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     from tinygrad_moons.nn import initializers
 
     train.add_argument("--activation", choices=functional.activation_names(), help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
-    train.add_argument("--init", choices=initializers.names(), help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (default recipe: he_normal)")
+    train.add_argument(
+        "--init",
+        type=initializers.canonical_name,
+        choices=initializers.names(),
+        help="initializer of the weights; 'normal' is the course's randn*0.1 and also sets the biases "
+        "(default recipe: he_normal; the old name seed_normal is still accepted)",
+    )
     train.add_argument("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
     train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
     train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
@@ -249,8 +263,8 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
         changes["batch_size"] = None if args.batch_size == FULL_BATCH else args.batch_size
     if args.init is not None:
         changes["kernel_initializer"] = args.init
-        # The seed's init draws biases from the same normal; the others leave biases at zero, as Keras does.
-        changes["bias_initializer"] = args.init if args.init in ("normal", "seed_normal") else "zeros"
+        # The course's init draws biases from the same normal; the others leave biases at zero, as Keras does.
+        changes["bias_initializer"] = args.init if args.init in ("normal", "course_normal") else "zeros"
     return recipe.replace(**changes)
 
 
@@ -349,7 +363,7 @@ def _add_graph_command(commands: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    graph.add_argument("--recipe", choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
+    graph.add_argument("--recipe", type=_recipe_name, choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
     graph.add_argument("--format", choices=("svg", "png"), help="image format (default: from --out's suffix, else svg)")
     graph.add_argument("--collapse", action="store_true", help="draw each layer as one box (for large models)")
     graph.add_argument("--values", action="store_true", help="show each tensor's value (the number, or mean/std/min/max)")
@@ -408,7 +422,9 @@ def _add_backprop_command(commands: Any) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = backprop.add_argument
-    add("--recipe", choices=_recipe_names(), default="seed", help="initial weights, see train --help")
+    add(
+        "--recipe", type=_recipe_name, choices=_recipe_names(), default="course", help="initial weights, see train --help"
+    )
     add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
     add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
     add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
@@ -447,7 +463,7 @@ def run_compare(args: argparse.Namespace) -> int:
     say: Callable[[str], Any] = (lambda message: None) if args.quiet else (lambda message: print(f"training {message} ...", flush=True))
     split, results = experiment.compare(
         seed=args.seed,
-        seed_iterations=args.iterations,
+        course_iterations=args.iterations,
         default_epochs=args.epochs,
         keras_epochs=args.keras_epochs,
         sklearn_epochs=args.sklearn_epochs,
@@ -493,6 +509,7 @@ def _add_sweep_command(commands: Any) -> None:
     sweep.add_argument(
         "--settings",
         nargs="+",
+        type=_recipe_name,
         choices=_recipe_names(),
         default=_recipe_names(),
         help="the settings to run (default: all)",

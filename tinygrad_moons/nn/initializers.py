@@ -15,7 +15,8 @@ Names accepted wherever an initializer is expected:
 ``"zeros"``        all 0 (Keras' default for biases)
 ``"ones"``         all 1
 ``"normal"``       N(0, 0.1^2): the seed's ``np.random.randn(...) * 0.1``;
-                   also ``"seed_normal"``
+                   also ``"course_normal"`` (the course project's name;
+                   the old name ``"seed_normal"`` is still accepted)
 ``"glorot_uniform"``  U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Keras' default for kernels)
 ``"glorot_normal"``   truncated normal, std sqrt(2 / (fan_in + fan_out))
 ``"he_normal"``    truncated normal, std sqrt(2 / fan_in) (for ReLU layers)
@@ -156,7 +157,7 @@ _BY_NAME: dict[str, Callable[[], Initializer]] = {
     "zeros": Zeros,
     "ones": Ones,
     "normal": lambda: RandomNormal(stddev=0.1),
-    "seed_normal": lambda: RandomNormal(stddev=0.1),
+    "course_normal": lambda: RandomNormal(stddev=0.1),
     "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal,
     "he_normal": HeNormal,
@@ -176,15 +177,25 @@ def global_generator() -> np.random.Generator:
     return generator()
 
 
+#: Old names still accepted: "seed" meant the course project, a word now kept for random seeds.
+_ALIASES = {"seed_normal": "course_normal"}
+
+
 def names() -> list[str]:
-    """The initializer names :func:`get` accepts."""
+    """The initializer names :func:`get` accepts (besides the old aliases, e.g. "seed_normal")."""
     return list(_BY_NAME)
+
+
+def canonical_name(name: str) -> str:
+    """``name`` in lower case, an old alias replaced by its current name ("seed_normal" -> "course_normal")."""
+    key = name.lower()
+    return _ALIASES.get(key, key)
 
 
 def get(identifier: str | Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """An initializer from its name, or the callable itself (called as ``f(shape, dtype, rng)``)."""
     if isinstance(identifier, str):
-        key = identifier.lower()
+        key = canonical_name(identifier)
         if key not in _BY_NAME:
             raise ValueError(f"unknown initializer {identifier!r}; choose one of {sorted(_BY_NAME)} or pass a callable")
         return _BY_NAME[key]()

@@ -38,7 +38,7 @@ import numpy as np
 from tinygrad_moons import optim
 from tinygrad_moons.autograd import no_grad
 from tinygrad_moons.nn import losses
-from tinygrad_moons.nn.callbacks import Callback, History
+from tinygrad_moons.nn.callbacks import Callback, History, schedule_callbacks
 from tinygrad_moons.nn.module import Module
 from tinygrad_moons.tensor import Tensor
 
@@ -281,7 +281,7 @@ class Model(Module):
         rng = np.random.default_rng(seed) if seed is not None else (self.rng or np.random.default_rng())
         batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))
         history = History()
-        callbacks = [history, *callbacks]
+        callbacks = [history, *schedule_callbacks(self.optimizer), *callbacks]  # a Keras lr schedule, if any
         for callback in callbacks:
             callback.set_model(self)
             callback.set_params({"epochs": epochs, "steps": -(-len(X) // batch_size), "verbose": verbose})
