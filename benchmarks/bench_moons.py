@@ -234,8 +234,11 @@ class PlainTensors(Contender):
         from tinygrad_moons import functional
 
         self.params = []
-        for kernel, bias in contenders.dense_parameters(initial, self.dtype):
-            self.params += [Tensor(kernel, requires_grad=True), Tensor(bias, requires_grad=True)]
+        for kernel, bias in contenders.dense_parameters(initial):
+            self.params += [
+                Tensor(kernel, dtype=self.dtype, requires_grad=True),
+                Tensor(bias, dtype=self.dtype, requires_grad=True),
+            ]
         params = self.params
 
         def step(x: Tensor, target: Tensor) -> None:

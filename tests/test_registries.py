@@ -43,6 +43,7 @@ def test_the_cli_offers_exactly_the_registered_names():
     assert _choices(parser, "train", "--activation") == F.activation_names()
     assert _choices(parser, "train", "--dataset") == data.names()
     assert _choices(parser, "train", "--recipe") == experiment.recipe_names()
+    assert _choices(parser, "train", "--schedule") == list(experiment.LR_SCHEDULES)
 
 
 def test_every_op_has_a_kind_from_the_known_ones():

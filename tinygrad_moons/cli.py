@@ -4,7 +4,7 @@
 default on the moons (see :mod:`tinygrad_moons.experiment`), shows a
 progress bar, prints the final accuracy and loss, and writes the model,
 its history and figures into a new folder under ``runs/``.
-``tinygrad-moons compare`` reruns the seed's experiment next to this
+``tinygrad-moons compare`` reruns the course's experiment next to this
 library's default and scikit-learn, on the same data split, and prints
 a table. ``tinygrad-moons graph`` draws the computation graph of the
 default model's loss. ``python -m tinygrad_moons`` is the same program.
@@ -38,6 +38,13 @@ def _recipe_names() -> list[str]:
     from tinygrad_moons.experiment import recipe_names
 
     return recipe_names()
+
+
+def _lr_schedules() -> list[str]:
+    """The recipes' learning-rate schedules ("cosine", "constant"), from :mod:`tinygrad_moons.experiment`."""
+    from tinygrad_moons.experiment import LR_SCHEDULES
+
+    return list(LR_SCHEDULES)
 
 
 def _recipe_name(text: str) -> str:
@@ -182,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
     train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
-    train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
+    train.add_argument("--schedule", choices=_lr_schedules(), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
     train.add_argument("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
     train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (default recipe: 32)")
     train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)")
@@ -192,19 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser(
         "compare",
-        help="rerun the seed's experiment next to this library and scikit-learn, and print a table",
+        help="rerun the course's experiment next to this library and scikit-learn, and print a table",
         description=(
-            "Train on the same split of the moons: (a) the seed's hand-written NumPy network with the seed's settings, "
-            "(b) this library with the seed's settings from the same initial weights, (c) this library with the seed's "
+            "Train on the same split of the moons: (a) the course's hand-written NumPy network with the course's settings, "
+            "(b) this library with the course's settings from the same initial weights, (c) this library with the course's "
             "Keras settings, (d) this library's modern default, (e) scikit-learn's MLPClassifier with the same layers, "
             "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100% test "
             "accuracy and wall time, and writes compare.json (and compare.png) into a folder."
         ),
     )
     compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights (default: %(default)s)")
-    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the seed's settings, rows (a) and (b) (default: %(default)s)")
+    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the course's settings, rows (a) and (b) (default: %(default)s)")
     compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d) (default: %(default)s)")
-    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the seed's Keras settings, row (c) (default: %(default)s)")
+    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the course's Keras settings, row (c) (default: %(default)s)")
     compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter) (default: %(default)s)")
     compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     _add_output_options(compare, "a new folder runs/compare-<date-time>")
@@ -411,9 +418,9 @@ def run_graph(args: argparse.Namespace) -> int:
 def _add_backprop_command(commands: Any) -> None:
     backprop = commands.add_parser(
         "backprop",
-        help="write a page that steps through one backward pass of the seed's network, with the numbers",
+        help="write a page that steps through one backward pass of the course's network, with the numbers",
         description=(
-            "Build the recipe's network (the seed's 2-25-50-50-25-1 unless --layers says otherwise), run it on the "
+            "Build the recipe's network (the course's 2-25-50-50-25-1 unless --layers says otherwise), run it on the "
             "first --points training points, trace the backward pass of its loss, and write one self-contained HTML "
             "file (no server, works offline): the graph with the active step highlighted, and for a chosen sample "
             "and unit the rule, the upstream gradient, the local derivative and the gradients sent, step by step; "
@@ -496,13 +503,13 @@ def run_compare(args: argparse.Namespace) -> int:
 def _add_sweep_command(commands: Any) -> None:
     sweep = commands.add_parser(
         "sweep",
-        help="train the seed's settings and the default over many seeds in parallel; table and box plot",
+        help="train the course's settings and the default over many seeds in parallel; table and box plot",
         description=(
             "Train each setting once per seed (the seed changes the data, the split, the initial weights and the "
             "batch order) until 100% test accuracy or its last epoch, in parallel with joblib, and print per "
             "setting how many runs reached 100% and the median, quartiles and range of the updates and seconds "
-            "they needed. Writes sweep.json and sweep.png into a folder. Settings: seed (randn*0.1 init, gradient "
-            "descent lr 0.01 on the full batch, up to 10,000 epochs), seed-keras (Glorot init, SGD lr 0.01, batch "
+            "they needed. Writes sweep.json and sweep.png into a folder. Settings: course (randn*0.1 init, gradient "
+            "descent lr 0.01 on the full batch, up to 10,000 epochs), course-keras (Glorot init, SGD lr 0.01, batch "
             "32, up to 150 epochs), default (He-normal init, Adam lr 0.01 cosine, batch 32, 20 epochs)."
         ),
     )

@@ -153,7 +153,7 @@ class SGD(Optimizer):
         g = g + momentum * b   if nesterov  else  b
         p = p - lr * g
 
-    The default ``lr=0.01`` is Keras' (and the seed's).
+    The default ``lr=0.01`` is Keras' (and the course's).
     """
 
     def __init__(

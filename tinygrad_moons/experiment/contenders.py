@@ -114,11 +114,14 @@ def recipe_title(recipe: Recipe) -> str:
 def dense_parameters(parameters: Parameters, dtype: Any = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """The course-layout ``(W, b)`` as ``Dense``'s ``(kernel, bias)``: ``Wᵀ`` (in, out) and ``b.ravel()`` (out,).
 
-    New contiguous arrays (in ``dtype`` if given), so the caller may update them in place.
+    New arrays (in ``dtype`` if given), so the caller may update them in place. The kernel is ``W.T`` copied
+    as it lies in memory (Fortran order for a C-ordered ``W``), as ``W.T.astype(dtype)`` gives it.
     """
-    return [
-        (np.array(W.T, dtype=dtype, order="C"), np.array(np.ravel(b), dtype=dtype)) for W, b in parameters
-    ]
+    pairs = []
+    for W, b in parameters:
+        W, b = np.asarray(W), np.asarray(b)
+        pairs.append((W.T.astype(dtype or W.dtype), np.ravel(b).astype(dtype or b.dtype)))
+    return pairs
 
 
 def copy_parameters(parameters: Parameters, model: nn.Sequential) -> None:

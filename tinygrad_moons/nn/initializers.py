@@ -4,7 +4,7 @@ An initializer is called as ``initializer(shape, dtype, rng)`` and returns a
 new NumPy array. Randomness always comes from the ``numpy.random.Generator``
 passed in, never from NumPy's global state, so a seed fixes the weights.
 
-Why it matters (the seed's experiment): its network drew every weight and
+Why it matters (the course's experiment): its network drew every weight and
 bias from N(0, 0.1^2). Through four ReLU layers that shrinks the signal at
 each layer, so training starts slowly; Glorot (Keras' default) and He
 scale the spread by the layer's width so the signal keeps its size.
@@ -14,7 +14,7 @@ Names accepted wherever an initializer is expected:
 =================  ==========================================================
 ``"zeros"``        all 0 (Keras' default for biases)
 ``"ones"``         all 1
-``"normal"``       N(0, 0.1^2): the seed's ``np.random.randn(...) * 0.1``;
+``"normal"``       N(0, 0.1^2): the course's ``np.random.randn(...) * 0.1``;
                    also ``"course_normal"`` (the course project's name;
                    the old name ``"seed_normal"`` is still accepted)
 ``"glorot_uniform"``  U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Keras' default for kernels)
@@ -103,14 +103,14 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """N(mean, stddev^2). ``RandomNormal(stddev=0.1)`` is the seed's initialisation (name ``"normal"``)."""
+    """N(mean, stddev^2). ``RandomNormal(stddev=0.1)`` is the course's initialisation (name ``"normal"``)."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05):
         self.mean = float(mean)
         self.stddev = float(stddev)
 
     def __call__(self, shape, dtype, rng):
-        # standard_normal * std, in this order, is the seed's np.random.randn(...) * 0.1.
+        # standard_normal * std, in this order, is the course's np.random.randn(...) * 0.1.
         return (rng.standard_normal(shape) * self.stddev + self.mean).astype(dtype, copy=False)
 
 
