@@ -272,7 +272,7 @@ def test_a_layer_seed_overrides_the_model_seed():
     np.testing.assert_array_equal(first[0].kernel.data, second[0].kernel.data)
 
 
-def test_seed_normal_is_the_seeds_randn_times_0_1_for_kernel_and_bias():
+def test_normal_is_the_courses_randn_times_0_1_for_kernel_and_bias():
     layer = Dense(25, input_dim=2, kernel_initializer="normal", bias_initializer="normal", seed=5)
     rng = np.random.default_rng(5)
     np.testing.assert_array_equal(layer.kernel.data, rng.standard_normal((2, 25)) * 0.1)
