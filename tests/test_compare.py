@@ -179,6 +179,32 @@ def test_prose_counts_in_the_right_number(short_comparison):
     assert report.plural(1, "epoch") == "1 epoch" and report.plural(10_000, "iteration") == "10,000 iterations"
 
 
+def _result(key, epochs, epochs_to_perfect, updates_per_epoch, seconds_to_perfect):
+    return experiment.RunResult(
+        key=key, label=f"any label {key}", settings="", train_loss=0.1, train_accuracy=1.0, test_loss=0.1,
+        test_accuracy=1.0, epochs=epochs, updates=epochs * updates_per_epoch, epochs_to_perfect=epochs_to_perfect,
+        updates_to_perfect=epochs_to_perfect * updates_per_epoch, seconds_to_perfect=seconds_to_perfect, seconds=1.0,
+    )
+
+
+def test_the_prose_reads_rows_by_key_whatever_their_labels():
+    rows = [
+        _result("handwritten/course", 7000, 6000, 1, 12.0),
+        _result("tinygrad_moons/course", 7000, 6000, 1, 10.0),
+        _result("tinygrad_moons/course-keras", 200, 100, 25, 2.0),
+        _result("tinygrad_moons/default", 20, 4, 25, 0.5),
+    ]
+    prose = " ".join(experiment.explain(rows, width=1000).split())
+    assert "both first reach 100% test accuracy at iteration 6,000" in prose
+    assert "Keras' settings need 60x fewer epochs" in prose and "an epoch of batch 32 is 25 updates" in prose
+    assert "the gap is 2.4x" in prose  # 6,000 updates against 100 epochs x 25
+    assert "reaches 100% after 100 updates in 0.50 s, 24x sooner" in prose
+    one_update = [_result("handwritten/course", 10, 5, 1, 1.0), _result("tinygrad_moons/default", 10, 1, 1, 0.5)]
+    assert "after 1 update in 0.50 s" in experiment.explain(one_update, width=1000)
+    relabelled = [experiment.RunResult(**{**r.summary(), "label": "x"}) for r in rows]
+    assert experiment.explain(relabelled, width=1000) == experiment.explain(rows, width=1000)
+
+
 def test_compare_command_prints_the_table_and_writes_json(tmp_path, capsys):
     out = tmp_path / "compare"
     argv = ["compare", "--iterations", "20", "--epochs", "2", "--keras-epochs", "2", "--sklearn-epochs", "2"]
