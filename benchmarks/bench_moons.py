@@ -1,27 +1,35 @@
-"""Benchmark: the seed's workload on tinygrad_moons, the seed's hand-written NumPy network and PyTorch.
+"""Benchmark: the course project's workload on tinygrad_moons, its hand-written NumPy network and PyTorch.
 
     python benchmarks/bench_moons.py [--rounds N] [--json PATH] [--quick] [--threads N] [--steps-only] [--scaling]
 
-The workload is the course project's: ``make_moons(n_samples=1000, noise=0.1,
+The workload is the course project's (``experiment.COURSE``): ``make_moons(n_samples=1000, noise=0.1,
 random_state=0)``, a stratified 80/20 split (800 training points), the
 2-25-50-50-25-1 ReLU/sigmoid network, the average binary cross-entropy and
 plain gradient descent (lr 0.01). Every contender starts from the same weights
 (the hand-written network's), so all of them compute the same steps.
 
+The contenders that also take part in ``tinygrad-moons compare`` are built by
+the same code (:mod:`tinygrad_moons.experiment.contenders`: the hand-written
+network, this library's ``Sequential`` from given weights and its explicit
+training step, PyTorch's model and step); the classes below only add what a
+timing needs (a dtype, fixed batches, a full-batch step and an epoch).
+
 What is measured, all in this one process unless said otherwise:
 
 * one full-batch training step (forward, backward, update on the 800 points)
   and one mini-batch epoch (25 steps of 32 points, the same batches for
-  everyone), for (a) the seed's hand-written network
+  everyone), for (a) the course's hand-written network
   (``tinygrad_moons.reference``), (b) tinygrad_moons written as a user would
-  (``nn.Sequential`` of ``nn.Dense``, the seed's Keras loss
-  ``nn.BinaryCrossentropy``, ``optim.SGD`` and the explicit loop), the same step through ``tinygrad_moons.compile``, the
+  (``nn.Sequential`` of ``nn.Dense``, the course's Keras loss
+  ``nn.BinaryCrossentropy``, ``optim.SGD`` and the explicit loop,
+  ``contenders.explicit_step``), the same step through ``tinygrad_moons.compile``, the
   plain-Tensor loop a PyTorch user writes (``A @ W + b``, ``relu``,
   ``F.binary_cross_entropy``, SGD by hand) eager and compiled, (c) a lean
   hand-written NumPy step (unrolled, in place), (d) PyTorch eager on the CPU
   if it is installed (never a dependency), with Sigmoid + ``BCELoss`` as its
   users write it and with ``BCEWithLogitsLoss`` (the fused loss that
-  ``nn.BinaryCrossentropy`` computes through the sigmoid's logits), (e) JAX's ``jit`` if JAX is importable (never a dependency); each
+  ``nn.BinaryCrossentropy`` computes through the sigmoid's logits), (e) JAX's ``jit`` if JAX is importable
+  (never a dependency); each
   in float64 and float32. Contenders run interleaved
   (A B C A B C ...), several rounds; the table gives the median round, the
   fastest and the slowest, and page faults per step;
@@ -41,7 +49,7 @@ What is measured, all in this one process unless said otherwise:
   :mod:`tinygrad_moons.experiment` (from the start of training, test scoring
   after each epoch included): with scikit-learn's defaults (lr 0.001, batch
   200) and, the row the target compares with, with our lr 0.01 and batch 32;
-* with ``--scaling``: the full-batch step for 32 to 80,000 rows (the seed's
+* with ``--scaling``: the full-batch step for 32 to 80,000 rows (the course's
   layers) and for layers 25 to 2,048 wide (800 rows), hand-written, lean,
   eager, compiled and PyTorch, with each one's fraction of this machine's
   GEMM peak (one large ``np.dot`` per dtype, timed in the same run);
@@ -79,27 +87,27 @@ from typing import Any
 import numpy as np
 
 import tinygrad_moons
-from tinygrad_moons import nn, optim
-from tinygrad_moons.data import make_moons, train_test_split
-from tinygrad_moons.reference import SEED_LAYER_SIZES, ManualNetwork
+from tinygrad_moons import experiment, nn, optim
+from tinygrad_moons.data import make_moons
+from tinygrad_moons.experiment import contenders
+from tinygrad_moons.reference import COURSE_LAYER_SIZES, ManualNetwork
 from tinygrad_moons.tensor import Tensor
 
 LEARNING_RATE = 0.01
 BATCH_SIZE = 32
-SEED = 0
+RANDOM_SEED = 0  # of the data, the split, the initial weights and the batch order
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOTO_", "BLIS_", "GLIBC_TUNABLES", "PYTHONMALLOC")
 
 
 # ----------------------------------------------------------------- the workload
-def seed_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The seed's data: 1,000 moons with noise 0.1, split 800/200 (stratified, seeded)."""
-    X, y = make_moons(n_samples=1000, noise=0.1, random_state=SEED)
-    return train_test_split(X, y, test_size=0.2, random_state=SEED)
+def course_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The course's data, the experiment's split: 1,000 moons with noise 0.1, split 800/200 (stratified, seeded)."""
+    return tuple(experiment.make_split(experiment.COURSE.replace(seed=RANDOM_SEED)))  # type: ignore[return-value]
 
 
 def minibatches(X: np.ndarray, y: np.ndarray, dtype: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """One epoch of batches of 32 in a fixed shuffled order: the same batches for every contender."""
-    order = np.random.default_rng(SEED).permutation(len(X))
+    order = np.random.default_rng(RANDOM_SEED).permutation(len(X))
     return [
         (np.ascontiguousarray(X[rows], dtype=dtype), np.ascontiguousarray(y[rows], dtype=dtype))
         for rows in (order[start : start + BATCH_SIZE] for start in range(0, len(X), BATCH_SIZE))
@@ -116,28 +124,31 @@ class Contender:
         self.name = f"{self.label} {self.dtype.name}"
 
     def full_batch_step(self) -> None:
+        """One forward, backward and update on the 800 training points."""
         raise NotImplementedError
 
     def epoch(self) -> None:
+        """One epoch: 25 steps on the fixed batches of 32."""
         raise NotImplementedError
 
 
 class HandWritten(Contender):
-    """The seed's NumPy network with its hand-derived backward pass (``tinygrad_moons.reference``)."""
+    """The course's NumPy network with its hand-derived backward pass (``contenders.HandWritten.network``)."""
 
     label = "hand-written NumPy"
 
     def __init__(self, dtype, X, y, initial):
         super().__init__(dtype, X, y, initial)
-        self.network = ManualNetwork(layer_sizes(initial), dtype=self.dtype)
-        self.network.set_parameters(initial)
+        self.network = contenders.HandWritten.network(initial, self.dtype)
         self.X, self.y = X.astype(self.dtype), y.astype(self.dtype)
         self.batches = minibatches(X, y, self.dtype)
 
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self.network.step(self.X, self.y, LEARNING_RATE)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self.network.step(x_batch, y_batch, LEARNING_RATE)
 
@@ -149,72 +160,54 @@ class TinygradMoons(Contender):
 
     def __init__(self, dtype, X, y, initial):
         super().__init__(dtype, X, y, initial)
-        widths = layer_sizes(initial)[1:]
-        self.model = nn.Sequential(
-            [
-                nn.Dense(width, activation="sigmoid" if i == len(widths) - 1 else "relu", dtype=self.dtype)
-                for i, width in enumerate(widths)
-            ]
-        )
-        self.model.build(layer_sizes(initial)[0])
-        for layer, (W, b) in zip(self.model, initial):  # the seed's (out, in) weights are a Dense kernel transposed
-            layer.kernel.data[...] = W.T
-            layer.bias.data[...] = b.ravel()
-        # The seed's Keras loss, which reads the logits behind the sigmoid (PyTorch's BCELoss works on the rounded p).
+        self.model = contenders.model_from_parameters(initial, "relu", self.dtype)
+        # The course's Keras loss, which reads the logits behind the sigmoid (PyTorch's BCELoss works on the rounded p).
         self.loss_fn = nn.BinaryCrossentropy()
         self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self._step = contenders.explicit_step(self.model, self.loss_fn, self.optimizer)  # loss_fn(target, output)
         self.x, self.target = Tensor(X, dtype=self.dtype), Tensor(y.reshape(-1, 1), dtype=self.dtype)
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
-    def _step(self, x: Tensor, target: Tensor) -> None:
-        loss = self.loss_fn(target, self.model(x))  # Keras' order: (y_true, y_pred)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self._step(self.x, self.target)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self._step(Tensor(x_batch), Tensor(y_batch))
 
 
 class PyTorch(Contender):
-    """PyTorch eager on the CPU, written the usual way (nn.Sequential, BCELoss, torch.optim.SGD)."""
+    """PyTorch eager on the CPU, written the usual way (nn.Sequential, BCELoss, torch.optim.SGD).
+
+    Model and step from ``contenders.torch_model`` and ``contenders.torch_step``, as ``compare``'s PyTorch row.
+    """
 
     label = "PyTorch eager"
+    with_logits = False  # True: no final Sigmoid module, BCEWithLogitsLoss
 
     def __init__(self, dtype, X, y, initial):
         super().__init__(dtype, X, y, initial)
         import torch
 
         self.torch = torch
-        torch_dtype = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[self.dtype]
-        layers: list[Any] = []
-        for i, (W, b) in enumerate(initial):
-            linear = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch_dtype)
-            with torch.no_grad():  # torch.nn.Linear keeps its weight as (out, in), as the seed does
-                linear.weight.copy_(torch.from_numpy(W.astype(self.dtype)))
-                linear.bias.copy_(torch.from_numpy(b.ravel().astype(self.dtype)))
-            layers += [linear, torch.nn.Sigmoid() if i == len(initial) - 1 else torch.nn.ReLU()]
-        self.model = torch.nn.Sequential(*layers)
-        self.loss_fn = torch.nn.BCELoss()
+        self.model = contenders.torch_model(
+            layer_sizes(initial), "relu", self.dtype, parameters=initial, output_sigmoid=not self.with_logits
+        )
+        self.loss_fn = torch.nn.BCEWithLogitsLoss() if self.with_logits else torch.nn.BCELoss()
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self._step = contenders.torch_step(self.model, self.loss_fn, self.optimizer)
         self.x = torch.from_numpy(X.astype(self.dtype))
         self.target = torch.from_numpy(y.astype(self.dtype).reshape(-1, 1))
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
-    def _step(self, x, target) -> None:
-        loss = self.loss_fn(self.model(x), target)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
-
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self._step(self.x, self.target)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         from_numpy = self.torch.from_numpy
         for x_batch, y_batch in self.batches:
             self._step(from_numpy(x_batch), from_numpy(y_batch))
@@ -231,7 +224,7 @@ class TinygradCompiled(TinygradMoons):
 
 
 class PlainTensors(Contender):
-    """tinygrad_moons written as a PyTorch user writes it: ``A @ W + b``, ``relu``, ``F.binary_cross_entropy``, SGD by hand."""
+    """tinygrad_moons as a PyTorch user writes it: ``A @ W + b``, ``relu``, ``F.binary_cross_entropy``, SGD by hand."""
 
     label = "plain Tensors"
     compiled = False
@@ -241,10 +234,10 @@ class PlainTensors(Contender):
         from tinygrad_moons import functional
 
         self.params = []
-        for W, b in initial:
+        for kernel, bias in contenders.dense_parameters(initial):
             self.params += [
-                Tensor(W.T, dtype=self.dtype, requires_grad=True),
-                Tensor(b.ravel(), dtype=self.dtype, requires_grad=True),
+                Tensor(kernel, dtype=self.dtype, requires_grad=True),
+                Tensor(bias, dtype=self.dtype, requires_grad=True),
             ]
         params = self.params
 
@@ -264,14 +257,17 @@ class PlainTensors(Contender):
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self._step(self.x, self.target)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self._step(Tensor(x_batch), Tensor(y_batch))
 
 
 class PlainTensorsCompiled(PlainTensors):
+    """The plain-Tensor step wrapped in ``tinygrad_moons.compile``."""
     label = "plain Tensors compiled"
     compiled = True
 
@@ -287,11 +283,12 @@ class LeanNumPy(Contender):
 
     def __init__(self, dtype, X, y, initial):
         super().__init__(dtype, X, y, initial)
-        self.params = [a for W, b in initial for a in (W.T.astype(self.dtype), b.ravel().astype(self.dtype))]
+        self.params = [a for pair in contenders.dense_parameters(initial, self.dtype) for a in pair]
         self.X, self.y = X.astype(self.dtype), y.reshape(-1, 1).astype(self.dtype)
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
     def step(self, X: np.ndarray, y: np.ndarray) -> None:
+        """One step on ``(X, y)``: forward, BCE's gradient from the logit, backward, in-place SGD."""
         W1, b1, W2, b2, W3, b3, W4, b4, W5, b5 = self.params
         h1 = np.dot(X, W1)
         h1 += b1
@@ -314,7 +311,7 @@ class LeanNumPy(Contender):
         g -= y
         g *= 1 / len(X)  # d(mean BCE)/dz
         ones = np.ones(len(X), dtype=X.dtype)
-        grads = [None] * 10
+        grads: list[np.ndarray] = [ones] * 10  # each filled below, last layer first
         grads[8], grads[9] = np.dot(h4.T, g), np.dot(ones, g)
         g = np.dot(g, W5.T)
         g *= h4 > 0
@@ -333,30 +330,20 @@ class LeanNumPy(Contender):
             p -= grad
 
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self.step(self.X, self.y)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self.step(x_batch, y_batch)
 
 
-class PyTorchWithLogits(Contender):
-    """PyTorch eager with the loss our nn.BinaryCrossentropy computes: no final Sigmoid module, ``BCEWithLogitsLoss``."""
+class PyTorchWithLogits(PyTorch):
+    """PyTorch eager with the loss our nn.BinaryCrossentropy computes: no final Sigmoid, ``BCEWithLogitsLoss``."""
 
     label = "PyTorch BCEWithLogits"
-
-    def __init__(self, dtype, X, y, initial):
-        super().__init__(dtype, X, y, initial)
-        self.inner = PyTorch(dtype, X, y, initial)
-        torch = self.inner.torch
-        self.inner.model = torch.nn.Sequential(*list(self.inner.model)[:-1])  # the same Linear modules, no Sigmoid
-        self.inner.loss_fn = torch.nn.BCEWithLogitsLoss()
-
-    def full_batch_step(self):
-        self.inner.full_batch_step()
-
-    def epoch(self):
-        self.inner.epoch()
+    with_logits = True
 
 
 class JaxJit(Contender):
@@ -371,7 +358,8 @@ class JaxJit(Contender):
 
         jax.config.update("jax_enable_x64", True)  # float64 stays float64
         self.jax = jax
-        params = [(jnp.asarray(W.T.astype(self.dtype)), jnp.asarray(b.ravel().astype(self.dtype))) for W, b in initial]
+        pairs = contenders.dense_parameters(initial, self.dtype)
+        params = [(jnp.asarray(kernel), jnp.asarray(bias)) for kernel, bias in pairs]
 
         def loss(params, x, y):
             h = x
@@ -390,21 +378,24 @@ class JaxJit(Contender):
         self.batches = [(jnp.asarray(x), jnp.asarray(t.reshape(-1, 1))) for x, t in minibatches(X, y, self.dtype)]
 
     def full_batch_step(self):
+        """One forward, backward and update on the 800 training points."""
         self.params = self._step(self.params, self.x, self.y)
         self.jax.block_until_ready(self.params)
 
     def epoch(self):
+        """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self.params = self._step(self.params, x_batch, y_batch)
         self.jax.block_until_ready(self.params)
 
 
 def layer_sizes(initial: list[tuple[np.ndarray, np.ndarray]]) -> list[int]:
-    """The network's widths from its weights, (out, in) per layer as the seed keeps them."""
+    """The network's widths from its weights, (out, in) per layer as the course keeps them."""
     return [initial[0][0].shape[1]] + [W.shape[0] for W, _ in initial]
 
 
 def jax_available() -> bool:
+    """True when JAX can be imported (it is never a dependency)."""
     try:
         import jax  # noqa: F401
     except ImportError:
@@ -412,16 +403,12 @@ def jax_available() -> bool:
     return True
 
 
-def torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+torch_available = contenders.torch_available
 
 
 # ------------------------------------------------------------------ timing
 def minor_faults() -> int:
+    """This process's minor page faults so far (getrusage)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
@@ -473,8 +460,8 @@ MEMORY_CHILD = "--memory-child"
 
 def memory_child(steps: int, early: int) -> dict[str, float]:
     """Runs in a fresh process: ``steps`` full-batch float64 steps; RSS after ``early`` steps and at the end."""
-    X_train, _, y_train, _ = seed_split()
-    initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
+    X_train, _, y_train, _ = course_split()
+    initial = ManualNetwork(COURSE_LAYER_SIZES, seed=RANDOM_SEED).get_parameters()
     contender = TinygradMoons(np.float64, X_train, y_train, initial)
     page = os.sysconf("SC_PAGE_SIZE")
 
@@ -489,7 +476,7 @@ def memory_child(steps: int, early: int) -> dict[str, float]:
             (line,) = [line for line in status if line.startswith("VmHWM:")]
         return int(line.split()[1]) * 1024
 
-    rss_start, rss_early = rss_bytes(), None
+    rss_start, rss_early = rss_bytes(), 0
     faults_before = minor_faults()
     start = time.perf_counter()
     for step in range(1, steps + 1):
@@ -521,6 +508,7 @@ def thread_env(threads: int, extra: dict[str, str] | None = None) -> dict[str, s
 
 
 def measure_memory(steps: int, early: int, threads: int) -> dict[str, float] | None:
+    """Peak RSS and RSS growth over ``steps`` full-batch steps, in a fresh process (None off Linux)."""
     if not os.path.exists("/proc/self/statm"):  # RSS is read from /proc: Linux only
         return None
     result = subprocess.run(
@@ -538,8 +526,8 @@ STEP_CHILD = "--step-child"
 
 def step_child(kind: str, steps: int) -> dict[str, float]:
     """Runs in a fresh process: full-batch float64 steps of one contender alone, as a script of its own would."""
-    X_train, _, y_train, _ = seed_split()
-    initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
+    X_train, _, y_train, _ = course_split()
+    initial = ManualNetwork(COURSE_LAYER_SIZES, seed=RANDOM_SEED).get_parameters()
     contender = {"hand-written": HandWritten, "tinygrad_moons": TinygradMoons}[kind](
         np.float64, X_train, y_train, initial
     )
@@ -642,15 +630,15 @@ def cli_time_to_perfect(threads: int) -> dict[str, Any]:
 
 def time_to_perfect(rounds: int, threads: int) -> dict[str, Any]:
     """Alternate the command and scikit-learn's MLPClassifier (adam, its defaults) on the same split."""
-    from tinygrad_moons import experiment
-
     split = experiment.make_split(experiment.DEFAULT)
     ours, theirs, same_recipe = [], [], []
     for _ in range(rounds):
         ours.append(cli_time_to_perfect(threads))
         run = experiment.train_sklearn(experiment.DEFAULT, split)
         theirs.append({"seconds_to_perfect": run.seconds_to_perfect, "epochs_to_perfect": run.epochs_to_perfect})
-        same_recipe.append(sklearn_with_our_recipe(split))
+        # Like with like: our lr 0.01 and batches of 32 (its own Glorot weights, constant rate and L2 alpha=1e-4).
+        run = experiment.train_sklearn(experiment.DEFAULT, split, follow_recipe=True, stop_at_perfect=True)
+        same_recipe.append({"seconds_to_perfect": run.seconds_to_perfect, "epochs_to_perfect": run.epochs_to_perfect})
 
     def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         seconds = [r["seconds_to_perfect"] for r in runs if r["seconds_to_perfect"] is not None]
@@ -667,31 +655,6 @@ def time_to_perfect(rounds: int, threads: int) -> dict[str, Any]:
 
 
 SAME_RECIPE = "scikit-learn MLPClassifier(adam, lr 0.01, batch 32)"
-
-
-def sklearn_with_our_recipe(split: Any, epochs: int = 200) -> dict[str, Any]:
-    """MLPClassifier with our optimizer settings (adam lr 0.01, batches of 32), to compare like with like.
-
-    What still differs: its own (Glorot) initial weights, a constant learning
-    rate (ours decays on a cosine), its L2 penalty alpha=1e-4.
-    """
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
-    classifier = MLPClassifier(
-        hidden_layer_sizes=(25, 50, 50, 25), learning_rate_init=0.01, batch_size=32, random_state=0
-    )
-    classes = np.unique(split.y_train)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        for epoch in range(1, epochs + 1):
-            classifier.partial_fit(split.X_train, split.y_train, classes=classes)
-            if np.mean(classifier.predict(split.X_test) == split.y_test) == 1.0:
-                return {"seconds_to_perfect": time.perf_counter() - start, "epochs_to_perfect": epoch}
-    return {"seconds_to_perfect": None, "epochs_to_perfect": None}
 
 
 # ------------------------------------------------------------------ scaling
@@ -718,23 +681,23 @@ def step_flops(sizes: list[int], rows: int) -> int:
 
 
 def scaling(rounds: int, seconds_per_run: float, have_torch: bool) -> dict[str, Any]:
-    """Full-batch step time as the batch grows (the seed's widths) and as the layers widen (800 rows).
+    """Full-batch step time as the batch grows (the course's widths) and as the layers widen (800 rows).
 
-    Contenders: the seed's hand-written network, the lean NumPy step,
+    Contenders: the course's hand-written network, the lean NumPy step,
     tinygrad_moons eager and compiled, PyTorch eager; float64, plus float32 at
     the widest layers. The fraction of the GEMM peak is the step's
     multiply-add work over its time, over the rate of one large np.dot.
     """
     peaks = {np.dtype(d).name: gemm_peak(d) for d in (np.float64, np.float32)}
-    configs = [(rows, list(SEED_LAYER_SIZES), np.float64) for rows in SCALING_ROWS]
+    configs = [(rows, list(COURSE_LAYER_SIZES), np.float64) for rows in SCALING_ROWS]
     configs += [(800, [2, w, w, w, w, 1], np.float64) for w in SCALING_WIDTHS]
     configs.append((800, [2, 2048, 2048, 2048, 2048, 1], np.float32))
     kinds = [HandWritten, LeanNumPy, TinygradMoons, TinygradCompiled] + ([PyTorch] if have_torch else [])
     table = []
     for rows, sizes, dtype in configs:
-        X, y = make_moons(n_samples=rows, noise=0.1, random_state=SEED)
-        # He-scaled weights: with the seed's randn * 0.1 a 2048-wide stack overflows within a few steps.
-        rng = np.random.default_rng(SEED)
+        X, y = make_moons(n_samples=rows, noise=0.1, random_state=RANDOM_SEED)
+        # He-scaled weights: with the course's randn * 0.1 a 2048-wide stack overflows within a few steps.
+        rng = np.random.default_rng(RANDOM_SEED)
         initial = [
             (rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros((n_out, 1)))
             for n_in, n_out in zip(sizes, sizes[1:])
@@ -759,6 +722,7 @@ def scaling(rounds: int, seconds_per_run: float, have_torch: bool) -> dict[str, 
 
 
 def format_scaling(result: dict[str, Any]) -> list[str]:
+    """The scaling table's lines: per size, each contender's median, ratio and fraction of the GEMM peak."""
     peaks = result["gemm_peak_flops"]
     names = list(result["table"][0]["median_s"])
     lines = [
@@ -769,7 +733,8 @@ def format_scaling(result: dict[str, Any]) -> list[str]:
     for row in result["table"]:
         base = row["median_s"][HandWritten.label]
         cells = "".join(
-            f" {row['median_s'][n] * 1e3:10.3f} ({row['median_s'][n] / base:4.2f}x) [{row['fraction_of_gemm_peak'][n]:4.0%}]"
+            f" {row['median_s'][n] * 1e3:10.3f} ({row['median_s'][n] / base:4.2f}x)"
+            f" [{row['fraction_of_gemm_peak'][n]:4.0%}]"
             for n in names
         )
         lines.append("  " + f"{row['rows']:>7,} {'-'.join(map(str, row['layers'])):<24} {row['dtype']:<8}" + cells)
@@ -778,6 +743,7 @@ def format_scaling(result: dict[str, Any]) -> list[str]:
 
 # -------------------------------------------------------------- environment
 def environment(threads: int | None) -> dict[str, Any]:
+    """The machine, the libraries, the BLAS pools and the environment variables that change timings."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -827,6 +793,7 @@ def environment(threads: int | None) -> dict[str, Any]:
 
 
 def describe_pools(info: dict[str, Any]) -> str:
+    """One line naming each BLAS thread pool, who loaded it and its threads."""
     pools = info.get("thread_pools")
     if not pools:
         return "BLAS: unknown (threadpoolctl not installed)"
@@ -963,10 +930,11 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 # ------------------------------------------------------------------- report
 def format_report(results: dict[str, Any]) -> str:
+    """The whole report as text: both step tables, the other measurements and the targets."""
     env = results["environment"]
     lines = [
         (
-            "tinygrad_moons benchmark: the seed's workload (moons n=1000 noise=0.1, 800 training points, "
+            "tinygrad_moons benchmark: the course's workload (moons n=1000 noise=0.1, 800 training points, "
             "2-25-50-50-25-1 ReLU/sigmoid, BCE, SGD lr 0.01)"
         ),
         f"machine: {env['cpu']}, {env['logical_cores']} logical cores, {env['platform']}",
@@ -996,7 +964,8 @@ def format_report(results: dict[str, Any]) -> str:
     lines.append(
         "BCE: the nn rows use Keras' BinaryCrossentropy, which runs the fused with-logits op through the sigmoid; "
         "the plain-Tensor rows use F.binary_cross_entropy (PyTorch's clamped formula on the probabilities); "
-        "'PyTorch eager' runs Sigmoid + BCELoss, 'PyTorch BCEWithLogits' the same fused loss as the nn rows. The compiled rows replay tinygrad_moons.compile's "
+        "'PyTorch eager' runs Sigmoid + BCELoss, 'PyTorch BCEWithLogits' the same fused loss as the nn rows. "
+        "The compiled rows replay tinygrad_moons.compile's "
         f"program. Load average during the tables: {', '.join(f'{x:.1f}' for x in results.get('load_average', ()))}"
     )
     full = results["full_batch_step"]
@@ -1064,6 +1033,7 @@ def format_report(results: dict[str, Any]) -> str:
 
 # --------------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark with ``argv`` (``sys.argv[1:]`` when None); print the report; return the exit status."""
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -1084,7 +1054,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds_per_run = 0.05 if args.quick else 0.2
 
     have_torch = torch_available()
-    X_train, _, y_train, _ = seed_split()  # loads scikit-learn (and SciPy's BLAS) before threads are set
+    X_train, _, y_train, _ = course_split()  # loads scikit-learn (and SciPy's BLAS) before threads are set
     if args.threads:
         try:
             from threadpoolctl import threadpool_limits  # ships with scikit-learn
@@ -1097,7 +1067,7 @@ def main(argv: list[str] | None = None) -> int:
 
             torch.set_num_threads(args.threads)
 
-    initial = ManualNetwork(SEED_LAYER_SIZES, seed=SEED).get_parameters()
+    initial = ManualNetwork(COURSE_LAYER_SIZES, seed=RANDOM_SEED).get_parameters()
     kinds = [HandWritten, LeanNumPy, TinygradMoons, TinygradCompiled, PlainTensors, PlainTensorsCompiled]
     kinds += [PyTorch, PyTorchWithLogits] if have_torch else []
     kinds += [JaxJit] if jax_available() else []

@@ -8,7 +8,7 @@
 # ---
 
 # %% [markdown]
-# # The seed's backpropagation, replayed by the engine
+# # The course's backpropagation, replayed by the engine
 #
 # The course project behind this library derived every chain-rule factor of
 # its 2-25-50-50-25-1 network by hand:
@@ -29,7 +29,7 @@ import numpy as np
 import tinygrad_moons as tm
 from tinygrad_moons import Tensor, experiment, nn
 
-recipe = experiment.SEED  # the seed's settings: randn * 0.1 weights and biases
+recipe = experiment.COURSE  # the course's settings: randn * 0.1 weights and biases
 split = experiment.make_split(recipe)
 model = experiment.build_model(recipe)
 X, y = split.X_train[:8], split.y_train[:8].reshape(-1, 1)
@@ -44,7 +44,7 @@ for step in tape.steps:  # what the engine did, in order
 # %% [markdown]
 # ## One weight of the output layer
 #
-# The seed's formula, $\partial E/\partial w = \frac1n \sum_n (\hat y_n - y_n)\,x_n$, and the engine's
+# The course's formula, $\partial E/\partial w = \frac1n \sum_n (\hat y_n - y_n)\,x_n$, and the engine's
 # chain for the same weight:
 
 # %%
@@ -53,7 +53,7 @@ explanation = tape.explain(output_layer.kernel, (3, 0))
 print(explanation)
 
 # %% [markdown]
-# By hand, with the seed's formula and the tape's recorded values (ŷ from the
+# By hand, with the course's formula and the tape's recorded values (ŷ from the
 # logits the loss received, x = the activations of the layer below):
 
 # %%

@@ -1,6 +1,6 @@
-"""The seed's Keras model, ported to tinygrad_moons by changing only its imports.
+"""The course's Keras model, ported to tinygrad_moons by changing only its imports.
 
-The code between the two "seed" markers is the seed's appendix (cells 5 and
+The code between the two "seed" markers is the course's appendix (cells 5 and
 the Keras visualisation cell), unchanged except for the imports; its
 plotting callback is reduced to a progress line (the pictures are made by
 ``tinygrad_moons.viz``). The data is scikit-learn's moons, split 80/20.
@@ -8,7 +8,7 @@ plotting callback is reduced to a progress line (the pictures are made by
 Run: ``python examples/keras_style.py``
 """
 
-# The seed's code is kept as written (its import order and quotes): no reformatting.
+# The course's code is kept as written (its import order and quotes): no reformatting.
 # ruff: noqa: E402, F811, I001
 
 import numpy as np
@@ -41,7 +41,7 @@ import tinygrad_moons.nn as keras  # was: import keras
 some_grid = np.mgrid[-1.5:2.5:100j, -1:2:100j]
 
 
-# visualizations for the Keras NN (the seed saved a plot here; we print one line every 5 epochs)
+# visualizations for the Keras NN (the course project saved a plot here; we print one line every 5 epochs)
 def keras_viz(epoch, logs):
     title = f"Keras NN - It: {epoch + 1:02}"
     pred_prob = model.predict_proba(some_grid.reshape(2, -1).T, batch_size=32, verbose=0)

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    run = experiment.trace_recipe_network(experiment.SEED, points=8)
+    run = experiment.trace_recipe_network(experiment.COURSE, points=8)
     write_gif(run, IMAGES / "backprop_steps.gif")
     with tempfile.TemporaryDirectory() as folder:
         page_file = write_page(run, Path(folder) / "backprop.html")

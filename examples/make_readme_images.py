@@ -5,13 +5,13 @@
 
 Writes:
 
-* ``seed_graph_chain_rule.svg``: the seed's network and the seed's objective
+* ``seed_graph_chain_rule.svg``: the course's network and the course's objective
   written out with tensor ops, each box labelled with the derivative its
   backward applies (dE/dŷ, σ′, ReLU′);
 * ``seed_graph_collapsed.svg`` and ``default_graph_collapsed.svg``: the loss
   graph that ``tinygrad-moons graph --collapse --grads`` draws (one box per
-  layer, parameters coloured by gradient size) with the seed's settings and
-  with the modern default;
+  layer, parameters coloured by gradient size) with the course's settings and
+  with the modern default (the file names keep the old word "seed", as the README links them);
 * ``decision_boundary.png``, ``curves.png``, ``graph.svg``, ``training.gif``:
   what ``tinygrad-moons train --gif`` writes for the default recipe (the GIF
   with fewer, smaller frames to keep the repository light);
@@ -41,15 +41,15 @@ IMAGES = Path(__file__).resolve().parent.parent / "docs" / "images"
 
 
 def chain_rule_graph(path: Path) -> Path:
-    """The seed's network on 4 points with the seed's loss written out, each op labelled with its derivative.
+    """The course's network on 4 points with the course's loss written out, each op labelled with its derivative.
 
     The library's own loss fuses sigmoid and cross-entropy into one op
     (``binary_cross_entropy_with_logits``, whose backward is ŷ - y); writing
-    E with log, mul and mean keeps every factor of the seed's derivation as
+    E with log, mul and mean keeps every factor of the course's derivation as
     its own box.
     """
-    split = experiment.make_split(experiment.SEED)
-    model = experiment.build_model(experiment.SEED)
+    split = experiment.make_split(experiment.COURSE)
+    model = experiment.build_model(experiment.COURSE)
     X = Tensor(split.X_train[:4], name="X")
     y = Tensor(split.y_train[:4].reshape(-1, 1).astype(np.float64), name="y")
     y_hat = model(X)
@@ -72,11 +72,12 @@ def chain_rule_graph(path: Path) -> Path:
             notes[tensor] = "ReLU′(z) = [z > 0]"
         elif tensor._ctx is not None and tensor._ctx.name == "linear":
             notes[tensor] = "∂z/∂W = aᵀ, ∂z/∂b = 1, ∂z/∂a = Wᵀ"
-    graph = draw_graph(loss, rankdir="TB", notes=notes, title="the seed's network and objective on 4 points")
+    graph = draw_graph(loss, rankdir="TB", notes=notes, title="the course's network and objective on 4 points")
     return render_graph(graph, path)
 
 
 def main() -> None:
+    """Write every picture (or all but the comparison with ``--quick``) and print their sizes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the comparison (the slowest part)")
     arguments = parser.parse_args()
@@ -91,15 +92,17 @@ def main() -> None:
     started = time.perf_counter()
     done(chain_rule_graph(IMAGES / "seed_graph_chain_rule.svg"), started)
 
-    # `tinygrad-moons graph --collapse --grads`, for the seed's settings and for the modern default:
+    # `tinygrad-moons graph --collapse --grads`, for the course's settings and for the modern default:
     # the same network after one step, parameters coloured by the size of their gradients.
-    collapsed = {"seed_graph_collapsed.svg": experiment.SEED, "default_graph_collapsed.svg": experiment.DEFAULT}
+    collapsed = {"seed_graph_collapsed.svg": experiment.COURSE, "default_graph_collapsed.svg": experiment.DEFAULT}
     for name, recipe in collapsed.items():
         started = time.perf_counter()
-        path = experiment.recipe_graph(recipe, IMAGES / name, collapse=True, show_grads=True, grad_flow=True, rankdir="LR")
+        path = experiment.recipe_graph(
+            recipe, IMAGES / name, collapse=True, show_grads=True, grad_flow=True, rankdir="LR"
+        )
         done(path, started)
 
-    # `tinygrad-moons train --gif`: the default recipe (the seed's architecture, modern training),
+    # `tinygrad-moons train --gif`: the default recipe (the course's architecture, modern training),
     # with a lighter GIF than the command's (50 frames, smaller) to keep the repository small.
     started = time.perf_counter()
     recipe = experiment.DEFAULT

@@ -1,10 +1,10 @@
-"""The seed's network trained with an explicit loop, PyTorch style.
+"""The course's network trained with an explicit loop, PyTorch style.
 
 Every step is visible: the forward pass builds the graph, ``backward()``
-fills each parameter's ``.grad`` by the chain rule (the seed derived those
+fills each parameter's ``.grad`` by the chain rule (the course project derived those
 formulas by hand), and the optimizer moves the parameters. Swap ``Adam`` for
 ``SGD(model.parameters(), lr=0.01)`` and ``batch_size`` for ``len(X_train)``
-to get the seed's own full-batch gradient descent.
+to get the course's own full-batch gradient descent.
 
 Run: ``python examples/pytorch_style_loop.py``
 """
@@ -22,7 +22,7 @@ X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
 y_train, y_test = y_train.reshape(-1, 1).astype(float), y_test.reshape(-1, 1).astype(float)
 
-# The seed's 2-25-50-50-25-1 network: ReLU hidden layers, a sigmoid output.
+# The course's 2-25-50-50-25-1 network: ReLU hidden layers, a sigmoid output.
 model = Sequential(
     [
         Dense(25, activation="relu", input_dim=2, kernel_initializer="he_normal"),
@@ -47,7 +47,7 @@ for epoch in range(1, 31):
     for start in range(0, len(X_train), batch_size):
         batch = order[start : start + batch_size]
         probabilities = model(Tensor(X_train[batch]))  # forward: records the graph
-        loss = F.binary_cross_entropy(probabilities, y_train[batch])  # the seed's average cross-entropy
+        loss = F.binary_cross_entropy(probabilities, y_train[batch])  # the course's average cross-entropy
         optimizer.zero_grad()  # forget the previous batch's gradients
         loss.backward()  # dE/dW and dE/db for every layer, by the chain rule
         optimizer.step()  # move each parameter against its gradient

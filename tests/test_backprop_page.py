@@ -45,7 +45,7 @@ def sync_playwright():
 
 @pytest.fixture(scope="module")
 def run():
-    return trace_recipe_network(experiment.SEED, points=6)
+    return trace_recipe_network(experiment.COURSE, points=6)
 
 
 @pytest.fixture(scope="module")

@@ -161,7 +161,7 @@ def test_grad_of_an_unused_input():
 
 
 def _mlp_loss(params: list[Tensor], inputs: Tensor, targets: Tensor) -> Tensor:
-    """A 2-4-1 tanh/sigmoid network with the seed's average binary cross-entropy."""
+    """A 2-4-1 tanh/sigmoid network with the course's average binary cross-entropy."""
     w1, b1, w2, b2 = params
     predicted = ((inputs @ w1 + b1).tanh() @ w2 + b2).sigmoid()
     return -(targets * predicted.log() + (1 - targets) * (1 - predicted).log()).mean()

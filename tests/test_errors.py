@@ -90,7 +90,7 @@ def test_a_string_operand_is_refused():
 
 
 # ------------------------------------------------------------------ shapes
-def test_matmul_names_the_shapes_as_the_seed_network_would_see_them():
+def test_matmul_names_the_shapes_as_the_course_network_would_see_them():
     inputs, weights = Tensor(np.ones((800, 2))), Tensor(np.ones((3, 25)))
     message = expect_error(ShapeError, lambda: inputs @ weights, "matmul")
     assert message == "matmul: shapes (800, 2) and (3, 25) are not aligned"

@@ -1,6 +1,6 @@
 """``tinygrad_moons.compile``: a replayed program computes what eager computes, and what it cannot replay it refuses.
 
-Exactness: the seed's network trained 1,000 steps compiled and eagerly ends
+Exactness: the course's network trained 1,000 steps compiled and eagerly ends
 with the same parameters (full batch and batches of 32, float64; the nn path
 and the plain-Tensor loop); every op of the registry, drawn as in
 tests/test_ops_gradients.py, gives the same values and gradients compiled
@@ -24,7 +24,7 @@ import tinygrad_moons as tm
 from tinygrad_moons import CompileError, Function, Tensor, nn, no_grad, ops, optim
 from tinygrad_moons import functional as F
 from tinygrad_moons.data import make_moons
-from tinygrad_moons.reference import SEED_LAYER_SIZES
+from tinygrad_moons.reference import COURSE_LAYER_SIZES
 
 
 # ------------------------------------------------------------------ helpers
@@ -36,15 +36,15 @@ def one_blas_thread():
         yield
 
 
-def seed_model(dtype=np.float64, optimizer: str = "sgd"):
-    widths = SEED_LAYER_SIZES[1:]
+def course_model(dtype=np.float64, optimizer: str = "sgd"):
+    widths = COURSE_LAYER_SIZES[1:]
     model = nn.Sequential(
         [
             nn.Dense(width, activation="sigmoid" if i == len(widths) - 1 else "relu", dtype=dtype, seed=i)
             for i, width in enumerate(widths)
         ]
     )
-    model.build(SEED_LAYER_SIZES[0])
+    model.build(COURSE_LAYER_SIZES[0])
     opt = optim.SGD(model.parameters(), lr=0.01) if optimizer == "sgd" else optim.Adam(model.parameters(), lr=0.01)
     return model, opt, nn.BCELoss()
 
@@ -62,7 +62,7 @@ def batches(X, y, batch_size, steps):
 
 
 def train_nn(compiled: bool, batch_size: int, steps: int, optimizer: str = "sgd", dtype=np.float64):
-    model, opt, loss_fn = seed_model(dtype, optimizer)
+    model, opt, loss_fn = course_model(dtype, optimizer)
 
     def step(x, target):
         loss = loss_fn(model(x), target)
@@ -84,7 +84,7 @@ def largest_difference(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 # ---------------------------------------------------------------- exactness
 @pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [800, 32])
-def test_seed_network_compiled_equals_eager_over_1000_steps(batch_size):
+def test_course_network_compiled_equals_eager_over_1000_steps(batch_size):
     eager_params, eager_losses, _ = train_nn(False, batch_size, 1000)
     compiled_params, compiled_losses, run = train_nn(True, batch_size, 1000)
     assert run.captures == 1
@@ -100,9 +100,9 @@ def test_adam_float32_compiled_equals_eager():
 
 
 def plain_tensor_training(compiled: bool, batch_size: int, steps: int):
-    """The seed's network as a PyTorch user writes it: A @ W + b, relu, F.binary_cross_entropy, manual SGD."""
+    """The course's network as a PyTorch user writes it: A @ W + b, relu, F.binary_cross_entropy, manual SGD."""
     rng = np.random.default_rng(0)
-    sizes = SEED_LAYER_SIZES
+    sizes = COURSE_LAYER_SIZES
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         params.append(Tensor(rng.normal(0, np.sqrt(2 / n_in), (n_in, n_out)), requires_grad=True))
@@ -493,7 +493,7 @@ def test_numpy_arguments_are_refused():
 
 # ------------------------------------------------------------------ guards
 def test_a_replaced_parameter_captures_again():
-    model, opt, loss_fn = seed_model()
+    model, opt, loss_fn = course_model()
     X, y = moons()
     x, t = Tensor(X[:32]), Tensor(y[:32])
 
@@ -544,7 +544,7 @@ def test_under_detect_anomaly_the_function_runs_eagerly():
 
 
 def test_the_listing_shows_the_fused_kernels():
-    model, opt, loss_fn = seed_model()
+    model, opt, loss_fn = course_model()
 
     @tm.compile
     def step(x, target):
@@ -569,7 +569,7 @@ def test_the_listing_shows_the_fused_kernels():
 
 # ------------------------------------------------------------------ Model.fit
 def fitted(jit_compile, loss="binary_crossentropy", batch_size=30, epochs=3, metrics=("accuracy",)):
-    model, _, _ = seed_model()
+    model, _, _ = course_model()
     model.compile(loss=loss, optimizer=optim.Adam(lr=0.01), metrics=list(metrics), jit_compile=jit_compile)
     X, y = moons()
     history = model.fit(X, y, epochs=epochs, batch_size=batch_size, verbose=0, seed=0)
@@ -633,7 +633,7 @@ def test_fit_auto_falls_back_to_eager_when_the_step_cannot_be_captured():
 
 
 def test_fit_jit_compile_must_be_true_false_or_auto():
-    model, _, _ = seed_model()
+    model, _, _ = course_model()
     with pytest.raises(ValueError, match="jit_compile"):
         model.compile(jit_compile="yes")
 

@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "tinygrad_moons.explain",
             "tinygrad_moons.jit",
             "tinygrad_moons.optim",
+            "tinygrad_moons.lr_scheduler",
         ),
     ),
     ("nn", ("tinygrad_moons.nn", "tinygrad_moons.functional")),

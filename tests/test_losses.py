@@ -23,8 +23,8 @@ from tinygrad_moons.optim import SGD
 RNG = np.random.default_rng(0)
 
 
-def seed_cost(y_hat, y):
-    """The seed's average binary cross-entropy."""
+def course_cost(y_hat, y):
+    """The course's average binary cross-entropy."""
     return -np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
 
 
@@ -34,9 +34,9 @@ def test_binary_cross_entropy_is_the_seeds_cost_and_its_gradient():
     y = RNG.integers(0, 2, size=(7, 1)).astype(float)
     probs = Tensor(p, requires_grad=True)
     loss = F.binary_cross_entropy(probs, y)
-    assert loss.item() == pytest.approx(seed_cost(p, y), rel=1e-14)
+    assert loss.item() == pytest.approx(course_cost(p, y), rel=1e-14)
     loss.backward()
-    # the seed's dE/dy_hat = (y_hat - y) / (y_hat (1 - y_hat)) / n
+    # the course's dE/dy_hat = (y_hat - y) / (y_hat (1 - y_hat)) / n
     np.testing.assert_allclose(probs.grad.data, (p - y) / (p * (1 - p)) / 7, rtol=1e-12)
 
 

@@ -22,8 +22,8 @@ from tinygrad_moons.nn import (
 )
 
 
-def seed_network(seed=0, **dense_options):
-    """The seed's 2-25-50-50-25-1 network."""
+def course_network(seed=0, **dense_options):
+    """The course's 2-25-50-50-25-1 network."""
     return Sequential(
         [
             Dense(25, activation="relu", input_dim=2, **dense_options),
@@ -59,7 +59,7 @@ def test_dense_refuses_an_input_of_the_wrong_width_naming_the_layer():
 
 
 def test_dense_gradients_match_the_seed_formulas():
-    # dE/dW = x^T (dE/dz), dE/db = sum over the batch of dE/dz: the seed's back_prop.
+    # dE/dW = x^T (dE/dz), dE/db = sum over the batch of dE/dz: the course's back_prop.
     layer = Dense(3, input_dim=2, bias_initializer="normal", seed=1)
     x = np.random.default_rng(0).normal(size=(6, 2))
     layer(Tensor(x)).sum().backward()
@@ -155,7 +155,7 @@ def test_sequential_numbers_auto_named_layers_in_order():
 
 
 def test_layer_names_are_the_same_on_every_run():
-    first, second = seed_network(), seed_network()
+    first, second = course_network(), course_network()
     assert [layer.name for layer in first] == [layer.name for layer in second]
 
 
@@ -169,13 +169,13 @@ def test_explicit_names_are_kept_and_duplicates_refused():
 
 
 def test_sequential_is_indexable_iterable_and_sized():
-    model = Sequential(name="seed_net")
+    model = Sequential(name="course_net")
     model.add(Dense(3, input_dim=2))
     model.add(Dense(1, activation="sigmoid"))
     assert len(model) == 2 and model[0].units == 3 and model[-1].units == 1
     assert [layer.units for layer in model] == [3, 1]
     assert model.get_layer("dense_2") is model[1] and model.dense_2 is model[1]
-    assert model.name == "seed_net"
+    assert model.name == "course_net"
     with pytest.raises(KeyError, match="no layer named 'nope'"):
         model.get_layer("nope")
     with pytest.raises(TypeError, match="expected a layer"):
@@ -224,11 +224,11 @@ def test_an_empty_sequential_says_so():
         Sequential()(Tensor(np.ones((1, 2))))
 
 
-def test_summary_of_the_seed_network_counts_5226_parameters():
+def test_summary_of_the_course_network_counts_5226_parameters():
     lines = []
-    seed_network().summary(print_fn=lines.append)
+    course_network().summary(print_fn=lines.append)
     text = "\n".join(lines)
-    assert seed_network().count_params() == 5226
+    assert course_network().count_params() == 5226
     assert "Total params: 5,226" in text
     for name, shape, count in [
         ("dense_1", 25, "75"),
@@ -251,7 +251,7 @@ def test_summary_of_an_unbuilt_model_does_not_crash():
 
 # ----------------------------------------------------------- initializers
 def test_same_seed_same_weights_different_seed_different_weights():
-    a, b, c = seed_network(seed=7), seed_network(seed=7), seed_network(seed=8)
+    a, b, c = course_network(seed=7), course_network(seed=7), course_network(seed=8)
     for (name, p), (_, q), (_, r) in zip(a.named_parameters(), b.named_parameters(), c.named_parameters()):
         np.testing.assert_array_equal(p.data, q.data, err_msg=name)
         if name.endswith("kernel"):
@@ -260,9 +260,9 @@ def test_same_seed_same_weights_different_seed_different_weights():
 
 def test_a_seeded_model_ignores_the_global_numpy_state():
     np.random.seed(0)
-    a = seed_network(seed=3)
+    a = course_network(seed=3)
     np.random.seed(1)
-    b = seed_network(seed=3)
+    b = course_network(seed=3)
     np.testing.assert_array_equal(a[0].kernel.data, b[0].kernel.data)
 
 
@@ -272,7 +272,7 @@ def test_a_layer_seed_overrides_the_model_seed():
     np.testing.assert_array_equal(first[0].kernel.data, second[0].kernel.data)
 
 
-def test_seed_normal_is_the_seeds_randn_times_0_1_for_kernel_and_bias():
+def test_normal_is_the_courses_randn_times_0_1_for_kernel_and_bias():
     layer = Dense(25, input_dim=2, kernel_initializer="normal", bias_initializer="normal", seed=5)
     rng = np.random.default_rng(5)
     np.testing.assert_array_equal(layer.kernel.data, rng.standard_normal((2, 25)) * 0.1)

@@ -188,7 +188,7 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
 
 @pytest.mark.slow
 def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
-    """The seed's 2-25-50-50-25-1 network on 1,000 moons: updates per second and the page's responsiveness."""
+    """The course's 2-25-50-50-25-1 network on 1,000 moons: updates per second and the page's responsiveness."""
     set_value(page, "#size", 1000)
     page.wait_for_function("document.body.dataset.points == 1000")
     for width in (25, 50, 50, 25)[2:]:

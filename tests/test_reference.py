@@ -1,10 +1,10 @@
-"""The seed's hand-derived network: faithful to the seed, and equal to the autograd engine.
+"""The course project's hand-derived network: faithful to the course's code, and equal to the autograd engine.
 
 The manual network is the reference the engine is held to. These tests check
 three things:
 
-1. ``ManualNetwork`` computes exactly what the seed's own code computes (the
-   seed's functions are copied below, unchanged apart from layout);
+1. ``ManualNetwork`` computes exactly what the course's own code computes (the
+   course's functions are copied below, unchanged apart from layout);
 2. its hand-derived gradients are the true gradients (finite differences);
 3. from the same initial weights, the engine (raw tensors, and ``nn.Sequential``
    trained with SGD) reaches the same parameters after one step and after 100.
@@ -15,59 +15,59 @@ import pytest
 
 from tinygrad_moons import Tensor
 from tinygrad_moons.data import make_moons, train_test_split
-from tinygrad_moons.reference import SEED_LAYER_SIZES, ManualNetwork, accuracy, binary_cross_entropy
+from tinygrad_moons.reference import COURSE_LAYER_SIZES, ManualNetwork, accuracy, binary_cross_entropy
 
 
-# ------------------------------------------------------- the seed's own code
+# ----------------------------------------------------- the course's own code
 # Copied from shared/seed/000_457c9cc92cc48b1b.txt (the appendix), docstrings dropped.
-def seed_sigmoid(Z):
+def course_sigmoid(Z):
     return 1 / (1 + np.exp(-Z))
 
 
-def seed_relu(Z):
+def course_relu(Z):
     return np.maximum(0, Z)
 
 
-def seed_der_sigmoid(Z):
-    return seed_sigmoid(Z) * (1 - seed_sigmoid(Z))
+def course_der_sigmoid(Z):
+    return course_sigmoid(Z) * (1 - course_sigmoid(Z))
 
 
-def seed_der_relu(Z):
+def course_der_relu(Z):
     return np.sign(np.maximum(0, Z))
 
 
-def seed_map_activation(Z, activation, typ):
+def course_map_activation(Z, activation, typ):
     if activation == "relu":
-        return seed_der_relu(Z) if typ == "backward" else seed_relu(Z)
-    return seed_der_sigmoid(Z) if typ == "backward" else seed_sigmoid(Z)
+        return course_der_relu(Z) if typ == "backward" else course_relu(Z)
+    return course_der_sigmoid(Z) if typ == "backward" else course_sigmoid(Z)
 
 
-def seed_forw_prop(X, parameters, structure):
+def course_forw_prop(X, parameters, structure):
     storage = {}
     A_c = X
     for idx, layer in enumerate(structure, 1):
         A_p = A_c
         Z_c = np.dot(parameters["W" + str(idx)], A_p) + parameters["b" + str(idx)]
-        A_c = seed_map_activation(Z_c, layer["activation"], "forward")
+        A_c = course_map_activation(Z_c, layer["activation"], "forward")
         storage["A" + str(idx - 1)] = A_p
         storage["Z" + str(idx)] = Z_c
     return A_c, storage
 
 
-def seed_cost(y_hat, y):
+def course_cost(y_hat, y):
     n = y_hat.shape[1]
     J = -1 / n * (np.dot(y, np.log(y_hat).T) + np.dot(1 - y, np.log(1 - y_hat).T))
     return np.squeeze(J)
 
 
-def seed_acc(y_hat, y):
+def course_acc(y_hat, y):
     y_prob = np.copy(y_hat)
     y_prob[y_prob > 0.5] = 1
     y_prob[y_prob <= 0.5] = 0
     return np.mean((y_prob == y).all(axis=0))
 
 
-def seed_back_prop(y_hat, y, storage, parameters, structure, lr):
+def course_back_prop(y_hat, y, storage, parameters, structure, lr):
     y = y.reshape(y_hat.shape)
     dA_p = -(np.divide(y, y_hat) - np.divide(1 - y, 1 - y_hat))
     for idx, layer in reversed(list(enumerate(structure))):
@@ -75,7 +75,7 @@ def seed_back_prop(y_hat, y, storage, parameters, structure, lr):
         A_p = storage["A" + str(idx)]
         Z_c = storage["Z" + str(idx + 1)]
         W_c = parameters["W" + str(idx + 1)]
-        dZ_c = seed_map_activation(Z_c, layer["activation"], "backward") * dA_c
+        dZ_c = course_map_activation(Z_c, layer["activation"], "backward") * dA_c
         dW_c = np.dot(dZ_c, A_p.T) / A_p.shape[1]
         db_c = np.sum(dZ_c, axis=1, keepdims=True) / A_p.shape[1]
         dA_p = np.dot(W_c.T, dZ_c)
@@ -84,9 +84,9 @@ def seed_back_prop(y_hat, y, storage, parameters, structure, lr):
     return parameters
 
 
-SEED_STRUCTURE = [
+COURSE_STRUCTURE = [
     {"input": n_in, "output": n_out, "activation": "relu" if n_out != 1 else "sigmoid"}
-    for n_in, n_out in zip(SEED_LAYER_SIZES[:-1], SEED_LAYER_SIZES[1:])
+    for n_in, n_out in zip(COURSE_LAYER_SIZES[:-1], COURSE_LAYER_SIZES[1:])
 ]
 
 
@@ -98,7 +98,7 @@ def moons():
     return X_train, y_train
 
 
-def seed_parameters(network):
+def course_parameters(network):
     parameters = {}
     for index, (W, b) in enumerate(network.get_parameters(), 1):
         parameters[f"W{index}"] = W
@@ -106,15 +106,15 @@ def seed_parameters(network):
     return parameters
 
 
-# --------------------------------------------------- 1. faithful to the seed
-def test_the_seed_network_has_5226_parameters():
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+# ----------------------------------------- 1. faithful to the course project
+def test_the_course_network_has_5226_parameters():
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
     assert network.n_parameters == 5226
     assert [W.shape for W in network.weights] == [(25, 2), (50, 25), (50, 50), (25, 50), (1, 25)]
     assert [b.shape for b in network.biases] == [(25, 1), (50, 1), (50, 1), (25, 1), (1, 1)]
 
 
-def test_initialisation_is_the_seeds_normal_times_a_tenth_from_a_generator():
+def test_initialisation_is_the_courses_normal_times_a_tenth_from_a_generator():
     network = ManualNetwork((2, 3, 1), seed=7)
     rng = np.random.default_rng(7)
     expected = [rng.standard_normal((3, 2)) * 0.1, rng.standard_normal((3, 1)) * 0.1]
@@ -128,21 +128,21 @@ def test_initialisation_is_the_seeds_normal_times_a_tenth_from_a_generator():
 
 
 @pytest.mark.slow
-def test_training_matches_the_seeds_code(moons):
+def test_training_matches_the_courses_code(moons):
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
-    parameters = seed_parameters(network)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
+    parameters = course_parameters(network)
     X_columns, y_row = X.T.copy(), y.reshape(1, -1)
     for _ in range(30):
-        y_hat_seed, storage = seed_forw_prop(X_columns, parameters, SEED_STRUCTURE)
-        loss_seed, accuracy_seed = seed_cost(y_hat_seed, y_row), seed_acc(y_hat_seed, y_row)
-        seed_back_prop(y_hat_seed, y_row, storage, parameters, SEED_STRUCTURE, lr=0.01)
+        y_hat_course, storage = course_forw_prop(X_columns, parameters, COURSE_STRUCTURE)
+        loss_course, accuracy_course = course_cost(y_hat_course, y_row), course_acc(y_hat_course, y_row)
+        course_back_prop(y_hat_course, y_row, storage, parameters, COURSE_STRUCTURE, lr=0.01)
         y_hat = network.step(X, y, lr=0.01)
         # The only differences are σ' from the stored output (one rounding) and
         # ReLU' as a mask (exact); allow a few units in the last place.
-        np.testing.assert_allclose(y_hat, y_hat_seed, rtol=1e-14, atol=0)
-        assert binary_cross_entropy(y_hat, y) == pytest.approx(float(loss_seed), rel=1e-13)
-        assert accuracy(y_hat, y) == seed_acc(y_hat_seed, y_row) == accuracy_seed
+        np.testing.assert_allclose(y_hat, y_hat_course, rtol=1e-14, atol=0)
+        assert binary_cross_entropy(y_hat, y) == pytest.approx(float(loss_course), rel=1e-13)
+        assert accuracy(y_hat, y) == course_acc(y_hat_course, y_row) == accuracy_course
     for index, (W, b) in enumerate(zip(network.weights, network.biases), 1):
         np.testing.assert_allclose(W, parameters[f"W{index}"], rtol=0, atol=1e-15)
         np.testing.assert_allclose(b, parameters[f"b{index}"], rtol=0, atol=1e-15)
@@ -200,7 +200,7 @@ def test_bad_construction_and_training_arguments_are_refused():
 
 def test_train_records_loss_and_accuracy_and_the_callback_can_stop_it(moons):
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
     seen = []
     history = network.train(X, y, iterations=50, lr=0.01, callback=lambda i, net: seen.append(i) or i == 20)
     assert seen == list(range(1, 21))
@@ -210,7 +210,7 @@ def test_train_records_loss_and_accuracy_and_the_callback_can_stop_it(moons):
 
 def test_float32_network_stays_float32(moons):
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0, dtype=np.float32)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0, dtype=np.float32)
     y_hat = network.step(X.astype(np.float32), y, lr=0.01)
     assert y_hat.dtype == np.float32
     assert all(W.dtype == np.float32 and b.dtype == np.float32 for W, b in zip(network.weights, network.biases))
@@ -238,7 +238,7 @@ def engine_step(kernels, biases, X, y, lr):
 @pytest.mark.slow
 def test_raw_engine_tensors_take_the_same_steps_as_the_manual_network(moons):
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
     kernels = [Tensor(W.T.copy(), requires_grad=True) for W in network.weights]
     biases = [Tensor(b.ravel().copy(), requires_grad=True) for b in network.biases]
     gradients_engine = engine_step(kernels, biases, X, y, lr=0.01)
@@ -299,7 +299,7 @@ def test_sequential_gradients_equal_the_hand_derived_ones(moons):
     from tinygrad_moons import functional as F
 
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
     model = sequential_from(network)
     loss = F.binary_cross_entropy(model(Tensor(X)), y.reshape(-1, 1).astype(np.float64))
     loss.backward()
@@ -314,7 +314,7 @@ def test_sequential_trained_with_sgd_follows_the_manual_network(moons):
     from tinygrad_moons import optim
 
     X, y = moons
-    network = ManualNetwork(SEED_LAYER_SIZES, seed=0)
+    network = ManualNetwork(COURSE_LAYER_SIZES, seed=0)
     model = sequential_from(network)
     model.compile(loss="binary_crossentropy", optimizer=optim.SGD(lr=0.01), metrics=["accuracy"])
     model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
@@ -324,6 +324,6 @@ def test_sequential_trained_with_sgd_follows_the_manual_network(moons):
     history = model.fit(X, y, epochs=99, batch_size=None, shuffle=False, verbose=0)
     manual_history = network.train(X, y, iterations=99, lr=0.01)
     assert_same_parameters(network, kernels, biases)
-    # fit() reports each epoch's loss from its forward pass, before the update, as the seed's loop
+    # fit() reports each epoch's loss from its forward pass, before the update, as the course's loop
     np.testing.assert_allclose(history.history["loss"], manual_history["loss"], rtol=1e-12)
     assert history.history["accuracy"] == manual_history["accuracy"]

@@ -16,6 +16,7 @@ from tinygrad_moons.nn import initializers, losses
         (losses.names, losses.get),
         (F.activation_names, F.get_activation),
         (experiment.recipe_names, experiment.get_recipe),
+        (optim.lr_scheduler.names, optim.lr_scheduler.get),
     ],
 )
 def test_every_registered_name_resolves_and_an_unknown_one_lists_them(names, get):
@@ -42,6 +43,7 @@ def test_the_cli_offers_exactly_the_registered_names():
     assert _choices(parser, "train", "--activation") == F.activation_names()
     assert _choices(parser, "train", "--dataset") == data.names()
     assert _choices(parser, "train", "--recipe") == experiment.recipe_names()
+    assert _choices(parser, "train", "--schedule") == list(experiment.LR_SCHEDULES)
 
 
 def test_every_op_has_a_kind_from_the_known_ones():

@@ -1,15 +1,15 @@
-"""The seed's hand-derived chain rule, checked three ways.
+"""The course's hand-derived chain rule, checked three ways.
 
 The course project we grew from (shared/seed) derives backpropagation by
 hand for a ReLU/sigmoid network with the average binary cross-entropy. For
 each formula it writes down, these tests compute the same derivative three
 ways and require them to agree:
 
-1. the seed's formula, evaluated with NumPy;
+1. the course's formula, evaluated with NumPy;
 2. the engine's gradient (the generic backward pass over raw Tensor ops);
 3. central finite differences.
 
-The layout is the seed's: samples are columns, so ŷ and y have shape (1, n).
+The layout is the course's: samples are columns, so ŷ and y have shape (1, n).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ FD_TOLERANCE = dict(rtol=1e-6, atol=1e-8)
 EXACT_TOLERANCE = dict(rtol=1e-12, atol=1e-15)
 
 
-def seed_cost(y_hat: Tensor, y: Tensor) -> Tensor:
-    """The seed's ``cost``: J = -1/n (y·log(ŷ)ᵀ + (1-y)·log(1-ŷ)ᵀ), in engine ops."""
+def course_cost(y_hat: Tensor, y: Tensor) -> Tensor:
+    """The course's ``cost``: J = -1/n (y·log(ŷ)ᵀ + (1-y)·log(1-ŷ)ᵀ), in engine ops."""
     n = y_hat.shape[1]
     return (-(y @ y_hat.log().T + (1 - y) @ (1 - y_hat).log().T) / n).sum()
 
@@ -67,8 +67,8 @@ def test_loss_derivative_with_respect_to_the_prediction(drawn):
     formula = (y_hat - y) / (y_hat * (1 - y_hat)) / n
 
     leaf = Tensor(y_hat, requires_grad=True)
-    (engine,) = tm.grad(seed_cost(leaf, Tensor(y)), leaf)
-    numerical = finite_difference_gradient(lambda t: seed_cost(t, Tensor(y)), y_hat)
+    (engine,) = tm.grad(course_cost(leaf, Tensor(y)), leaf)
+    numerical = finite_difference_gradient(lambda t: course_cost(t, Tensor(y)), y_hat)
 
     np.testing.assert_allclose(engine.data, formula, **EXACT_TOLERANCE)
     np.testing.assert_allclose(numerical, formula, **FD_TOLERANCE)
@@ -89,7 +89,7 @@ def test_sigmoid_derivative(z):
 
 @given(arrays(shapes(max_dims=2), nonzero_floats(0.01)))
 def test_relu_derivative_away_from_zero(z):
-    """ReLU'(z) = 1 where z > 0, 0 where z < 0 (the seed's ``np.sign(np.maximum(0, Z))``)."""
+    """ReLU'(z) = 1 where z > 0, 0 where z < 0 (the course's ``np.sign(np.maximum(0, Z))``)."""
     formula = np.sign(np.maximum(0, z))
 
     leaf = Tensor(z, requires_grad=True)
@@ -118,7 +118,7 @@ def test_loss_derivative_with_respect_to_the_output_logit(drawn):
     chained = (y_hat - y) / (y_hat * (1 - y_hat)) / n * (y_hat * (1 - y_hat))  # the product, before cancelling
 
     def loss(t: Tensor) -> Tensor:
-        return seed_cost(t.sigmoid(), Tensor(y))
+        return course_cost(t.sigmoid(), Tensor(y))
 
     leaf = Tensor(z, requires_grad=True)
     (engine,) = tm.grad(loss(leaf), leaf)
@@ -131,7 +131,7 @@ def test_loss_derivative_with_respect_to_the_output_logit(drawn):
 
 @st.composite
 def sigmoid_layer(draw):
-    """A sigmoid output layer in the seed's layout: W (1, k), b (1, 1), inputs X (k, n), labels (1, n)."""
+    """A sigmoid output layer in the course's layout: W (1, k), b (1, 1), inputs X (k, n), labels (1, n)."""
     k, n = draw(st.integers(1, 4)), draw(st.integers(1, 8))
     weights = draw(arrays((1, k), bounded_floats(1.0)))
     bias = draw(arrays((1, 1), bounded_floats(1.0)))
@@ -150,7 +150,7 @@ def test_loss_derivative_with_respect_to_the_output_weights(drawn):
     formula_b = np.sum(y_hat - y, axis=1, keepdims=True) / n
 
     def loss(w: Tensor, b: Tensor) -> Tensor:
-        return seed_cost((w @ Tensor(inputs) + b).sigmoid(), Tensor(y))
+        return course_cost((w @ Tensor(inputs) + b).sigmoid(), Tensor(y))
 
     leaves = [Tensor(weights, requires_grad=True), Tensor(bias, requires_grad=True)]
     engine_w, engine_b = tm.grad(loss(*leaves), leaves)

@@ -11,16 +11,16 @@ from tinygrad_moons.sweep import SETTINGS, format_summary, plot_sweep, run_one, 
 
 @pytest.fixture(scope="module")
 def runs():
-    """The seed's full-batch setting capped at 6 epochs (it needs thousands) and the default, 2 seeds each."""
-    return run_sweep(("seed", "default"), seeds=[1, 2], max_epochs=6, backend="sequential")
+    """The course's full-batch setting capped at 6 epochs (it needs thousands) and the default, 2 seeds each."""
+    return run_sweep(("course", "default"), seeds=[1, 2], max_epochs=6, backend="sequential")
 
 
 def test_one_run_per_setting_and_seed_with_the_recipes_cap(runs):
-    assert [(run.setting, run.seed) for run in runs] == [("seed", 1), ("seed", 2), ("default", 1), ("default", 2)]
+    assert [(run.setting, run.seed) for run in runs] == [("course", 1), ("course", 2), ("default", 1), ("default", 2)]
     assert all(run.max_epochs == 6 for run in runs)
-    seed_runs = [run for run in runs if run.setting == "seed"]
-    assert all(not run.reached and run.updates_to_perfect is None and run.epochs == 6 for run in seed_runs)
-    assert all(run.updates_per_epoch == 1 for run in seed_runs)  # full batch: one update per epoch
+    course_runs = [run for run in runs if run.setting == "course"]
+    assert all(not run.reached and run.updates_to_perfect is None and run.epochs == 6 for run in course_runs)
+    assert all(run.updates_per_epoch == 1 for run in course_runs)  # full batch: one update per epoch
 
 
 def test_a_run_stops_at_its_first_perfect_epoch_and_counts_its_updates(runs):
@@ -41,13 +41,13 @@ def test_a_run_is_the_experiments_training_with_that_seed():
 
 
 def test_processes_give_the_same_counts_as_one_process(runs):
-    in_processes = run_sweep(("seed", "default"), seeds=[1, 2], max_epochs=6, n_jobs=2, backend="loky")
+    in_processes = run_sweep(("course", "default"), seeds=[1, 2], max_epochs=6, n_jobs=2, backend="loky")
     assert [run.updates_to_perfect for run in in_processes] == [run.updates_to_perfect for run in runs]
 
 
 def test_summary_and_table_count_the_runs_that_never_got_there(runs):
     rows = {row["setting"]: row for row in summarize(runs)}
-    assert rows["seed"]["reached"] == 0 and rows["seed"]["never"] == 2
+    assert rows["course"]["reached"] == 0 and rows["course"]["never"] == 2
     default_updates = sorted(run.updates_to_perfect for run in runs if run.setting == "default")
     assert rows["default"]["updates_min"] == default_updates[0]
     assert rows["default"]["updates_max"] == default_updates[-1]
@@ -55,6 +55,12 @@ def test_summary_and_table_count_the_runs_that_never_got_there(runs):
     table = format_summary(runs)
     assert "0/2 (2 not in 6 epochs)" in table
     assert table.splitlines()[0].split()[:2] == ["setting", "reached"]
+
+
+def test_the_old_setting_name_runs_the_course_and_one_epoch_is_singular():
+    old = run_one("seed", 1, max_epochs=1)
+    assert old.setting == "course" and old.epochs == 1 and old.updates_per_epoch == 1
+    assert "0/1 (1 not in 1 epoch)" in format_summary([old])
 
 
 def test_figure_is_written_even_for_a_setting_without_a_perfect_run(runs, tmp_path):

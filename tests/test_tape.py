@@ -174,10 +174,10 @@ def test_explain_refuses_a_tensor_the_pass_never_reached():
         tape.explain(x, 3)
 
 
-# ------------------------------------------------------------- the seed's network
+# ------------------------------------------------------------- the course's network
 @pytest.fixture(scope="module")
-def seed_network():
-    recipe = experiment.SEED
+def course_network():
+    recipe = experiment.COURSE
     split = experiment.make_split(recipe)
     model = experiment.build_model(recipe)
     X, y = split.X_train[:16], split.y_train[:16].reshape(-1, 1)
@@ -187,8 +187,8 @@ def seed_network():
     return model, tape
 
 
-def test_explain_ends_in_grad_for_every_parameter_element_of_the_seed_network(seed_network):
-    model, tape = seed_network
+def test_explain_ends_in_grad_for_every_parameter_element_of_the_course_network(course_network):
+    model, tape = course_network
     checked = 0
     for layer in model.layers:
         for parameter in (layer.kernel, layer.bias):
@@ -202,8 +202,8 @@ def test_explain_ends_in_grad_for_every_parameter_element_of_the_seed_network(se
     assert checked == sum(p.data.size for p in model.parameters())
 
 
-def test_each_link_uses_the_value_of_the_link_above_it(seed_network):
-    model, tape = seed_network
+def test_each_link_uses_the_value_of_the_link_above_it(course_network):
+    model, tape = course_network
     explanation = tape.explain(model.layers[0].kernel, (1, 3))
     for lower, upper in zip(explanation.links, explanation.links[1:]):
         tensor, index = lower.follow
@@ -213,8 +213,8 @@ def test_each_link_uses_the_value_of_the_link_above_it(seed_network):
     assert explanation.links[-1].op == "loss" and explanation.links[-1].value == 1.0
 
 
-def test_explain_uses_the_seeds_formulas(seed_network):
-    model, tape = seed_network
+def test_explain_uses_the_courses_formulas(course_network):
+    model, tape = course_network
     last = tape.explain(model.layers[-1].kernel, (0, 0))
     text = str(last)
     for name in ("∂E/∂ŷ = (1/n)(ŷ−y)/(ŷ(1−ŷ))", "σ′(z) = ŷ(1−ŷ)", "∂z/∂w = x"):
@@ -222,7 +222,7 @@ def test_explain_uses_the_seeds_formulas(seed_network):
     first = str(tape.explain(model.layers[0].kernel, (0, 0)))
     assert "ReLU′ = 1[z>0]" in first and "∂z/∂w = x" in first
     assert text.splitlines()[-1].endswith(f".grad[0,0] = {_number(model.layers[-1].kernel.grad.data[0, 0])}")
-    # The seed's product: dE/dw = (1/n)(ŷ - y) x, summed over the samples.
+    # The course's product: dE/dw = (1/n)(ŷ - y) x, summed over the samples.
     step = next(s for s in tape.steps if s.op == "binary_cross_entropy_with_logits")
     z, y = step.input_values
     y_hat = 1 / (1 + np.exp(-z))
@@ -234,8 +234,8 @@ def test_explain_uses_the_seeds_formulas(seed_network):
 @pytest.mark.parametrize("loss_name", ["BCELoss", "F.binary_cross_entropy"])
 def test_explain_names_the_seeds_factors_through_pytorchs_unfused_bce(loss_name):
     # PyTorch's loss is computed from ŷ itself (clip, log, ...): ŷ is reached by two paths, log ŷ and log(1 − ŷ),
-    # whose sum is the seed's ∂E/∂ŷ; the sigmoid's own step then gives σ′(z).
-    recipe = experiment.SEED
+    # whose sum is the course's ∂E/∂ŷ; the sigmoid's own step then gives σ′(z).
+    recipe = experiment.COURSE
     split = experiment.make_split(recipe)
     model = experiment.build_model(recipe)
     X, y = split.X_train[:16], split.y_train[:16].reshape(-1, 1)
@@ -253,7 +253,7 @@ def test_explain_names_the_seeds_factors_through_pytorchs_unfused_bce(loss_name)
     assert "· −y" in text or "· y−1" in text  # the loss's constant factor is named after the target
     assert last.value == last.grad == model.layers[-1].kernel.grad.data[0, 0]
     assert text.splitlines()[-1].endswith(f".grad[0,0] = {_number(last.grad)}")
-    # The link that sums ŷ's two paths is the seed's ∂E/∂ŷ, element by element.
+    # The link that sums ŷ's two paths is the course's ∂E/∂ŷ, element by element.
     (meeting,) = [link for link in last.links if link.op == "sum of paths"]
     tensor, index = next(link.follow for link in last.links if link.op == "sigmoid")
     p = y_hat.data[meeting_index(meeting)]
@@ -274,7 +274,7 @@ def meeting_index(link) -> tuple[int, ...]:
 
 
 def test_scalar_view_of_a_2_2_1_network_reads_every_number():
-    model = experiment.build_model(experiment.SEED.replace(hidden_layers=(2,)))
+    model = experiment.build_model(experiment.COURSE.replace(hidden_layers=(2,)))
     X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]])
     y = np.array([[1.0], [0.0], [1.0]])
     loss = nn.BinaryCrossentropy()(Tensor(y, name="y"), model(Tensor(X, name="X")))

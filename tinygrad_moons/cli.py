@@ -4,7 +4,7 @@
 default on the moons (see :mod:`tinygrad_moons.experiment`), shows a
 progress bar, prints the final accuracy and loss, and writes the model,
 its history and figures into a new folder under ``runs/``.
-``tinygrad-moons compare`` reruns the seed's experiment next to this
+``tinygrad-moons compare`` reruns the course's experiment next to this
 library's default and scikit-learn, on the same data split, and prints
 a table. ``tinygrad-moons graph`` draws the computation graph of the
 default model's loss. ``python -m tinygrad_moons`` is the same program.
@@ -38,6 +38,20 @@ def _recipe_names() -> list[str]:
     from tinygrad_moons.experiment import recipe_names
 
     return recipe_names()
+
+
+def _lr_schedules() -> list[str]:
+    """The recipes' learning-rate schedules ("cosine", "constant"), from :mod:`tinygrad_moons.experiment`."""
+    from tinygrad_moons.experiment import LR_SCHEDULES
+
+    return list(LR_SCHEDULES)
+
+
+def _recipe_name(text: str) -> str:
+    """``--recipe``'s type: the recipe's name, an old alias mapped to it ("seed" -> "course")."""
+    from tinygrad_moons.experiment import canonical_recipe_name
+
+    return canonical_recipe_name(text)
 
 
 class UsageError(Exception):
@@ -154,10 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--recipe",
+        type=_recipe_name,
         choices=_recipe_names(),
         default="default",
-        help="starting settings: this library's modern default; the seed's (randn*0.1 init, gradient descent "
-        "lr 0.01 on the full batch, 10,000 epochs); or the seed's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
+        help="starting settings: this library's modern default; the course project's (randn*0.1 init, gradient "
+        "descent lr 0.01 on the full batch, 10,000 epochs; old name: seed); or the course's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
     )
     _add_data_options(train)
     train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
@@ -165,10 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     from tinygrad_moons.nn import initializers
 
     train.add_argument("--activation", choices=functional.activation_names(), help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
-    train.add_argument("--init", choices=initializers.names(), help="initializer of the weights; 'normal' is the seed's randn*0.1 and also sets the biases (default recipe: he_normal)")
+    train.add_argument(
+        "--init",
+        type=initializers.canonical_name,
+        choices=initializers.names(),
+        help="initializer of the weights; 'normal' is the course's randn*0.1 and also sets the biases "
+        "(default recipe: he_normal; the old name seed_normal is still accepted)",
+    )
     train.add_argument("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
     train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
-    train.add_argument("--schedule", choices=("cosine", "constant"), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
+    train.add_argument("--schedule", choices=_lr_schedules(), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
     train.add_argument("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
     train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (default recipe: 32)")
     train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)")
@@ -178,19 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     compare = commands.add_parser(
         "compare",
-        help="rerun the seed's experiment next to this library and scikit-learn, and print a table",
+        help="rerun the course's experiment next to this library and scikit-learn, and print a table",
         description=(
-            "Train on the same split of the moons: (a) the seed's hand-written NumPy network with the seed's settings, "
-            "(b) this library with the seed's settings from the same initial weights, (c) this library with the seed's "
+            "Train on the same split of the moons: (a) the course's hand-written NumPy network with the course's settings, "
+            "(b) this library with the course's settings from the same initial weights, (c) this library with the course's "
             "Keras settings, (d) this library's modern default, (e) scikit-learn's MLPClassifier with the same layers, "
             "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100% test "
             "accuracy and wall time, and writes compare.json (and compare.png) into a folder."
         ),
     )
     compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights (default: %(default)s)")
-    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the seed's settings, rows (a) and (b) (default: %(default)s)")
+    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the course's settings, rows (a) and (b) (default: %(default)s)")
     compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d) (default: %(default)s)")
-    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the seed's Keras settings, row (c) (default: %(default)s)")
+    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the course's Keras settings, row (c) (default: %(default)s)")
     compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter) (default: %(default)s)")
     compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     _add_output_options(compare, "a new folder runs/compare-<date-time>")
@@ -249,8 +270,8 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
         changes["batch_size"] = None if args.batch_size == FULL_BATCH else args.batch_size
     if args.init is not None:
         changes["kernel_initializer"] = args.init
-        # The seed's init draws biases from the same normal; the others leave biases at zero, as Keras does.
-        changes["bias_initializer"] = args.init if args.init in ("normal", "seed_normal") else "zeros"
+        # The course's init draws biases from the same normal; the others leave biases at zero, as Keras does.
+        changes["bias_initializer"] = args.init if args.init in ("normal", "course_normal") else "zeros"
     return recipe.replace(**changes)
 
 
@@ -349,7 +370,7 @@ def _add_graph_command(commands: Any) -> None:
         ),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    graph.add_argument("--recipe", choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
+    graph.add_argument("--recipe", type=_recipe_name, choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
     graph.add_argument("--format", choices=("svg", "png"), help="image format (default: from --out's suffix, else svg)")
     graph.add_argument("--collapse", action="store_true", help="draw each layer as one box (for large models)")
     graph.add_argument("--values", action="store_true", help="show each tensor's value (the number, or mean/std/min/max)")
@@ -397,9 +418,9 @@ def run_graph(args: argparse.Namespace) -> int:
 def _add_backprop_command(commands: Any) -> None:
     backprop = commands.add_parser(
         "backprop",
-        help="write a page that steps through one backward pass of the seed's network, with the numbers",
+        help="write a page that steps through one backward pass of the course's network, with the numbers",
         description=(
-            "Build the recipe's network (the seed's 2-25-50-50-25-1 unless --layers says otherwise), run it on the "
+            "Build the recipe's network (the course's 2-25-50-50-25-1 unless --layers says otherwise), run it on the "
             "first --points training points, trace the backward pass of its loss, and write one self-contained HTML "
             "file (no server, works offline): the graph with the active step highlighted, and for a chosen sample "
             "and unit the rule, the upstream gradient, the local derivative and the gradients sent, step by step; "
@@ -408,7 +429,9 @@ def _add_backprop_command(commands: Any) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = backprop.add_argument
-    add("--recipe", choices=_recipe_names(), default="seed", help="initial weights, see train --help")
+    add(
+        "--recipe", type=_recipe_name, choices=_recipe_names(), default="course", help="initial weights, see train --help"
+    )
     add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
     add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
     add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
@@ -447,7 +470,7 @@ def run_compare(args: argparse.Namespace) -> int:
     say: Callable[[str], Any] = (lambda message: None) if args.quiet else (lambda message: print(f"training {message} ...", flush=True))
     split, results = experiment.compare(
         seed=args.seed,
-        seed_iterations=args.iterations,
+        course_iterations=args.iterations,
         default_epochs=args.epochs,
         keras_epochs=args.keras_epochs,
         sklearn_epochs=args.sklearn_epochs,
@@ -480,19 +503,20 @@ def run_compare(args: argparse.Namespace) -> int:
 def _add_sweep_command(commands: Any) -> None:
     sweep = commands.add_parser(
         "sweep",
-        help="train the seed's settings and the default over many seeds in parallel; table and box plot",
+        help="train the course's settings and the default over many seeds in parallel; table and box plot",
         description=(
             "Train each setting once per seed (the seed changes the data, the split, the initial weights and the "
             "batch order) until 100% test accuracy or its last epoch, in parallel with joblib, and print per "
             "setting how many runs reached 100% and the median, quartiles and range of the updates and seconds "
-            "they needed. Writes sweep.json and sweep.png into a folder. Settings: seed (randn*0.1 init, gradient "
-            "descent lr 0.01 on the full batch, up to 10,000 epochs), seed-keras (Glorot init, SGD lr 0.01, batch "
+            "they needed. Writes sweep.json and sweep.png into a folder. Settings: course (randn*0.1 init, gradient "
+            "descent lr 0.01 on the full batch, up to 10,000 epochs), course-keras (Glorot init, SGD lr 0.01, batch "
             "32, up to 150 epochs), default (He-normal init, Adam lr 0.01 cosine, batch 32, 20 epochs)."
         ),
     )
     sweep.add_argument(
         "--settings",
         nargs="+",
+        type=_recipe_name,
         choices=_recipe_names(),
         default=_recipe_names(),
         help="the settings to run (default: all)",

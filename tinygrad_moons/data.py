@@ -84,7 +84,7 @@ def _as_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------- the data sets
 def make_moons(n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles (scikit-learn's ``make_moons``), the seed's data set.
+    """Two interleaving half circles (scikit-learn's ``make_moons``), the course's data set.
 
     ``noise`` is the standard deviation of the Gaussian noise added to each
     coordinate; the moons have radius 1, so 0.1 is "a little noise".

@@ -4,7 +4,7 @@
 loss, one op at a time, writing each op's chain-rule factor with its numbers
 (a sum over samples or units is written out for its first terms and
 totalled), and ends in the engine's own number, the one in ``.grad``. For a
-dense network the factors carry the seed's names: ∂E/∂ŷ, σ′(z) = ŷ(1−ŷ),
+dense network the factors carry the course's names: ∂E/∂ŷ, σ′(z) = ŷ(1−ŷ),
 ReLU′ = 1[z>0], ∂z/∂w = x. :func:`scalar_view` lists a whole (tiny) pass one
 number at a time. Both are reached as ``tape.explain(...)`` and
 ``tape.scalar_view()``; this module is loaded only when they are called.
@@ -50,8 +50,8 @@ class Link:
     layer: str | None
     #: The formula with named factors, e.g. ``Σ_n x[n,3] · ∂E/∂z⁵[n,0]``.
     formula: str
-    #: The seed's names for the factors, e.g. ``∂z/∂w = x``.
-    seed_names: tuple[str, ...]
+    #: The course's names for the factors, e.g. ``∂z/∂w = x``.
+    course_names: tuple[str, ...]
     rule: str
     terms: list[Term]
     #: The element's gradient from this step, as the engine computed it.
@@ -68,7 +68,7 @@ class Link:
         where = f" in {self.layer}" if self.layer else ""
         lines = [f"{self.quantity} = {self.formula}      [{self.op}{where}]"]
         pad = " " * len(self.quantity)
-        for name in self.seed_names:
+        for name in self.course_names:
             lines.append(f"{pad}   with {name}")
         if self.terms:
             shown = self.terms[:SHOWN_TERMS]
@@ -113,7 +113,7 @@ class Explanation:
     @property
     def factors(self) -> list[str]:
         """Every factor's name along the chain, from the loss down (for tests and the page)."""
-        return [name for link in reversed(self.links) for name in link.seed_names]
+        return [name for link in reversed(self.links) for name in link.course_names]
 
     def __str__(self) -> str:
         out = [f"Why is ∂E/∂{self.label}{_index_text(self.index)} = {_number(self.value)}?"]
@@ -266,9 +266,9 @@ def scalar_view(tape: BackwardTape, max_elements: int = 2_000) -> list[ScalarSte
 
 
 # ------------------------------------------------------------ the local derivatives
-# Symbols of the seed's derivation for each op's local derivative.
+# Symbols of the course's derivation for each op's local derivative.
 _UNARY = {
-    # op: (the local derivative as a factor, the seed's name for it)
+    # op: (the local derivative as a factor, the course's name for it)
     "relu": ("1[{x} > 0]", "ReLU′ = 1[z>0]"),
     "sigmoid": ("{y}(1−{y})", "σ′(z) = ŷ(1−ŷ)"),
     "tanh": ("1−{y}²", "tanh′(z) = 1−tanh(z)²"),
@@ -425,7 +425,7 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
 
 
 def _bce_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: Any, up: Any) -> Link:
-    """Binary cross-entropy from the logit z: ∂E/∂z = ∂E/∂ŷ · σ′(z) (the seed's two factors) = ∂E/∂l · (ŷ − y)."""
+    """Binary cross-entropy from the logit z: ∂E/∂z = ∂E/∂ŷ · σ′(z) (the course's two factors) = ∂E/∂l · (ŷ − y)."""
     shape = step.output_value.shape
     z_all = np.broadcast_to(step.input_values[0], shape)
     y_all = np.broadcast_to(step.input_values[1], shape)
@@ -476,7 +476,7 @@ def _is_probability_bce(contributions: list[Contribution]) -> bool:
 def _probability_bce_names(
     tape: BackwardTape, node: Tensor, contributions: list[Contribution], where: tuple[int, ...]
 ) -> tuple[str, ...]:
-    """The seed's ∂E/∂ŷ for the two paths of the un-fused loss, −y/ŷ and (1−y)/(1−ŷ), each times 1/n, added."""
+    """The course's ∂E/∂ŷ for the two paths of the un-fused loss, −y/ŷ and (1−y)/(1−ŷ), each times 1/n, added."""
     p = f"{tape.symbol(node)}{_index_text(where)}"
     formula = "∂E/∂ŷ = (1/n)(−y/ŷ + (1−y)/(1−ŷ)) = (1/n)(ŷ−y)/(ŷ(1−ŷ))"
     clamped = []
@@ -574,7 +574,7 @@ _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def symbols(tape: BackwardTape) -> dict[int, str]:
-    """Names for the tensors on the tape, in the seed's notation where it applies."""
+    """Names for the tensors on the tape, in the course's notation where it applies."""
     layers: dict[int, int] = {}
     for step in reversed(tape.steps):  # forward order: the layer met first is layer 1
         if step.layer is not None and id(step.layer) not in layers and step.op in ("linear", "matmul"):

@@ -21,19 +21,25 @@ PyTorch style::
 
 Keras style: ``model.compile(optimizer=Adam(lr=0.01))``; the parameters may
 then be left out and ``compile``/``fit`` supply the model's.
+
+Learning-rate schedules live in :mod:`tinygrad_moons.optim.lr_scheduler`
+(PyTorch's ``CosineAnnealingLR``, stepped by you; Keras' ``CosineDecay``,
+given as the ``learning_rate``, which ``fit`` follows step by step).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
-from tinygrad_moons import autograd
+from tinygrad_moons import autograd, lr_scheduler
+from tinygrad_moons.lr_scheduler import LearningRateSchedule
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "names"]
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "lr_scheduler", "names"]
 
 
 class Optimizer:
@@ -41,11 +47,17 @@ class Optimizer:
 
     Subclasses implement :meth:`step`. Hyperparameters are plain attributes
     (``optimizer.lr = 0.001`` changes the learning rate from the next step on).
+
+    ``lr`` may also be a Keras :class:`~tinygrad_moons.lr_scheduler.LearningRateSchedule`:
+    it is kept as ``learning_rate_schedule`` and ``lr`` starts at
+    ``schedule(iterations)``; ``fit`` sets ``lr = schedule(iterations)`` before
+    each update and counts ``iterations`` after it (Keras' name for the count).
     """
 
-    def __init__(self, params: Iterable[Tensor] | None, lr: float):
-        _check_non_negative(type(self).__name__, lr=lr)
-        self.lr = float(lr)
+    def __init__(self, params: Iterable[Tensor] | None, lr: float | LearningRateSchedule):
+        self.iterations = 0
+        self.learning_rate_schedule: LearningRateSchedule | None = None
+        self.learning_rate = lr  # a number or a schedule, checked by the setter
         self.params: list[Tensor] = []
         if params is not None:
             params = list(params)
@@ -58,11 +70,17 @@ class Optimizer:
 
     @property
     def learning_rate(self) -> float:
-        """Keras' name for ``lr``."""
+        """Keras' name for ``lr``; set it to a number or to a Keras ``LearningRateSchedule``."""
         return self.lr
 
     @learning_rate.setter
-    def learning_rate(self, value: float) -> None:
+    def learning_rate(self, value: float | LearningRateSchedule) -> None:
+        if isinstance(value, LearningRateSchedule):
+            self.learning_rate_schedule = value
+            value = value(self.iterations)
+        else:
+            self.learning_rate_schedule = None
+        _check_non_negative(type(self).__name__, lr=value)
         self.lr = float(value)
 
     def add_params(self, params: Iterable[Tensor]) -> None:
@@ -100,9 +118,10 @@ class Optimizer:
                 p.grad.zero_()
 
     def step(self) -> None:
+        """Update every parameter that has a gradient, in place (each optimizer's own rule)."""
         raise NotImplementedError
 
-    def get_config(self) -> dict[str, float]:
+    def get_config(self) -> dict[str, Any]:
         """The hyperparameters, for saving and printing."""
         return {"lr": self.lr}
 
@@ -134,7 +153,7 @@ class SGD(Optimizer):
         g = g + momentum * b   if nesterov  else  b
         p = p - lr * g
 
-    The default ``lr=0.01`` is Keras' (and the seed's).
+    The default ``lr=0.01`` is Keras' (and the course's).
     """
 
     def __init__(
@@ -179,7 +198,8 @@ class SGD(Optimizer):
                 g = g + momentum * buffer if self.nesterov else buffer
             _update(p, lr * g)
 
-    def get_config(self) -> dict[str, float]:
+    def get_config(self) -> dict[str, Any]:
+        """The hyperparameters, for saving and printing."""
         return {
             "lr": self.lr,
             "momentum": self.momentum,
@@ -249,7 +269,8 @@ class Adam(Optimizer):
             denom += self.eps
             _update(p, step_size * m / denom)
 
-    def get_config(self) -> dict[str, float]:
+    def get_config(self) -> dict[str, Any]:
+        """The hyperparameters, for saving and printing."""
         return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay}
 
 
@@ -322,7 +343,8 @@ class RMSprop(Optimizer):
             else:
                 _update(p, self.lr * g / denom)
 
-    def get_config(self) -> dict[str, float]:
+    def get_config(self) -> dict[str, Any]:
+        """The hyperparameters, for saving and printing."""
         return {
             "lr": self.lr,
             "alpha": self.alpha,
@@ -348,11 +370,12 @@ def names() -> list[str]:
     return list(_BY_NAME)
 
 
-def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Optimizer:
+def get(identifier: str | Optimizer, learning_rate: float | LearningRateSchedule | None = None) -> Optimizer:
     """An optimizer without parameters yet, from its name ("sgd", "adam", "rmsprop") or an instance.
 
     Names get Keras' default learning rates (sgd 0.01, adam 0.001,
-    rmsprop 0.001) unless ``learning_rate`` is given.
+    rmsprop 0.001) unless ``learning_rate`` is given: a number or a Keras
+    schedule such as ``lr_scheduler.CosineDecay(0.01, decay_steps=500)``.
     """
     if isinstance(identifier, Optimizer):
         optimizer = identifier
@@ -365,6 +388,7 @@ def get(identifier: str | Optimizer, learning_rate: float | None = None) -> Opti
     else:
         raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
     if learning_rate is not None:
-        _check_non_negative("compile", learning_rate=learning_rate)
-        optimizer.lr = float(learning_rate)
+        if not isinstance(learning_rate, LearningRateSchedule):
+            _check_non_negative("compile", learning_rate=learning_rate)
+        optimizer.learning_rate = learning_rate
     return optimizer

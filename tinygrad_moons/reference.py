@@ -1,11 +1,11 @@
-"""The seed's hand-derived NumPy network, kept as a reference and a baseline.
+"""The course project's hand-derived NumPy network, kept as a reference and a baseline.
 
 This is the course project's manual network (``shared/seed``), cleaned up but
 with the same mathematics, so that the autograd engine can be checked against
 it (same parameters after the same steps) and timed against it (the
 benchmark's baseline). Nothing here uses the engine.
 
-Conventions, as in the seed:
+Conventions, as in the course project:
 
 * weights ``W`` have shape ``(out, in)``, biases ``b`` shape ``(out, 1)``;
 * samples are *columns*: a layer computes ``Z = W·A_prev + b`` and ``A = g(Z)``
@@ -27,13 +27,13 @@ Conventions, as in the seed:
 
 Public methods take data the way the rest of the library does, ``X`` of shape
 ``(n, features)`` and ``y`` of shape ``(n,)``, and work on the transposed
-*views* ``X.T`` and ``y[None, :]`` (no copies), which is the seed's layout.
+*views* ``X.T`` and ``y[None, :]`` (no copies), which is the course's layout.
 
-Two deliberate differences from the seed's code, neither changing its maths:
+Two deliberate differences from the course's code, neither changing its maths:
 the sigmoid's derivative uses the stored output, ``ŷ(1-ŷ)``, instead of
 evaluating the sigmoid twice more, and ReLU's uses ``Z > 0`` instead of
 ``sign(max(0, Z))`` (the same values, fewer temporaries). And ŷ is clipped to
-[ε, 1-ε] inside the loss and dE/dŷ, the ε fix the seed's write-up proposes for
+[ε, 1-ε] inside the loss and dE/dŷ, the ε fix the course's write-up proposes for
 log(0), so a saturated output gives a zero gradient instead of 0/0 = NaN.
 """
 
@@ -44,16 +44,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ManualNetwork", "SEED_LAYER_SIZES", "accuracy", "binary_cross_entropy"]
+__all__ = ["COURSE_LAYER_SIZES", "ManualNetwork", "SEED_LAYER_SIZES", "accuracy", "binary_cross_entropy"]
 
-SEED_LAYER_SIZES: tuple[int, ...] = (2, 25, 50, 50, 25, 1)
+#: The course project's network: 2 inputs, hidden layers of 25, 50, 50 and 25 ReLU units, one sigmoid output.
+COURSE_LAYER_SIZES: tuple[int, ...] = (2, 25, 50, 50, 25, 1)
+#: The old name of :data:`COURSE_LAYER_SIZES` ("seed" meant the course project; it now means a random seed only).
+SEED_LAYER_SIZES = COURSE_LAYER_SIZES
 
 # Clip for the probabilities inside log() and dE/dŷ: 1 - 1e-15 is still below 1.0 in float64.
 _EPSILON = 1e-15
 
 
 def _sigmoid(Z: np.ndarray) -> np.ndarray:
-    # The seed's formula. For Z < -709, exp(-Z) overflows to inf and 1/inf = 0 is
+    # The course's formula. For Z < -709, exp(-Z) overflows to inf and 1/inf = 0 is
     # the right limit, so the overflow warning is only noise.
     with np.errstate(over="ignore"):
         return 1 / (1 + np.exp(-Z))
@@ -74,7 +77,7 @@ def _activation_derivative(name: str, Z: np.ndarray, A: np.ndarray) -> np.ndarra
 
 
 def binary_cross_entropy(y_hat: np.ndarray, y: np.ndarray) -> float:
-    """The seed's cost: the average binary cross-entropy of probabilities ``y_hat`` for labels ``y``.
+    """The course's cost: the average binary cross-entropy of probabilities ``y_hat`` for labels ``y``.
 
     Both are row vectors of shape (1, n) (or anything that reshapes to it).
     """
@@ -90,7 +93,7 @@ def accuracy(y_hat: np.ndarray, y: np.ndarray) -> float:
 
 
 class ManualNetwork:
-    """A fully connected network trained by the seed's hand-derived backpropagation.
+    """A fully connected network trained by the course's hand-derived backpropagation.
 
     >>> net = ManualNetwork((2, 25, 50, 50, 25, 1), seed=0)
     >>> X, y = np.zeros((4, 2)), np.array([0, 1, 0, 1])
@@ -104,14 +107,16 @@ class ManualNetwork:
 
     def __init__(
         self,
-        layer_sizes: Sequence[int] = SEED_LAYER_SIZES,
+        layer_sizes: Sequence[int] = COURSE_LAYER_SIZES,
         activations: Sequence[str] | None = None,
         seed: int | np.random.Generator | None = None,
         dtype: Any = np.float64,
     ):
         layer_sizes = tuple(int(size) for size in layer_sizes)
         if len(layer_sizes) < 2 or min(layer_sizes) < 1:
-            raise ValueError(f"ManualNetwork: layer_sizes needs an input and an output size, all >= 1; got {layer_sizes}")
+            raise ValueError(
+                f"ManualNetwork: layer_sizes needs an input and an output size, all >= 1; got {layer_sizes}"
+            )
         if activations is None:
             activations = ["relu"] * (len(layer_sizes) - 2) + ["sigmoid"]
         activations = list(activations)
@@ -121,16 +126,20 @@ class ManualNetwork:
             )
         for name in activations:
             if name not in _ACTIVATIONS:
-                raise ValueError(f"ManualNetwork: unknown activation {name!r}; the seed's network knows relu and sigmoid")
+                raise ValueError(
+                    f"ManualNetwork: unknown activation {name!r}; the course's network knows relu and sigmoid"
+                )
         if activations[-1] != "sigmoid" or layer_sizes[-1] != 1:
-            raise ValueError("ManualNetwork: the output layer must be one sigmoid unit (the backward pass starts from dE/dŷ)")
+            raise ValueError(
+                "ManualNetwork: the output layer must be one sigmoid unit (the backward pass starts from dE/dŷ)"
+            )
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise TypeError(f"ManualNetwork: dtype must be a floating type, got {self.dtype}")
         self.layer_sizes = layer_sizes
         self.activations = activations
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-        # The seed's init: W then b for each layer in turn, standard normal times 0.1.
+        # The course's init: W then b for each layer in turn, standard normal times 0.1.
         self.weights: list[np.ndarray] = []
         self.biases: list[np.ndarray] = []
         for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:]):
@@ -143,24 +152,27 @@ class ManualNetwork:
     # ------------------------------------------------------------ parameters
     @property
     def n_parameters(self) -> int:
-        """The number of weights and biases (5,226 for the seed's 2-25-50-50-25-1 network)."""
+        """The number of weights and biases (5,226 for the course's 2-25-50-50-25-1 network)."""
         return sum(W.size + b.size for W, b in zip(self.weights, self.biases))
 
     def get_parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Copies of ``(W, b)`` for every layer, in the seed's shapes (out, in) and (out, 1)."""
+        """Copies of ``(W, b)`` for every layer, in the course's shapes (out, in) and (out, 1)."""
         return [(W.copy(), b.copy()) for W, b in zip(self.weights, self.biases)]
 
     def set_parameters(self, parameters: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
         """Replace every layer's ``(W, b)``; shapes must match the network's and are checked."""
         parameters = list(parameters)
         if len(parameters) != len(self.weights):
-            raise ValueError(f"set_parameters: the network has {len(self.weights)} layers, got {len(parameters)} (W, b) pairs")
+            raise ValueError(
+                f"set_parameters: the network has {len(self.weights)} layers, got {len(parameters)} (W, b) pairs"
+            )
         for index, ((W, b), W_old, b_old) in enumerate(zip(parameters, self.weights, self.biases), 1):
             W = np.asarray(W, dtype=self.dtype)
             b = np.asarray(b, dtype=self.dtype).reshape(-1, 1)
             if W.shape != W_old.shape or b.shape != b_old.shape:
                 raise ValueError(
-                    f"set_parameters: layer {index} needs W {W_old.shape} and b {b_old.shape}, got {W.shape} and {b.shape}"
+                    f"set_parameters: layer {index} needs W {W_old.shape} and b {b_old.shape}, "
+                    f"got {W.shape} and {b.shape}"
                 )
             self.weights[index - 1] = W.copy()
             self.biases[index - 1] = b.copy()
@@ -209,7 +221,7 @@ class ManualNetwork:
             b -= lr * db
 
     def step(self, X: np.ndarray, y: np.ndarray, lr: float) -> np.ndarray:
-        """One gradient-descent step on ``(X, y)``; returns ŷ from *before* the update, as the seed's loop."""
+        """One gradient-descent step on ``(X, y)``; returns ŷ from *before* the update, as the course's loop."""
         y_hat = self.forward(X)
         self.apply_gradients(self.backward(y_hat, y), lr)
         return y_hat
@@ -222,11 +234,11 @@ class ManualNetwork:
         lr: float = 0.01,
         callback: Callable[[int, ManualNetwork], bool | None] | None = None,
     ) -> dict[str, list[float]]:
-        """The seed's training loop: full-batch gradient descent for ``iterations`` steps.
+        """The course's training loop: full-batch gradient descent for ``iterations`` steps.
 
         Returns ``{"loss": [...], "accuracy": [...]}``, the training loss and
         accuracy measured on each step's forward pass (before its update), as
-        the seed recorded them. ``callback(iteration, network)`` runs after
+        the course project recorded them. ``callback(iteration, network)`` runs after
         every update (iteration counts from 1); returning True stops training.
         """
         if lr <= 0:
@@ -256,7 +268,7 @@ class ManualNetwork:
         return A.reshape(-1)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class labels 0/1 (probability above 0.5 is class 1, as the seed's ``acc``)."""
+        """Class labels 0/1 (probability above 0.5 is class 1, as the course's ``acc``)."""
         return (self.predict_proba(X) > 0.5).astype(np.int64)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:

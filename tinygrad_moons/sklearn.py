@@ -297,7 +297,7 @@ class _BaseMLP(BaseEstimator):
         rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
         coef = draw((fan_in, fan_out), dtype, rng)
         # The course project drew its biases as randn * 0.1 too; everyone else starts them at 0.
-        seed_style = isinstance(self.initializer, str) and self.initializer.lower() in ("normal", "seed_normal")
+        seed_style = isinstance(self.initializer, str) and self.initializer.lower() in ("normal", "course_normal", "seed_normal")
         intercept = draw((fan_out,), dtype, rng) if seed_style else np.zeros(fan_out, dtype=dtype)
         return coef, intercept
 

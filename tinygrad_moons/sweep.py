@@ -1,9 +1,9 @@
-"""Seed sweeps: how many updates and seconds each setting needs to reach 100% test accuracy, over many seeds.
+"""Sweeps over random seeds: how many updates and seconds each setting needs to reach 100% test accuracy.
 
-The seed's write-up compared one run of its hand-written network with one run
+The course project's write-up compared one run of its hand-written network with one run
 of Keras and found Keras "about 175 times" faster in iterations. One run per
 setting says little: the initial weights, the data and the batch order all
-come from a seed. :func:`run_sweep` trains every setting once per seed, in
+come from a random seed. :func:`run_sweep` trains every setting once per seed, in
 parallel with ``joblib``, and reports the distribution::
 
     from tinygrad_moons.sweep import run_sweep, format_summary, plot_sweep
@@ -12,15 +12,16 @@ parallel with ``joblib``, and reports the distribution::
     plot_sweep(runs, "sweep.png")
 
 The settings are the recipes of :mod:`tinygrad_moons.experiment`, all run on
-this library's engine: ``seed`` (the course project's NumPy settings:
+this library's engine: ``course`` (the course project's NumPy settings:
 ``randn*0.1`` weights and biases, gradient descent lr 0.01 on the full batch),
-``seed-keras`` (its Keras settings: Glorot-uniform, SGD lr 0.01, batches of
+``course-keras`` (its Keras settings: Glorot-uniform, SGD lr 0.01, batches of
 32) and ``default`` (this library's default: He-normal, Adam lr 0.01 with
 cosine decay, batches of 32). Run ``s`` uses ``recipe.replace(seed=s)``, so
 the data set, the split, the initial weights and the batch order all change
 with the seed. A run stops at its first epoch with 100% test accuracy, or
 after the recipe's epochs (capped by ``max_epochs``); one that never gets
-there is counted as such, not dropped.
+there is counted as such, not dropped. The old setting names ``seed`` and
+``seed-keras`` are still accepted (they run ``course`` and ``course-keras``).
 
 The runs go through ``joblib.Parallel``, so any joblib back-end can run them:
 ``"loky"`` (processes, the default), ``"threading"``, ``"sequential"``, or a
@@ -45,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_moons import experiment
-from tinygrad_moons.nn import Callback
+from tinygrad_moons.experiment.report import plural
 
 __all__ = ["SETTINGS", "SweepRun", "format_summary", "plot_sweep", "run_one", "run_sweep", "summarize"]
 
@@ -69,28 +70,18 @@ class SweepRun:
 
     @property
     def reached(self) -> bool:
+        """True if the run reached 100% test accuracy."""
         return self.epochs_to_perfect is not None
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict (for JSON)."""
         return dataclasses.asdict(self)
 
 
 def _recipe(setting: str, seed: int) -> Any:
-    if setting not in SETTINGS:
+    if experiment.canonical_recipe_name(setting) not in SETTINGS:
         raise ValueError(f"unknown setting {setting!r}; choose from {', '.join(SETTINGS)}")
     return experiment.get_recipe(setting).replace(seed=int(seed))
-
-
-class _StopAfter(Callback):
-    """Ends training after ``epochs`` epochs, whatever the recipe planned."""
-
-    def __init__(self, epochs: int):
-        super().__init__()
-        self.epochs = epochs
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        if epoch + 1 >= self.epochs:
-            self.model.stop_training = True
 
 
 def run_one(setting: str, seed: int, max_epochs: int | None = None) -> SweepRun:
@@ -99,14 +90,11 @@ def run_one(setting: str, seed: int, max_epochs: int | None = None) -> SweepRun:
     ``max_epochs`` ends the run early without changing the recipe (its
     cosine schedule, if any, still spans the recipe's own epochs).
     """
-    from tinygrad_moons import experiment
-
     recipe = _recipe(setting, seed)
     cap = recipe.epochs if max_epochs is None else min(recipe.epochs, int(max_epochs))
-    stopper = _StopAfter(cap)
-    result = experiment.train(recipe, stop_at_perfect=True, label=setting, callbacks=[stopper])
+    result = experiment.train(recipe, stop_at_perfect=True, max_epochs=cap)
     return SweepRun(
-        setting=setting,
+        setting=recipe.name,
         seed=int(seed),
         epochs=result.epochs,
         max_epochs=cap,
@@ -142,7 +130,7 @@ def run_sweep(
     seeds : int or sequence of int
         ``20`` means seeds 0..19; a sequence gives the seeds themselves.
     max_epochs : int or None
-        Caps every setting's epochs (the seed's full-batch setting needs about
+        Caps every setting's epochs (the course's full-batch setting needs about
         6,400 on average; its recipe allows 10,000). None keeps each recipe's own.
     n_jobs : int or None
         joblib's: -1 uses every core the back-end offers.
@@ -228,7 +216,7 @@ def format_summary(runs: Sequence[SweepRun]) -> str:
         updates = spread(row, "updates", lambda v: f"{v:,.0f}")
         seconds = spread(row, "seconds", lambda v: f"{v:.2f}")
         reached = f"{row['reached']}/{row['runs']}" + (
-            f" ({row['never']} not in {row['max_epochs']:,} epochs)" if row["never"] else ""
+            f" ({row['never']} not in {plural(row['max_epochs'], 'epoch')})" if row["never"] else ""
         )
         epochs = f"{row['epochs_median']:,.0f}" if row["reached"] else "-"
         lines.append((row["setting"], reached, epochs, *updates, *seconds))

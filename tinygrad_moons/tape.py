@@ -23,7 +23,7 @@ Recorded, in the order the engine runs them:
 * an :class:`Arrival` wherever a gradient is added into a ``.grad``.
 
 :meth:`BackwardTape.explain` follows one element's gradient back to the loss,
-writing each op's chain-rule factor with its numbers (the seed's ∂E/∂ŷ,
+writing each op's chain-rule factor with its numbers (the course's ∂E/∂ŷ,
 σ′(z) = ŷ(1−ŷ), ReLU′ = 1[z>0], ∂z/∂w = x for a dense network), and ends in
 the value held in ``.grad``. :meth:`BackwardTape.scalar_view` lists the whole
 pass one number at a time, as micrograd does with a node per scalar. Both

@@ -16,7 +16,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Callback", "EarlyStopping", "History", "LambdaCallback"]
+__all__ = [
+    "Callback",
+    "EarlyStopping",
+    "EpochScheduler",
+    "FollowLearningRateSchedule",
+    "History",
+    "LambdaCallback",
+    "LearningRateScheduler",
+    "schedule_callbacks",
+]
 
 Logs = dict[str, Any]
 
@@ -201,3 +210,79 @@ class EarlyStopping(Callback):
             )
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+
+
+# ------------------------------------------------------------ learning rates
+class LearningRateScheduler(Callback):
+    """Keras' ``LearningRateScheduler``: before each epoch, ``optimizer.lr = schedule(epoch, lr)``.
+
+    ``schedule`` takes the epoch index (from 0) and the current learning rate
+    and returns the new one, a float. ``verbose=1`` prints each change. The
+    rate is also logged at each epoch's end as ``logs["learning_rate"]``.
+    """
+
+    def __init__(self, schedule: Callable[[int, float], float], verbose: int = 0):
+        super().__init__()
+        if not callable(schedule):
+            raise TypeError(f"LearningRateScheduler: schedule must be a function (epoch, lr) -> lr, got {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        """Set the optimizer's rate for this epoch."""
+        lr = self.schedule(epoch, float(self.model.optimizer.lr))
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+            raise ValueError(
+                f'LearningRateScheduler: the output of the "schedule" function should be a float, got {lr!r}'
+            )
+        self.model.optimizer.learning_rate = float(lr)
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {float(lr)}.")
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Log the rate the epoch used."""
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.lr)
+
+
+class EpochScheduler(Callback):
+    """Steps a PyTorch-style scheduler (``optim.lr_scheduler.CosineAnnealingLR`` ...) after every epoch of ``fit``.
+
+    The same as calling ``scheduler.step()`` at the end of each epoch of a
+    PyTorch loop: the scheduler set the first epoch's rate when it was made.
+    """
+
+    def __init__(self, scheduler: Any):
+        super().__init__()
+        if not callable(getattr(scheduler, "step", None)):
+            raise TypeError(
+                f"EpochScheduler: expected a scheduler with a step() method, got {type(scheduler).__name__}"
+            )
+        self.scheduler = scheduler
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """``scheduler.step()``: the next epoch's rate."""
+        self.scheduler.step()
+
+
+class FollowLearningRateSchedule(Callback):
+    """What makes a Keras schedule given as an optimizer's learning rate work in ``fit``.
+
+    Before every batch ``optimizer.lr = schedule(optimizer.iterations)``,
+    after it ``optimizer.iterations += 1`` (Keras counts in the optimizer's
+    ``apply_gradients``). ``fit`` adds it itself (see :func:`schedule_callbacks`).
+    """
+
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        """The rate for this update."""
+        optimizer = self.model.optimizer
+        optimizer.lr = float(optimizer.learning_rate_schedule(optimizer.iterations))
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """One more update done."""
+        self.model.optimizer.iterations += 1
+
+
+def schedule_callbacks(optimizer: Any) -> list[Callback]:
+    """The callbacks ``fit`` adds for ``optimizer``: one that follows its Keras schedule, if it has one."""
+    return [FollowLearningRateSchedule()] if getattr(optimizer, "learning_rate_schedule", None) is not None else []

@@ -4,7 +4,7 @@ An initializer is called as ``initializer(shape, dtype, rng)`` and returns a
 new NumPy array. Randomness always comes from the ``numpy.random.Generator``
 passed in, never from NumPy's global state, so a seed fixes the weights.
 
-Why it matters (the seed's experiment): its network drew every weight and
+Why it matters (the course's experiment): its network drew every weight and
 bias from N(0, 0.1^2). Through four ReLU layers that shrinks the signal at
 each layer, so training starts slowly; Glorot (Keras' default) and He
 scale the spread by the layer's width so the signal keeps its size.
@@ -14,8 +14,9 @@ Names accepted wherever an initializer is expected:
 =================  ==========================================================
 ``"zeros"``        all 0 (Keras' default for biases)
 ``"ones"``         all 1
-``"normal"``       N(0, 0.1^2): the seed's ``np.random.randn(...) * 0.1``;
-                   also ``"seed_normal"``
+``"normal"``       N(0, 0.1^2): the course's ``np.random.randn(...) * 0.1``;
+                   also ``"course_normal"`` (the course project's name;
+                   the old name ``"seed_normal"`` is still accepted)
 ``"glorot_uniform"``  U(-l, l), l = sqrt(6 / (fan_in + fan_out)) (Keras' default for kernels)
 ``"glorot_normal"``   truncated normal, std sqrt(2 / (fan_in + fan_out))
 ``"he_normal"``    truncated normal, std sqrt(2 / fan_in) (for ReLU layers)
@@ -102,14 +103,14 @@ class Constant(Initializer):
 
 
 class RandomNormal(Initializer):
-    """N(mean, stddev^2). ``RandomNormal(stddev=0.1)`` is the seed's initialisation (name ``"normal"``)."""
+    """N(mean, stddev^2). ``RandomNormal(stddev=0.1)`` is the course's initialisation (name ``"normal"``)."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05):
         self.mean = float(mean)
         self.stddev = float(stddev)
 
     def __call__(self, shape, dtype, rng):
-        # standard_normal * std, in this order, is the seed's np.random.randn(...) * 0.1.
+        # standard_normal * std, in this order, is the course's np.random.randn(...) * 0.1.
         return (rng.standard_normal(shape) * self.stddev + self.mean).astype(dtype, copy=False)
 
 
@@ -156,7 +157,7 @@ _BY_NAME: dict[str, Callable[[], Initializer]] = {
     "zeros": Zeros,
     "ones": Ones,
     "normal": lambda: RandomNormal(stddev=0.1),
-    "seed_normal": lambda: RandomNormal(stddev=0.1),
+    "course_normal": lambda: RandomNormal(stddev=0.1),
     "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal,
     "he_normal": HeNormal,
@@ -176,15 +177,25 @@ def global_generator() -> np.random.Generator:
     return generator()
 
 
+#: Old names still accepted: "seed" meant the course project, a word now kept for random seeds.
+_ALIASES = {"seed_normal": "course_normal"}
+
+
 def names() -> list[str]:
-    """The initializer names :func:`get` accepts."""
+    """The initializer names :func:`get` accepts (besides the old aliases, e.g. "seed_normal")."""
     return list(_BY_NAME)
+
+
+def canonical_name(name: str) -> str:
+    """``name`` in lower case, an old alias replaced by its current name ("seed_normal" -> "course_normal")."""
+    key = name.lower()
+    return _ALIASES.get(key, key)
 
 
 def get(identifier: str | Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
     """An initializer from its name, or the callable itself (called as ``f(shape, dtype, rng)``)."""
     if isinstance(identifier, str):
-        key = identifier.lower()
+        key = canonical_name(identifier)
         if key not in _BY_NAME:
             raise ValueError(f"unknown initializer {identifier!r}; choose one of {sorted(_BY_NAME)} or pass a callable")
         return _BY_NAME[key]()

@@ -1,12 +1,12 @@
 """Layers in both dialects: Keras' ``Dense`` and PyTorch's ``Linear``, and the layers both share.
 
-``Dense(25, activation="relu", input_dim=2)`` is the seed's first layer:
+``Dense(25, activation="relu", input_dim=2)`` is the course's first layer:
 ``relu(x @ kernel + bias)`` with a (2, 25) kernel. Without ``input_dim``
 the layer creates its weights on its first call, when it sees the input
 width (or when a ``Sequential`` knows it), as Keras does.
 
 ``Linear(2, 25)`` is the same map in PyTorch's form: ``x @ weight.T + bias``
-with ``weight`` of shape (25, 2), the seed's own layout, drawn as PyTorch
+with ``weight`` of shape (25, 2), the course's own layout, drawn as PyTorch
 draws it. ``ReLU``, ``Sigmoid``, ``Tanh``, ``LeakyReLU``, ``Softmax``,
 ``Flatten``, ``Identity`` and ``Dropout`` take PyTorch's arguments and
 work in either kind of model.
@@ -243,7 +243,7 @@ def _refuse_inplace(inplace: bool, layer: str) -> None:
 
 
 class ReLU(Activation):
-    """max(x, 0), elementwise (the seed's hidden activation). ``inplace=True`` is refused (see above)."""
+    """max(x, 0), elementwise (the course's hidden activation). ``inplace=True`` is refused (see above)."""
 
     default_name = "relu"
 
@@ -256,7 +256,7 @@ class ReLU(Activation):
 
 
 class Sigmoid(Activation):
-    """1 / (1 + exp(-x)), elementwise (the seed's output activation)."""
+    """1 / (1 + exp(-x)), elementwise (the course's output activation)."""
 
     default_name = "sigmoid"
 

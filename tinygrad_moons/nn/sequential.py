@@ -1,6 +1,6 @@
 """``Sequential``: a model that is a list of layers, each fed the previous one's output.
 
-The seed's network::
+The course's network::
 
     model = Sequential([
         Dense(25, activation="relu", input_dim=2),

@@ -13,7 +13,7 @@ epoch, validation, callbacks and a progress bar. Inputs are checked once
 before training (lengths, NaN, labels, widths), so a mistake is reported in
 terms of the data rather than as a NumPy traceback from deep inside.
 
-The seed's Keras model ports with only its imports changed::
+The course's Keras model ports with only its imports changed::
 
     from tinygrad_moons.nn import Sequential, Dense
     model = Sequential()
@@ -38,7 +38,7 @@ import numpy as np
 from tinygrad_moons import optim
 from tinygrad_moons.autograd import no_grad
 from tinygrad_moons.nn import losses
-from tinygrad_moons.nn.callbacks import Callback, History
+from tinygrad_moons.nn.callbacks import Callback, History, schedule_callbacks
 from tinygrad_moons.nn.module import Module
 from tinygrad_moons.tensor import Tensor
 
@@ -236,7 +236,7 @@ class Model(Module):
         """Train for ``epochs`` passes over the data; return the History of per-epoch logs.
 
         ``batch_size=None`` (or at least the number of samples) trains on the
-        full batch, the seed's gradient descent. Batches are drawn in an
+        full batch, the course's gradient descent. Batches are drawn in an
         order shuffled by ``np.random.default_rng(seed)`` (the model's own
         generator when no seed is given): the same seed gives the same
         result to the last bit. ``validation_data=(x_val, y_val)`` or
@@ -281,7 +281,7 @@ class Model(Module):
         rng = np.random.default_rng(seed) if seed is not None else (self.rng or np.random.default_rng())
         batch_size = len(X) if batch_size is None else min(int(batch_size), len(X))
         history = History()
-        callbacks = [history, *callbacks]
+        callbacks = [history, *schedule_callbacks(self.optimizer), *callbacks]  # a Keras lr schedule, if any
         for callback in callbacks:
             callback.set_model(self)
             callback.set_params({"epochs": epochs, "steps": -(-len(X) // batch_size), "verbose": verbose})
@@ -442,7 +442,7 @@ class Model(Module):
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def predict_proba(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
-        """Old Keras' name for ``predict`` (the seed's plotting code calls it)."""
+        """Old Keras' name for ``predict`` (the course's plotting code calls it)."""
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     # ------------------------------------------------------------ drawing
@@ -662,7 +662,7 @@ def _accuracy_for(kind: str, threshold: float) -> Metric:
         return lambda y_true, y_pred: np.count_nonzero(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)) / len(y_true)
 
     def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        # The seed's rule: predict class 1 where the probability exceeds 0.5 (a logit exceeds 0).
+        # The course's rule: predict class 1 where the probability exceeds 0.5 (a logit exceeds 0).
         if y_pred.shape[-1] > 1 and kind != "binary":
             return np.count_nonzero(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)) / len(y_true)
         return np.count_nonzero((y_pred > threshold) == (y_true > 0.5)) / y_true.size

@@ -16,7 +16,7 @@ __all__ = ["ACTIVATIONS", "DATASETS", "INITIALIZERS", "OPTIMIZERS", "Limits", "M
 DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
 MULTICLASS_DATASETS = ("spirals", "blobs")  # the others are two-class by construction
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
-INITIALIZERS = ("normal", "glorot_uniform", "he_normal")  # normal = the seed's randn * 0.1
+INITIALIZERS = ("normal", "glorot_uniform", "he_normal")  # normal = the course's randn * 0.1
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
 OUTPUTS = ("auto", "sigmoid", "softmax")
 

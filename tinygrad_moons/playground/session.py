@@ -156,7 +156,7 @@ class Session:
         from tinygrad_moons import nn, optim
 
         config = self.model_config
-        bias_initializer = "normal" if config["initializer"] == "normal" else "zeros"  # the seed drew biases too
+        bias_initializer = "normal" if config["initializer"] == "normal" else "zeros"  # the course drew biases too
         layers = [
             nn.Dense(
                 layer["units"],

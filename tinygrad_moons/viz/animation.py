@@ -1,6 +1,6 @@
 """The decision boundary as it forms: frames captured during ``fit``, saved as an animated GIF.
 
-The seed drew a PNG every 100 iterations and glued them into a GIF with
+The course project drew a PNG every 100 iterations and glued them into a GIF with
 Pillow. Here a callback stores only the model's probability grid at each
 captured epoch (a few kilobytes per frame, and no drawing during training);
 :meth:`DecisionBoundaryRecorder.save_gif` then draws every frame into *one*

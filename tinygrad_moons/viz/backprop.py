@@ -1,6 +1,6 @@
 """Backpropagation, step by step: one self-contained HTML page (and optionally a GIF) from a traced backward pass.
 
-:func:`tinygrad_moons.experiment.trace_recipe_network` builds a recipe's network (the seed's 2-25-50-50-25-1
+:func:`tinygrad_moons.experiment.trace_recipe_network` builds a recipe's network (the course's 2-25-50-50-25-1
 by default), runs it forward on a few training points and traces the backward
 pass of its loss (:func:`tinygrad_moons.trace_backward`). :func:`write_page`
 turns that into one HTML file: the Graphviz drawing of the graph (one box
@@ -403,7 +403,7 @@ function backwardPanel(step) {
     const z = at(step.input_values[0], n, j), y = at(step.input_values[1], n, j);
     const yhat = 1 / (1 + Math.exp(-z));
     html += `<tr><th>forward values</th><td>z = ${num(z)}, ŷ = σ(z) = ${num(yhat)}, y = ${num(y)}</td></tr>`;
-    html += `<tr><th>local derivative (the seed's two factors)</th><td>`
+    html += `<tr><th>local derivative (the course's two factors)</th><td>`
           + `∂E/∂ŷ = (1/n)(ŷ−y)/(ŷ(1−ŷ)) = ${num(up * (yhat - y) / (yhat * (1 - yhat)))}<br>`
           + `σ′(z) = ŷ(1−ŷ) = ${num(yhat * (1 - yhat), "local")}<br>`
           + `their product: (1/n)(ŷ − y), computed by the engine in one stable step</td></tr>`;

@@ -135,23 +135,24 @@ def write_training_figures(
     return written
 
 
-#: The runs of ``experiment.compare`` that get a panel in compare.png (by their labels), in order.
+#: The runs of ``experiment.compare`` that get a panel in compare.png (by their keys), in order.
 COMPARISON_PANELS = (
-    "the seed's NumPy network",
-    "tinygrad_moons, seed's settings",
-    "tinygrad_moons, modern default",
-    "scikit-learn MLPClassifier",
+    "handwritten/course",
+    "tinygrad_moons/course",
+    "tinygrad_moons/default",
+    "sklearn/default",
 )
 
 
 def comparison_models(results: Any) -> dict[str, Any]:
     """Label -> fitted model for compare.png, from ``experiment.compare``'s results.
 
-    The four runs the comparison is about, in order; if none of their labels
-    is found, every run whose model can predict gets a panel instead.
+    The four runs the comparison is about (by key, :data:`COMPARISON_PANELS`),
+    in order; if none of them is found, every run whose model can predict
+    gets a panel instead.
     """
-    by_label = {result.label: result for result in results}
-    chosen = {label: by_label[label].model for label in COMPARISON_PANELS if label in by_label}
+    by_key = {result.key: result for result in results}
+    chosen = {by_key[key].label: by_key[key].model for key in COMPARISON_PANELS if key in by_key}
     if chosen:
         return chosen
     return {

@@ -7,7 +7,7 @@ without a display. Save with ``fig.savefig(path)`` and free memory with
 
 The decision boundary works for any binary classifier with a 2-D input: our
 models (``predict`` returns the probability of class 1, shape (n, 1)),
-scikit-learn classifiers (``predict_proba``) and the seed's manual network.
+scikit-learn classifiers (``predict_proba``) and the course's manual network.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-# Class 0 red, class 1 blue, as the seed's pictures; white is "undecided" (p = 0.5).
+# Class 0 red, class 1 blue, as the course's pictures; white is "undecided" (p = 0.5).
 CLASS_COLOURS = ("#d7301f", "#2166ac")
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list("class_probability", ["#f4a582", "#f7f7f7", "#92c5de"])
 GRID_RESOLUTION = 150
