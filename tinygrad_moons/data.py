@@ -57,7 +57,7 @@ def _check_n_samples(n_samples: Any, name: str) -> int:
 
 
 def _check_noise(noise: Any, name: str, what: str = "noise") -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not np.isfinite(noise):
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise):
         raise TypeError(f"{name}: {what} must be a finite number, got {noise!r}")
     if noise < 0:
         raise ValueError(f"{name}: {what} is a standard deviation and cannot be negative, got {noise}")
@@ -68,8 +68,10 @@ def _generator(random_state: RandomState, name: str) -> np.random.Generator:
     """A NumPy Generator from an int seed, None or an existing Generator (never the global state)."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
     raise TypeError(f"{name}: random_state must be None, an int or a numpy.random.Generator, got {random_state!r}")
 
 
@@ -101,7 +103,9 @@ def _as_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------- the data sets
-def make_moons(n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(
+    n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), the seed's data set.
 
     ``noise`` is the standard deviation of the Gaussian noise added to each
@@ -169,7 +173,9 @@ def make_blobs(
     else:
         centers = np.asarray(centers, dtype=np.float64)
         if centers.ndim != 2 or centers.shape[1] != 2 or centers.shape[0] < 2:
-            raise ValueError(f"make_blobs: centers must be an int or an array of shape (k >= 2, 2), got shape {centers.shape}")
+            raise ValueError(
+                f"make_blobs: centers must be an int or an array of shape (k >= 2, 2), got shape {centers.shape}"
+            )
     X, y = datasets.make_blobs(
         n_samples=n_samples,
         n_features=2,
@@ -206,7 +212,9 @@ def make_spirals(
     return _as_xy(X[order], y[order])
 
 
-def make_xor(n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
+def make_xor(
+    n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: points in [-1, 1]², class 1 where exactly one coordinate is positive.
 
     No single line separates the classes, which is why a network needs a hidden
