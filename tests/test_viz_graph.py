@@ -444,3 +444,28 @@ def test_graph_command_without_renderer_writes_dot_and_says_so(tmp_path, monkeyp
 def position(tensors: list, wanted) -> int:
     """The index of ``wanted`` in ``tensors`` by identity (``list.index`` compares with ==, elementwise for tensors)."""
     return next(i for i, t in enumerate(tensors) if t is wanted)
+
+
+def test_the_plotting_helpers_are_exported_from_viz_and_load_matplotlib_only_when_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import tinygrad_moons.viz as viz\n"
+        "assert 'matplotlib' not in sys.modules, 'import tinygrad_moons.viz loaded matplotlib'\n"
+        "assert 'plot_history' in dir(viz) and 'plot_history' in viz.__all__\n"
+        "from tinygrad_moons.viz import DecisionBoundaryRecorder, plot_decision_boundary, plot_history, save_figure\n"
+        "assert 'matplotlib' in sys.modules\n"
+        "assert plot_history.__module__ == 'tinygrad_moons.viz.plots'\n"
+        "assert DecisionBoundaryRecorder.__module__ == 'tinygrad_moons.viz.animation'\n"
+        "assert all(getattr(viz, name) is not None for name in viz.__all__)\n"
+        "try:\n"
+        "    viz.no_such_helper\n"
+        "except AttributeError as error:\n"
+        "    assert 'no_such_helper' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr

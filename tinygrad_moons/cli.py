@@ -56,6 +56,7 @@ def _whole_number(text: str) -> int:
 
 
 def positive_int(text: str) -> int:
+    """A whole number of at least 1 (argparse type): ``"20"`` -> 20."""
     value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -63,6 +64,7 @@ def positive_int(text: str) -> int:
 
 
 def sample_count(text: str) -> int:
+    """A number of points, at least 2 so that both classes can appear (argparse type)."""
     value = positive_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"two classes need at least 2 samples, got {value}")
@@ -70,6 +72,7 @@ def sample_count(text: str) -> int:
 
 
 def non_negative_int(text: str) -> int:
+    """A whole number of 0 or more (argparse type), e.g. a seed."""
     value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
@@ -87,6 +90,7 @@ def _finite_float(text: str) -> float:
 
 
 def positive_float(text: str) -> float:
+    """A finite number greater than 0 (argparse type), e.g. a learning rate."""
     value = _finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
@@ -94,6 +98,7 @@ def positive_float(text: str) -> float:
 
 
 def non_negative_float(text: str) -> float:
+    """A finite number of 0 or more (argparse type), e.g. a noise level."""
     value = _finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
@@ -101,6 +106,7 @@ def non_negative_float(text: str) -> float:
 
 
 def fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (argparse type), e.g. the test fraction."""
     value = _finite_float(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text}")
@@ -137,6 +143,7 @@ def batch_size(text: str) -> int:
 
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-moons`` argument parser with every subcommand (``train``, ``compare``, ``graph``, ...)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train small neural networks with an autograd engine you can read, and see inside them.",
@@ -310,6 +317,7 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """``tinygrad-moons train``: train the recipe, print the results, write the model, history and figures."""
     from tinygrad_moons import experiment
 
     recipe = recipe_from_args(args)
@@ -664,6 +672,7 @@ def _add_sweep_command(commands: Any) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    """``tinygrad-moons sweep``: train each setting over many seeds in parallel; print and save the summary."""
     from tinygrad_moons import sweep
 
     if args.jobs == 0:
@@ -810,6 +819,7 @@ def _add_playground_command(commands: Any) -> None:
 
 
 def run_playground(args: argparse.Namespace) -> int:
+    """``tinygrad-moons playground``: serve the playground on 127.0.0.1 until Ctrl+C."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
     try:
