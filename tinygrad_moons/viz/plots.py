@@ -67,17 +67,22 @@ def predict_probability(model: Any, X: np.ndarray) -> np.ndarray:
     return probabilities
 
 
-def decision_grid(*point_sets: np.ndarray | None, resolution: int = GRID_RESOLUTION, margin: float = 0.25):
+def decision_grid(
+    *point_sets: np.ndarray | None, resolution: int = GRID_RESOLUTION, margin: float = 0.25
+) -> tuple[np.ndarray, np.ndarray]:
     """A ``meshgrid`` (xx, yy) covering the bounding box of all the given 2-D points plus a margin.
 
-    ``margin`` is a fraction of the box's size on each side.
+    Each point set has shape (n, 2) (None is skipped); ``xx`` and ``yy`` have
+    shape (resolution, resolution). ``margin`` is a fraction of the box's size
+    on each side.
     """
     points = np.concatenate([_check_points(p, "decision_grid") for p in point_sets if p is not None])
     low, high = points.min(axis=0), points.max(axis=0)
     pad = margin * np.maximum(high - low, 1e-9)
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
     ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
-    return np.meshgrid(xs, ys)
+    xx, yy = np.meshgrid(xs, ys)
+    return xx, yy
 
 
 def probability_grid(model: Any, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
