@@ -56,7 +56,9 @@ def chain_rule_graph(path: Path) -> Path:
     log_y_hat = y_hat.log()
     one_minus = 1 - y_hat
     log_one_minus = one_minus.log()
-    average = (y * log_y_hat + (1 - y) * log_one_minus).mean()
+    one_minus_y = 1 - y  # computed from the labels, not recorded: named so the drawing can say what it is
+    one_minus_y.name = "1 − y"
+    average = (y * log_y_hat + one_minus_y * log_one_minus).mean()
     loss = -average
     loss.name = "E"
     notes = {

@@ -53,7 +53,8 @@ def test_the_default_run_reaches_100_percent_test_accuracy_and_says_so(tmp_path,
 def test_options_change_the_recipe(tmp_path):
     out = tmp_path / "custom"
     argv = ["train", *QUICK, "--out", str(out), "--dataset", "xor", "--noise", "0.05", "--layers", "8, 4"]
-    argv += ["--activation", "tanh", "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "full", "--init", "glorot_uniform"]
+    argv += ["--activation", "tanh", "--optimizer", "sgd", "--lr", "0.05", "--batch-size", "full"]
+    argv += ["--init", "glorot_uniform"]
     argv += ["--schedule", "constant", "--seed", "3", "--test-size", "0.3"]
     assert main(argv) == 0
     recipe = read_json(out / "history.json")["recipe"]
@@ -235,3 +236,125 @@ def test_help_lists_debug(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--debug" in capsys.readouterr().out
+
+
+# ------------------------------------------- first-time user's rough edges (issue 14)
+def _drawing_must_not_start(*args, **kwargs):
+    raise AssertionError("the graph was drawn although its format cannot be written")
+
+
+def renderer_without_pdf(folder):
+    """A dot that renders with graphviz-pure but lists only jpg, png and svg, as a renderer without PDF does."""
+    import stat
+
+    from tinygrad_moons.viz import renderer
+
+    real = renderer.dot_from_graphviz_pure()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dot"
+    path.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-T?" ]; then echo \'Format: "?" not recognized. Use one of: jpg png svg\' >&2; exit 1; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_graph_refuses_a_format_the_renderer_cannot_write_before_any_work(tmp_path, capsys, monkeypatch):
+    """`graph --out g.pdf` used to write g.pdf.svg and exit 0."""
+    monkeypatch.setenv("TINYGRAD_MOONS_DOT", str(renderer_without_pdf(tmp_path / "bin")))
+    monkeypatch.setattr(experiment, "recipe_graph", _drawing_must_not_start)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["graph", "--out", str(tmp_path / "g.pdf")])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "usage: tinygrad-moons graph" in error and "cannot write 'pdf'; it writes jpg, png, svg" in error
+    assert list(tmp_path.glob("g.pdf*")) == []
+
+
+@pytest.mark.parametrize("suffix, image_format", [("jpg", "JPEG"), ("png", "PNG")])
+def test_graph_writes_the_format_its_out_suffix_names(tmp_path, capsys, suffix, image_format):
+    from PIL import Image
+
+    out = tmp_path / f"g.{suffix}"
+    assert main(["graph", "--out", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().out
+    with Image.open(out) as image:
+        assert image.format == image_format
+
+
+def test_graph_json_is_graphviz_json(tmp_path):
+    out = tmp_path / "g.json"
+    assert main(["graph", "--collapse", "--out", str(out)]) == 0
+    assert "objects" in json.loads(out.read_text())  # Graphviz's json output: laid-out nodes
+
+
+def help_blocks(text):
+    """One string per option in an argparse help text (its first line and the continuation lines)."""
+    blocks = []
+    for line in text.splitlines():
+        if line.startswith("  -"):
+            blocks.append(line)
+        elif blocks and line.startswith("      "):
+            blocks[-1] += " " + line.strip()
+    return blocks
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "graph", "sweep", "backprop", "playground"])
+def test_help_texts_state_each_default_once(command, capsys):
+    """graph and backprop printed "(default: ...) (default: None)": argparse appended a second default."""
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "(default: None)" not in text
+    for block in help_blocks(text):
+        assert block.count("(default") <= 1, block
+
+
+def test_counts_are_in_the_right_number(tmp_path, capsys):
+    """"not reached in 1 epochs"."""
+    assert main(["train", "--samples", "200", "--epochs", "1", "--no-figures", "--out", str(tmp_path / "a")]) == 0
+    printed = capsys.readouterr().out
+    assert "1 epochs" not in printed and "training: adam lr 0.01 cosine, batch 32, he_normal init, 1 epoch\n" in printed
+    assert "was not reached in 1 epoch;" in printed or "first reached after epoch 1 " in printed
+
+
+def test_count_helper():
+    from tinygrad_moons.cli import count
+
+    assert count(1, "epoch") == "1 epoch"
+    assert count(0, "epoch") == "0 epochs"
+    assert count(1000, "point") == "1,000 points"
+    assert count(2, "backward step") == "2 backward steps"
+
+
+def test_prose_is_wrapped_to_the_terminal_width(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "50")
+    out = tmp_path / "a-folder-with-a-rather-long-name-that-cannot-be-broken"
+    assert main(["train", "--samples", "200", "--epochs", "2", "--no-figures", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    too_wide = [line for line in lines if len(line) > 50 and str(out) not in line]
+    assert too_wide == []
+    assert any(line.startswith("  ") for line in lines)  # continuation lines are indented
+    assert any(str(out) in line for line in lines)  # a path is never broken
+
+
+def test_output_that_is_not_a_terminal_is_not_wrapped(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["train", *QUICK, "--samples", "200", "--out", str(tmp_path / "a")]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {tmp_path / 'a'}: model.npz, history.json\n" in printed  # one line, for grep
+
+
+TINY_COMPARE = ["compare", "--iterations", "5", "--epochs", "1", "--keras-epochs", "1", "--sklearn-epochs", "1"]
+
+
+def test_compare_shows_a_progress_bar_unless_quiet(tmp_path, capsys):
+    """compare ran for minutes without any progress display, though its --quiet promised "no progress bar"."""
+    assert main([*TINY_COMPARE, "--no-torch", "--no-figures", "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "compare: 100%" in err and "5/5" in err and ("run/s" in err or "s/run" in err)
+    assert "training the course's NumPy network" in err
+    assert main([*TINY_COMPARE, "--no-torch", "--no-figures", "--quiet", "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().err == ""

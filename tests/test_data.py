@@ -50,13 +50,47 @@ def test_generators_accept_a_numpy_generator():
     np.testing.assert_array_equal(X3, X4)
 
 
-def test_make_moons_is_scikit_learns():
+@pytest.mark.parametrize("n_samples", [2, 3, 200, 1001])
+@pytest.mark.parametrize("seed", [0, 1, 42])
+@pytest.mark.parametrize("noise", [0.0, 0.1, 0.3])
+def test_make_moons_is_scikit_learns(n_samples, seed, noise):
     from sklearn.datasets import make_moons
 
-    X, y = data.make_moons(n_samples=200, noise=0.1, random_state=0)
-    X_sk, y_sk = make_moons(n_samples=200, noise=0.1, random_state=0)
+    X, y = data.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    X_sk, y_sk = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     np.testing.assert_array_equal(X, X_sk)
     np.testing.assert_array_equal(y, y_sk)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("test_size", [0.2, 0.25, 0.33, 7])
+@pytest.mark.parametrize("stratify", [True, False])
+def test_train_test_split_is_scikit_learns(seed, test_size, stratify):
+    """Our NumPy split draws exactly scikit-learn's, also for unbalanced and three-class labels."""
+    from sklearn.model_selection import train_test_split
+
+    rng = np.random.default_rng(seed)
+    n_samples = 50 + 37 * seed
+    X = rng.normal(size=(n_samples, 2))
+    y = rng.choice(3 if seed % 2 else 2, size=n_samples, p=None if seed % 2 else [0.8, 0.2])
+    ours = data.train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+    theirs = train_test_split(X, y, test_size=test_size, random_state=seed, stratify=y if stratify else None)
+    for mine, expected in zip(ours, theirs, strict=True):
+        np.testing.assert_array_equal(mine, expected)
+
+
+def test_moons_and_the_split_do_not_import_scikit_learn():
+    """scikit-learn takes longer to import than the default run takes to train: the default data does without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tinygrad_moons import data; "
+        "X, y = data.load_dataset('moons', 100, random_state=0); data.train_test_split(X, y, random_state=0); "
+        "print('sklearn' in sys.modules)"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"
 
 
 def test_spirals_without_noise_lie_on_two_arms_half_a_turn_apart():

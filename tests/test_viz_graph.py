@@ -9,6 +9,7 @@ recorded input), not the DOT text we generated.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from tinygrad_moons import Tensor, autograd
+from tinygrad_moons import functional as F
 from tinygrad_moons.cli import main
 from tinygrad_moons.nn import BinaryCrossentropy, Dense, Module, Sequential
 from tinygrad_moons.viz import draw_graph, render_graph, renderer, summarize, walk_graph
@@ -245,14 +247,166 @@ def test_jupyter_display_uses_our_renderer(monkeypatch, tmp_path):
 def test_render_graph_checks_format_and_reports_renderer_errors(tmp_path):
     _, _, loss = small_loss()
     graph = draw_graph(loss)
-    with pytest.raises(ValueError, match="format must be one of svg, png"):
-        render_graph(graph, tmp_path / "g", format="pdf")
+    with pytest.raises(ValueError, match=r"cannot write 'bmpx'; it writes .*png, svg"):
+        render_graph(graph, tmp_path / "g", format="bmpx")
     with pytest.raises(ValueError, match=r"ends in \.png but format='svg'"):
         render_graph(graph, tmp_path / "g.png", format="svg")
     with pytest.raises(RuntimeError, match="failed to render"):
         render_graph("digraph { a -> }", tmp_path / "broken.svg")
-    assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # an unknown suffix gets .svg appended
+    assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # a suffix that is no format gets .svg
     assert (tmp_path / "g.v1.svg").exists()
+
+
+def renderer_without_pdf(folder: Path) -> Path:
+    """A dot that writes what graphviz-pure writes but says it knows only svg, png and jpg (as a minimal Graphviz)."""
+    real = renderer.dot_from_graphviz_pure()
+    assert real is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dot"
+    path.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1" = "-T?" ]; then echo \'Format: "?" not recognized. Use one of: jpg png svg\' >&2; exit 1; fi\n'
+        f'exec "{real}" "$@"\n'
+    )
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_the_suffix_decides_the_format_and_a_format_the_renderer_lacks_is_refused(tmp_path, monkeypatch):
+    """g.pdf used to be written as g.pdf.svg; now every format the renderer writes is one suffix away."""
+    from PIL import Image
+
+    monkeypatch.setenv("TINYGRAD_MOONS_DOT", str(renderer_without_pdf(tmp_path / "bin")))
+    assert renderer.supported_formats() == ("jpg", "png", "svg")
+    graph = draw_graph(small_loss()[2])
+    with pytest.raises(ValueError, match=r"cannot write 'pdf'; it writes jpg, png, svg"):
+        render_graph(graph, tmp_path / "g.pdf")
+    assert list(tmp_path.glob("g.pdf*")) == []
+    written = render_graph(graph, tmp_path / "g.jpg")
+    assert written == tmp_path / "g.jpg"
+    with Image.open(written) as image:
+        assert image.format == "JPEG"
+
+
+def test_supported_formats_are_asked_of_the_renderer():
+    formats = renderer.supported_formats()
+    assert {"svg", "png"} <= set(formats)
+    assert renderer.supported_formats(renderer.dot_from_graphviz_pure()) == renderer._formats_of(
+        renderer.dot_from_graphviz_pure()
+    )
+
+
+def test_the_returned_graph_renders_pipes_and_displays_without_dot_on_path(tmp_path, monkeypatch):
+    """graphviz.Digraph looks for `dot` on PATH; ours uses the renderer we find (here graphviz-pure)."""
+    import graphviz
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on PATH
+    monkeypatch.delenv("TINYGRAD_MOONS_DOT", raising=False)
+    _, _, loss = small_loss()
+    graph = draw_graph(loss)
+    with pytest.raises(graphviz.ExecutableNotFound):
+        graphviz.Digraph(body=graph.body).pipe(format="svg")  # what users got before
+    assert graph.pipe().startswith(b"<?xml") or b"<svg" in graph.pipe()
+    assert graph.pipe(format="svg", encoding="utf-8").lstrip().startswith("<")
+    assert graph.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert graph._repr_image_png()[:4] == b"\x89PNG"
+    assert "<svg" in graph._repr_image_svg_xml()
+    assert list(graph._repr_mimebundle_(include=["image/png"])) == ["image/png"]
+
+    rendered = graph.render("loss", directory=tmp_path, format="png")  # as graphviz: source loss, image loss.png
+    assert Path(rendered) == tmp_path / "loss.png" and (tmp_path / "loss").read_text().startswith("digraph")
+    rendered = graph.render(outfile=tmp_path / "out.svg", cleanup=True)
+    assert Path(rendered) == tmp_path / "out.svg" and "<svg" in (tmp_path / "out.svg").read_text()
+    assert not (tmp_path / "out.gv").exists()  # cleanup removed the source
+    with pytest.raises(graphviz.FileExistsError):
+        graph.render(outfile=tmp_path / "out.svg", raise_if_result_exists=True)
+
+
+def test_without_any_renderer_the_graph_says_how_to_get_one(monkeypatch):
+    import graphviz
+
+    from tinygrad_moons.viz.graph import RendererNotFoundError
+
+    monkeypatch.setattr(renderer, "find_dot", lambda: None)
+    graph = draw_graph(small_loss()[2])
+    with pytest.raises(RendererNotFoundError, match="pip install graphviz-pure") as raised:
+        graph.pipe()
+    assert isinstance(raised.value, graphviz.ExecutableNotFound) and isinstance(raised.value, FileNotFoundError)
+    with pytest.warns(UserWarning, match="cannot display"):
+        assert graph._repr_mimebundle_() == {"text/plain": graph.source}
+
+
+def text_width(text: str, size: float, bold: bool) -> float:
+    """How wide ``text`` is when drawn in DejaVu Sans (the font matplotlib ships), in the SVG's units."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
+
+    properties = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    font = ImageFont.truetype(font_manager.findfont(properties, fallback_to_default=False), size=100)
+    return font.getlength(text) * size / 100
+
+
+def test_labels_use_a_font_that_exists_and_fit_their_boxes(tmp_path):
+    """The SVGs asked for Helvetica, which most Linux machines lack: the DejaVu drawn instead overflowed the boxes."""
+    _, _, loss = small_loss()
+    path = render_graph(draw_graph(loss, show_values=True, show_grads=True), tmp_path / "g.svg")
+    families = {t.get("font-family") for t in ET.parse(path).getroot().iter(f"{SVG}text")}
+    assert families == {"DejaVu Sans"}
+    for node in svg_groups(path, "node"):
+        outline = node.find(f"{SVG}path")
+        if outline is None:
+            outline = node.find(f"{SVG}polygon")
+        numbers = [float(x) for x in re.findall(r"-?\d+\.?\d*", outline.get("d") or outline.get("points"))]
+        box_width = max(numbers[0::2]) - min(numbers[0::2])
+        for text in node.iter(f"{SVG}text"):
+            width = text_width(text.text or "", float(text.get("font-size")), text.get("font-weight") == "bold")
+            assert width <= box_width, (text.text, width, box_width)
+
+
+def test_the_full_graph_runs_straight_down_not_down_a_staircase(tmp_path):
+    """Each layer's cluster sat beside the previous one (2961 x 1075 pt, mostly empty); now they stack."""
+    model = Sequential([Dense(4, "relu", input_dim=2), Dense(4, "relu"), Dense(4, "relu"), Dense(1, "sigmoid")], seed=0)
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    rng = np.random.default_rng(0)
+    graph = draw_model_graph(model, rng.normal(size=(6, 2)), rng.integers(0, 2, 6), show_values=True, show_grads=True)
+    path = render_graph(graph, tmp_path / "g.svg")
+    spans = {}
+    for cluster in svg_groups(path, "cluster"):
+        numbers = [float(x) for x in re.findall(r"-?\d+\.?\d*", cluster.find(f"{SVG}path").get("d"))]
+        spans[cluster.find(f"{SVG}title").text] = (min(numbers[0::2]), max(numbers[0::2]))
+    for upper, lower in zip(["dense_1", "dense_2", "dense_3"], ["dense_2", "dense_3", "dense_4"]):
+        (a0, a1), (b0, b1) = spans[f"cluster_{upper}"], spans[f"cluster_{lower}"]
+        overlap = min(a1, b1) - max(a0, b0)
+        assert overlap > 0.5 * min(a1 - a0, b1 - b0), (upper, lower, spans)
+    root = ET.parse(path).getroot()
+    assert float(root.get("width").rstrip("pt")) < float(root.get("height").rstrip("pt"))
+
+
+def test_leaves_are_labelled_by_role_and_small_tensors_by_their_values():
+    """Unnamed leaves were all "parameter" or "constant"; a 3-element tensor showed mean/std/min/max."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.normal(size=(4, 2)))
+    w = Tensor(rng.normal(size=(2, 3)), requires_grad=True)
+    b = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([[1.0], [0.0], [0.0], [1.0]]))
+    z = ((x @ w) + b).relu().sum(axis=1, keepdims=True)
+    one_minus_y = 1 - y  # computed from data: a constant leaf
+    loss = (z * one_minus_y).mean() + F.binary_cross_entropy_with_logits(z, y).mean()
+    source = draw_graph(loss, show_values=True).source
+    titles = [line.split("label=<", 1)[1].split("<BR/>")[0] for line in source.splitlines() if "label=<" in line]
+    assert "input" in titles and "<B>weight</B>" in titles and "target" in titles
+    assert not any("parameter" in title for title in titles)  # every leaf here has a role or is a constant
+    assert "value [0.5, -1, 2]" in source  # three elements: the values, not mean/std/min/max
+    assert "value mean" in source  # larger ones are still summarized
+    plain = draw_graph(loss).source  # without show_values a small constant still shows what it is
+    assert "constant [0, 1, 1, 0]" in plain
+
+
+def test_summarize_shows_up_to_six_values():
+    assert summarize(np.array([1.0, 0.5, -2.0])) == "[1, 0.5, -2]"
+    assert summarize(np.arange(6.0)) == "[0, 1, 2, 3, 4, 5]"
+    assert summarize(np.arange(7.0)).startswith("mean 3 std")
+    assert summarize(np.array(2.5)) == "2.5"
 
 
 # ------------------------------------------------------------------ the command line
@@ -290,3 +444,28 @@ def test_graph_command_without_renderer_writes_dot_and_says_so(tmp_path, monkeyp
 def position(tensors: list, wanted) -> int:
     """The index of ``wanted`` in ``tensors`` by identity (``list.index`` compares with ==, elementwise for tensors)."""
     return next(i for i, t in enumerate(tensors) if t is wanted)
+
+
+def test_the_plotting_helpers_are_exported_from_viz_and_load_matplotlib_only_when_used():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import tinygrad_moons.viz as viz\n"
+        "assert 'matplotlib' not in sys.modules, 'import tinygrad_moons.viz loaded matplotlib'\n"
+        "assert 'plot_history' in dir(viz) and 'plot_history' in viz.__all__\n"
+        "from tinygrad_moons.viz import DecisionBoundaryRecorder, plot_decision_boundary, plot_history, save_figure\n"
+        "assert 'matplotlib' in sys.modules\n"
+        "assert plot_history.__module__ == 'tinygrad_moons.viz.plots'\n"
+        "assert DecisionBoundaryRecorder.__module__ == 'tinygrad_moons.viz.animation'\n"
+        "assert all(getattr(viz, name) is not None for name in viz.__all__)\n"
+        "try:\n"
+        "    viz.no_such_helper\n"
+        "except AttributeError as error:\n"
+        "    assert 'no_such_helper' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr

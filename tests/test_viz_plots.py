@@ -17,6 +17,7 @@ from tinygrad_moons.nn import Dense, Sequential  # noqa: E402
 from tinygrad_moons.reference import ManualNetwork  # noqa: E402
 from tinygrad_moons.viz.animation import DecisionBoundaryRecorder  # noqa: E402
 from tinygrad_moons.viz.plots import (  # noqa: E402
+    draw_probability,
     plot_comparison,
     plot_decision_boundary,
     plot_history,
@@ -108,12 +109,15 @@ def test_plotting_refuses_what_is_not_a_binary_probability(moons):
         plot_decision_boundary(object(), X_train, y_train)
 
 
-def test_history_plot_has_train_and_validation_curves(small_model):
+def test_history_plot_has_train_and_test_curves(small_model):
+    """Our runs pass the test split as validation_data, so its curves are called "test" (curves.png said validation)."""
     _, history = small_model
     fig = plot_history(history)
     loss_ax, accuracy_ax = fig.axes
-    assert [line.get_label() for line in loss_ax.lines] == ["train", "validation"]
-    assert [line.get_label() for line in accuracy_ax.lines] == ["train", "validation"]
+    assert [line.get_label() for line in loss_ax.lines] == ["train", "test"]
+    assert [line.get_label() for line in accuracy_ax.lines] == ["train", "test"]
+    relabelled = plot_history(history, val_label="validation")
+    assert [line.get_label() for line in relabelled.axes[0].lines] == ["train", "validation"]
     np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history.history["loss"])
     np.testing.assert_allclose(accuracy_ax.lines[1].get_ydata(), history.history["val_accuracy"])
     with pytest.raises(ValueError, match="'loss'"):
@@ -150,14 +154,53 @@ def test_recorder_captures_frames_during_fit_and_saves_a_gif(moons, tmp_path):
         predict_probability(model, np.column_stack([recorder.xx.ravel(), recorder.yy.ravel()])),
         rtol=1e-6,  # frames are stored in float32
     )
-    assert f"epoch 7, update {7 * steps}, loss" in recorder.frames[-1].title()
+    # every frame, the untrained one too, carries the loss and accuracies measured on the plotted points
+    assert all({"train_loss", "train_accuracy", "test_accuracy"} <= set(frame.logs) for frame in recorder.frames)
+    last, p = recorder.frames[-1], predict_probability(model, X_train)  # the last frame is the trained model
+    assert last.logs["train_accuracy"] == pytest.approx(1 - wrong_count(model, X_train, y_train) / len(y_train))
+    assert last.logs["train_loss"] == pytest.approx(-np.mean(y_train * np.log(p) + (1 - y_train) * np.log(1 - p)))
+    title = recorder.frames[-1].title()
+    assert title.startswith(f"epoch 7, {7 * steps} updates\ntrain loss ")
+    assert "train acc" in title and "test acc" in title
+    assert recorder.frames[0].title().startswith("epoch 0, 0 updates\ntrain loss ")
 
     path = recorder.save_gif(tmp_path / "training.gif", fps=5, dpi=40)
     with Image.open(path) as gif:
         assert gif.format == "GIF"
         assert gif.n_frames == len(recorder.frames)
-        assert gif.size == (200, 168)  # figsize (5, 4.2) inches at 40 dpi
+        assert gif.size == (320, 264)  # figsize (8, 6.6) inches at 40 dpi
         assert gif.info["duration"] == 200  # 5 frames per second
+
+
+def test_every_gif_frame_has_a_title_a_legend_and_contours_from_frame_0(moons):
+    """The untrained model rarely crosses p = 0.5, so frame 0 had no line at all: it now has labelled isolines."""
+    X_train, X_test, y_train, y_test = moons
+    model = Sequential([Dense(8, "relu", input_dim=2), Dense(1, "sigmoid")], seed=1)
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    recorder = DecisionBoundaryRecorder(X_train, y_train, X_test, y_test, interval=3, resolution=30)
+    model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[recorder], seed=0)
+    animation = recorder.animation()  # shows frame 0
+    fig = plt.gcf()
+    (ax,) = fig.axes
+    assert fig.get_suptitle() == "the decision boundary as the network trains"
+    assert ax.get_title().startswith("epoch 0, 0 updates\ntrain loss ")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels[:2] == ["class 0", "class 1"] and "train" in labels and "test" in labels and "p = 0.5" in labels
+    from matplotlib.contour import ContourSet
+
+    line_sets = [c for c in ax.collections if isinstance(c, ContourSet) and not c.filled]
+    assert line_sets and len(line_sets[0].levels) >= 1 and line_sets[0].labelTexts  # labelled isolines
+    animation._draw_was_started = True  # looked at, not played: spare us matplotlib's "deleted without rendering"
+
+
+def test_draw_probability_draws_the_half_line_only_where_it_is_crossed():
+    fig, ax = plt.subplots()
+    xx, yy = np.meshgrid(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
+    assert len(draw_probability(ax, xx, yy, 0.2 + 0.1 * xx)) == 1  # all below 0.5: the fill only, no warning
+    with_line = draw_probability(ax, xx, yy, xx)
+    assert len(with_line) == 2 and list(with_line[1].levels) == [0.5]
+    with_isolines = draw_probability(ax, xx, yy, xx, isolines=True)
+    assert len(with_isolines) == 3 and 0.5 not in list(with_isolines[1].levels)
 
 
 def test_recorder_can_capture_every_few_updates(moons):
@@ -167,8 +210,8 @@ def test_recorder_can_capture_every_few_updates(moons):
     recorder = DecisionBoundaryRecorder(X_train, y_train, every_batches=2, resolution=20)
     model.fit(X_train, y_train, epochs=3, verbose=0, callbacks=[recorder], seed=0)
     assert [(f.epoch, f.updates) for f in recorder.frames] == [(0, 0), (1, 2), (2, 4), (2, 6), (3, 8), (3, 9)]
-    assert "batch loss" in recorder.frames[1].title()
-    assert "batch loss" not in recorder.frames[-1].title() and ", loss" in recorder.frames[-1].title()
+    assert recorder.frames[1].logs["batch_loss"] > 0 and "loss" in recorder.frames[-1].logs  # fit's logs are kept
+    assert all("train loss" in frame.title() for frame in recorder.frames)
 
 
 def test_recorder_checks_its_arguments(moons):
@@ -193,7 +236,7 @@ def test_train_command_with_gif_writes_pngs_svg_and_gif(tmp_path):
     with Image.open(out / "curves.png") as image:
         assert image.format == "PNG" and image.size == (1100, 418)  # 10 x 3.8 inches at 110 dpi
     with Image.open(out / "training.gif") as gif:
-        assert gif.format == "GIF" and gif.size == (360, 302)  # 5 x 4.2 inches at 72 dpi
+        assert gif.format == "GIF" and gif.size == (576, 475)  # 8 x 6.6 inches at 72 dpi
         assert gif.n_frames == 16  # the untrained model and one frame per update
     assert svg_root_tag(out / "graph.svg") == "{http://www.w3.org/2000/svg}svg"
 

@@ -23,10 +23,12 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
+import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,7 @@ def _whole_number(text: str) -> int:
 
 
 def positive_int(text: str) -> int:
+    """A whole number of at least 1 (argparse type): ``"20"`` -> 20."""
     value = _whole_number(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
@@ -75,6 +78,7 @@ def positive_int(text: str) -> int:
 
 
 def sample_count(text: str) -> int:
+    """A number of points, at least 2 so that both classes can appear (argparse type)."""
     value = positive_int(text)
     if value < 2:
         raise argparse.ArgumentTypeError(f"two classes need at least 2 samples, got {value}")
@@ -82,6 +86,7 @@ def sample_count(text: str) -> int:
 
 
 def non_negative_int(text: str) -> int:
+    """A whole number of 0 or more (argparse type), e.g. a seed."""
     value = _whole_number(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
@@ -99,6 +104,7 @@ def _finite_float(text: str) -> float:
 
 
 def positive_float(text: str) -> float:
+    """A finite number greater than 0 (argparse type), e.g. a learning rate."""
     value = _finite_float(text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
@@ -106,6 +112,7 @@ def positive_float(text: str) -> float:
 
 
 def non_negative_float(text: str) -> float:
+    """A finite number of 0 or more (argparse type), e.g. a noise level."""
     value = _finite_float(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
@@ -113,6 +120,7 @@ def non_negative_float(text: str) -> float:
 
 
 def fraction(text: str) -> float:
+    """A number strictly between 0 and 1 (argparse type), e.g. the test fraction."""
     value = _finite_float(text)
     if not 0 < value < 1:
         raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, got {text}")
@@ -142,11 +150,14 @@ def batch_size(text: str) -> int:
     try:
         return positive_int(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, or 0 / 'full' for the full batch, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number, or 0 / 'full' for the full batch, got {text!r}"
+        ) from None
 
 
 # ------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-moons`` argument parser with every subcommand (``train``, ``compare``, ``graph``, ...)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Train small neural networks with an autograd engine you can read, and see inside them.",
@@ -171,50 +182,87 @@ def build_parser() -> argparse.ArgumentParser:
         type=_recipe_name,
         choices=_recipe_names(),
         default="default",
-        help="starting settings: this library's modern default; the course project's (randn*0.1 init, gradient "
-        "descent lr 0.01 on the full batch, 10,000 epochs; old name: seed); or the course's Keras model (Glorot init, SGD lr 0.01, batch 32, 150 epochs) (default: %(default)s)",
+        help="starting settings: this library's modern default; the course's (randn*0.1 init, gradient descent "
+        "lr 0.01 on the full batch, 10,000 epochs); or the course's Keras model (Glorot init, SGD lr 0.01, "
+        "batch 32, 150 epochs) (default: %(default)s)",
     )
     _add_data_options(train)
-    train.add_argument("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
+    add = train.add_argument
+    add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default recipe: 25,50,50,25)")
     from tinygrad_moons import functional, optim
     from tinygrad_moons.nn import initializers
 
-    train.add_argument("--activation", choices=functional.activation_names(), help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit")
-    train.add_argument(
+    add(
+        "--activation",
+        choices=functional.activation_names(),
+        help="activation of the hidden layers (default recipe: relu); the output is one sigmoid unit",
+    )
+    add(
         "--init",
         type=initializers.canonical_name,
         choices=initializers.names(),
         help="initializer of the weights; 'normal' is the course's randn*0.1 and also sets the biases "
         "(default recipe: he_normal; the old name seed_normal is still accepted)",
     )
-    train.add_argument("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
-    train.add_argument("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
-    train.add_argument("--schedule", choices=_lr_schedules(), help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)")
-    train.add_argument("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
-    train.add_argument("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (default recipe: 32)")
-    train.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)")
+    add("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
+    add("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
+    add(
+        "--schedule",
+        choices=_lr_schedules(),
+        help="learning-rate schedule: decay to 0 along a cosine, or constant (default recipe: cosine)",
+    )
+    add("--epochs", type=positive_int, help="passes over the training set (default recipe: 20)")
+    add("--batch-size", type=batch_size, help="samples per update; 0 or 'full' for the full batch (default recipe: 32)")
+    add(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)",
+    )
     _add_output_options(train, "a new folder runs/<recipe>-<dataset>-<date-time>")
-    train.add_argument("--gif", action="store_true", help="also write training.gif, the decision boundary as it forms (slower)")
+    add("--gif", action="store_true", help="also write training.gif, the decision boundary as it forms (slower)")
     train.set_defaults(handler=run_train, subparser=train)
 
     compare = commands.add_parser(
         "compare",
         help="rerun the course's experiment next to this library and scikit-learn, and print a table",
         description=(
-            "Train on the same split of the moons: (a) the course's hand-written NumPy network with the course's settings, "
-            "(b) this library with the course's settings from the same initial weights, (c) this library with the course's "
-            "Keras settings, (d) this library's modern default, (e) scikit-learn's MLPClassifier with the same layers, "
-            "and (f) PyTorch if it is installed. Prints test accuracy, loss, epochs/updates/seconds to 100% test "
-            "accuracy and wall time, and writes compare.json (and compare.png) into a folder."
+            "Train on the same split of the moons: (a) the course's hand-written NumPy network with the course's "
+            "settings, (b) this library with the course's settings from the same initial weights, (c) this "
+            "library with the course's Keras settings, (d) this library's modern default, (e) scikit-learn's "
+            "MLPClassifier with the same layers, and (f) PyTorch if it is installed. Prints test accuracy, loss, "
+            "epochs/updates/seconds to 100% test accuracy and wall time, and writes compare.json (and "
+            "compare.png) into a folder."
         ),
     )
-    compare.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and every model's initial weights (default: %(default)s)")
-    compare.add_argument("--iterations", type=positive_int, default=10_000, help="full-batch iterations for the course's settings, rows (a) and (b) (default: %(default)s)")
-    compare.add_argument("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d) (default: %(default)s)")
-    compare.add_argument("--keras-epochs", type=positive_int, default=150, help="epochs of the course's Keras settings, row (c) (default: %(default)s)")
-    compare.add_argument("--sklearn-epochs", type=positive_int, default=200, help="epochs of scikit-learn's MLPClassifier (its max_iter) (default: %(default)s)")
-    compare.add_argument("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
-    _add_output_options(compare, "a new folder runs/compare-<date-time>")
+    add = compare.add_argument
+    add(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the data, the split and every model's initial weights (default: %(default)s)",
+    )
+    add(
+        "--iterations",
+        type=positive_int,
+        default=10_000,
+        help="full-batch iterations for the course's settings, rows (a) and (b) (default: %(default)s)",
+    )
+    add("--epochs", type=positive_int, default=20, help="epochs of the modern default, row (d) (default: %(default)s)")
+    add(
+        "--keras-epochs",
+        type=positive_int,
+        default=150,
+        help="epochs of the course's Keras settings, row (c) (default: %(default)s)",
+    )
+    add(
+        "--sklearn-epochs",
+        type=positive_int,
+        default=200,
+        help="epochs of scikit-learn's MLPClassifier (its max_iter) (default: %(default)s)",
+    )
+    add("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
+    _add_output_options(compare, "a new folder runs/compare-<date-time>", "progress bar")
     compare.set_defaults(handler=run_compare, subparser=compare)
     _add_graph_command(commands)
     _add_sweep_command(commands)
@@ -228,14 +276,24 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--dataset", choices=data.names(), help="the data set (default recipe: moons)")
     parser.add_argument("--samples", type=sample_count, help="number of points, at least 2 (default recipe: 1000)")
-    parser.add_argument("--noise", type=non_negative_float, help="standard deviation of the noise; for blobs the clusters' (default: the data set's own, 0.1 for moons)")
-    parser.add_argument("--test-size", type=fraction, help="fraction of the points held out for testing, stratified (default recipe: 0.2)")
+    parser.add_argument(
+        "--noise",
+        type=non_negative_float,
+        help="standard deviation of the noise; for blobs the clusters' (default: the data set's own, 0.1 for moons)",
+    )
+    parser.add_argument(
+        "--test-size",
+        type=fraction,
+        help="fraction of the points held out for testing, stratified (default recipe: 0.2)",
+    )
 
 
-def _add_output_options(parser: argparse.ArgumentParser, default_out: str) -> None:
+def _add_output_options(parser: argparse.ArgumentParser, default_out: str, progress: str = "progress bar") -> None:
     parser.add_argument("--out", type=Path, help=f"folder for the outputs (default: {default_out})")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar; print only the results")
-    parser.add_argument("--no-figures", action="store_true", help="do not draw figures (faster; no matplotlib or Graphviz needed)")
+    parser.add_argument("--quiet", action="store_true", help=f"no {progress}; print only the results")
+    parser.add_argument(
+        "--no-figures", action="store_true", help="do not draw figures (faster; no matplotlib or Graphviz needed)"
+    )
 
 
 def _version() -> str:
@@ -276,6 +334,7 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    """``tinygrad-moons train``: train the recipe, print the results, write the model, history and figures."""
     from tinygrad_moons import experiment
 
     recipe = recipe_from_args(args)
@@ -287,28 +346,31 @@ def run_train(args: argparse.Namespace) -> int:
     verbose = 0 if args.quiet else 1
     if not args.quiet:
         for line in describe_run(recipe, split):
-            print(line)
+            say(line)
     callbacks = _figure_callbacks(args, recipe, split)
-    result = experiment.train(recipe, split, verbose=verbose, callbacks=callbacks, label=f"tinygrad_moons, {recipe.name} settings")
-    print(f"train: accuracy {result.train_accuracy:.1%}, loss {result.train_loss:.4f}")
-    print(f"test:  accuracy {result.test_accuracy:.1%}, loss {result.test_loss:.4f}")
+    label = f"tinygrad_moons, {recipe.name} settings"
+    result = experiment.train(recipe, split, verbose=verbose, callbacks=callbacks, label=label)
+    say(f"train: accuracy {result.train_accuracy:.1%}, loss {result.train_loss:.4f}")
+    say(f"test:  accuracy {result.test_accuracy:.1%}, loss {result.test_loss:.4f}")
     took = f"training took {result.seconds:.2f} s" + (" (capturing the GIF's frames included)" if callbacks else "")
     if result.epochs_to_perfect is None:
-        print(f"100% test accuracy was not reached in {result.epochs:,} epochs; {took}")
+        say(f"100% test accuracy was not reached in {count(result.epochs, 'epoch')}; {took}")
     else:
-        print(
+        say(
             f"100% test accuracy first reached after epoch {result.epochs_to_perfect:,} "
-            f"({result.updates_to_perfect:,} updates, {result.seconds_to_perfect:.2f} s); {took}"
+            f"({count(result.updates_to_perfect or 0, 'update')}, {result.seconds_to_perfect:.2f} s); {took}"
         )
     written = [Path(result.model.save(out_dir / "model.npz"))]
-    written.append(_write_json(out_dir / "history.json", {"recipe": recipe.to_dict(), "result": result.summary(), "history": result.history}))
+    record = {"recipe": recipe.to_dict(), "result": result.summary(), "history": result.history}
+    written.append(_write_json(out_dir / "history.json", record))
     if not args.no_figures:
         written += _write_training_figures(result, split, out_dir, callbacks)
-    print(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
+    say(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
     return 0
 
 
 def describe_run(recipe: Any, split: Any) -> list[str]:
+    """The lines ``train`` prints before training: the data, the network and the training settings."""
     noise = recipe.noise
     if noise is None:
         from tinygrad_moons.data import DEFAULT_NOISE
@@ -317,10 +379,10 @@ def describe_run(recipe: Any, split: Any) -> list[str]:
     sizes = "-".join(str(size) for size in recipe.layer_sizes)
     weights = sum(a * b + b for a, b in zip(recipe.layer_sizes[:-1], recipe.layer_sizes[1:]))
     return [
-        f"data: {recipe.dataset}, {recipe.n_samples:,} points, noise {noise:g}; "
+        f"data: {recipe.dataset}, {count(recipe.n_samples, 'point')}, noise {noise:g}; "
         f"{len(split.X_train):,} train / {len(split.X_test):,} test (stratified), seed {recipe.seed}",
-        f"network: {sizes} ({recipe.activation}, sigmoid output), {weights:,} parameters",
-        f"training: {recipe.describe()}, {recipe.epochs:,} epochs",
+        f"network: {sizes} ({recipe.activation}, sigmoid output), {count(weights, 'parameter')}",
+        f"training: {recipe.describe()}, {count(recipe.epochs, 'epoch')}",
     ]
 
 
@@ -344,7 +406,14 @@ def _write_training_figures(result: Any, split: Any, out_dir: Path, callbacks: S
 
     recorder = next((c for c in callbacks if isinstance(c, DecisionBoundaryRecorder)), None)
     written = write_training_figures(
-        result.model, result.model.history, split.X_train, split.y_train, split.X_test, split.y_test, out_dir, recorder=recorder
+        result.model,
+        result.model.history,
+        split.X_train,
+        split.y_train,
+        split.X_test,
+        split.y_test,
+        out_dir,
+        recorder=recorder,
     )
     return list(written.values())
 
@@ -364,44 +433,71 @@ def _add_graph_command(commands: Any) -> None:
         help="draw the computation graph of the default model's loss with Graphviz (graph.svg)",
         description=(
             "Build the recipe's network, take one training step on one mini-batch, and draw the graph of its loss "
-            "on that batch: the data, the parameters by name, every op, grouped in one box per layer. Rendering needs "
-            "a dot program: the one from graphviz-pure (installed with this package) or a system Graphviz "
-            "(preferred when on PATH; TINYGRAD_MOONS_DOT names another). Without one the DOT source is written instead."
+            "on that batch: the data, the parameters by name, every op, grouped in one box per layer. Rendering "
+            "needs a dot program: the one from graphviz-pure (installed with this package) or a system Graphviz "
+            "(preferred when on PATH; TINYGRAD_MOONS_DOT names another). The suffix of --out picks the format "
+            "(.svg, .png, .jpg, .json, ...; .pdf with a system Graphviz). Without a renderer the DOT source is "
+            "written instead."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    graph.add_argument("--recipe", type=_recipe_name, choices=_recipe_names(), default="default", help="the network and training settings (see train --help)")
-    graph.add_argument("--format", choices=("svg", "png"), help="image format (default: from --out's suffix, else svg)")
-    graph.add_argument("--collapse", action="store_true", help="draw each layer as one box (for large models)")
-    graph.add_argument("--values", action="store_true", help="show each tensor's value (the number, or mean/std/min/max)")
-    graph.add_argument("--grads", action="store_true", help="show each tensor's gradient and colour the parameters by gradient size")
-    graph.add_argument("--rankdir", choices=("TB", "LR"), default="TB", help="draw top to bottom or left to right")
-    graph.add_argument("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
-    graph.add_argument("--out", help="the file to write, or a folder (an existing one, or ending in /) to write graph.<format> into (default: graph.<format> here)")
+    add = graph.add_argument
+    recipes = _recipe_names()
+    add(
+        "--recipe",
+        type=_recipe_name,
+        choices=recipes,
+        default="default",
+        help="the network and training settings, see train --help (default: %(default)s)",
+    )
+    add(
+        "--format",
+        help="image format, any the renderer writes (svg, png, ...) (default: from --out's suffix, else svg)",
+    )
+    add("--collapse", action="store_true", help="draw each layer as one box (for large models)")
+    add("--values", action="store_true", help="show each tensor's value (up to six numbers, else mean/std/min/max)")
+    add("--grads", action="store_true", help="show each tensor's gradient and colour the parameters by gradient size")
+    add("--rankdir", choices=("TB", "LR"), default="TB", help="top to bottom or left to right (default: %(default)s)")
+    add(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the data, the split and the initial weights (default: %(default)s)",
+    )
+    add(
+        "--out",
+        help="the file to write, its suffix naming the format, or a folder (an existing one, or ending in /) to "
+        "write graph.<format> into (default: graph.<format> here)",
+    )
     graph.set_defaults(handler=run_graph, subparser=graph)
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    """``tinygrad-moons graph``: check that the renderer writes the asked-for format, then draw and render."""
     import warnings
 
     from tinygrad_moons import experiment
     from tinygrad_moons.experiment import recipe_graph
+    from tinygrad_moons.viz import renderer
 
     recipe = experiment.get_recipe(args.recipe).replace(seed=args.seed)
-    name = f"graph.{args.format or 'svg'}"
+    name = f"graph.{(args.format or 'svg').lower()}"
     path = Path(args.out) if args.out else Path(name)
     if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
         path = path / name
     suffix = path.suffix.lower().lstrip(".")
-    if args.format and suffix in ("svg", "png") and suffix != args.format:
+    if args.format and suffix in renderer.supported_formats() and suffix != args.format.lower():
         raise UsageError(f"--out {path} ends in .{suffix} but --format {args.format} was asked for")
+    try:  # before any work: a format the renderer cannot write is refused with the list of those it can
+        format = renderer.output_format(path, args.format)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     _writable_folder(path.parent)
     with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
         warnings.simplefilter("always")
         written = recipe_graph(
             recipe,
             path,
-            args.format,
+            format,
             collapse=args.collapse,
             show_values=args.values,
             show_grads=args.grads,
@@ -409,8 +505,8 @@ def run_graph(args: argparse.Namespace) -> int:
             rankdir=args.rankdir,
         )
     for warning in caught:
-        print(f"{PROG} graph: warning: {warning.message}", file=sys.stderr)
-    print(f"wrote {written}")
+        say(f"{PROG} graph: warning: {warning.message}", file=sys.stderr)
+    say(f"wrote {written}")
     return 0
 
 
@@ -426,21 +522,35 @@ def _add_backprop_command(commands: Any) -> None:
             "and unit the rule, the upstream gradient, the local derivative and the gradients sent, step by step; "
             "a toggle shows the forward pass. --gif also writes the steps as PNG frames and a GIF."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add = backprop.add_argument
     add(
-        "--recipe", type=_recipe_name, choices=_recipe_names(), default="course", help="initial weights, see train --help"
+        "--recipe",
+        type=_recipe_name,
+        choices=_recipe_names(),
+        default="course",
+        help="initial weights, see train --help (default: %(default)s)",
     )
     add("--layers", type=layer_widths, help="hidden layer widths, comma-separated (default: the recipe's, 25,50,50,25)")
-    add("--points", type=positive_int, default=8, help="how many training points the pass runs on")
-    add("--seed", type=non_negative_int, default=0, help="seed of the data, the split and the initial weights")
-    add("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write")
+    add(
+        "--points",
+        type=positive_int,
+        default=8,
+        help="how many training points the pass runs on (default: %(default)s)",
+    )
+    add(
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="seed of the data, the split and the initial weights (default: %(default)s)",
+    )
+    add("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write (default: %(default)s)")
     add("--gif", action="store_true", help="also write <out>.gif and PNG frames in <out>_frames/ (matplotlib)")
     backprop.set_defaults(handler=run_backprop, subparser=backprop)
 
 
 def run_backprop(args: argparse.Namespace) -> int:
+    """``tinygrad-moons backprop``: trace one backward pass and write the page (and with ``--gif`` the frames)."""
     from tinygrad_moons import experiment
     from tinygrad_moons.experiment import trace_recipe_network
     from tinygrad_moons.viz.backprop import write_gif, write_page
@@ -457,45 +567,77 @@ def run_backprop(args: argparse.Namespace) -> int:
     written = [write_page(run, out)]
     if args.gif:
         written.append(write_gif(run, out.with_suffix(".gif"), png_folder=out.with_name(out.stem + "_frames")))
-    print(f"{run.title}; {len(run.tape.steps)} backward steps")
-    print("wrote " + ", ".join(str(path) for path in written))
+    say(f"{run.title}; {count(len(run.tape.steps), 'backward step')}")
+    say("wrote " + ", ".join(str(path) for path in written))
     return 0
 
 
 # ------------------------------------------------------------------ compare
+class RunProgress:
+    """A progress bar (tqdm, on stderr) over the runs of ``compare``: each message starts the next run.
+
+    ``experiment.compare`` calls ``progress(message)`` before each run; the
+    bar counts the runs finished and shows what is being trained now.
+    """
+
+    def __init__(self, total: int | None):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc="compare", unit="run", file=sys.stderr, dynamic_ncols=True)
+        self.started = False
+
+    def __call__(self, message: str) -> None:
+        """A new run begins: count the previous one as done and show ``message``."""
+        if self.started:
+            self.bar.update(1)
+        self.started = True
+        self.bar.set_postfix_str(f"training {message}")
+
+    def close(self) -> None:
+        """The last run is done: count it and close the bar."""
+        if self.started:
+            self.bar.update(1)
+        self.bar.set_postfix_str("")
+        self.bar.close()
+
+
 def run_compare(args: argparse.Namespace) -> int:
+    """``tinygrad-moons compare``: train every contender on one split, with a progress bar, and print the table."""
     from tinygrad_moons import experiment
 
     out_dir = _writable_folder(_output_folder(args.out, "compare"))
-    say: Callable[[str], Any] = (lambda message: None) if args.quiet else (lambda message: print(f"training {message} ...", flush=True))
-    split, results = experiment.compare(
-        seed=args.seed,
-        course_iterations=args.iterations,
-        default_epochs=args.epochs,
-        keras_epochs=args.keras_epochs,
-        sklearn_epochs=args.sklearn_epochs,
-        include_torch=not args.no_torch,
-        progress=say,
+    runs = 5 + int(not args.no_torch and experiment.torch_available())  # rows (a)-(e), and (f) with PyTorch
+    progress = None if args.quiet else RunProgress(runs)
+    try:
+        split, results = experiment.compare(
+            seed=args.seed,
+            course_iterations=args.iterations,
+            default_epochs=args.epochs,
+            keras_epochs=args.keras_epochs,
+            sklearn_epochs=args.sklearn_epochs,
+            include_torch=not args.no_torch,
+            progress=progress,
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    say()
+    say(
+        f"moons, {count(len(split.X_train) + len(split.X_test), 'point')} (noise 0.1), {len(split.X_train):,} train / "
+        f"{len(split.X_test):,} test, seed {args.seed}; network 2-25-50-50-25-1"
     )
-    print()
-    print(
-        f"moons, {len(split.X_train) + len(split.X_test):,} points (noise 0.1), {len(split.X_train)} train / "
-        f"{len(split.X_test)} test, seed {args.seed}; network 2-25-50-50-25-1"
-    )
-    print(experiment.format_table(results))
+    table = experiment.format_table(results)
+    print(table)  # a table is not wrapped: its rows would tear
     explanation = experiment.explain(results)
     if explanation:
         print()
-        print(explanation)
-    written = [
-        _write_json(
-            out_dir / "compare.json",
-            {"seed": args.seed, "results": [result.summary() for result in results], "table": experiment.format_table(results)},
-        )
-    ]
+        print(explanation)  # experiment.explain writes its own lines
+    content = {"seed": args.seed, "results": [result.summary() for result in results], "table": table}
+    written = [_write_json(out_dir / "compare.json", content)]
     if not args.no_figures:
         written += _write_comparison_figure(results, split, out_dir)
-    print(f"\nwrote {out_dir}: " + ", ".join(path.name for path in written))
+    say()
+    say(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
     return 0
 
 
@@ -550,6 +692,7 @@ def _add_sweep_command(commands: Any) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
+    """``tinygrad-moons sweep``: train each setting over many seeds in parallel; print and save the summary."""
     from tinygrad_moons import sweep
 
     if args.jobs == 0:
@@ -562,9 +705,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     backend_params = {"scheduler_host": args.scheduler} if args.scheduler else {}
     out_dir = _writable_folder(_output_folder(args.out, "sweep"))
     if not args.quiet:
-        cap = f", at most {args.max_epochs:,} epochs" if args.max_epochs else ""
+        cap = f", at most {count(args.max_epochs, 'epoch')}" if args.max_epochs else ""
         settings = ", ".join(args.settings)
-        print(f"training {settings} × {args.seeds} seeds{cap} on joblib's {args.backend} back-end ...", flush=True)
+        say(f"training {settings} × {count(args.seeds, 'seed')}{cap} on joblib's {args.backend} back-end ...")
     runs = sweep.run_sweep(
         args.settings,
         args.seeds,
@@ -594,6 +737,41 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ helpers
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``number`` with its noun in the right number and thousands separators: ``1 epoch``, ``1,000 points``."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def terminal_width(stream: Any = None) -> int | None:
+    """Columns to wrap printed prose to: ``COLUMNS`` if set, else the terminal's, else None (not a terminal).
+
+    Output piped into a file or another program is not wrapped, so that each
+    result stays on one line for ``grep``.
+    """
+    stream = stream or sys.stdout
+    if "COLUMNS" not in os.environ and not (hasattr(stream, "isatty") and stream.isatty()):
+        return None
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def say(text: str = "", file: Any = None) -> None:
+    """Print ``text`` wrapped to the terminal's width (:func:`terminal_width`), each of its lines separately.
+
+    Continuation lines are indented two spaces, so a wrapped sentence still
+    reads as one item; paths and numbers are never broken. Only prose goes
+    through here: tables are printed as they are, since wrapping a row would
+    tear its columns apart.
+    """
+    width = terminal_width(file)
+    for line in text.split("\n"):
+        if width is not None and line:
+            # one spare column: some terminals wrap a line that fills them exactly
+            line = textwrap.fill(
+                line, max(width - 1, 20), subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+            )
+        print(line, file=file)
+
+
 def _output_folder(out: Path | None, stem: str) -> Path:
     """``out`` if given; otherwise a new folder ``runs/<stem>-<date-time>`` that does not exist yet."""
     if out is not None:
@@ -661,11 +839,12 @@ def _add_playground_command(commands: Any) -> None:
 
 
 def run_playground(args: argparse.Namespace) -> int:
+    """``tinygrad-moons playground``: serve the playground on 127.0.0.1 until Ctrl+C."""
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
     try:
-        import starlette  # noqa: F401, E401 (checked here to say how to install them)
-        import uvicorn
+        import starlette  # noqa: F401 (checked here to say how to install them)
+        import uvicorn  # noqa: F401
 
         from tinygrad_moons.playground import serve
     except ImportError as error:

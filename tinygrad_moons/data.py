@@ -7,10 +7,14 @@ and friends): they return ``(X, y)`` with ``X`` a float64 array of shape
 ``None``, a ``numpy.random.Generator`` or, for the scikit-learn-backed ones, a
 ``RandomState``).
 
-Moons, circles and blobs *are* scikit-learn's generators, called with a binary
-default; only the two interleaved spirals and XOR, which scikit-learn does not
-ship, are written here. scikit-learn is imported inside the functions that use
-it, so ``import tinygrad_moons`` stays NumPy-only.
+Moons are scikit-learn's ``make_moons`` and the split its stratified
+``train_test_split``, rewritten here in NumPy with the same random draws, so
+the same seed gives the same points and the same split as scikit-learn
+(tests/test_data.py checks it) without importing scikit-learn, which takes
+longer than the default training run. Circles and blobs call scikit-learn's
+generators, imported when used; the two interleaved spirals and XOR, which
+scikit-learn does not ship, are written here. ``import tinygrad_moons``
+stays NumPy-only.
 
 >>> X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
 >>> X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
@@ -20,6 +24,7 @@ it, so ``import tinygrad_moons`` stays NumPy-only.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -52,7 +57,7 @@ def _check_n_samples(n_samples: Any, name: str) -> int:
 
 
 def _check_noise(noise: Any, name: str, what: str = "noise") -> float:
-    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not np.isfinite(noise):
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise):
         raise TypeError(f"{name}: {what} must be a finite number, got {noise!r}")
     if noise < 0:
         raise ValueError(f"{name}: {what} is a standard deviation and cannot be negative, got {noise}")
@@ -63,8 +68,10 @@ def _generator(random_state: RandomState, name: str) -> np.random.Generator:
     """A NumPy Generator from an int seed, None or an existing Generator (never the global state)."""
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
-        return np.random.default_rng(random_state)
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return np.random.default_rng(int(random_state))
     raise TypeError(f"{name}: random_state must be None, an int or a numpy.random.Generator, got {random_state!r}")
 
 
@@ -78,24 +85,46 @@ def _sklearn_random_state(random_state: RandomState, name: str) -> Any:
     return random_state
 
 
+def _random_state(random_state: RandomState, name: str) -> np.random.RandomState:
+    """The ``RandomState`` scikit-learn's ``check_random_state`` would use, so our draws match scikit-learn's.
+
+    None is NumPy's global RandomState, as in scikit-learn; a Generator gives a fresh seed.
+    """
+    random_state = _sklearn_random_state(random_state, name)
+    if random_state is None:
+        return np.random.mtrand._rand
+    if isinstance(random_state, np.random.RandomState):
+        return random_state
+    return np.random.RandomState(random_state)
+
+
 def _as_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
 # ------------------------------------------------------------- the data sets
-def make_moons(n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(
+    n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), the course's data set.
 
     ``noise`` is the standard deviation of the Gaussian noise added to each
     coordinate; the moons have radius 1, so 0.1 is "a little noise".
     """
-    from sklearn import datasets
-
     n_samples = _check_n_samples(n_samples, "make_moons")
     noise = _check_noise(noise, "make_moons")
-    X, y = datasets.make_moons(
-        n_samples=n_samples, noise=noise, random_state=_sklearn_random_state(random_state, "make_moons")
-    )
+    rng = _random_state(random_state, "make_moons")
+    # scikit-learn's make_moons, step by step: the two half circles, a shuffle, then the noise.
+    n_outer = n_samples // 2
+    n_inner = n_samples - n_outer
+    outer = np.linspace(0, np.pi, n_outer)
+    inner = np.linspace(0, np.pi, n_inner)
+    X = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)), np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
+    y = np.hstack([np.zeros(n_outer, dtype=np.intp), np.ones(n_inner, dtype=np.intp)])
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    X, y = X[order], y[order]
+    X += rng.normal(scale=noise, size=X.shape)
     return _as_xy(X, y)
 
 
@@ -144,7 +173,9 @@ def make_blobs(
     else:
         centers = np.asarray(centers, dtype=np.float64)
         if centers.ndim != 2 or centers.shape[1] != 2 or centers.shape[0] < 2:
-            raise ValueError(f"make_blobs: centers must be an int or an array of shape (k >= 2, 2), got shape {centers.shape}")
+            raise ValueError(
+                f"make_blobs: centers must be an int or an array of shape (k >= 2, 2), got shape {centers.shape}"
+            )
     X, y = datasets.make_blobs(
         n_samples=n_samples,
         n_features=2,
@@ -181,7 +212,9 @@ def make_spirals(
     return _as_xy(X[order], y[order])
 
 
-def make_xor(n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None) -> tuple[np.ndarray, np.ndarray]:
+def make_xor(
+    n_samples: int = 1000, noise: float = 0.1, random_state: RandomState = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: points in [-1, 1]², class 1 where exactly one coordinate is positive.
 
     No single line separates the classes, which is why a network needs a hidden
@@ -238,15 +271,17 @@ def train_test_split(
     random_state: RandomState = None,
     stratify: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split into ``X_train, X_test, y_train, y_test`` with scikit-learn's ``train_test_split``.
+    """Split into ``X_train, X_test, y_train, y_test`` as scikit-learn's ``train_test_split`` does.
 
+    ``X`` has shape (n_samples, n_features) and ``y`` shape (n_samples,).
     Unlike scikit-learn's, the split is stratified by default: both parts keep
     the class proportions of ``y``, so a 200-point test set of a balanced data
-    set has 100 points of each class. ``test_size`` is a fraction in (0, 1) or
-    a number of test points.
+    set has 100 points of each class. ``test_size`` is a fraction in (0, 1)
+    (the test part gets its ceiling share) or a number of test points. The
+    same ``random_state`` gives exactly scikit-learn's split with
+    ``stratify=y`` (or without, for ``stratify=False``); the draws are
+    reproduced in NumPy so scikit-learn is not imported.
     """
-    from sklearn import model_selection
-
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2:
@@ -257,18 +292,73 @@ def train_test_split(
         raise ValueError(f"train_test_split: X has {len(X)} rows but y has {len(y)} labels")
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
         raise TypeError(f"train_test_split: test_size must be a fraction or a count, got {test_size!r}")
+    n_samples = len(y)
     if isinstance(test_size, numbers.Integral):
-        if not 1 <= test_size < len(y):
-            raise ValueError(f"train_test_split: test_size={test_size} must leave at least one point on each side of {len(y)}")
+        if not 1 <= test_size < n_samples:
+            raise ValueError(
+                f"train_test_split: test_size={test_size} must leave at least one point on each side of {n_samples}"
+            )
+        n_test = int(test_size)
     elif not 0 < test_size < 1:
         raise ValueError(f"train_test_split: test_size must be a fraction strictly between 0 and 1, got {test_size}")
-    try:
-        return model_selection.train_test_split(
-            X,
-            y,
-            test_size=test_size,
-            random_state=_sklearn_random_state(random_state, "train_test_split"),
-            stratify=y if stratify else None,
+    else:
+        n_test = math.ceil(test_size * n_samples)
+    n_train = n_samples - n_test
+    if n_train == 0:
+        raise ValueError(f"train_test_split: test_size={test_size} of {n_samples} points leaves no training points")
+    rng = _random_state(random_state, "train_test_split")
+    if stratify:
+        train, test = _stratified_indices(y, n_train, n_test, rng)
+    else:  # scikit-learn's ShuffleSplit
+        permutation = rng.permutation(n_samples)
+        test, train = permutation[:n_test], permutation[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def _stratified_indices(
+    y: np.ndarray, n_train: int, n_test: int, rng: np.random.RandomState
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test row indices drawn as scikit-learn's ``StratifiedShuffleSplit`` draws them (one split)."""
+    classes, y_indices, class_counts = np.unique(y, return_inverse=True, return_counts=True)
+    if class_counts.min() < 2:
+        lonely = classes[class_counts < 2].tolist()
+        raise ValueError(
+            f"train_test_split: The least populated class in y has only 1 member (classes {lonely}); "
+            "a stratified split needs at least 2 of each class"
         )
-    except ValueError as error:  # e.g. a class with a single member cannot be stratified
-        raise ValueError(f"train_test_split: {error}") from None
+    for part, size in (("train", n_train), ("test", n_test)):
+        if size < len(classes):
+            raise ValueError(
+                f"train_test_split: the {part} part would have {size} points, fewer than the "
+                f"{len(classes)} classes it must each contain"
+            )
+    class_indices = np.split(np.argsort(y_indices, kind="stable"), np.cumsum(class_counts)[:-1])
+    n_i = _approximate_mode(class_counts, n_train, rng)
+    t_i = _approximate_mode(class_counts - n_i, n_test, rng)
+    train: list[int] = []
+    test: list[int] = []
+    for i in range(len(classes)):
+        shuffled = class_indices[i].take(rng.permutation(class_counts[i]), mode="clip")
+        train.extend(shuffled[: n_i[i]])
+        test.extend(shuffled[n_i[i] : n_i[i] + t_i[i]])
+    return rng.permutation(train), rng.permutation(test)
+
+
+def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
+    """How many of ``n_draws`` each class gets: its proportional share, rounded down, plus the largest remainders.
+
+    scikit-learn's ``_approximate_mode``, ties broken at random with the same draws.
+    """
+    continuous = class_counts / class_counts.sum() * n_draws
+    floored = np.floor(continuous)
+    need_to_add = int(n_draws - floored.sum())
+    if need_to_add > 0:
+        remainder = continuous - floored
+        for value in np.sort(np.unique(remainder))[::-1]:
+            (candidates,) = np.where(remainder == value)
+            add_now = min(len(candidates), need_to_add)
+            floored[rng.choice(candidates, size=add_now, replace=False)] += 1
+            need_to_add -= add_now
+            if need_to_add == 0:
+                break
+    return floored.astype(int)

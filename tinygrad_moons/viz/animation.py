@@ -39,11 +39,26 @@ class Frame:
     logs: dict[str, float] = field(default_factory=dict)
 
     def title(self) -> str:
-        parts = [f"epoch {self.epoch}", f"update {self.updates}"]
-        for key in ("loss", "batch_loss", "accuracy", "val_loss", "val_accuracy"):
+        """Two lines for the frame: when (epoch, updates), then the loss and accuracy at that moment.
+
+        ``train loss`` and the accuracies are measured on the plotted points
+        when the frame was captured; a ``batch loss`` (the last mini-batch's)
+        or the epoch's ``loss`` from ``fit`` is shown when that is all there is.
+        """
+        when = f"epoch {self.epoch}, {self.updates:,} {'update' if self.updates == 1 else 'updates'}"
+        numbers = []
+        for key, label in (
+            ("train_loss", "train loss {:.4f}"),
+            ("train_accuracy", "train acc {:.1%}"),
+            ("test_accuracy", "test acc {:.1%}"),
+        ):
             if key in self.logs:
-                parts.append(f"{key.replace('_', ' ')} {self.logs[key]:.4f}")
-        return ", ".join(parts)
+                numbers.append(label.format(self.logs[key]))
+        if not numbers:
+            for key in ("loss", "batch_loss", "accuracy", "val_loss", "val_accuracy"):
+                if key in self.logs:
+                    numbers.append(f"{key.replace('_', ' ')} {self.logs[key]:.4f}")
+        return when + ("\n" + " · ".join(numbers) if numbers else "")
 
 
 class DecisionBoundaryRecorder(Callback):
@@ -73,7 +88,10 @@ class DecisionBoundaryRecorder(Callback):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"DecisionBoundaryRecorder: {name} must be a positive integer, got {value!r}")
         self.X, self.y = plots._check_labelled(X, y, "train")
-        self.X_test, self.y_test = (None, None) if X_test is None else plots._check_labelled(X_test, y_test, "test")
+        self.X_test: np.ndarray | None = None
+        self.y_test: np.ndarray | None = None
+        if X_test is not None:
+            self.X_test, self.y_test = plots._check_labelled(X_test, y_test, "test")
         self.interval = int(interval)
         self.every_batches = None if every_batches is None else int(every_batches)
         self.xx, self.yy = plots.decision_grid(self.X, self.X_test, resolution=resolution)
@@ -85,28 +103,45 @@ class DecisionBoundaryRecorder(Callback):
 
     # ------------------------------------------------------------ capturing
     def capture(self, logs: dict[str, Any] | None = None) -> None:
-        """Store P(class 1) on the grid now (as float32: half the memory, and a GIF cannot show more)."""
+        """Store P(class 1) on the grid now, and the loss and accuracy on the plotted points.
+
+        The grid is stored as float32 (half the memory, and a GIF cannot show
+        more). The train loss (binary cross-entropy) and the accuracies are
+        measured here, so every frame, the untrained one included, has them.
+        """
         probabilities = plots.probability_grid(self.model, self.xx, self.yy).astype(np.float32)
         numbers = {k: float(v) for k, v in (logs or {}).items() if isinstance(v, (int, float, np.floating))}
+        train_p = plots.predict_probability(self.model, self.X)
+        clipped = np.clip(train_p, 1e-7, 1 - 1e-7)
+        numbers["train_loss"] = float(-np.mean(self.y * np.log(clipped) + (1 - self.y) * np.log(1 - clipped)))
+        numbers["train_accuracy"] = float(np.mean((train_p > 0.5) == (self.y == 1)))
+        if self.X_test is not None and self.y_test is not None:
+            test_p = plots.predict_probability(self.model, self.X_test)
+            numbers["test_accuracy"] = float(np.mean((test_p > 0.5) == (self.y_test == 1)))
         self.frames.append(Frame(self._epoch, self._updates, probabilities, numbers))
 
     def wants_batch_hooks(self) -> bool:
+        """True when capturing every ``every_batches`` updates (``fit`` then calls the batch hooks)."""
         return self.every_batches is not None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        """Capture the untrained model as frame 0 (a second ``fit`` continues the film instead)."""
         if not self.frames:
             self.capture()
         self._epoch_offset = self._epoch  # a second fit continues the film
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Note the epoch under way, counted from 1."""
         self._epoch = self._epoch_offset + epoch + 1  # fit counts epochs from 0; people count from 1
 
     def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Count the update; capture a frame every ``every_batches`` of them."""
         self._updates += 1
-        if self._updates % self.every_batches == 0:
+        if self.every_batches is not None and self._updates % self.every_batches == 0:
             self.capture({"batch_loss": (logs or {}).get("loss")})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        """Count the epoch's updates and, when capturing by epochs, capture every ``interval`` epochs."""
         if self.every_batches is None:
             self._updates += self.params.get("steps", 0)  # not counted batch by batch in this mode
             if self._epoch % self.interval == 0:
@@ -114,50 +149,91 @@ class DecisionBoundaryRecorder(Callback):
         self._epoch_logs = logs
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Capture the trained model as the last frame, if the last capture was earlier."""
         last = self.frames[-1]
         if (last.epoch, last.updates) != (self._epoch, self._updates):
             self.capture(self._epoch_logs)  # always end on the trained model
 
     # ------------------------------------------------------------- drawing
-    def save_gif(self, path: str | os.PathLike[str], fps: int = 10, dpi: int = 72, figsize=(5.0, 4.2)) -> Path:
-        """Draw the frames into one figure and write an animated GIF; returns the path.
+    def animation(
+        self, figsize: tuple[float, float] = (8.0, 6.6), title: str = "the decision boundary as the network trains"
+    ) -> Any:
+        """The frames as a matplotlib ``FuncAnimation`` over one new figure (in a notebook: ``HTML(a.to_jshtml())``).
 
-        Only the filled contours and the title change between frames, so the
-        points are drawn once and each frame replaces a single contour set.
+        Each frame has the figure's ``title``, the epoch and number of updates,
+        the train loss and the train and test accuracy at that moment, the
+        probability's contours, labelled (from frame 0, the untrained model),
+        the p = 0.5 line once there is one, and a legend. Only the contours and
+        the frame's caption change between frames: the points are drawn once
+        and each frame replaces one contour set. The figure is laid out once
+        for the last frame and then frozen (re-running the layout for every
+        frame doubled the time).
         """
+        return self._animate(figsize, title)[1]
+
+    def _animate(self, figsize: tuple[float, float], title: str) -> tuple[Any, Any]:
+        """(figure, FuncAnimation) for :meth:`animation` and :meth:`save_gif`."""
         import matplotlib.pyplot as plt
-        from matplotlib.animation import FuncAnimation, PillowWriter
+        from matplotlib.animation import FuncAnimation
 
         if not self.frames:
-            raise ValueError("save_gif: no frames were captured (pass the recorder to fit(callbacks=[...]) first)")
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+            raise ValueError("no frames were captured (pass the recorder to fit(callbacks=[...]) first)")
         fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-        parts = [("train", self.X, self.y, "o")]
-        if self.X_test is not None:
-            parts.append(("test", self.X_test, self.y_test, "^"))
+        fig.suptitle(title, fontsize=14)
+        parts = plots._parts(self.X, self.y, self.X_test, self.y_test)
         for _, X, y, marker in parts:
             colours = np.where(y == 1, plots.CLASS_COLOURS[1], plots.CLASS_COLOURS[0])
-            ax.scatter(X[:, 0], X[:, 1], c=colours, marker=marker, s=10, edgecolors="white", linewidths=0.3, zorder=3)
+            ax.scatter(X[:, 0], X[:, 1], c=colours, marker=marker, s=14, edgecolors="white", linewidths=0.3, zorder=3)
         ax.set_xlim(self.xx.min(), self.xx.max())
         ax.set_ylim(self.yy.min(), self.yy.max())
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
+        plots._legend(ax, [part for part, *_ in parts], None, fontsize=9)
         drawn: list[Any] = []
 
         def draw(index: int) -> list[Any]:
             for artist in drawn:
                 artist.remove()
             frame = self.frames[index]
-            drawn[:] = plots.draw_probability(ax, self.xx, self.yy, frame.probabilities)
-            ax.set_title(frame.title(), fontsize=9)
+            drawn[:] = plots.draw_probability(ax, self.xx, self.yy, frame.probabilities, isolines=True)
+            if not frame.probabilities.min() < 0.5 < frame.probabilities.max():  # say why there is no 0.5 line
+                side = 1 if frame.probabilities.min() >= 0.5 else 0
+                drawn.append(
+                    ax.text(
+                        0.5, 0.97, f"no boundary yet: the model says class {side} everywhere", transform=ax.transAxes,
+                        ha="center", va="top", fontsize=10, bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0},
+                    )
+                )
+            ax.set_title(frame.title(), fontsize=12)
             return drawn
 
-        # Lay the figure out once, then freeze it: re-running the layout for every frame doubled the time.
         draw(len(self.frames) - 1)
         fig.canvas.draw()
         fig.set_layout_engine("none")
-        animation = FuncAnimation(fig, draw, frames=len(self.frames), blit=False, repeat=False)
+        draw(0)
+        return fig, FuncAnimation(fig, draw, frames=len(self.frames), blit=False, repeat=False)
+
+    def save_gif(
+        self,
+        path: str | os.PathLike[str],
+        fps: int = 10,
+        dpi: int = 72,
+        figsize: tuple[float, float] = (8.0, 6.6),
+        title: str = "the decision boundary as the network trains",
+    ) -> Path:
+        """Write the frames (see :meth:`animation`) as an animated GIF with matplotlib's ``PillowWriter``.
+
+        ``figsize`` is in inches, so the frames are ``figsize × dpi`` pixels:
+        576 × 475 at the default 72 dpi. Returns the path.
+        """
+        import matplotlib.pyplot as plt
+        from matplotlib.animation import PillowWriter
+
+        if not self.frames:
+            raise ValueError("save_gif: no frames were captured (pass the recorder to fit(callbacks=[...]) first)")
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig, animation = self._animate(figsize, title)
         try:
             animation.save(path, writer=PillowWriter(fps=fps), dpi=dpi)
         finally:

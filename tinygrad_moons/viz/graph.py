@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import re
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import graphviz
@@ -32,7 +34,12 @@ import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
-from tinygrad_moons.viz import renderer
+from tinygrad_moons.viz import renderer as renderer_module
+
+#: The font of every label: DejaVu Sans ships with most Linux systems, matplotlib and graphviz-pure (which has its
+#: metrics), so the boxes are sized for the font that is drawn; Helvetica, Graphviz's habit, is missing on most Linux
+#: machines, and the wider DejaVu that replaced it overflowed boxes measured for Helvetica.
+FONT = "DejaVu Sans"
 
 # Fill colours by kind of node, chosen to stay readable in print and for the colour-blind.
 _PARAMETER_COLOUR = "#fff2cc"
@@ -51,28 +58,146 @@ _OTHER_OP_COLOUR = "#e6e6fa"
 _GRADIENT_SCALE = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"]
 
 
-class ComputationGraph(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that shows itself in Jupyter through our renderer.
+class RendererNotFoundError(graphviz.ExecutableNotFound, FileNotFoundError):
+    """No Graphviz renderer at all: neither ``TINYGRAD_MOONS_DOT``, a system ``dot`` nor graphviz-pure.
 
-    ``graphviz.Digraph`` displays itself by running a program called ``dot``
-    found on PATH; this subclass uses :func:`~tinygrad_moons.viz.renderer.find_dot`
-    instead, so it also works with ``graphviz-pure`` and in kernels whose PATH
-    lacks the virtualenv. Without any renderer it shows the DOT source as text.
+    A ``graphviz.ExecutableNotFound`` (what the ``graphviz`` package raises
+    for a missing ``dot``), so code written for it still catches it, and a
+    ``FileNotFoundError``.
     """
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, Any]:
-        dot = renderer.find_dot()
+    def __init__(self, message: str):
+        RuntimeError.__init__(self, message)
+
+
+class ComputationGraph(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with the ``dot`` our renderer finds, not only one on PATH.
+
+    ``graphviz.Digraph`` runs a program literally called ``dot`` found on
+    PATH, so with only graphviz-pure installed (this package's dependency),
+    or in a Jupyter kernel whose PATH lacks the virtualenv, its ``render``,
+    ``pipe`` and notebook display raised ``ExecutableNotFound``. Here they run
+    :func:`~tinygrad_moons.viz.renderer.find_dot`'s program instead, with the
+    same arguments and results as ``graphviz``'s; everything else is
+    ``graphviz.Digraph``'s own. Without any renderer ``pipe`` and ``render``
+    raise :class:`RendererNotFoundError` (saying how to install one) and the
+    notebook shows the DOT source as text. Formats are those of
+    :func:`~tinygrad_moons.viz.renderer.supported_formats` (graphviz-pure has
+    no PDF, so these graphs default to SVG).
+
+    >>> graph = draw_graph(loss)  # doctest: +SKIP
+    >>> graph.render("loss_graph", format="png")  # doctest: +SKIP
+    'loss_graph.png'
+    """
+
+    def pipe(  # the parameters of graphviz.Digraph.pipe
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+    ) -> bytes | str:
+        """The graph laid out and rendered by our ``dot``: bytes, or ``str`` when ``encoding`` is given.
+
+        As ``graphviz.Digraph.pipe``: ``format`` defaults to the graph's
+        ``format`` (``"svg"``), ``engine`` to its ``engine`` (``"dot"``);
+        ``renderer``/``formatter`` become ``-Tformat:renderer:formatter`` and
+        ``neato_no_op`` ``-n``. ``quiet`` is accepted for compatibility: the
+        layout program's warnings are never shown, its errors are raised.
+        """
+        dot = renderer_module.find_dot()
         if dot is None:
-            warnings.warn(f"cannot display the graph: {renderer.INSTALL_HINT}", stacklevel=2)
+            raise RendererNotFoundError(f"no Graphviz renderer found: {renderer_module.INSTALL_HINT}")
+        output = renderer_module.pipe(
+            self.source,
+            _output_flag(format or self.format, renderer, formatter),
+            dot,
+            engine=engine or self.engine,
+            options=_neato_flag(neato_no_op),
+        )
+        return output.decode(encoding) if encoding is not None else output
+
+    def render(  # the parameters of graphviz.Digraph.render
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+    ) -> str:
+        """Save the DOT source to a file and render it next to it with our ``dot``; returns the rendered file's path.
+
+        As ``graphviz.Digraph.render``: the source goes to ``filename``
+        (default ``<name>.gv``) in ``directory`` and the picture to
+        ``<that path>.<format>``, or, with ``outfile``, the picture goes to
+        ``outfile`` (its suffix gives the format) and the source beside it as
+        ``.gv``. ``cleanup`` deletes the source afterwards, ``view`` opens the
+        picture, ``raise_if_result_exists`` refuses to overwrite it.
+        """
+        if outfile is not None:
+            outfile = Path(outfile)
+            if format is None:
+                format = outfile.suffix.lstrip(".").lower() or self.format
+            if directory is None:
+                outfile = Path(self.directory, outfile)
+            if filename is None:
+                filename = outfile.with_suffix(".gv")
+        format = format or self.format
+        source_path = Path(self.save(filename, directory=directory, skip_existing=None))
+        rendered = outfile if outfile is not None else source_path.with_name(f"{source_path.name}.{format}")
+        if rendered.resolve() == source_path.resolve() and not overwrite_source:
+            raise ValueError(f"render: outfile {rendered} is the DOT source file itself (pass overwrite_source=True)")
+        if raise_if_result_exists and rendered.exists():
+            raise graphviz.FileExistsError(f"output file exists: {os.fspath(rendered)!r}")
+        image = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
+        assert isinstance(image, bytes)
+        rendered.write_bytes(image)
+        if cleanup:
+            source_path.unlink()
+        if view or quiet_view:
+            self._view(rendered, format=format, quiet=quiet_view)
+        return os.fspath(rendered)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, Any]:
+        """Jupyter's display: SVG by default (PNG, JPEG on request), or the DOT source as text without a renderer."""
+        if renderer_module.find_dot() is None:
+            warnings.warn(f"cannot display the graph: {renderer_module.INSTALL_HINT}", stacklevel=2)
             return {"text/plain": self.source}
         wanted = set(include) if include is not None else {"image/svg+xml"}
         wanted -= set(exclude or ())
-        bundle: dict[str, Any] = {}
-        if "image/svg+xml" in wanted:
-            bundle["image/svg+xml"] = renderer.pipe(self.source, "svg", dot).decode("utf-8")
-        if "image/png" in wanted:
-            bundle["image/png"] = renderer.pipe(self.source, "png", dot)
-        return bundle
+        methods = {
+            "image/jpeg": self._repr_image_jpeg,
+            "image/png": self._repr_image_png,
+            "image/svg+xml": self._repr_image_svg_xml,
+        }
+        return {mimetype: method() for mimetype, method in methods.items() if mimetype in wanted}
+
+
+def _output_flag(format: str, renderer: str | None, formatter: str | None) -> str:
+    """``format[:renderer[:formatter]]``, the value of dot's ``-T``."""
+    if formatter is not None and renderer is None:
+        raise graphviz.RequiredArgumentError("formatter given without renderer")
+    return ":".join(part for part in (format, renderer, formatter) if part)
+
+
+def _neato_flag(neato_no_op: bool | int | None) -> tuple[str, ...]:
+    if neato_no_op is None or neato_no_op is False:
+        return ()
+    return ("-n",) if neato_no_op is True else (f"-n{int(neato_no_op)}",)
 
 
 def walk_graph(output: Tensor) -> list[Tensor]:
@@ -185,11 +310,13 @@ def draw_graph(
 
     graph = ComputationGraph(
         name="computation_graph",
-        graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25", "ranksep": "0.35"},
-        node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box", "style": "rounded,filled"},
-        edge_attr={"arrowsize": "0.7", "color": "#555555"},
+        format="svg",  # graphviz's default is pdf, which graphviz-pure cannot write
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.25", "ranksep": "0.35"},
+        node_attr={"fontname": FONT, "fontsize": "11", "shape": "box", "style": "rounded,filled"},
+        edge_attr={"arrowsize": "0.7", "color": "#555555", "fontname": FONT},
     )
     style = _Style(output, show_shapes, show_values, show_grads, gradients, colours, notes or {})
+    style.roles = leaf_roles(tensors)
     ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
     if collapse:
         _draw_collapsed(graph, tensors, ids, layer_of, clusters, style)
@@ -220,6 +347,11 @@ class _Style:
         self.gradients = gradients
         self.colours = colours
         self.notes = {id(tensor): text for tensor, text in notes.items()}
+        self.roles: dict[int, str] = {}
+
+    def role(self, tensor: Tensor) -> str:
+        """What an unnamed leaf is, from how the ops use it (see :func:`leaf_roles`)."""
+        return self.roles.get(id(tensor), "parameter" if tensor.requires_grad else "constant")
 
     def note(self, tensor: Tensor) -> str | None:
         """The user's note for this tensor, HTML-escaped, or None."""
@@ -270,7 +402,25 @@ def _draw_full(
     for tensor in tensors:
         if tensor._ctx is not None:
             for parent in tensor._ctx.parents:  # one arrow per input, in argument order
-                graph.edge(ids[id(parent)], ids[id(tensor)])
+                graph.edge(ids[id(parent)], ids[id(tensor)], **_edge_layout(parent, tensor, layer_of))
+
+
+def _edge_layout(parent: Tensor, child: Tensor, layer_of: dict[int, Any]) -> dict[str, str]:
+    """Graphviz attributes that keep the full drawing readable instead of a diagonal staircase.
+
+    A layer's parameters sit one rank above its first op; if the previous
+    layer's output sat on that same rank the two clusters could not share it
+    and each layer was pushed sideways. An arrow from one layer into the next
+    is therefore two ranks long (the parameters get a rank of their own), and
+    arrows between ops are heavy, so the data's path runs straight with the
+    leaves hanging beside it.
+    """
+    attributes: dict[str, str] = {}
+    if parent._ctx is not None:
+        attributes["weight"] = "10"
+        if layer_of.get(id(parent)) is not layer_of.get(id(child)):
+            attributes["minlen"] = "2"
+    return attributes
 
 
 def _draw_collapsed(
@@ -305,7 +455,7 @@ def _draw_collapsed(
 
 
 def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, style: _Style) -> None:
-    """A leaf (parameter, input, constant) or an op with the tensor it made."""
+    """A leaf (parameter, input, target, constant) or an op with the tensor it made."""
     is_output = tensor is style.output
     fill = _PARAMETER_COLOUR
     font_colour = "black"
@@ -313,14 +463,14 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
         title = f"<B>{html.escape(tensor._ctx.name)}</B>"
         fill = _KIND_COLOURS.get(tensor._ctx.kind, _OTHER_OP_COLOUR)
     elif tensor.requires_grad:
-        title = f"<B>{html.escape(tensor.name or 'parameter')}</B>"
+        title = f"<B>{html.escape(tensor.name or style.role(tensor))}</B>"
         if style.colours is not None and id(tensor) in style.gradients:
             fill, font_colour = style.colours.of(style.gradients[id(tensor)])
     else:
-        title = html.escape(tensor.name or "constant")
+        title = html.escape(tensor.name or style.role(tensor))
         fill = _INPUT_COLOUR
-        if tensor.data.size == 1 and not style.show_values:
-            title += f" {_number(tensor.data.item())}"  # a constant is its value: say it
+        if tensor.data.size <= SMALL_TENSOR and not style.show_values:
+            title += " " + html.escape(summarize(tensor.data))  # a small constant is its values: say them
     if is_output and tensor.name:
         title += f"<BR/><I>{html.escape(tensor.name)}</I>"
     lines = [title] + [f'<FONT POINT-SIZE="9">{line}</FONT>' for line in style.details(tensor)]
@@ -330,6 +480,8 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
     if font_colour != "black":
         label = f'<<FONT COLOR="{font_colour}">' + label[1:-1] + "</FONT>>"
     attributes = {"fillcolor": fill}
+    if tensor._ctx is not None:
+        attributes["group"] = "ops"  # dot keeps arrows within a group straight: the data's path runs down a line
     if is_output:
         attributes.update(penwidth="2.5", color="#cc0000")
     graph.node(node_id, label=label, **attributes)
@@ -341,7 +493,7 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
     parameters = [t for t in members if t._ctx is None and t.requires_grad]
     rows = [f'<TR><TD><B>{html.escape(describe_layer(layer))}</B></TD></TR>']
     if ops:
-        op_names = html.escape(" → ".join(t._ctx.name for t in ops))
+        op_names = html.escape(" → ".join(str(getattr(t._ctx, "name", "?")) for t in ops))
         rows.append(f'<TR><TD><FONT POINT-SIZE="9">{op_names}</FONT></TD></TR>')
         for line in style.details(ops[-1]):
             rows.append(f'<TR><TD><FONT POINT-SIZE="9">out {line}</FONT></TD></TR>')
@@ -352,7 +504,7 @@ def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
         fill, font_colour = _PARAMETER_COLOUR, "black"
         if style.colours is not None and id(parameter) in style.gradients:
             fill, font_colour = style.colours.of(style.gradients[id(parameter)])
-        text = "<BR/>".join([html.escape(parameter.name or "parameter")] + style.details(parameter))
+        text = "<BR/>".join([html.escape(parameter.name or style.role(parameter))] + style.details(parameter))
         rows.append(
             f'<TR><TD BGCOLOR="{fill}"><FONT POINT-SIZE="9" COLOR="{font_colour}">{text}</FONT></TD></TR>'
         )
@@ -387,6 +539,49 @@ def draw_model_graph(model: Any, X: Any, y: Any = None, **options: Any) -> Compu
     name = getattr(model, "name", "model")
     options.setdefault("title", f"{name}: loss = {summarize(loss.data)} on {len(inputs.data)} samples")
     return draw_graph(loss, **options)
+
+
+# ---------------------------------------------------------------- leaf roles
+#: (op name, argument position) -> the role of a leaf used there, for leaves without a name.
+_ROLE_BY_USE = {
+    ("linear", 0): "input",
+    ("linear", 1): "weight",
+    ("linear", 2): "bias",
+    ("matmul", 0): "input",
+    ("matmul", 1): "weight",
+}
+
+
+def leaf_roles(tensors: list[Tensor]) -> dict[int, str]:
+    """``id(leaf)`` -> what the leaf is for, read from the ops that use it: ``input``, ``weight``, ``bias``, ``target``.
+
+    The role labels an unnamed leaf: the data a dense layer multiplies is its
+    ``input``, its kernel and bias ``weight`` and ``bias`` (also in
+    ``x @ W + b`` written out), what a loss
+    compares the prediction with is the ``target``. A leaf used in several
+    roles, or in none of these, is a ``parameter`` if it requires a gradient,
+    else a ``constant`` (e.g. ``1 - y`` computed from the targets, shown with
+    its values when it is small). Leaves with a name keep their name.
+    """
+    found: dict[int, set[str]] = {}
+    for tensor in tensors:
+        if tensor._ctx is None:
+            continue
+        for position, parent in enumerate(tensor._ctx.parents):
+            if parent._ctx is not None:
+                continue
+            role = _ROLE_BY_USE.get((tensor._ctx.name, position))
+            if tensor._ctx.kind == "loss" and position > 0:
+                role = "target"
+            elif tensor._ctx.name == "add" and _is_matmul(tensor._ctx.parents[1 - position]):
+                role = "bias"  # x @ W + b, written out
+            if role is not None:
+                found.setdefault(id(parent), set()).add(role)
+    return {key: roles.pop() for key, roles in found.items() if len(roles) == 1}
+
+
+def _is_matmul(tensor: Tensor) -> bool:
+    return tensor._ctx is not None and tensor._ctx.kind == "matmul"
 
 
 # ------------------------------------------------------------- grouping by layer
@@ -517,13 +712,25 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return "scalar" if shape == () else str(tuple(shape))
 
 
+#: Tensors with at most this many elements are shown by their values, larger ones by mean, std, min and max.
+SMALL_TENSOR = 6
+
+
 def summarize(array: np.ndarray) -> str:
-    """A short text for an array: the value itself for one element, else mean, std, min and max."""
+    """A short text for an array: its values when it has at most six, else mean, std, min and max.
+
+    >>> summarize(np.array([1.0, 0.5, -2.0]))
+    '[1, 0.5, -2]'
+    >>> summarize(np.arange(10.0))
+    'mean 4.5 std 2.87 min 0 max 9'
+    """
     array = np.asarray(array)
     if array.size == 0:
         return "empty"
     if array.size == 1:
         return _number(float(array.reshape(-1)[0]))
+    if array.size <= SMALL_TENSOR:
+        return "[" + ", ".join(_number(float(x)) for x in array.reshape(-1)) + "]"
     finite = np.isfinite(array)
     note = "" if finite.all() else f" ({int((~finite).sum())} not finite)"
     values = array[finite].astype(np.float64)

@@ -67,17 +67,22 @@ def predict_probability(model: Any, X: np.ndarray) -> np.ndarray:
     return probabilities
 
 
-def decision_grid(*point_sets: np.ndarray | None, resolution: int = GRID_RESOLUTION, margin: float = 0.25):
+def decision_grid(
+    *point_sets: np.ndarray | None, resolution: int = GRID_RESOLUTION, margin: float = 0.25
+) -> tuple[np.ndarray, np.ndarray]:
     """A ``meshgrid`` (xx, yy) covering the bounding box of all the given 2-D points plus a margin.
 
-    ``margin`` is a fraction of the box's size on each side.
+    Each point set has shape (n, 2) (None is skipped); ``xx`` and ``yy`` have
+    shape (resolution, resolution). ``margin`` is a fraction of the box's size
+    on each side.
     """
     points = np.concatenate([_check_points(p, "decision_grid") for p in point_sets if p is not None])
     low, high = points.min(axis=0), points.max(axis=0)
     pad = margin * np.maximum(high - low, 1e-9)
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], resolution)
     ys = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
-    return np.meshgrid(xs, ys)
+    xx, yy = np.meshgrid(xs, ys)
+    return xx, yy
 
 
 def probability_grid(model: Any, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
@@ -87,23 +92,31 @@ def probability_grid(model: Any, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------ decision boundary
-def draw_probability(ax: Axes, xx: np.ndarray, yy: np.ndarray, probabilities: np.ndarray) -> list[Any]:
+def draw_probability(
+    ax: Axes, xx: np.ndarray, yy: np.ndarray, probabilities: np.ndarray, isolines: bool = False
+) -> list[Any]:
     """Filled contours of P(class 1) and the p = 0.5 line; returns the artists (to remove them for the next frame).
 
-    The filled contours are drawn by scikit-learn's ``DecisionBoundaryDisplay``
-    from a grid we compute ourselves: the same grid serves our models, any
-    scikit-learn classifier and the animation frames, which store only the grid.
+    ``xx``, ``yy`` and ``probabilities`` share one 2-D shape (a grid from
+    :func:`decision_grid` and :func:`probability_grid`). The fill has ten
+    bands, from red (sure of class 0) through white to blue (sure of class 1),
+    so a frame shows the model's confidence even before it separates the
+    classes; the 0.5 line is drawn wherever the probability crosses it.
+    ``isolines=True`` adds thin labelled lines at 0.1, 0.2, ..., 0.9, so the
+    probability can be read off the picture (the untrained model's too).
     """
-    from sklearn.inspection import DecisionBoundaryDisplay
-
-    fields = {"xx0": xx, "xx1": yy, "response": probabilities}
-    try:
-        display = DecisionBoundaryDisplay(**fields, n_classes=2)
-    except TypeError:  # scikit-learn < 1.9 has no n_classes argument
-        display = DecisionBoundaryDisplay(**fields)
-    display.plot(ax=ax, plot_method="contourf", cmap=PROBABILITY_CMAP, levels=np.linspace(0, 1, 11), vmin=0, vmax=1)
-    boundary = ax.contour(xx, yy, probabilities, levels=[0.5], colors="black", linewidths=1.5)
-    return [display.surface_, boundary]
+    surface = ax.contourf(xx, yy, probabilities, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, vmin=0, vmax=1)
+    artists: list[Any] = [surface]
+    if isolines:
+        levels = [level for level in np.round(np.linspace(0.1, 0.9, 9), 1) if level != 0.5]
+        levels = [level for level in levels if probabilities.min() < level < probabilities.max()]
+        if levels:
+            lines = ax.contour(xx, yy, probabilities, levels=levels, colors="#555555", linewidths=0.5, alpha=0.7)
+            ax.clabel(lines, fontsize=8, fmt="%.1f")  # the labels go when the lines are removed
+            artists.append(lines)
+    if probabilities.min() < 0.5 < probabilities.max():  # else there is no line to draw (and matplotlib warns)
+        artists.append(ax.contour(xx, yy, probabilities, levels=[0.5], colors="black", linewidths=1.5))
+    return artists
 
 
 def plot_decision_boundary(
@@ -131,16 +144,16 @@ def plot_decision_boundary(
         _, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
     xx, yy = decision_grid(X_train, X_test, resolution=resolution)
     draw_probability(ax, xx, yy, probability_grid(model, xx, yy))
-    parts = [("train", X_train, y_train, "o")]
-    if X_test is not None:
-        parts.append(("test", X_test, y_test, "^"))
-    accuracies, wrong_counts, wrong_points = [], [], []
+    parts = _parts(X_train, y_train, X_test, y_test)
+    accuracies: list[str] = []
+    wrong_counts: list[str] = []
+    wrong_sets: list[np.ndarray] = []
     for part, X, y, marker in parts:
         wrong = draw_points(ax, model, X, y, marker)
         accuracies.append(f"{part} {1 - wrong.mean():.1%}")
         wrong_counts.append(f"{int(wrong.sum())} {part}")
-        wrong_points.append(X[wrong])
-    wrong_points = np.concatenate(wrong_points)
+        wrong_sets.append(X[wrong])
+    wrong_points = np.concatenate(wrong_sets)
     if len(wrong_points):
         ax.scatter(
             wrong_points[:, 0],
@@ -159,7 +172,17 @@ def plot_decision_boundary(
     return ax
 
 
-def _legend(ax: Axes, parts: list[str], wrong_label: str | None) -> None:
+def _parts(
+    X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray | None, y_test: np.ndarray | None
+) -> list[tuple[str, np.ndarray, np.ndarray, str]]:
+    """(name, X, y, marker) for the train points and, when given, the test points."""
+    parts = [("train", X_train, y_train, "o")]
+    if X_test is not None and y_test is not None:
+        parts.append(("test", X_test, y_test, "^"))
+    return parts
+
+
+def _legend(ax: Axes, parts: list[str], wrong_label: str | None, fontsize: float = 7) -> None:
     """A legend in neutral colours: the marker says train/test, the colour says the class."""
     from matplotlib.lines import Line2D
 
@@ -171,7 +194,7 @@ def _legend(ax: Axes, parts: list[str], wrong_label: str | None) -> None:
     if wrong_label:
         handles.append(marker("o", "black", wrong_label, markerfacecolor="none", markersize=7))
     handles.append(Line2D([], [], color="black", linewidth=1.5, label="p = 0.5"))
-    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85, ncols=2)
+    ax.legend(handles=handles, loc="lower left", fontsize=fontsize, framealpha=0.85, ncols=2)
 
 
 def draw_points(ax: Axes, model: Any, X: np.ndarray, y: np.ndarray, marker: str) -> np.ndarray:
@@ -207,13 +230,25 @@ def plot_comparison(
 
 
 # ------------------------------------------------------------ learning curves
-def plot_history(history: Any, axes: Any = None, title: str | None = None, xlabel: str = "epoch") -> Figure:
-    """Loss and accuracy per epoch, train and validation, in two panels.
+def plot_history(
+    history: Any,
+    axes: Any = None,
+    title: str | None = None,
+    xlabel: str = "epoch",
+    val_label: str = "test",
+) -> Figure:
+    """Loss and accuracy per epoch, on the training data and on the held-out data, in two panels.
 
-    The loss axis is logarithmic when the loss falls by more than a factor of
-    ten, so the late, small improvements stay visible.
     ``history`` is the ``History`` that ``fit`` returns, or its ``.history``
     dict (``{"loss": [...], "accuracy": [...], "val_loss": [...], ...}``).
+    The ``val_`` curves are labelled ``val_label``: "test", because this
+    library's runs pass the test split as ``fit(validation_data=...)``; pass
+    ``val_label="validation"`` when it is a separate validation set. The loss
+    axis is logarithmic when the loss falls by more than a factor of ten, so
+    the late, small improvements stay visible. ``axes`` is a pair of axes to
+    draw into (default: a new figure). Returns the figure.
+
+    >>> fig = plot_history({"loss": [0.7, 0.3, 0.1], "val_loss": [0.72, 0.35, 0.15]})  # doctest: +SKIP
     """
     curves: Mapping[str, Any] = getattr(history, "history", history)
     if not isinstance(curves, Mapping) or "loss" not in curves:
@@ -223,7 +258,7 @@ def plot_history(history: Any, axes: Any = None, title: str | None = None, xlabe
     else:
         fig = axes[0].figure
     for ax, metric in zip(axes, ("loss", "accuracy")):
-        for key, label, style in ((metric, "train", "-"), (f"val_{metric}", "validation", "--")):
+        for key, label, style in ((metric, "train", "-"), (f"val_{metric}", val_label, "--")):
             values = np.asarray(curves.get(key, []), dtype=np.float64)
             if values.size:
                 ax.plot(np.arange(1, values.size + 1), values, style, label=label)
@@ -246,11 +281,14 @@ def plot_history(history: Any, axes: Any = None, title: str | None = None, xlabe
 # ------------------------------------------------------------------ saving
 def save_figure(figure: Figure | Axes, path: str | os.PathLike[str], dpi: int = 110) -> Path:
     """Save a figure (or an axes' figure) to ``path``, creating its folder, and close it to free memory."""
-    figure = figure.figure if isinstance(figure, Axes) else figure
+    root: Any = figure.figure if isinstance(figure, Axes) else figure
+    root = getattr(root, "figure", root)  # a SubFigure's .figure is the Figure that saves; a Figure's is itself
+    if not isinstance(root, Figure):
+        raise TypeError(f"save_figure: expected a matplotlib Figure or Axes, got {type(figure).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi)
-    plt.close(figure)
+    root.savefig(path, dpi=dpi)
+    plt.close(root)
     return path
 
 

@@ -16,13 +16,16 @@ and then run it with ``subprocess``, passing the DOT source on stdin. Both
 ``dot`` and ``graphviz-pure`` accept the same flags (``-Kdot -Tsvg -o file``).
 We do not call the ``graphviz`` package's ``render`` because it cannot be given
 a binary path; running the program directly is ten lines and has no global
-state to patch.
+state to patch. The formats differ: a system Graphviz writes PDF, graphviz-pure
+does not, so :func:`supported_formats` asks the program found which it writes.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import warnings
@@ -31,7 +34,7 @@ from typing import Any
 
 #: Environment variable that names the ``dot`` program to use.
 ENV_VAR = "TINYGRAD_MOONS_DOT"
-#: Formats every renderer we support can write (graphviz-pure has no pdf).
+#: Formats every renderer we support can write (graphviz-pure has no pdf); :func:`supported_formats` has them all.
 FORMATS = ("svg", "png")
 
 INSTALL_HINT = (
@@ -80,7 +83,7 @@ def dot_from_graphviz_pure() -> Path | None:
         return None
     for file in distribution.files or ():
         if Path(str(file)).stem == "graphviz-pure":
-            found = _executable(Path(distribution.locate_file(file)).resolve())
+            found = _executable(Path(str(distribution.locate_file(file))).resolve())
             if found is not None:
                 return found
     return None
@@ -95,20 +98,70 @@ def find_dot() -> Path | None:
     return None
 
 
-def pipe(source: str, format: str = "svg", dot: Path | None = None) -> bytes:
+@functools.lru_cache(maxsize=8)
+def _formats_of(dot: Path) -> tuple[str, ...]:
+    """The output formats ``dot`` lists when asked for one it does not know (``dot -T?``)."""
+    try:
+        completed = subprocess.run([str(dot), "-T?"], input=b"", capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return FORMATS
+    text = (completed.stderr + completed.stdout).decode("utf-8", "replace")
+    # 'Format: "?" not recognized. Use one of: bmp canon ... png:cairo ... svg ...'
+    match = re.search(r"Use one of:(.*)", text, re.DOTALL)
+    if match is None:
+        return FORMATS
+    return tuple(sorted({word.split(":")[0] for word in match.group(1).split()}))
+
+
+def supported_formats(dot: Path | None = None) -> tuple[str, ...]:
+    """The output formats (``svg``, ``png``, ``pdf``, ...) that ``dot`` (default: :func:`find_dot`'s) can write.
+
+    Asked of the program once per process (``dot -T?``): graphviz-pure writes
+    fewer formats than a system Graphviz (no PDF). Without any renderer it is
+    empty.
+
+    >>> "svg" in supported_formats()  # doctest: +SKIP
+    True
+    """
+    dot = dot or find_dot()
+    return () if dot is None else _formats_of(Path(dot))
+
+
+def check_format(format: str, dot: Path | None = None, who: str = "render") -> str:
+    """``format`` in lower case if ``dot`` can write it; else a ``ValueError`` listing what it can write."""
+    format = format.lower()
+    dot = dot or find_dot()
+    formats = supported_formats(dot) if dot is not None else FORMATS
+    if format not in formats:
+        program = f"the renderer {dot}" if dot is not None else "a renderer"
+        raise ValueError(f"{who}: {program} cannot write {format!r}; it writes {', '.join(formats)}")
+    return format
+
+
+def pipe(
+    source: str, format: str = "svg", dot: Path | None = None, engine: str = "dot", options: tuple[str, ...] = ()
+) -> bytes:
     """Lay out DOT ``source`` with ``dot`` and return the rendered bytes.
 
-    Raises ``RuntimeError`` with the renderer's own message if it fails, and
+    ``format`` is any of :func:`supported_formats` (optionally with a
+    renderer, ``png:cairo``, as a system Graphviz takes it); ``engine`` is the layout
+    program's ``-K`` (``dot``, ``neato``, ...) and ``options`` more flags.
+    Raises ``ValueError`` for a format the renderer cannot write,
+    ``RuntimeError`` with the renderer's own message if it fails, and
     ``FileNotFoundError`` if no renderer can be found.
     """
-    format = _check_format(format)
     dot = dot or find_dot()
     if dot is None:
         raise FileNotFoundError(f"no Graphviz renderer found: {INSTALL_HINT}")
+    # "png:cairo" names a renderer too (system Graphviz): the format is the part before the colon
+    format = ":".join([check_format(format.split(":")[0], dot, "pipe"), *format.split(":")[1:]])
     # stderr is captured (the equivalent of graphviz's quiet=True): layout
     # warnings are noise to a reader, and errors are reported below.
     completed = subprocess.run(
-        [str(dot), "-Kdot", f"-T{format}"], input=source.encode("utf-8"), capture_output=True, check=False
+        [str(dot), f"-K{engine}", f"-T{format}", *options],
+        input=source.encode("utf-8"),
+        capture_output=True,
+        check=False,
     )
     if completed.returncode != 0:
         message = completed.stderr.decode("utf-8", "replace").strip()
@@ -116,28 +169,62 @@ def pipe(source: str, format: str = "svg", dot: Path | None = None) -> bytes:
     return completed.stdout
 
 
-def render_graph(graph: Any, path: str | os.PathLike[str], format: str | None = None) -> Path:
-    """Write ``graph`` (a ``graphviz.Digraph`` or DOT source) to ``path`` as SVG or PNG.
+def output_format(path: str | os.PathLike[str], format: str | None = None, dot: Path | None = None) -> str:
+    """The format to write ``path`` in: ``format``, else the one its suffix names, else SVG.
 
-    The format comes from ``format``, else from the suffix of ``path`` (``.svg``
-    or ``.png``), else is SVG; a path without that suffix gets it appended. If
-    no renderer exists, the DOT source is written next to it as ``.dot``
-    instead, with a warning that names the file and how to get a renderer; the
-    returned path says which file was written. Rendering never crashes for want
-    of Graphviz.
+    A suffix that names an image format (``.svg``, ``.png``, ``.pdf``, any of
+    Graphviz's) decides the format; a suffix that names none (``graph.v2``)
+    leaves it to ``format`` or SVG. Raises ``ValueError`` if ``dot`` (default:
+    :func:`find_dot`'s) cannot write that format, listing the ones it can, or
+    if the suffix and ``format`` disagree. Without any renderer only the
+    suffix and ``format`` are compared.
     """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
+    dot = dot or find_dot()
+    known = set(_graphviz_formats()) | set(supported_formats(dot))
     if format is None:
-        format = suffix if suffix in FORMATS else "svg"
-    format = _check_format(format)
-    if suffix in FORMATS and suffix != format:
-        raise ValueError(f"render_graph: the path {path} ends in .{suffix} but format={format!r} was asked for")
-    if suffix != format:
+        format = suffix if suffix in known else "svg"
+    format = format.lower()
+    if dot is not None:
+        format = check_format(format, dot, f"writing {path}")
+    if suffix in known and suffix != format:
+        raise ValueError(f"the path {path} ends in .{suffix} but format={format!r} was asked for")
+    return format
+
+
+def _graphviz_formats() -> tuple[str, ...]:
+    """Every output format Graphviz knows of (the ``graphviz`` package's list), whether or not ours writes it."""
+    try:
+        from graphviz import FORMATS as known
+    except ImportError:  # pragma: no cover (graphviz is a dependency)
+        return FORMATS
+    return tuple(known)
+
+
+def render_graph(graph: Any, path: str | os.PathLike[str], format: str | None = None) -> Path:
+    """Write ``graph`` (a ``graphviz.Digraph`` or DOT source) to ``path`` in the format its suffix names.
+
+    The format is :func:`output_format`'s: ``format``, else the one the suffix
+    of ``path`` names (``.svg``, ``.png``, ``.pdf`` with a system Graphviz:
+    any of :func:`supported_formats`), else SVG. A path whose suffix is not
+    that format gets it appended (``graph`` -> ``graph.svg``). A format the
+    renderer cannot write is a ``ValueError`` listing those it can: ``g.pdf``
+    is never written as ``g.pdf.svg``. If no renderer exists, the DOT source is
+    written next to it as ``.dot`` instead, with a warning that names the file
+    and how to get a renderer; the returned path says which file was written.
+    Rendering never crashes for want of Graphviz.
+    """
+    path = Path(path)
+    dot = find_dot()
+    try:
+        format = output_format(path, format, dot)
+    except ValueError as error:
+        raise ValueError(f"render_graph: {error}") from None
+    if path.suffix.lower().lstrip(".") != format:
         path = path.with_name(f"{path.name}.{format}")
     source = graph if isinstance(graph, str) else graph.source
     path.parent.mkdir(parents=True, exist_ok=True)
-    dot = find_dot()
     if dot is None:
         dot_path = path.with_suffix(".dot")
         dot_path.write_text(source, encoding="utf-8")
@@ -149,10 +236,3 @@ def render_graph(graph: Any, path: str | os.PathLike[str], format: str | None = 
         return dot_path
     path.write_bytes(pipe(source, format, dot))
     return path
-
-
-def _check_format(format: str) -> str:
-    format = format.lower()
-    if format not in FORMATS:
-        raise ValueError(f"render: format must be one of {', '.join(FORMATS)}, got {format!r}")
-    return format
