@@ -7,13 +7,11 @@ and friends): they return ``(X, y)`` with ``X`` a float64 array of shape
 ``None``, a ``numpy.random.Generator`` or, for the scikit-learn-backed ones, a
 ``RandomState``).
 
-Moons are scikit-learn's ``make_moons`` and the split its stratified
-``train_test_split``, rewritten here in NumPy with the same random draws, so
-the same seed gives the same points and the same split as scikit-learn
-(tests/test_data.py checks it) without importing scikit-learn, which takes
-longer than the default training run. Circles and blobs call scikit-learn's
-generators, imported when used; the two interleaved spirals and XOR, which
-scikit-learn does not ship, are written here. ``import tinygrad_moons``
+Moons, circles and blobs are scikit-learn's generators and the split its
+stratified ``train_test_split``, with our checks and messages in front;
+scikit-learn is imported when they are called, not before (it takes longer to
+import than the default run takes to train). The two interleaved spirals and
+XOR, which scikit-learn does not ship, are written here. ``import tinygrad_moons``
 stays NumPy-only.
 
 >>> X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
@@ -111,20 +109,13 @@ def make_moons(
     ``noise`` is the standard deviation of the Gaussian noise added to each
     coordinate; the moons have radius 1, so 0.1 is "a little noise".
     """
+    from sklearn import datasets  # here, not at the top: importing scikit-learn costs more than training
+
     n_samples = _check_n_samples(n_samples, "make_moons")
     noise = _check_noise(noise, "make_moons")
-    rng = _random_state(random_state, "make_moons")
-    # scikit-learn's make_moons, step by step: the two half circles, a shuffle, then the noise.
-    n_outer = n_samples // 2
-    n_inner = n_samples - n_outer
-    outer = np.linspace(0, np.pi, n_outer)
-    inner = np.linspace(0, np.pi, n_inner)
-    X = np.vstack([np.append(np.cos(outer), 1 - np.cos(inner)), np.append(np.sin(outer), 1 - np.sin(inner) - 0.5)]).T
-    y = np.hstack([np.zeros(n_outer, dtype=np.intp), np.ones(n_inner, dtype=np.intp)])
-    order = np.arange(n_samples)
-    rng.shuffle(order)
-    X, y = X[order], y[order]
-    X += rng.normal(scale=noise, size=X.shape)
+    X, y = datasets.make_moons(
+        n_samples=n_samples, noise=noise, random_state=_sklearn_random_state(random_state, "make_moons")
+    )
     return _as_xy(X, y)
 
 
@@ -278,9 +269,9 @@ def train_test_split(
     the class proportions of ``y``, so a 200-point test set of a balanced data
     set has 100 points of each class. ``test_size`` is a fraction in (0, 1)
     (the test part gets its ceiling share) or a number of test points. The
-    same ``random_state`` gives exactly scikit-learn's split with
-    ``stratify=y`` (or without, for ``stratify=False``); the draws are
-    reproduced in NumPy so scikit-learn is not imported.
+    same ``random_state`` gives scikit-learn's split with ``stratify=y`` (or
+    without, for ``stratify=False``): it is scikit-learn's, with our checks
+    and messages in front.
     """
     X = np.asarray(X)
     y = np.asarray(y)
@@ -303,62 +294,17 @@ def train_test_split(
         raise ValueError(f"train_test_split: test_size must be a fraction strictly between 0 and 1, got {test_size}")
     else:
         n_test = math.ceil(test_size * n_samples)
-    n_train = n_samples - n_test
-    if n_train == 0:
+    if n_samples - n_test == 0:
         raise ValueError(f"train_test_split: test_size={test_size} of {n_samples} points leaves no training points")
-    rng = _random_state(random_state, "train_test_split")
-    if stratify:
-        train, test = _stratified_indices(y, n_train, n_test, rng)
-    else:  # scikit-learn's ShuffleSplit
-        permutation = rng.permutation(n_samples)
-        test, train = permutation[:n_test], permutation[n_test:]
-    return X[train], X[test], y[train], y[test]
+    from sklearn import model_selection
 
-
-def _stratified_indices(
-    y: np.ndarray, n_train: int, n_test: int, rng: np.random.RandomState
-) -> tuple[np.ndarray, np.ndarray]:
-    """Train and test row indices drawn as scikit-learn's ``StratifiedShuffleSplit`` draws them (one split)."""
-    classes, y_indices, class_counts = np.unique(y, return_inverse=True, return_counts=True)
-    if class_counts.min() < 2:
-        lonely = classes[class_counts < 2].tolist()
-        raise ValueError(
-            f"train_test_split: The least populated class in y has only 1 member (classes {lonely}); "
-            "a stratified split needs at least 2 of each class"
+    try:
+        return model_selection.train_test_split(
+            X,
+            y,
+            test_size=test_size,
+            random_state=_sklearn_random_state(random_state, "train_test_split"),
+            stratify=y if stratify else None,
         )
-    for part, size in (("train", n_train), ("test", n_test)):
-        if size < len(classes):
-            raise ValueError(
-                f"train_test_split: the {part} part would have {size} points, fewer than the "
-                f"{len(classes)} classes it must each contain"
-            )
-    class_indices = np.split(np.argsort(y_indices, kind="stable"), np.cumsum(class_counts)[:-1])
-    n_i = _approximate_mode(class_counts, n_train, rng)
-    t_i = _approximate_mode(class_counts - n_i, n_test, rng)
-    train: list[int] = []
-    test: list[int] = []
-    for i in range(len(classes)):
-        shuffled = class_indices[i].take(rng.permutation(class_counts[i]), mode="clip")
-        train.extend(shuffled[: n_i[i]])
-        test.extend(shuffled[n_i[i] : n_i[i] + t_i[i]])
-    return rng.permutation(train), rng.permutation(test)
-
-
-def _approximate_mode(class_counts: np.ndarray, n_draws: int, rng: np.random.RandomState) -> np.ndarray:
-    """How many of ``n_draws`` each class gets: its proportional share, rounded down, plus the largest remainders.
-
-    scikit-learn's ``_approximate_mode``, ties broken at random with the same draws.
-    """
-    continuous = class_counts / class_counts.sum() * n_draws
-    floored = np.floor(continuous)
-    need_to_add = int(n_draws - floored.sum())
-    if need_to_add > 0:
-        remainder = continuous - floored
-        for value in np.sort(np.unique(remainder))[::-1]:
-            (candidates,) = np.where(remainder == value)
-            add_now = min(len(candidates), need_to_add)
-            floored[rng.choice(candidates, size=add_now, replace=False)] += 1
-            need_to_add -= add_now
-            if need_to_add == 0:
-                break
-    return floored.astype(int)
+    except ValueError as error:  # e.g. a class with a single member cannot be stratified
+        raise ValueError(f"train_test_split: {error}") from None

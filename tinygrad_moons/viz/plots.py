@@ -97,6 +97,9 @@ def draw_probability(
 ) -> list[Any]:
     """Filled contours of P(class 1) and the p = 0.5 line; returns the artists (to remove them for the next frame).
 
+    The filled contours are drawn by scikit-learn's ``DecisionBoundaryDisplay``
+    from a grid we compute ourselves: the same grid serves our models, any
+    scikit-learn classifier and the animation frames, which store only the grid.
     ``xx``, ``yy`` and ``probabilities`` share one 2-D shape (a grid from
     :func:`decision_grid` and :func:`probability_grid`). The fill has ten
     bands, from red (sure of class 0) through white to blue (sure of class 1),
@@ -105,8 +108,15 @@ def draw_probability(
     ``isolines=True`` adds thin labelled lines at 0.1, 0.2, ..., 0.9, so the
     probability can be read off the picture (the untrained model's too).
     """
-    surface = ax.contourf(xx, yy, probabilities, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, vmin=0, vmax=1)
-    artists: list[Any] = [surface]
+    from sklearn.inspection import DecisionBoundaryDisplay
+
+    fields = {"xx0": xx, "xx1": yy, "response": probabilities}
+    try:
+        display = DecisionBoundaryDisplay(**fields, n_classes=2)
+    except TypeError:  # scikit-learn < 1.9 has no n_classes argument
+        display = DecisionBoundaryDisplay(**fields)
+    display.plot(ax=ax, plot_method="contourf", cmap=PROBABILITY_CMAP, levels=np.linspace(0, 1, 11), vmin=0, vmax=1)
+    artists: list[Any] = [display.surface_]
     if isolines:
         levels = [level for level in np.round(np.linspace(0.1, 0.9, 9), 1) if level != 0.5]
         levels = [level for level in levels if probabilities.min() < level < probabilities.max()]
