@@ -300,7 +300,9 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
     assert [c.shape for c in classifier.coefs_] == [(2, 25), (25, 50), (50, 1)]
     assert classifier.coefs_[0] is model[0].kernel.data  # the same arrays, not copies
     np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
-    graph = model.draw_graph(X_test[:4])
+    from tinygrad_moons.viz import draw_model_graph
+
+    graph = draw_model_graph(model, X_test[:4])
     assert "dense" in graph.source
     classifier.coefs_ = [np.zeros_like(c) for c in classifier.coefs_]  # assigning copies into the model
     assert not model[0].kernel.data.any()

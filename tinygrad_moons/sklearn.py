@@ -14,7 +14,7 @@ so a script changes only its import::
 
     clf = MLPClassifier(hidden_layer_sizes=(25, 50, 50, 25), max_iter=300, random_state=0).fit(X, y)
     clf.predict_proba(X[:3])            # (3, n_classes), rows sum to 1
-    clf.model_                          # the nn.Sequential: draw_graph, plots, the GIF recorder
+    clf.model_                          # the nn.Sequential, for viz.draw_model_graph, plots, the GIF
 
 The same ``random_state`` draws the same initial weights and the same batch
 order as scikit-learn, so the two follow the same trajectory up to rounding

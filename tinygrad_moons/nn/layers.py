@@ -15,7 +15,7 @@ work in either kind of model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,12 +27,14 @@ from tinygrad_moons.nn.module import Module, Parameter
 from tinygrad_moons.tensor import Tensor
 
 __all__ = [
-    "Input",
+    "SAVABLE_LAYERS",
     "Activation",
+    "Buildable",
     "Dense",
     "Dropout",
     "Flatten",
     "Identity",
+    "Input",
     "Layer",
     "LeakyReLU",
     "Linear",
@@ -65,6 +67,31 @@ class Input:
 
     def __repr__(self) -> str:
         return f"Input(shape={self.shape})"
+
+
+@runtime_checkable
+class Buildable(Protocol):
+    """What a model needs of a part to build it ahead of the data: its output width, and weights on demand.
+
+    :class:`Layer` and :class:`~tinygrad_moons.nn.Sequential` are buildable;
+    so is any module of yours with these three members. A ``Sequential``
+    builds the buildable parts it holds as soon as their input width is
+    known (``input_dim=`` on the first layer, or ``Input(shape=...)``); any
+    other module it learns about by running one row of zeros through it.
+    """
+
+    @property
+    def built(self) -> bool:
+        """True once the weights exist."""
+        ...
+
+    def build(self, input_dim: int) -> None:
+        """Create the weights for inputs of width ``input_dim``."""
+        ...
+
+    def compute_output_dim(self, input_dim: int | None) -> int | None:
+        """The output width for inputs of width ``input_dim`` (None when unknown)."""
+        ...
 
 
 class Layer(Module):
@@ -185,12 +212,13 @@ class Dense(Layer):
             x = Tensor(x, dtype=self.dtype)
         elif x.data.dtype != self.dtype:
             x = x.to(self.dtype)
-        try:
-            z = F.affine(x, self.kernel, self.bias)
-        except ShapeError:
+        if x.ndim < 1 or x.shape[-1] != self.input_dim:
+            # Checked here, not inferred from an error inside the matmul: only a real mismatch is a ShapeError.
             raise ShapeError(
-                f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape}"
-            ) from None
+                f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape} "
+                f"(its kernel is {self.input_dim} x {self.units})"
+            )
+        z = F.affine(x, self.kernel, self.bias)
         return z if self.activation is None else self.activation(z)
 
     def get_config(self) -> dict[str, Any]:
@@ -492,3 +520,7 @@ class Dropout(Layer):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+#: The layer classes a model file (``model.save``) may name, besides ``Sequential``; ``load_model`` builds only these.
+SAVABLE_LAYERS: tuple[type[Layer], ...] = (Dense, Activation, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax)
