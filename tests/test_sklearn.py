@@ -311,6 +311,16 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
         classifier.coefs_ = [np.zeros((3, 25))]
 
 
+def test_the_estimators_predict_proba_is_scikit_learns_and_the_models_is_old_keras(moons):
+    """Two libraries, two contracts, each kept: (n, n_classes) rows summing to 1, and Keras' (n, 1) for a sigmoid."""
+    X_train, X_test, y_train, _ = moons
+    classifier = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X_train, y_train)
+    estimators = classifier.predict_proba(X_test)
+    models = classifier.model_.predict_proba(X_test)
+    assert estimators.shape == (len(X_test), 2) and models.shape == (len(X_test), 1)
+    np.testing.assert_allclose(estimators, np.hstack([1 - models, models]))
+
+
 def test_the_gif_recorder_films_a_partial_fit_loop(moons, tmp_path):
     """The recorder is a Keras-style callback; a partial_fit loop drives its hooks itself."""
     from tinygrad_moons.viz.animation import DecisionBoundaryRecorder
