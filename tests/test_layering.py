@@ -72,7 +72,10 @@ def all_modules() -> dict[str, Path]:
 
 
 def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
-    """The package's modules that ``name`` imports anywhere in its source (``from a import b`` counts a.b if a module)."""
+    """The package's modules that ``name`` imports anywhere in its source.
+
+    ``from a import b`` counts ``a.b`` when that is a module, else ``a``.
+    """
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
     for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):

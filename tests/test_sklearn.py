@@ -47,7 +47,7 @@ def applicable_checks():
 
 @pytest.mark.parametrize(("estimator", "check"), list(applicable_checks()))
 def test_passes_scikit_learns_estimator_checks(estimator, check):
-    """Every applicable check of scikit-learn's, with the default parameters (max_iter=200); none is an expected failure."""
+    """Every applicable check of scikit-learn's, with the default parameters (max_iter=200); none expected to fail."""
     check(estimator)
 
 

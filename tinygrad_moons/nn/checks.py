@@ -122,7 +122,9 @@ def validation_split(
     if not split:
         return X, Y, None
     if not 0 < split < 1:
-        raise ValueError(f"fit: validation_split must be a float in [0, 1) (the fraction of rows held out), got {split}")
+        raise ValueError(
+            f"fit: validation_split must be a float in [0, 1) (the fraction of rows held out), got {split}"
+        )
     cut = int(len(X) * (1 - split))
     if cut == 0 or cut == len(X):
         raise ValueError(f"fit: validation_split={split} leaves no training or no validation rows")

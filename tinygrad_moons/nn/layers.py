@@ -53,7 +53,9 @@ class Input:
     the first ``Dense``. Only flat inputs exist here: ``shape`` is ``(features,)``.
     """
 
-    def __init__(self, shape: tuple[int, ...], batch_size: int | None = None, dtype: Any = None, name: str | None = None):
+    def __init__(
+        self, shape: tuple[int, ...], batch_size: int | None = None, dtype: Any = None, name: str | None = None
+    ):
         if not isinstance(shape, (tuple, list)) or len(shape) != 1:
             raise ValueError(f"Input: shape must be (features,), one width for flat inputs, got {shape!r}")
         (width,) = shape
@@ -196,7 +198,8 @@ class Dense(Layer):
             self.bias = Parameter(self.bias_initializer((self.units,), self.dtype, self.rng))
 
     def reset_parameters(self) -> None:
-        if not self.built:
+        """Draw the kernel and bias again from the layer's generator (nothing before the layer is built)."""
+        if self.kernel is None:
             return
         self.kernel.data[...] = self.kernel_initializer(self.kernel.shape, self.dtype, self.rng)
         if self.bias is not None:
@@ -208,6 +211,8 @@ class Dense(Layer):
     def forward(self, x: Tensor) -> Tensor:
         if self.kernel is None:
             self.build(np.shape(x)[-1] if np.ndim(x) else 0)
+        kernel = self.kernel
+        assert kernel is not None  # built just above
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.dtype)
         elif x.data.dtype != self.dtype:
@@ -218,7 +223,7 @@ class Dense(Layer):
                 f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape} "
                 f"(its kernel is {self.input_dim} x {self.units})"
             )
-        z = F.affine(x, self.kernel, self.bias)
+        z = F.affine(x, kernel, self.bias)
         return z if self.activation is None else self.activation(z)
 
     def get_config(self) -> dict[str, Any]:
@@ -396,10 +401,12 @@ class Linear(Layer):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias again from U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch does."""
+        rng = self.rng if self.rng is not None else initializers.global_generator()
         bound = 1.0 / np.sqrt(self.in_features)
-        self.weight.data[...] = self.rng.uniform(-bound, bound, size=self.weight.shape)
+        self.weight.data[...] = rng.uniform(-bound, bound, size=self.weight.shape)
         if self.bias is not None:
-            self.bias.data[...] = self.rng.uniform(-bound, bound, size=self.bias.shape)
+            self.bias.data[...] = rng.uniform(-bound, bound, size=self.bias.shape)
 
     def build(self, input_dim: int) -> None:
         if input_dim != self.in_features:

@@ -15,6 +15,7 @@ validation, callbacks and progress. The functions here take arrays that
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -107,7 +108,7 @@ def train_epoch(
         X, Y = X[order], Y[order]
     wrap_target = Tensor._wrap if Y.dtype.kind == "f" else _identity
     metrics = model._metrics
-    step = train_step if Y.dtype.kind == "f" else _eager_step
+    step: Callable[[Model, Tensor, Any], tuple[Tensor, Tensor]] = train_step if Y.dtype.kind == "f" else _eager_step
     loss_total = 0.0
     metric_totals = [0.0] * len(metrics)
     seen = 0

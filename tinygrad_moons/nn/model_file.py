@@ -1,4 +1,4 @@
-"""The model file: its format, and writing one (``model.save(path)``); reading it back is :mod:`~tinygrad_moons.nn.saving`.
+"""The model file: its format, and writing one (``model.save(path)``); :mod:`~tinygrad_moons.nn.saving` reads it.
 
 A model file is an ordinary NumPy ``.npz`` archive holding
 
@@ -70,7 +70,8 @@ def save_model(model: Model, path: str | os.PathLike) -> str:
     descriptor, temporary = _create_temporary(folder, name)
     try:
         with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **{ARCHITECTURE_KEY: np.array(json.dumps(architecture))}, **weights)
+            arrays = {ARCHITECTURE_KEY: np.array(json.dumps(architecture)), **weights}
+            np.savez(file, **arrays)  # type: ignore[arg-type]  # numpy's stubs take **arrays for its allow_pickle
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)

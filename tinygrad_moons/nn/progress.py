@@ -1,4 +1,4 @@
-"""What ``fit`` shows while it trains: a progress bar over the epochs (``verbose=1``) or a line per epoch (``verbose=2``).
+"""What ``fit`` shows while it trains: a bar over the epochs (``verbose=1``) or a line per epoch (``verbose=2``).
 
 The bar is ``tqdm.auto``'s: a widget in a Jupyter notebook, text on a
 terminal. Its text carries the metrics of the latest epoch at every redraw:

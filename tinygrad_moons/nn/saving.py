@@ -23,11 +23,13 @@ gives a :class:`ModelFileError` naming the file and the problem.
 from __future__ import annotations
 
 import inspect
+import io
 import json
+import math
 import os
 import re
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -190,10 +192,11 @@ def _read_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: Header) 
     array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
     with archive.open(info) as stream:
         stream.read(header_length)
-        buffer = memoryview(array.reshape(-1, order="A")).cast("B") if array.size else memoryview(b"")
+        buffer = array.reshape(-1, order="A").data.cast("B") if array.size else memoryview(b"")
+        reader = cast(io.BufferedIOBase, stream)  # a zipfile.ZipExtFile, which typeshed calls IO[bytes]
         filled = 0
         while filled < len(buffer):
-            count = stream.readinto(buffer[filled:])
+            count = reader.readinto(buffer[filled:])
             if not count:
                 raise _problem(f": array {info.filename[:80]!r} ends early")
             filled += count
@@ -278,7 +281,9 @@ def _expected_weights(config: Any) -> dict[str, tuple[tuple[int, ...], str]]:
     return expected
 
 
-def _plan_sequential(config: Any, prefix: str, depth: int, width: int | None, expected: dict, counts: dict) -> int:
+def _plan_sequential(
+    config: Any, prefix: str, depth: int, width: int | None, expected: dict, counts: dict
+) -> int | None:
     """Add a Sequential's parameters to ``expected``; return its output width."""
     where = f"Sequential {prefix!r}" if prefix else "the model"
     if depth > LIMITS["model_nesting"]:
@@ -326,6 +331,7 @@ def _plan_dense(config: dict, dotted: str, width: int | None, expected: dict, co
     for argument, value, required in (("units", units, True), ("input_dim", input_dim, False)):
         if (value is not None or required) and (type(value) is not int or value < 1):
             raise _problem(f": Dense {dotted!r} has {argument}={str(value)[:40]}; it must be a positive integer")
+    assert isinstance(units, int)  # checked just above
     if dtype not in WEIGHT_DTYPES or not isinstance(use_bias, bool):
         raise _problem(f": Dense {dotted!r} has dtype={str(dtype)[:40]!r}, use_bias={str(use_bias)[:40]}")
     if input_dim is not None and width is not None and input_dim != width:
@@ -335,7 +341,7 @@ def _plan_dense(config: dict, dotted: str, width: int | None, expected: dict, co
         raise _problem(f": the input width of Dense {dotted!r} is missing, so its weights have nowhere to go")
     shapes = {"kernel": (inputs, units), **({"bias": (units,)} if use_bias else {})}
     for key, shape in shapes.items():
-        counts["weight_bytes"] += int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        counts["weight_bytes"] += math.prod(shape) * np.dtype(dtype).itemsize  # Python ints: no overflow
         expected[f"{dotted}.{key}"] = (shape, dtype)
     if counts["weight_bytes"] > LIMITS["weight_bytes"]:
         raise _problem(
@@ -378,12 +384,13 @@ def _build(class_name: str, config: dict[str, Any]) -> Any:
 
 def _compile_from(model: Sequential, settings: dict[str, Any]) -> None:
     optimizer_entry = settings.get("optimizer")
-    class_name = optimizer_entry.get("class_name") if isinstance(optimizer_entry, dict) else None
-    if not isinstance(class_name, str) or class_name not in optim.OPTIMIZERS:
+    entry = optimizer_entry if isinstance(optimizer_entry, dict) else {}
+    class_name = entry.get("class_name")
+    if not isinstance(optimizer_entry, dict) or not isinstance(class_name, str) or class_name not in optim.OPTIMIZERS:
         name = class_name if isinstance(optimizer_entry, dict) else optimizer_entry
         raise _problem(f" names an unknown optimizer {str(name)[:80]!r}")
     optimizer_class = optim.OPTIMIZERS[class_name]
-    config = optimizer_entry.get("config") or {}
+    config = entry.get("config") or {}
     loss_description = settings["loss"]
     try:
         if not isinstance(config, dict):

@@ -157,7 +157,7 @@ class Model(Module):
         }
 
     def _give_optimizer_new_parameters(self) -> None:
-        if self._optimizer_follows_model:
+        if self._optimizer_follows_model and self.optimizer is not None:
             known = {id(p) for p in self.optimizer.params}
             self.optimizer.add_params([p for p in self.parameters() if id(p) not in known])
 
@@ -223,11 +223,13 @@ class Model(Module):
 
     def _eager_train_step(self, x: Tensor, target: Any) -> tuple[Tensor, Tensor]:
         """One step of the PyTorch loop on one batch (what ``jit_compile`` captures); returns (output, loss)."""
+        optimizer = self.optimizer
+        assert optimizer is not None  # fit checked that the model is compiled
         output = self(x)
         loss = losses.compute(self.loss, target, output)  # each loss in its own dialect's order
-        self.optimizer.zero_grad()
+        optimizer.zero_grad()
         loss.backward()
-        self.optimizer.step()
+        optimizer.step()
         return output, loss
 
     # ------------------------------------------------- evaluate / predict
@@ -352,10 +354,14 @@ def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
 
 
 def _human_bytes(count: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if count < 1024 or unit == "GB":
-            return f"{count:.2f} {unit}" if unit != "B" else f"{count} B"
-        count /= 1024
-    return f"{count} B"  # pragma: no cover (the loop always returns)
+    """``1234`` -> ``"1.21 KB"``, as Keras' summary writes sizes (bytes as a whole number)."""
+    if count < 1024:
+        return f"{count} B"
+    size = count / 1024
+    for unit in ("KB", "MB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} GB"
 
 
