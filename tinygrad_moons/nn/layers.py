@@ -185,9 +185,11 @@ class Dense(Layer):
 
     @property
     def built(self) -> bool:
+        """True once the kernel (and bias) exist."""
         return self.kernel is not None
 
     def build(self, input_dim: int) -> None:
+        """Create the kernel (input_dim, units) and bias (units,) for inputs of width ``input_dim``."""
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 1:
             raise ValueError(f"{self.name}: the input width must be a positive integer, got {input_dim!r}")
         super().build(input_dim)
@@ -206,9 +208,14 @@ class Dense(Layer):
             self.bias.data[...] = self.bias_initializer(self.bias.shape, self.dtype, self.rng)
 
     def compute_output_dim(self, input_dim: int | None) -> int:
+        """``units``, whatever the input width."""
         return self.units
 
     def forward(self, x: Tensor) -> Tensor:
+        """``activation(x @ kernel + bias)`` for ``x`` of shape (batch, input_dim); builds the layer on its first call.
+
+        An input of another width is a ShapeError naming the layer and both shapes.
+        """
         if self.kernel is None:
             self.build(np.shape(x)[-1] if np.ndim(x) else 0)
         kernel = self.kernel
@@ -227,6 +234,7 @@ class Dense(Layer):
         return z if self.activation is None else self.activation(z)
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that re-create this layer (a custom activation function cannot be saved by name)."""
         if self.activation is not None and F.ACTIVATIONS.get(self.activation_name) is not self.activation:
             raise ValueError(
                 f"{self.name}: its activation is a custom function ({self.activation_name}), which cannot be "
@@ -242,6 +250,7 @@ class Dense(Layer):
         }
 
     def extra_repr(self) -> str:
+        """``dense_1: 2 -> 25, activation=relu, dtype=float64``."""
         width = f"{self.input_dim}" if self.input_dim is not None else "?"
         return f"{self.name}: {width} -> {self.units}, activation={self.activation_name}, dtype={self.dtype.name}"
 
@@ -256,14 +265,17 @@ class Activation(Layer):
         self.activation_name, self.activation = F.get_activation(activation)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The activation applied elementwise (the input itself for "linear")."""
         return x if self.activation is None else self.activation(x)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "activation"}``; a custom activation function cannot be saved by name."""
         if F.ACTIVATIONS.get(self.activation_name, 0) is not self.activation:
             raise ValueError(f"{self.name}: a custom activation function cannot be saved by name")
         return {"name": self.name, "activation": self.activation_name}
 
     def extra_repr(self) -> str:
+        """The layer's name and activation."""
         return f"{self.name}: {self.activation_name}"
 
 
@@ -285,6 +297,7 @@ class ReLU(Activation):
         super().__init__("relu", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
@@ -297,16 +310,19 @@ class Sigmoid(Activation):
         super().__init__("sigmoid", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
 class Tanh(Activation):
+    """tanh(x), elementwise."""
     default_name = "tanh"
 
     def __init__(self, *, name: str | None = None):
         super().__init__("tanh", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
@@ -321,12 +337,15 @@ class LeakyReLU(Activation):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x where x > 0, else ``negative_slope * x``."""
         return F.leaky_relu(x, self.negative_slope)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "negative_slope"}``."""
         return {"name": self.name, "negative_slope": self.negative_slope}
 
     def extra_repr(self) -> str:
+        """The layer's name and slope."""
         return f"{self.name}: negative_slope={self.negative_slope}"
 
 
@@ -348,15 +367,19 @@ class Softmax(Activation):
 
     @property
     def dim(self) -> int:
+        """PyTorch's name for :attr:`axis`, the axis that sums to 1."""
         return self.axis
 
     def forward(self, x: Tensor) -> Tensor:
+        """exp(x) normalised along the axis, computed stably (the maximum subtracted first)."""
         return F.softmax(x, axis=self.axis)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "axis"}``."""
         return {"name": self.name, "axis": self.axis}
 
     def extra_repr(self) -> str:
+        """The layer's name and axis."""
         return f"{self.name}: dim={self.axis}"
 
 
@@ -409,14 +432,17 @@ class Linear(Layer):
             self.bias.data[...] = rng.uniform(-bound, bound, size=self.bias.shape)
 
     def build(self, input_dim: int) -> None:
+        """Nothing to create (the weights exist from the start); refuse an input width other than ``in_features``."""
         if input_dim != self.in_features:
             raise ShapeError(f"{self.name}: Linear({self.in_features}, {self.out_features}) cannot take inputs "
                              f"of width {input_dim}")
 
     def compute_output_dim(self, input_dim: int | None) -> int:
+        """``out_features``, whatever the input width."""
         return self.out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x @ weight.T + bias`` for ``x`` of shape (..., in_features); one sample (in_features,) too."""
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.dtype)
         elif x.data.dtype != self.dtype:
@@ -431,6 +457,7 @@ class Linear(Layer):
         return F.linear(x, self.weight, self.bias)
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that re-create this layer (model files do not hold Linear layers: save its weights)."""
         return {
             "name": self.name,
             "in_features": self.in_features,
@@ -440,6 +467,7 @@ class Linear(Layer):
         }
 
     def extra_repr(self) -> str:
+        """PyTorch's ``in_features=2, out_features=25, bias=True``."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -454,6 +482,7 @@ class Flatten(Layer):
         self.end_dim = int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The input with axes ``start_dim`` to ``end_dim`` merged into one."""
         rank = max(x.ndim, 1)
         start, end = self.start_dim, self.end_dim
         if not (-rank <= start < rank and -rank <= end < rank):
@@ -468,9 +497,11 @@ class Flatten(Layer):
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "start_dim", "end_dim"}``."""
         return {"name": self.name, "start_dim": self.start_dim, "end_dim": self.end_dim}
 
     def extra_repr(self) -> str:
+        """PyTorch's ``start_dim=1, end_dim=-1``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -483,6 +514,7 @@ class Identity(Layer):
         super().__init__(name)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The input, unchanged."""
         return x
 
 
@@ -512,6 +544,9 @@ class Dropout(Layer):
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:
+        """In training mode, the input with each element zeroed with probability ``p`` and the rest scaled by 1/(1-p);
+        in eval mode, the input itself.
+        """
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
@@ -523,9 +558,11 @@ class Dropout(Layer):
         return x * Tensor._wrap((keep / (1.0 - self.p)).astype(x.data.dtype))
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "p"}``."""
         return {"name": self.name, "p": self.p}
 
     def extra_repr(self) -> str:
+        """PyTorch's ``p=0.5``."""
         return f"p={self.p}"
 
 

@@ -174,6 +174,7 @@ class Module:
 
     # ----------------------------------------------------------- running
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output from the inputs; every subclass defines it (calling the module runs it)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -196,6 +197,7 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, depth first (PyTorch's ``modules``)."""
         for _, module in self.named_modules():
             yield module
 
@@ -204,6 +206,7 @@ class Module:
         return iter(self._modules.values())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(key, module)`` for each direct sub-module, in registration order."""
         return iter(self._modules.items())
 
     def apply(self, function: Callable[[Module], Any]) -> Module:
@@ -255,6 +258,7 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Set evaluation mode here and below (``train(False)``): Dropout passes its input through."""
         return self.train(False)
 
     # ------------------------------------------------------------ weights

@@ -185,6 +185,7 @@ class Sequential(Model):
 
     # ------------------------------------------------------------ running
     def forward(self, x: Tensor) -> Tensor:
+        """Each layer applied to the previous one's output, in order."""
         if not self._layers:
             raise RuntimeError(f"{self.name} has no layers yet; add() some before calling it")
         for layer in self._layers:
@@ -200,6 +201,7 @@ class Sequential(Model):
 
     @property
     def built(self) -> bool:
+        """True once every layer has its weights (False for a model without layers)."""
         return bool(self._layers) and all(getattr(layer, "built", True) for layer in self._layers)
 
     def _width_before(self, position: int) -> int | None:
@@ -214,6 +216,7 @@ class Sequential(Model):
         return width
 
     def compute_output_dim(self, input_dim: int | None) -> int | None:
+        """The width after the last layer for inputs of width ``input_dim`` (None when a layer hides it)."""
         width = input_dim
         for layer in self._layers:
             if not isinstance(layer, Buildable):
@@ -291,4 +294,5 @@ class Sequential(Model):
         return {"name": self.name, "layers": layers}
 
     def extra_repr(self) -> str:
+        """The model's name."""
         return self.name
