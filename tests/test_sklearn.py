@@ -45,6 +45,7 @@ def applicable_checks():
             yield pytest.param(instance, check, id=f"{type(instance).__name__}-{name}")
 
 
+@pytest.mark.slow  # 125 checks, ~14 s of CPU together; the behaviour tests below stay in the quick run
 @pytest.mark.parametrize(("estimator", "check"), list(applicable_checks()))
 def test_passes_scikit_learns_estimator_checks(estimator, check):
     """Every applicable check of scikit-learn's, with the default parameters (max_iter=200); none expected to fail."""

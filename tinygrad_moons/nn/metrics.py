@@ -30,19 +30,22 @@ def names() -> list[str]:
     return sorted(set(_ALIASES.values()))
 
 
-def get(metric: str | Metric, loss: Any = None) -> tuple[str, Metric]:
-    """``(name, function)`` for a metric name or function; ``"accuracy"`` reads the outputs as ``loss`` does.
+def get(metric: str | Metric, loss: Any = None) -> Metric:
+    """The metric function for a name (Keras' ``keras.metrics.get``) or the function itself.
 
-    >>> name, accuracy = get("accuracy")
-    >>> name, accuracy(np.array([[1.0], [0.0]]), np.array([[0.9], [0.7]]))
+    ``"accuracy"`` reads the outputs as ``loss`` (the compiled loss) does;
+    the function's ``__name__`` is the name ``fit`` logs it under.
+
+    >>> accuracy = get("accuracy")
+    >>> accuracy.__name__, accuracy(np.array([[1.0], [0.0]]), np.array([[0.9], [0.7]]))
     ('accuracy', 0.5)
     """
     if callable(metric):
-        return getattr(metric, "__name__", "metric"), metric
+        return metric
     if isinstance(metric, str) and metric.lower() in _ALIASES:
         kind = getattr(loss, "target_kind", "regression")
         threshold = 0.0 if getattr(loss, "from_logits", False) else 0.5
-        return "accuracy", accuracy_for(kind, threshold)
+        return accuracy_for(kind, threshold)
     raise ValueError(
         f"compile: unknown metric {metric!r}; use {' or '.join(repr(n) for n in names())} "
         "or a function metric(y_true, y_pred)"
@@ -54,17 +57,16 @@ def accuracy_for(kind: str, threshold: float) -> Metric:
 
     "sparse": integer labels against the largest output; "categorical":
     one-hot rows against the largest output; otherwise one output per
-    class-1 probability (or logit), class 1 where it exceeds ``threshold``.
+    class-1 probability (or logit), class 1 where it exceeds ``threshold``
+    (with several outputs and no binary loss, the largest output is the class).
     """
-    if kind == "sparse":
-        return lambda y_true, y_pred: np.count_nonzero(y_pred.argmax(axis=-1) == y_true) / len(y_true)
-    if kind == "categorical":
-        return lambda y_true, y_pred: np.count_nonzero(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)) / len(y_true)
 
     def accuracy(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        # The seed's rule: predict class 1 where the probability exceeds 0.5 (a logit exceeds 0).
-        if y_pred.shape[-1] > 1 and kind != "binary":
+        if kind == "sparse":
+            return np.count_nonzero(y_pred.argmax(axis=-1) == y_true) / len(y_true)
+        if kind == "categorical" or (y_pred.shape[-1] > 1 and kind != "binary"):
             return np.count_nonzero(y_pred.argmax(axis=-1) == y_true.argmax(axis=-1)) / len(y_true)
+        # The seed's rule: predict class 1 where the probability exceeds 0.5 (a logit exceeds 0).
         return np.count_nonzero((y_pred > threshold) == (y_true > 0.5)) / y_true.size
 
     return accuracy

@@ -136,16 +136,16 @@ class Model(Module):
             metrics = []
         elif isinstance(metrics, str) or callable(metrics):
             metrics = [metrics]
-        resolved = [metrics_module.get(metric, loss_function) for metric in metrics]
+        functions = [metrics_module.get(metric, loss_function) for metric in metrics]
         checks.warn_if_output_does_not_fit_loss(self, loss_function)
 
         # Not registered as a sub-module (object.__setattr__): the loss is not one of the model's layers.
         object.__setattr__(self, "loss", loss_function)
         self.optimizer = chosen_optimizer
-        self.metrics_names = [name for name, _ in resolved]
+        self.metrics_names = [getattr(function, "__name__", "metric") for function in functions]
         self._jit_compile = jit_compile
         self._compiled_step = None
-        self._metrics = [function for _, function in resolved]
+        self._metrics = functions
         # An optimizer given without parameters follows the model: it gets the model's
         # parameters now and, at fit, those of layers built later (on their first call).
         self._optimizer_follows_model = not chosen_optimizer.params
