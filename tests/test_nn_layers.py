@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_moons import ShapeError, Tensor
+from tinygrad_moons import ShapeError, Tensor, concatenate
 from tinygrad_moons.nn import (
     Activation,
     Dense,
@@ -56,6 +56,73 @@ def test_dense_refuses_an_input_of_the_wrong_width_naming_the_layer():
     layer = Dense(4, input_dim=3, name="hidden")
     with pytest.raises(ShapeError, match=r"hidden: expects inputs of shape \(batch, 3\), got shape \(5, 2\)"):
         layer(Tensor(np.ones((5, 2))))
+
+
+def test_dense_names_a_scalar_input_as_a_shape_mismatch():
+    layer = Dense(4, input_dim=3, name="hidden")
+    with pytest.raises(ShapeError, match=r"hidden: expects inputs of shape \(batch, 3\), got shape \(\)"):
+        layer(Tensor(2.0))
+
+
+def test_an_error_in_a_dense_forward_that_is_not_about_shapes_is_not_reported_as_one(monkeypatch):
+    """Issue 13: Dense turned any error of its matmul into "expects inputs of shape (batch, n)", shape or not."""
+    from tinygrad_moons import ops
+
+    def no_activation(z):
+        raise ValueError("activation refused")
+
+    with pytest.raises(ValueError, match="^activation refused$"):  # passed through unchanged
+        Dense(4, input_dim=3, activation=no_activation)(Tensor(np.ones((5, 3))))
+
+    def broken(self, *arrays):
+        raise ValueError("the op itself failed")
+
+    monkeypatch.setattr(ops.Linear, "forward", broken)
+    layer = Dense(4, input_dim=3, name="hidden")
+    with pytest.raises(ValueError, match="the op itself failed") as caught:
+        layer(Tensor(np.ones((5, 3))))  # the right shape: nothing about it is wrong
+    assert "expects inputs of shape" not in str(caught.value)
+
+
+def test_sequential_builds_any_buildable_part_and_runs_any_other_module_once():
+    """Sequential asks the Buildable protocol (built, build, compute_output_dim), not for Layer or Sequential."""
+    from tinygrad_moons.nn import Module, Sequential
+    from tinygrad_moons.nn.layers import Buildable
+
+    class Doubler:  # a buildable part that is neither a Layer nor a Sequential
+        def __init__(self):
+            self.built_with = None
+
+        @property
+        def built(self):
+            return self.built_with is not None
+
+        def build(self, input_dim):
+            self.built_with = input_dim
+
+        def compute_output_dim(self, input_dim):
+            return None if input_dim is None else 2 * input_dim
+
+    class DoubleWidth(Module, Doubler):
+        def __init__(self):
+            Module.__init__(self)
+            Doubler.__init__(self)
+
+        def forward(self, x):
+            return concatenate([x, x], axis=-1)
+
+    class Opaque(Module):  # no build: learnt by running it
+        def forward(self, x):
+            return x * 1.0
+
+    assert isinstance(Dense(2), Buildable) and isinstance(Sequential(), Buildable)
+    assert isinstance(DoubleWidth(), Buildable) and not isinstance(Opaque(), Buildable)
+    doubler = DoubleWidth()
+    model = Sequential([Dense(3, input_dim=2), doubler, Opaque(), Dense(1)])
+    assert doubler.built_with == 3  # built as soon as its input width was known
+    assert model.compute_output_dim(2) is None and not model[3].built  # an opaque part hides the width after it
+    model.build(2)
+    assert model[3].kernel.shape == (6, 1)  # the last layer's width, learnt by running the parts before it
 
 
 def test_dense_gradients_match_the_seed_formulas():

@@ -429,6 +429,7 @@ def test_first_derivative_matches_finite_differences(op_name, data):
 
 # Every op here is twice differentiable (the piecewise ones away from their
 # kinks, where the second derivative is 0).
+@pytest.mark.slow  # 42 ops x 40 examples: ~10 s of CPU; the first derivatives stay in the quick run
 @pytest.mark.parametrize("op_name", OP_NAMES)
 @given(data=st.data())
 def test_second_derivative_matches_finite_differences(op_name, data):

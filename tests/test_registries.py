@@ -5,7 +5,7 @@ import pytest
 
 from tinygrad_moons import cli, data, experiment, ops, optim
 from tinygrad_moons import functional as F
-from tinygrad_moons.nn import initializers, losses
+from tinygrad_moons.nn import initializers, losses, metrics
 
 
 @pytest.mark.parametrize(
@@ -14,6 +14,7 @@ from tinygrad_moons.nn import initializers, losses
         (optim.names, optim.get),
         (initializers.names, initializers.get),
         (losses.names, losses.get),
+        (metrics.names, metrics.get),
         (F.activation_names, F.get_activation),
         (experiment.recipe_names, experiment.get_recipe),
         (optim.lr_scheduler.names, optim.lr_scheduler.get),

@@ -18,6 +18,7 @@ from tinygrad_moons.nn import (
     BCEWithLogitsLoss,
     Dense,
     LeakyReLU,
+    Model,
     ModelFileError,
     Module,
     ReLU,
@@ -240,6 +241,26 @@ def test_models_that_cannot_be_saved_say_why(tmp_path):
 
     with pytest.raises(ValueError, match="cannot be saved by description"):
         Sequential([Dense(3, input_dim=2), Double()]).save(tmp_path / "module.npz")
+
+    class TwoLayers(Model):  # a custom Model: fit works, a model file could not build it back
+        def __init__(self):
+            super().__init__()
+            self.hidden = Dense(3, input_dim=2)
+
+        def forward(self, x):
+            return self.hidden(x)
+
+    with pytest.raises(NotImplementedError, match="cannot describe its architecture.*state_dict"):
+        TwoLayers().save(tmp_path / "custom_model.npz")
+
+    class Describable(TwoLayers):
+        built = True
+
+        def get_config(self):
+            return {"name": self.name, "layers": []}
+
+    with pytest.raises(NotImplementedError, match="not a Sequential model, which is all load_model builds"):
+        Describable().save(tmp_path / "describable.npz")
     assert not any(tmp_path.iterdir())  # nothing half-written
 
 

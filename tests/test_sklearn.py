@@ -45,9 +45,10 @@ def applicable_checks():
             yield pytest.param(instance, check, id=f"{type(instance).__name__}-{name}")
 
 
+@pytest.mark.slow  # 125 checks, ~14 s of CPU together; the behaviour tests below stay in the quick run
 @pytest.mark.parametrize(("estimator", "check"), list(applicable_checks()))
 def test_passes_scikit_learns_estimator_checks(estimator, check):
-    """Every applicable check of scikit-learn's, with the default parameters (max_iter=200); none is an expected failure."""
+    """Every applicable check of scikit-learn's, with the default parameters (max_iter=200); none expected to fail."""
     check(estimator)
 
 
@@ -300,13 +301,25 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
     assert [c.shape for c in classifier.coefs_] == [(2, 25), (25, 50), (50, 1)]
     assert classifier.coefs_[0] is model[0].kernel.data  # the same arrays, not copies
     np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
-    graph = model.draw_graph(X_test[:4])
+    from tinygrad_moons.viz import draw_model_graph
+
+    graph = draw_model_graph(model, X_test[:4])
     assert "dense" in graph.source
     classifier.coefs_ = [np.zeros_like(c) for c in classifier.coefs_]  # assigning copies into the model
     assert not model[0].kernel.data.any()
     np.testing.assert_allclose(model.predict(X_test).ravel(), classifier.predict_proba(X_test)[:, 1])
     with pytest.raises(ValueError, match=r"coefs_ must be a list of arrays of shapes \[\(2, 25\)"):
         classifier.coefs_ = [np.zeros((3, 25))]
+
+
+def test_the_estimators_predict_proba_is_scikit_learns_and_the_models_is_old_keras(moons):
+    """Two libraries, two contracts, each kept: (n, n_classes) rows summing to 1, and Keras' (n, 1) for a sigmoid."""
+    X_train, X_test, y_train, _ = moons
+    classifier = fit_quietly(MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X_train, y_train)
+    estimators = classifier.predict_proba(X_test)
+    models = classifier.model_.predict_proba(X_test)
+    assert estimators.shape == (len(X_test), 2) and models.shape == (len(X_test), 1)
+    np.testing.assert_allclose(estimators, np.hstack([1 - models, models]))
 
 
 def test_the_gif_recorder_films_a_partial_fit_loop(moons, tmp_path):

@@ -40,6 +40,7 @@ def test_a_run_is_the_experiments_training_with_that_seed():
     assert capped.epochs == capped.max_epochs == run.epochs_to_perfect - 1 and not capped.reached
 
 
+@pytest.mark.slow  # starts worker processes: ~5-8 s
 def test_processes_give_the_same_counts_as_one_process(runs):
     in_processes = run_sweep(("course", "default"), seeds=[1, 2], max_epochs=6, n_jobs=2, backend="loky")
     assert [run.updates_to_perfect for run in in_processes] == [run.updates_to_perfect for run in runs]

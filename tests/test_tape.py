@@ -39,6 +39,7 @@ def traced_program(case, extra_path: bool):
     return leaves, loss, tape
 
 
+@pytest.mark.slow  # 42 ops x 40 examples, explained element by element: ~7 s of CPU; the next test stays quick
 @pytest.mark.parametrize("op_name", OP_NAMES)
 @given(data=st.data(), extra_path=st.booleans())
 def test_contributions_sum_exactly_to_every_leaf_grad(op_name, data, extra_path):

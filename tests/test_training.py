@@ -1,7 +1,12 @@
 """Keras-style training: compile/fit/evaluate/predict, callbacks, reproducibility and bad input."""
 
+import re
+
 import numpy as np
 import pytest
+import tqdm
+import tqdm.auto
+import tqdm.std
 from sklearn.datasets import make_moons
 
 from tinygrad_moons import Tensor, optim
@@ -393,6 +398,47 @@ def test_verbose_1_shows_a_progress_bar_and_verbose_0_is_silent(capsys):
     assert "3/3" in err and "loss:" in err and "accuracy:" in err and "epoch" in err
 
 
+class DrawsEveryUpdate(tqdm.std.tqdm):
+    """tqdm with its throttling off: it redraws on every update, so each frame shows what the bar held then."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, mininterval=0, miniters=1, **kwargs)
+
+
+def test_every_frame_of_the_bar_shows_the_metrics_of_its_own_epoch(capsys, monkeypatch):
+    """Issue 14: at epoch 28 of 50 the bar still showed epoch 1's loss (0.5974 against ~0.07).
+
+    With tqdm redrawing at every update, the frame drawn at "k/30" must carry the
+    logs of epoch k, as the History recorded them.
+    """
+    for module in (tqdm, tqdm.auto):
+        monkeypatch.setattr(module, "tqdm", DrawsEveryUpdate)
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=30, verbose=1, seed=0)
+    frames = re.findall(r"(\d+)/30 \[[^\]]*?, (loss: [^\]]*)\]", capsys.readouterr().err)
+    shown = {int(count): postfix for count, postfix in frames}
+    assert sorted(shown) == list(range(1, 31))  # a frame for every epoch (plus the one drawn at close)
+    for epoch in range(30):
+        logs = {key: values[epoch] for key, values in history.history.items()}
+        assert shown[epoch + 1] == " - ".join(f"{key}: {value:.4f}" for key, value in logs.items()), epoch
+    assert len({postfix for _, postfix in frames}) > 20  # the loss moves: the frames are not one repeated text
+
+
+def test_the_bar_is_tqdm_autos_so_a_notebook_gets_a_widget(monkeypatch):
+    """tqdm.auto picks tqdm.notebook's widget inside Jupyter and the text bar elsewhere; fit must go through it."""
+    made = []
+
+    class Recording(tqdm.std.tqdm):
+        def __init__(self, *args, **kwargs):
+            made.append(kwargs)
+            super().__init__(*args, disable=True, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recording)
+    small_model().fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=1)
+    assert [kwargs["total"] for kwargs in made] == [2]
+    assert "mininterval" not in made[0] and "miniters" not in made[0]  # tqdm's own throttling, not ours
+
+
 def test_verbose_2_prints_one_line_per_epoch(capsys):
     small_model().fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=2)
     lines = capsys.readouterr().out.splitlines()
@@ -439,6 +485,19 @@ def test_fit_and_evaluate_need_compile():
         model.fit(X_TRAIN, Y_TRAIN, verbose=0)
     with pytest.raises(RuntimeError, match="compiled first"):
         model.evaluate(X_TEST, Y_TEST)
+
+
+def test_predict_proba_is_old_keras_predict_checked_to_be_probabilities():
+    """Keras 2's Sequential.predict_proba (the course's code calls it): predict's (samples, units), not scikit-learn's
+    (samples, n_classes); values outside [0, 1] are refused where Keras only logged a warning."""
+    model = small_model()
+    probabilities = model.predict_proba(X_TEST, batch_size=32, verbose=0)
+    assert probabilities.shape == (len(X_TEST), 1)
+    np.testing.assert_array_equal(probabilities, model.predict(X_TEST))
+    logits = Sequential([Dense(1, input_dim=2)], seed=0)
+    with pytest.raises(ValueError, match=r"predict_proba: .*outside \[0, 1\], so not probabilities.*sigmoid"):
+        logits.predict_proba(X_TEST * 100)
+    assert logits.predict(X_TEST * 100).min() < 0  # predict gives the raw outputs
 
 
 def test_predict_on_a_model_without_layers_or_with_bad_input():

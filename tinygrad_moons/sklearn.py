@@ -14,7 +14,7 @@ so a script changes only its import::
 
     clf = MLPClassifier(hidden_layer_sizes=(25, 50, 50, 25), max_iter=300, random_state=0).fit(X, y)
     clf.predict_proba(X[:3])            # (3, n_classes), rows sum to 1
-    clf.model_                          # the nn.Sequential: draw_graph, plots, the GIF recorder
+    clf.model_                          # the nn.Sequential, for viz.draw_model_graph, plots, the GIF
 
 The same ``random_state`` draws the same initial weights and the same batch
 order as scikit-learn, so the two follow the same trajectory up to rounding
@@ -131,7 +131,7 @@ class _SGDOptimizer:
             return True
         self.learning_rate /= 5.0
         if verbose:
-            print(message + " Setting learning rate to %f" % self.learning_rate)
+            print(f"{message} Setting learning rate to {self.learning_rate:f}")
         return False
 
 
@@ -205,6 +205,69 @@ class _BaseMLP(BaseEstimator):
     }
 
     loss: str  # set by the subclasses: "log_loss", "squared_error" or "poisson"
+
+    def __init__(
+        self,
+        *,
+        hidden_layer_sizes: Any,
+        activation: Any,
+        solver: Any,
+        alpha: Any,
+        batch_size: Any,
+        learning_rate: Any,
+        learning_rate_init: Any,
+        power_t: Any,
+        max_iter: Any,
+        shuffle: Any,
+        random_state: Any,
+        tol: Any,
+        verbose: Any,
+        warm_start: Any,
+        momentum: Any,
+        nesterovs_momentum: Any,
+        early_stopping: Any,
+        validation_fraction: Any,
+        beta_1: Any,
+        beta_2: Any,
+        epsilon: Any,
+        n_iter_no_change: Any,
+        max_fun: Any,
+        initializer: Any,
+        dtype: Any,
+        loss: str,
+    ):
+        """Store every parameter as given, unchecked, as scikit-learn's estimators do (``fit`` checks them).
+
+        The subclasses list the parameters with their defaults in their own
+        signatures (``get_params`` reads them there) and pass them here, as
+        scikit-learn's ``BaseMultilayerPerceptron`` does.
+        """
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.initializer = initializer
+        self.dtype = dtype
+        self.loss = loss
 
     # ------------------------------------------------------------ fitted weights
     @property
@@ -281,7 +344,9 @@ class _BaseMLP(BaseEstimator):
         for fan_in, fan_out, activation in zip(layer_units[:-1], layer_units[1:], activations):
             layer = nn.Dense(fan_out, activation=activation, input_dim=fan_in, dtype=dtype,
                              kernel_initializer="zeros", bias_initializer="zeros")
-            layer.kernel.data[...], layer.bias.data[...] = self._init_coef(fan_in, fan_out, dtype)
+            kernel, bias = layer.kernel, layer.bias
+            assert kernel is not None and bias is not None  # built at once: input_dim is given
+            kernel.data[...], bias.data[...] = self._init_coef(fan_in, fan_out, dtype)
             layers.append(layer)
         return nn.Sequential(layers)
 
@@ -296,9 +361,10 @@ class _BaseMLP(BaseEstimator):
         draw = nn.initializers.get(self.initializer)
         rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
         coef = draw((fan_in, fan_out), dtype, rng)
-        # The course project drew its biases as randn * 0.1 too; everyone else starts them at 0.
-        seed_style = isinstance(self.initializer, str) and self.initializer.lower() in ("normal", "course_normal", "seed_normal")
-        intercept = draw((fan_out,), dtype, rng) if seed_style else np.zeros(fan_out, dtype=dtype)
+        # The course project drew its biases as randn * 0.1 too (the initializer named "normal", whatever its
+        # aliases); everyone else starts them at 0.
+        course_style = isinstance(self.initializer, str) and isinstance(draw, nn.initializers.RandomNormal)
+        intercept = draw((fan_out,), dtype, rng) if course_style else np.zeros(fan_out, dtype=dtype)
         return coef, intercept
 
     def _forward_logits(self, X: np.ndarray) -> Tensor:
@@ -393,7 +459,7 @@ class _BaseMLP(BaseEstimator):
             hidden_layer_sizes = [hidden_layer_sizes]
         hidden_layer_sizes = list(hidden_layer_sizes)
         if np.any(np.array(hidden_layer_sizes) <= 0):
-            raise ValueError("hidden_layer_sizes must be > 0, got %s." % hidden_layer_sizes)
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -460,7 +526,10 @@ class _BaseMLP(BaseEstimator):
             batch_size = min(200, n_samples)
         else:
             if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped",
+                    stacklevel=4,
+                )
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         params = self._parameters()
@@ -483,7 +552,7 @@ class _BaseMLP(BaseEstimator):
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
                 if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                    print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
                 self._update_no_improvement_count(early_stopping, X_val, y_val, sample_weight_val)
                 self._optimizer.iteration_ends(self.t_)
 
@@ -500,12 +569,13 @@ class _BaseMLP(BaseEstimator):
                     break
                 if self.n_iter_ == self.max_iter:
                     warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and the optimization hasn't converged "
-                        "yet." % self.max_iter,
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the optimization "
+                        "hasn't converged yet.",
                         ConvergenceWarning,
+                        stacklevel=4,  # the caller of fit (fit -> _fit -> _fit_stochastic)
                     )
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
+            warnings.warn("Training interrupted by user.", stacklevel=4)
 
         if early_stopping:  # back to the weights of the best validation score
             self.coefs_ = self._best_coefs
@@ -518,23 +588,27 @@ class _BaseMLP(BaseEstimator):
     def _update_no_improvement_count(self, early_stopping: bool, X_val: Any, y_val: Any, sample_weight: Any) -> None:
         if early_stopping:
             score = self._score(X_val, y_val, sample_weight=sample_weight)
-            self.validation_scores_.append(score)
+            scores, best = self.validation_scores_, self.best_validation_score_
+            assert scores is not None and best is not None  # set by _initialize when early_stopping
+            scores.append(score)
             if self.verbose:
-                print("Validation score: %f" % score)
-            if score < self.best_validation_score_ + self.tol:
+                print(f"Validation score: {score:f}")
+            if score < best + self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if score > self.best_validation_score_:
+            if score > best:
                 self.best_validation_score_ = score
                 self._best_coefs = [c.copy() for c in self.coefs_]
                 self._best_intercepts = [b.copy() for b in self.intercepts_]
         else:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+            best_loss = self.best_loss_
+            assert best_loss is not None  # np.inf from _initialize without early_stopping
+            if self.loss_curve_[-1] > best_loss - self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
+            if self.loss_curve_[-1] < best_loss:
                 self.best_loss_ = self.loss_curve_[-1]
 
     def _score_with_function(self, X: Any, y: Any, sample_weight: Any, score_function: Callable[..., float]) -> float:
@@ -619,33 +693,35 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         initializer: str | Callable[..., np.ndarray] | None = None,
         dtype: Any = None,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.initializer = initializer
-        self.dtype = dtype
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            initializer=initializer,
+            dtype=dtype,
+            loss="log_loss",
+        )
 
-    loss = "log_loss"
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         X, y = self._validate_X_y(X, y, reset=reset)
@@ -761,32 +837,34 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         initializer: str | Callable[..., np.ndarray] | None = None,
         dtype: Any = None,
     ):
-        self.loss = loss
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.initializer = initializer
-        self.dtype = dtype
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun,
+            initializer=initializer,
+            dtype=dtype,
+            loss=loss,
+        )
 
     def _validate_input(self, X: Any, y: Any, incremental: bool, reset: bool) -> tuple[np.ndarray, np.ndarray]:
         X, y = self._validate_X_y(X, y, reset=reset, y_numeric=True)

@@ -14,7 +14,7 @@ Two dialects, both on the same modules:
 ``keras.callbacks.LambdaCallback`` run unchanged.
 """
 
-from tinygrad_moons.nn import callbacks, functional, initializers, losses
+from tinygrad_moons.nn import callbacks, functional, initializers, losses, metrics
 from tinygrad_moons.nn.callbacks import Callback, EarlyStopping, History, LambdaCallback
 from tinygrad_moons.nn.layers import (
     Activation,
@@ -87,5 +87,6 @@ __all__ = [
     "initializers",
     "load_model",
     "losses",
+    "metrics",
     "save_model",
 ]

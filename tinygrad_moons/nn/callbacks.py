@@ -38,23 +38,30 @@ class Callback:
         self.params: dict[str, Any] = {}
 
     def set_model(self, model: Any) -> None:
+        """Give the callback the model being trained (``fit`` calls it before training)."""
         self.model = model
 
     def set_params(self, params: dict[str, Any]) -> None:
         """``fit``'s settings: ``epochs``, ``steps`` (batches per epoch), ``verbose``."""
         self.params = params
 
-    def on_train_begin(self, logs: Logs | None = None) -> None: ...
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Called once before the first epoch."""
 
-    def on_train_end(self, logs: Logs | None = None) -> None: ...
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        """Called once after the last epoch, with the last epoch's logs."""
 
-    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
+        """Called at the start of epoch ``epoch`` (counted from 0)."""
 
-    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Called at the end of epoch ``epoch`` with its logs (``loss``, metrics, ``val_*``)."""
 
-    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_begin(self, batch: int, logs: Logs | None = None) -> None:
+        """Called before batch ``batch`` of an epoch, with ``batch`` and ``size``."""
 
-    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """Called after batch ``batch``, with ``batch``, ``size`` and that batch's ``loss``."""
 
     def wants_batch_hooks(self) -> bool:
         """True if this callback overrides a per-batch hook; ``fit`` skips building batch logs otherwise."""
@@ -95,6 +102,7 @@ class LambdaCallback(Callback):
         self._has_batch_hooks = on_batch_begin is not None or on_batch_end is not None
 
     def wants_batch_hooks(self) -> bool:
+        """True when a batch function was given."""
         return self._has_batch_hooks
 
 
@@ -110,6 +118,7 @@ class History(Callback):
         self.history: dict[str, list[float]] = {}
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Append the epoch's logs to :attr:`history`."""
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
@@ -169,6 +178,7 @@ class EarlyStopping(Callback):
         return value > reference + self.min_delta
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
+        """Reset the count of epochs without improvement and the best value."""
         self.wait = 0
         self.stopped_epoch = 0
         self.best = np.inf if self.mode == "min" else -np.inf
@@ -177,6 +187,10 @@ class EarlyStopping(Callback):
         self._warned = False
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        """Compare the monitored value with the best so far; stop training after ``patience`` epochs without
+
+        improvement.
+        """
         logs = logs or {}
         value = logs.get(self.monitor)
         if value is None:
@@ -204,6 +218,7 @@ class EarlyStopping(Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs: Logs | None = None) -> None:
+        """Report the stop (``verbose``) and restore the best weights (``restore_best_weights``)."""
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(
                 f"Epoch {self.stopped_epoch + 1}: early stopping (best {self.monitor} at epoch {self.best_epoch + 1})"

@@ -85,16 +85,19 @@ def _truncated_normal(shape: tuple[int, ...], std: float, rng: np.random.Generat
 
 
 class Zeros(Initializer):
+    """All 0 (Keras' default for biases)."""
     def __call__(self, shape, dtype, rng):
         return np.zeros(shape, dtype=dtype)
 
 
 class Ones(Initializer):
+    """All 1."""
     def __call__(self, shape, dtype, rng):
         return np.ones(shape, dtype=dtype)
 
 
 class Constant(Initializer):
+    """Every element ``value``."""
     def __init__(self, value: float = 0.0):
         self.value = float(value)
 
@@ -115,6 +118,7 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
+    """U(minval, maxval)."""
     def __init__(self, minval: float = -0.05, maxval: float = 0.05):
         self.minval = float(minval)
         self.maxval = float(maxval)
@@ -133,6 +137,7 @@ class GlorotUniform(Initializer):
 
 
 class GlorotNormal(Initializer):
+    """Truncated normal with std sqrt(2 / (fan_in + fan_out))."""
     def __call__(self, shape, dtype, rng):
         fan_in, fan_out = _fans(shape)
         return _truncated_normal(shape, math.sqrt(2.0 / (fan_in + fan_out)), rng).astype(dtype, copy=False)
@@ -147,6 +152,7 @@ class HeNormal(Initializer):
 
 
 class HeUniform(Initializer):
+    """U(-l, l) with l = sqrt(6 / fan_in) (for ReLU layers)."""
     def __call__(self, shape, dtype, rng):
         fan_in, _ = _fans(shape)
         limit = math.sqrt(6.0 / fan_in)

@@ -15,7 +15,7 @@ work in either kind of model.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,12 +27,14 @@ from tinygrad_moons.nn.module import Module, Parameter
 from tinygrad_moons.tensor import Tensor
 
 __all__ = [
-    "Input",
+    "SAVABLE_LAYERS",
     "Activation",
+    "Buildable",
     "Dense",
     "Dropout",
     "Flatten",
     "Identity",
+    "Input",
     "Layer",
     "LeakyReLU",
     "Linear",
@@ -51,7 +53,9 @@ class Input:
     the first ``Dense``. Only flat inputs exist here: ``shape`` is ``(features,)``.
     """
 
-    def __init__(self, shape: tuple[int, ...], batch_size: int | None = None, dtype: Any = None, name: str | None = None):
+    def __init__(
+        self, shape: tuple[int, ...], batch_size: int | None = None, dtype: Any = None, name: str | None = None
+    ):
         if not isinstance(shape, (tuple, list)) or len(shape) != 1:
             raise ValueError(f"Input: shape must be (features,), one width for flat inputs, got {shape!r}")
         (width,) = shape
@@ -65,6 +69,31 @@ class Input:
 
     def __repr__(self) -> str:
         return f"Input(shape={self.shape})"
+
+
+@runtime_checkable
+class Buildable(Protocol):
+    """What a model needs of a part to build it ahead of the data: its output width, and weights on demand.
+
+    :class:`Layer` and :class:`~tinygrad_moons.nn.Sequential` are buildable;
+    so is any module of yours with these three members. A ``Sequential``
+    builds the buildable parts it holds as soon as their input width is
+    known (``input_dim=`` on the first layer, or ``Input(shape=...)``); any
+    other module it learns about by running one row of zeros through it.
+    """
+
+    @property
+    def built(self) -> bool:
+        """True once the weights exist."""
+        ...
+
+    def build(self, input_dim: int) -> None:
+        """Create the weights for inputs of width ``input_dim``."""
+        ...
+
+    def compute_output_dim(self, input_dim: int | None) -> int | None:
+        """The output width for inputs of width ``input_dim`` (None when unknown)."""
+        ...
 
 
 class Layer(Module):
@@ -156,9 +185,11 @@ class Dense(Layer):
 
     @property
     def built(self) -> bool:
+        """True once the kernel (and bias) exist."""
         return self.kernel is not None
 
     def build(self, input_dim: int) -> None:
+        """Create the kernel (input_dim, units) and bias (units,) for inputs of width ``input_dim``."""
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 1:
             raise ValueError(f"{self.name}: the input width must be a positive integer, got {input_dim!r}")
         super().build(input_dim)
@@ -169,31 +200,41 @@ class Dense(Layer):
             self.bias = Parameter(self.bias_initializer((self.units,), self.dtype, self.rng))
 
     def reset_parameters(self) -> None:
-        if not self.built:
+        """Draw the kernel and bias again from the layer's generator (nothing before the layer is built)."""
+        if self.kernel is None:
             return
         self.kernel.data[...] = self.kernel_initializer(self.kernel.shape, self.dtype, self.rng)
         if self.bias is not None:
             self.bias.data[...] = self.bias_initializer(self.bias.shape, self.dtype, self.rng)
 
     def compute_output_dim(self, input_dim: int | None) -> int:
+        """``units``, whatever the input width."""
         return self.units
 
     def forward(self, x: Tensor) -> Tensor:
+        """``activation(x @ kernel + bias)`` for ``x`` of shape (batch, input_dim); builds the layer on its first call.
+
+        An input of another width is a ShapeError naming the layer and both shapes.
+        """
         if self.kernel is None:
             self.build(np.shape(x)[-1] if np.ndim(x) else 0)
+        kernel = self.kernel
+        assert kernel is not None  # built just above
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.dtype)
         elif x.data.dtype != self.dtype:
             x = x.to(self.dtype)
-        try:
-            z = F.affine(x, self.kernel, self.bias)
-        except ShapeError:
+        if x.ndim < 1 or x.shape[-1] != self.input_dim:
+            # Checked here, not inferred from an error inside the matmul: only a real mismatch is a ShapeError.
             raise ShapeError(
-                f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape}"
-            ) from None
+                f"{self.name}: expects inputs of shape (batch, {self.input_dim}), got shape {x.shape} "
+                f"(its kernel is {self.input_dim} x {self.units})"
+            )
+        z = F.affine(x, kernel, self.bias)
         return z if self.activation is None else self.activation(z)
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that re-create this layer (a custom activation function cannot be saved by name)."""
         if self.activation is not None and F.ACTIVATIONS.get(self.activation_name) is not self.activation:
             raise ValueError(
                 f"{self.name}: its activation is a custom function ({self.activation_name}), which cannot be "
@@ -209,6 +250,7 @@ class Dense(Layer):
         }
 
     def extra_repr(self) -> str:
+        """``dense_1: 2 -> 25, activation=relu, dtype=float64``."""
         width = f"{self.input_dim}" if self.input_dim is not None else "?"
         return f"{self.name}: {width} -> {self.units}, activation={self.activation_name}, dtype={self.dtype.name}"
 
@@ -223,14 +265,17 @@ class Activation(Layer):
         self.activation_name, self.activation = F.get_activation(activation)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The activation applied elementwise (the input itself for "linear")."""
         return x if self.activation is None else self.activation(x)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "activation"}``; a custom activation function cannot be saved by name."""
         if F.ACTIVATIONS.get(self.activation_name, 0) is not self.activation:
             raise ValueError(f"{self.name}: a custom activation function cannot be saved by name")
         return {"name": self.name, "activation": self.activation_name}
 
     def extra_repr(self) -> str:
+        """The layer's name and activation."""
         return f"{self.name}: {self.activation_name}"
 
 
@@ -252,6 +297,7 @@ class ReLU(Activation):
         super().__init__("relu", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
@@ -264,16 +310,19 @@ class Sigmoid(Activation):
         super().__init__("sigmoid", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
 class Tanh(Activation):
+    """tanh(x), elementwise."""
     default_name = "tanh"
 
     def __init__(self, *, name: str | None = None):
         super().__init__("tanh", name=name)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name"}``: the activation is implied by the class."""
         return {"name": self.name}
 
 
@@ -288,12 +337,15 @@ class LeakyReLU(Activation):
         self.negative_slope = float(negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
+        """x where x > 0, else ``negative_slope * x``."""
         return F.leaky_relu(x, self.negative_slope)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "negative_slope"}``."""
         return {"name": self.name, "negative_slope": self.negative_slope}
 
     def extra_repr(self) -> str:
+        """The layer's name and slope."""
         return f"{self.name}: negative_slope={self.negative_slope}"
 
 
@@ -315,15 +367,19 @@ class Softmax(Activation):
 
     @property
     def dim(self) -> int:
+        """PyTorch's name for :attr:`axis`, the axis that sums to 1."""
         return self.axis
 
     def forward(self, x: Tensor) -> Tensor:
+        """exp(x) normalised along the axis, computed stably (the maximum subtracted first)."""
         return F.softmax(x, axis=self.axis)
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "axis"}``."""
         return {"name": self.name, "axis": self.axis}
 
     def extra_repr(self) -> str:
+        """The layer's name and axis."""
         return f"{self.name}: dim={self.axis}"
 
 
@@ -368,20 +424,25 @@ class Linear(Layer):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias again from U(-1/sqrt(in_features), 1/sqrt(in_features)), as PyTorch does."""
+        rng = self.rng if self.rng is not None else initializers.global_generator()
         bound = 1.0 / np.sqrt(self.in_features)
-        self.weight.data[...] = self.rng.uniform(-bound, bound, size=self.weight.shape)
+        self.weight.data[...] = rng.uniform(-bound, bound, size=self.weight.shape)
         if self.bias is not None:
-            self.bias.data[...] = self.rng.uniform(-bound, bound, size=self.bias.shape)
+            self.bias.data[...] = rng.uniform(-bound, bound, size=self.bias.shape)
 
     def build(self, input_dim: int) -> None:
+        """Nothing to create (the weights exist from the start); refuse an input width other than ``in_features``."""
         if input_dim != self.in_features:
             raise ShapeError(f"{self.name}: Linear({self.in_features}, {self.out_features}) cannot take inputs "
                              f"of width {input_dim}")
 
     def compute_output_dim(self, input_dim: int | None) -> int:
+        """``out_features``, whatever the input width."""
         return self.out_features
 
     def forward(self, x: Tensor) -> Tensor:
+        """``x @ weight.T + bias`` for ``x`` of shape (..., in_features); one sample (in_features,) too."""
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.dtype)
         elif x.data.dtype != self.dtype:
@@ -396,6 +457,7 @@ class Linear(Layer):
         return F.linear(x, self.weight, self.bias)
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that re-create this layer (model files do not hold Linear layers: save its weights)."""
         return {
             "name": self.name,
             "in_features": self.in_features,
@@ -405,6 +467,7 @@ class Linear(Layer):
         }
 
     def extra_repr(self) -> str:
+        """PyTorch's ``in_features=2, out_features=25, bias=True``."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -419,6 +482,7 @@ class Flatten(Layer):
         self.end_dim = int(end_dim)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The input with axes ``start_dim`` to ``end_dim`` merged into one."""
         rank = max(x.ndim, 1)
         start, end = self.start_dim, self.end_dim
         if not (-rank <= start < rank and -rank <= end < rank):
@@ -433,9 +497,11 @@ class Flatten(Layer):
         return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1 :])
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "start_dim", "end_dim"}``."""
         return {"name": self.name, "start_dim": self.start_dim, "end_dim": self.end_dim}
 
     def extra_repr(self) -> str:
+        """PyTorch's ``start_dim=1, end_dim=-1``."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -448,6 +514,7 @@ class Identity(Layer):
         super().__init__(name)
 
     def forward(self, x: Tensor) -> Tensor:
+        """The input, unchanged."""
         return x
 
 
@@ -477,6 +544,9 @@ class Dropout(Layer):
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:
+        """In training mode, the input with each element zeroed with probability ``p`` and the rest scaled by 1/(1-p);
+        in eval mode, the input itself.
+        """
         if not self.training or self.p == 0.0:
             return x
         if self.p == 1.0:
@@ -488,7 +558,13 @@ class Dropout(Layer):
         return x * Tensor._wrap((keep / (1.0 - self.p)).astype(x.data.dtype))
 
     def get_config(self) -> dict[str, Any]:
+        """``{"name", "p"}``."""
         return {"name": self.name, "p": self.p}
 
     def extra_repr(self) -> str:
+        """PyTorch's ``p=0.5``."""
         return f"p={self.p}"
+
+
+#: The layer classes a model file (``model.save``) may name, besides ``Sequential``; ``load_model`` builds only these.
+SAVABLE_LAYERS: tuple[type[Layer], ...] = (Dense, Activation, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax)

@@ -248,6 +248,7 @@ class Loss(Module):
         self.reduction = reduction
 
     def forward(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        """The loss of ``y_pred`` against ``y_true``, each sample weighted by ``sample_weight``, then reduced."""
         y_true, y_pred = self._convert(y_true, y_pred)
         if sample_weight is None and self.reduction in ("sum_over_batch_size", "mean"):
             elements = self._elements(y_true, y_pred)
@@ -273,12 +274,15 @@ class Loss(Module):
         return None
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        """One loss per sample (the last axis reduced); subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} must define call(y_true, y_pred)")
 
     def get_config(self) -> dict[str, Any]:
+        """The arguments that re-create this loss (``name``, ``reduction`` and the subclass' own)."""
         return {"name": self.name, "reduction": self.reduction}
 
     def extra_repr(self) -> str:
+        """The reduction."""
         return f"reduction={self.reduction!r}"
 
 
@@ -302,6 +306,7 @@ class BinaryCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        """The per-sample binary cross-entropy, averaged over the last axis."""
         y_true, y_pred = _same_rank(y_true, y_pred)
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
@@ -310,6 +315,7 @@ class BinaryCrossentropy(Loss):
         return _binary_crossentropy_elements(y_true, y_pred, self.from_logits, self.label_smoothing)
 
     def get_config(self) -> dict[str, Any]:
+        """Keras' config: ``from_logits``, ``label_smoothing``, ``axis``, ``reduction``, ``name``."""
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
@@ -338,10 +344,12 @@ class CategoricalCrossentropy(Loss):
         self.axis = int(axis)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        """The per-sample cross-entropy against one-hot rows along ``axis``."""
         y_true, y_pred = _same_rank(y_true, y_pred)
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing, self.axis)
 
     def get_config(self) -> dict[str, Any]:
+        """Keras' config: ``from_logits``, ``label_smoothing``, ``axis``, ``reduction``, ``name``."""
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
@@ -371,9 +379,11 @@ class SparseCategoricalCrossentropy(Loss):
         return y_true, _prediction(y_pred, self.name)  # the labels stay integers
 
     def call(self, y_true: Any, y_pred: Tensor) -> Tensor:
+        """The per-sample cross-entropy against integer labels."""
         return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits, self.axis)
 
     def get_config(self) -> dict[str, Any]:
+        """Keras' config: ``from_logits``, ``axis``, ``reduction``, ``name``."""
         return {**super().get_config(), "from_logits": self.from_logits, "axis": self.axis}
 
 
@@ -386,6 +396,7 @@ class MeanSquaredError(Loss):
         super().__init__(name, reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
+        """The per-sample mean of the squared differences over the last axis."""
         return mean_squared_error(y_true, y_pred)
 
     def _elements(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
@@ -426,6 +437,7 @@ class BCELoss(_Loss):
     target_kind = "binary"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``BCELoss()(input, target)``: probabilities in [0, 1] against 0/1 targets."""
         return F.binary_cross_entropy(input, target, self.reduction)
 
 
@@ -437,6 +449,7 @@ class BCEWithLogitsLoss(_Loss):
     from_logits = True
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``BCEWithLogitsLoss()(input, target)``: logits against 0/1 targets, computed stably."""
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
 
 
@@ -446,6 +459,7 @@ class MSELoss(_Loss):
     default_name = "mse_loss"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``MSELoss()(input, target)``: the squared differences, reduced."""
         return F.mse_loss(input, target, self.reduction)
 
 
@@ -455,6 +469,7 @@ class L1Loss(_Loss):
     default_name = "l1_loss"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``L1Loss()(input, target)``: the absolute differences, reduced."""
         return F.l1_loss(input, target, self.reduction)
 
 
@@ -478,9 +493,11 @@ class CrossEntropyLoss(_Loss):
         self.label_smoothing = _check_smoothing(label_smoothing, "CrossEntropyLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``CrossEntropyLoss()(input, target)``: logits (batch, classes) against integer labels (batch,)."""
         return F.cross_entropy(input, target, self.reduction, self.ignore_index, self.label_smoothing)
 
     def get_config(self) -> dict[str, Any]:
+        """``reduction``, ``name`` and the loss' own arguments."""
         return {**super().get_config(), "ignore_index": self.ignore_index, "label_smoothing": self.label_smoothing}
 
 
@@ -495,9 +512,11 @@ class NLLLoss(_Loss):
         self.ignore_index = int(ignore_index)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
+        """PyTorch's ``NLLLoss()(input, target)``: log-probabilities (batch, classes) against integer labels."""
         return F.nll_loss(input, target, self.reduction, self.ignore_index)
 
     def get_config(self) -> dict[str, Any]:
+        """``reduction``, ``name`` and the loss' own arguments."""
         return {**super().get_config(), "ignore_index": self.ignore_index}
 
 

@@ -99,7 +99,7 @@ class Module:
     _registrations = 0
 
     def __setattr__(self, key: str, value: Any) -> None:
-        registry = self.__dict__.get("_parameters")
+        registry: dict[str, Parameter] | None = self.__dict__.get("_parameters")
         if registry is not None and (isinstance(value, (Parameter, Module)) or key in registry or key in self._modules):
             Module._registrations += 1
         if registry is None and isinstance(value, (Parameter, Module)):
@@ -107,11 +107,14 @@ class Module:
                 f"cannot assign {key!r} before Module.__init__() has run; call super().__init__() first"
             )
         if isinstance(value, Parameter):
+            assert registry is not None  # refused just above
             self._modules.pop(key, None)
             registry[key] = value
             value.name = self._path + key
-            value.scope = self  # a parameter belongs to the module that owns it (a drawing groups it there)
+            owner: Any = self  # (Tensor declares scope as None until a module or op sets it)
+            value.scope = owner  # a parameter belongs to the module that owns it (a drawing groups it there)
         elif isinstance(value, Module):
+            assert registry is not None  # refused just above
             registry.pop(key, None)
             self._modules[key] = value
             if not value._named_by_user:
@@ -171,6 +174,7 @@ class Module:
 
     # ----------------------------------------------------------- running
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output from the inputs; every subclass defines it (calling the module runs it)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -193,6 +197,7 @@ class Module:
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, depth first (PyTorch's ``modules``)."""
         for _, module in self.named_modules():
             yield module
 
@@ -201,6 +206,7 @@ class Module:
         return iter(self._modules.values())
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """``(key, module)`` for each direct sub-module, in registration order."""
         return iter(self._modules.items())
 
     def apply(self, function: Callable[[Module], Any]) -> Module:
@@ -252,6 +258,7 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Set evaluation mode here and below (``train(False)``): Dropout passes its input through."""
         return self.train(False)
 
     # ------------------------------------------------------------ weights

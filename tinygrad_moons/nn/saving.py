@@ -1,10 +1,13 @@
 """Saving a model to one ``.npz`` file and loading it back, without pickle.
 
-The file is an ordinary NumPy ``.npz`` archive holding
+:func:`save_model` (``model.save(path)``) writes the file described in
+:mod:`tinygrad_moons.nn.model_file`: an ordinary NumPy ``.npz`` archive holding
 
 * ``__architecture__``: a JSON text describing the model (format, version,
   each layer's class and arguments, and how it was compiled);
 * one array per parameter, under its dotted name (``dense_1.kernel``).
+
+:func:`load_model` reads it back.
 
 Loading never runs code from the file and never lets the file decide how much
 memory is used. It reads the zip directory and each member's ``.npy`` header
@@ -15,37 +18,31 @@ architecture names, with the shape, dtype and byte size the architecture
 implies. Layers are re-created only from a fixed table of known classes.
 A file that is missing, truncated, corrupted, hostile or not one of ours
 gives a :class:`ModelFileError` naming the file and the problem.
-
-Saving writes a unique temporary file next to the target and renames it over
-the target (``os.replace``, atomic), so concurrent saves never mix and an
-interrupted one never leaves a half-written file behind.
 """
 
 from __future__ import annotations
 
 import inspect
+import io
 import json
+import math
 import os
 import re
-import secrets
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from tinygrad_moons import optim
 from tinygrad_moons.nn import losses
-from tinygrad_moons.nn.layers import Activation, Dense, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from tinygrad_moons.nn.layers import SAVABLE_LAYERS
+from tinygrad_moons.nn.model_file import ARCHITECTURE_KEY, FORMAT, VERSION, save_model
 from tinygrad_moons.nn.sequential import Sequential
 
 __all__ = ["LIMITS", "ModelFileError", "load_model", "save_model"]
 
-FORMAT = "tinygrad_moons.model"
-VERSION = 1
-ARCHITECTURE_KEY = "__architecture__"
-
 #: The layer classes a file may name. Nothing else is ever instantiated from a file.
-LAYER_CLASSES = {cls.__name__: cls for cls in (Dense, Activation, ReLU, Sigmoid, Tanh, LeakyReLU, Softmax, Sequential)}
+LAYER_CLASSES: dict[str, Any] = {cls.__name__: cls for cls in (*SAVABLE_LAYERS, Sequential)}
 #: The keyword arguments a file may give each class: its constructor's, less the random generator.
 _ARGUMENTS = {name: set(inspect.signature(cls).parameters) - {"rng"} for name, cls in LAYER_CLASSES.items()}
 _ARGUMENTS["Sequential"] = {"name", "layers"}
@@ -65,87 +62,6 @@ _NPY_HEADER_BYTES = 10_000  # NumPy's own default limit on an .npy header
 
 class ModelFileError(ValueError):
     """A model file cannot be read: it is missing, damaged, or not a tinygrad_moons model."""
-
-
-# ------------------------------------------------------------------- saving
-def save_model(model: Sequential, path: str | os.PathLike) -> str:
-    """Write ``model`` (architecture, weights, compile settings) to ``path``; return the path written.
-
-    The file is written under a unique temporary name in the same folder and
-    then renamed over ``path`` in one step, so readers see the old file or the
-    new one, never a mix; concurrent saves to one path each leave a complete
-    file; an interrupted save (an error, Ctrl-C) removes its temporary file.
-    """
-    path = os.fspath(path)
-    if not isinstance(model, Sequential):
-        model.get_config()  # raises the explanation for models that cannot describe themselves
-    if not model.built:
-        raise ValueError(
-            f"save: {model.name} has no weights yet; build it first (give the first layer input_dim, "
-            "call model.build(input_dim), or fit it)"
-        )
-    architecture = {
-        "format": FORMAT,
-        "version": VERSION,
-        "class_name": "Sequential",
-        "config": model.get_config(),
-        "compile": getattr(model, "_compile_config", None),
-    }
-    _check_savable(model)
-    weights = model.state_dict()
-    if ARCHITECTURE_KEY in weights:
-        raise ValueError(f"save: a parameter may not be named {ARCHITECTURE_KEY!r}")
-    folder, name = os.path.split(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"save: the folder {folder} does not exist (create it first)")
-    descriptor, temporary = _create_temporary(folder, name)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **{ARCHITECTURE_KEY: np.array(json.dumps(architecture))}, **weights)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:  # KeyboardInterrupt included: never leave the temporary file behind
-        try:
-            os.unlink(temporary)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
-
-
-def _check_savable(model: Sequential) -> None:
-    """Refuse, before writing anything, a model that :func:`load_model` could not build back the same."""
-    pending = [model]
-    while pending:
-        sequential = pending.pop()
-        if sequential._keyed_as_pytorch:
-            raise ValueError(
-                f"save: {sequential.name} is a PyTorch-style Sequential (children keyed '0', '1', ...), which "
-                "save_model cannot load back; save its weights instead: np.savez(path, **model.state_dict()), "
-                "and later model.load_state_dict(dict(np.load(path)))"
-            )
-        for layer in sequential.layers:
-            if isinstance(layer, Sequential):
-                pending.append(layer)
-            elif LAYER_CLASSES.get(type(layer).__name__) is not type(layer):
-                raise ValueError(
-                    f"save: layer {layer.name!r} is a {type(layer).__name__}; model files hold "
-                    f"{', '.join(sorted(LAYER_CLASSES))} layers only. Save the weights instead: "
-                    "np.savez(path, **model.state_dict()), and later model.load_state_dict(dict(np.load(path)))"
-                )
-
-
-def _create_temporary(folder: str, name: str) -> tuple[int, str]:
-    """A new file ``.<name>.<random>.tmp`` in ``folder``, opened for writing: what ``tempfile.mkstemp`` does,
-    but with the permissions of an ordinary file (mkstemp's are private to the user)."""
-    while True:
-        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.tmp")
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            return os.open(temporary, flags, 0o666), temporary
-        except FileExistsError:  # another save drew the same name: draw again
-            continue
 
 
 # ------------------------------------------------------------------ loading
@@ -276,10 +192,11 @@ def _read_data(archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: Header) 
     array = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
     with archive.open(info) as stream:
         stream.read(header_length)
-        buffer = memoryview(array.reshape(-1, order="A")).cast("B") if array.size else memoryview(b"")
+        buffer = array.reshape(-1, order="A").data.cast("B") if array.size else memoryview(b"")
+        reader = cast(io.BufferedIOBase, stream)  # a zipfile.ZipExtFile, which typeshed calls IO[bytes]
         filled = 0
         while filled < len(buffer):
-            count = stream.readinto(buffer[filled:])
+            count = reader.readinto(buffer[filled:])
             if not count:
                 raise _problem(f": array {info.filename[:80]!r} ends early")
             filled += count
@@ -364,7 +281,9 @@ def _expected_weights(config: Any) -> dict[str, tuple[tuple[int, ...], str]]:
     return expected
 
 
-def _plan_sequential(config: Any, prefix: str, depth: int, width: int | None, expected: dict, counts: dict) -> int:
+def _plan_sequential(
+    config: Any, prefix: str, depth: int, width: int | None, expected: dict, counts: dict
+) -> int | None:
     """Add a Sequential's parameters to ``expected``; return its output width."""
     where = f"Sequential {prefix!r}" if prefix else "the model"
     if depth > LIMITS["model_nesting"]:
@@ -412,6 +331,7 @@ def _plan_dense(config: dict, dotted: str, width: int | None, expected: dict, co
     for argument, value, required in (("units", units, True), ("input_dim", input_dim, False)):
         if (value is not None or required) and (type(value) is not int or value < 1):
             raise _problem(f": Dense {dotted!r} has {argument}={str(value)[:40]}; it must be a positive integer")
+    assert isinstance(units, int)  # checked just above
     if dtype not in WEIGHT_DTYPES or not isinstance(use_bias, bool):
         raise _problem(f": Dense {dotted!r} has dtype={str(dtype)[:40]!r}, use_bias={str(use_bias)[:40]}")
     if input_dim is not None and width is not None and input_dim != width:
@@ -421,7 +341,7 @@ def _plan_dense(config: dict, dotted: str, width: int | None, expected: dict, co
         raise _problem(f": the input width of Dense {dotted!r} is missing, so its weights have nowhere to go")
     shapes = {"kernel": (inputs, units), **({"bias": (units,)} if use_bias else {})}
     for key, shape in shapes.items():
-        counts["weight_bytes"] += int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        counts["weight_bytes"] += math.prod(shape) * np.dtype(dtype).itemsize  # Python ints: no overflow
         expected[f"{dotted}.{key}"] = (shape, dtype)
     if counts["weight_bytes"] > LIMITS["weight_bytes"]:
         raise _problem(
@@ -464,12 +384,13 @@ def _build(class_name: str, config: dict[str, Any]) -> Any:
 
 def _compile_from(model: Sequential, settings: dict[str, Any]) -> None:
     optimizer_entry = settings.get("optimizer")
-    class_name = optimizer_entry.get("class_name") if isinstance(optimizer_entry, dict) else None
-    if not isinstance(class_name, str) or class_name not in optim.OPTIMIZERS:
+    entry = optimizer_entry if isinstance(optimizer_entry, dict) else {}
+    class_name = entry.get("class_name")
+    if not isinstance(optimizer_entry, dict) or not isinstance(class_name, str) or class_name not in optim.OPTIMIZERS:
         name = class_name if isinstance(optimizer_entry, dict) else optimizer_entry
         raise _problem(f" names an unknown optimizer {str(name)[:80]!r}")
     optimizer_class = optim.OPTIMIZERS[class_name]
-    config = optimizer_entry.get("config") or {}
+    config = entry.get("config") or {}
     loss_description = settings["loss"]
     try:
         if not isinstance(config, dict):

@@ -32,7 +32,7 @@ import numpy as np
 
 from tinygrad_moons.autograd import no_grad
 from tinygrad_moons.nn.initializers import global_generator
-from tinygrad_moons.nn.layers import Input, Layer
+from tinygrad_moons.nn.layers import SAVABLE_LAYERS, Buildable, Input, Layer
 from tinygrad_moons.nn.module import Module, _snake_case
 from tinygrad_moons.nn.training import Model
 from tinygrad_moons.tensor import Tensor
@@ -141,7 +141,7 @@ class Sequential(Model):
                 layer.reset_parameters()  # drawn from fresh entropy at construction: redraw them from the seed
         self._register_module(key if key is not None else layer.name, layer)
         self._layers.append(layer)
-        if isinstance(layer, (Layer, Sequential)) and not layer.built:
+        if isinstance(layer, Buildable) and not layer.built:
             width = self._width_before(len(self._layers) - 1)
             if width is not None:
                 layer.build(width)
@@ -185,6 +185,7 @@ class Sequential(Model):
 
     # ------------------------------------------------------------ running
     def forward(self, x: Tensor) -> Tensor:
+        """Each layer applied to the previous one's output, in order."""
         if not self._layers:
             raise RuntimeError(f"{self.name} has no layers yet; add() some before calling it")
         for layer in self._layers:
@@ -200,13 +201,14 @@ class Sequential(Model):
 
     @property
     def built(self) -> bool:
+        """True once every layer has its weights (False for a model without layers)."""
         return bool(self._layers) and all(getattr(layer, "built", True) for layer in self._layers)
 
     def _width_before(self, position: int) -> int | None:
         """The input width of layer ``position``, if the layers before it make it known."""
         width = self.input_dim if position > 0 else self._declared_input_dim
         for layer in self._layers[:position]:
-            if not isinstance(layer, (Layer, Sequential)):
+            if not isinstance(layer, Buildable):
                 return None
             width = layer.compute_output_dim(width)
             if width is None:
@@ -214,9 +216,10 @@ class Sequential(Model):
         return width
 
     def compute_output_dim(self, input_dim: int | None) -> int | None:
+        """The width after the last layer for inputs of width ``input_dim`` (None when a layer hides it)."""
         width = input_dim
         for layer in self._layers:
-            if not isinstance(layer, (Layer, Sequential)):
+            if not isinstance(layer, Buildable):
                 return None
             width = layer.compute_output_dim(width)
         return width
@@ -227,7 +230,7 @@ class Sequential(Model):
             raise RuntimeError(f"{self.name} has no layers yet; add() some before building or using it")
         width = input_dim
         for layer in self._layers:
-            if isinstance(layer, (Layer, Sequential)):
+            if isinstance(layer, Buildable):
                 if not layer.built:
                     layer.build(width)
                 width = layer.compute_output_dim(width)
@@ -247,12 +250,34 @@ class Sequential(Model):
     def _summary_rows(self) -> list[tuple[str, str, str]]:
         rows, width = [], self.input_dim
         for layer in self._layers:
-            known = isinstance(layer, (Layer, Sequential))
+            known = isinstance(layer, Buildable)
             width = layer.compute_output_dim(width) if known else None
             shape = f"(None, {width})" if width is not None else "?"
             count = f"{layer.count_params():,}" if getattr(layer, "built", True) else "0 (unbuilt)"
             rows.append((f"{layer.name} ({type(layer).__name__})", shape, count))
         return rows
+
+    def _check_savable(self) -> None:
+        """Refuse, before anything is written, a model that ``load_model`` could not build back the same."""
+        pending = [self]
+        while pending:
+            sequential = pending.pop()
+            if sequential._keyed_as_pytorch:
+                raise ValueError(
+                    f"save: {sequential.name} is a PyTorch-style Sequential (children keyed '0', '1', ...), which "
+                    "save_model cannot load back; save its weights instead: np.savez(path, **model.state_dict()), "
+                    "and later model.load_state_dict(dict(np.load(path)))"
+                )
+            for layer in sequential._layers:
+                if isinstance(layer, Sequential):
+                    pending.append(layer)
+                elif type(layer) not in SAVABLE_LAYERS:
+                    known = sorted(cls.__name__ for cls in (*SAVABLE_LAYERS, Sequential))
+                    raise ValueError(
+                        f"save: layer {layer.name!r} is a {type(layer).__name__}; model files hold "
+                        f"{', '.join(known)} layers only. Save the weights instead: "
+                        "np.savez(path, **model.state_dict()), and later model.load_state_dict(dict(np.load(path)))"
+                    )
 
     def get_config(self) -> dict[str, Any]:
         """The architecture as plain data: each layer's class and arguments (for ``save``)."""
@@ -269,4 +294,5 @@ class Sequential(Model):
         return {"name": self.name, "layers": layers}
 
     def extra_repr(self) -> str:
+        """The model's name."""
         return self.name
