@@ -29,7 +29,7 @@ b = tg.Tensor([0.1], requires_grad=True, name="b")
 z = X @ w + b  # (3, 1): b is broadcast over the rows
 p = z.sigmoid()
 loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
-loss
+print(loss)
 
 # %% [markdown]
 # ## The recorded graph, as a list

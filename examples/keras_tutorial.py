@@ -58,10 +58,10 @@ print("probabilities of class 1 for three test points:", model.predict(X_test[:3
 # %%
 from tinygrad_moons.viz.plots import plot_decision_boundary, plot_history
 
-plot_history(history);
+figure = plot_history(history)
 
 # %%
-plot_decision_boundary(model, X_train, y_train, X_test, y_test);
+axes = plot_decision_boundary(model, X_train, y_train, X_test, y_test)
 
 # %% [markdown]
 # ## Callbacks

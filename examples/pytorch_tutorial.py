@@ -55,7 +55,7 @@ features = torch.stack([x, x**2, x**3], dim=1)  # (2000, 3)
 model = nn.Sequential(nn.Linear(3, 1), nn.Flatten(0, 1))
 loss_fn = nn.MSELoss(reduction="sum")
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)
-for t in range(2000):
+for _ in range(2000):
     loss = loss_fn(model(features), y)
     optimizer.zero_grad()
     loss.backward()

@@ -43,7 +43,7 @@ def test_every_public_module_has_an_api_page_and_every_page_a_module() -> None:
             documented[name] = page.name
     missing = sorted(set(PUBLIC_MODULES) - set(documented))
     stale = sorted(set(documented) - set(PUBLIC_MODULES))
-    assert not missing, f"public modules without an API page in docs/api/ (add one and list it in mkdocs.yml): {missing}"
+    assert not missing, f"public modules without an API page in docs/api/ (add one, list it in mkdocs.yml): {missing}"
     assert not stale, f"API pages for modules that are not public modules: {[(n, documented[n]) for n in stale]}"
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     unlisted = sorted(page for page in set(documented.values()) if f"api/{page}" not in nav)
