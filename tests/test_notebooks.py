@@ -73,7 +73,13 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
     client = NotebookClient(
         notebook, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}
     )
+    # Running a kernel imports IPython's completer, whose jedi sets sys.setrecursionlimit(3000) in *this* process
+    # on import; tests that rely on the default limit (a RecursionError on deeply nested input) would then pass or
+    # fail depending on their order. Put it back.
+    recursion_limit = sys.getrecursionlimit()
     try:
         client.execute(env=env)
     except CellExecutionError as error:
         raise AssertionError(f"examples/{name} failed:\n{error}") from None
+    finally:
+        sys.setrecursionlimit(recursion_limit)
