@@ -189,9 +189,9 @@ class Session:
         self.position = 0
         self.step_count = 0
         self.epoch = 0
-        self.history: list[dict[str, float]] = []
+        self.history: list[dict[str, float | None]] = []
         self.last_batch: np.ndarray | None = None
-        self.layer_stats: list[dict[str, float]] = []
+        self.layer_stats: list[dict[str, Any]] = []  # per layer: its name, mean |grad|, mean |activation|
         self.graph_svg: str | None = None
         #: (step, class probabilities (classes, n, n) as uint8, test accuracy) per frame, for the training GIF.
         self.gif_frames: list[tuple[int, np.ndarray, float | None]] = []
@@ -273,9 +273,9 @@ class Session:
             self.step()
 
     # ----------------------------------------------------------- frames
-    def evaluate(self) -> dict[str, float]:
-        """Loss and accuracy on the training and the test points."""
-        results = {}
+    def evaluate(self) -> dict[str, float | None]:
+        """Loss and accuracy on the training and the test points (None for a part without points)."""
+        results: dict[str, float | None] = {}
         for split, mask in (("train", ~self.is_test), ("test", self.is_test)):
             if not mask.any():
                 results[f"{split}_loss"] = results[f"{split}_accuracy"] = None
@@ -344,14 +344,14 @@ class Session:
     def frame(self, with_units: bool = True) -> dict[str, Any]:
         """Everything a page redraws after some steps."""
         scores = self.evaluate()
-        entry = {"step": self.step_count, "epoch": self.epoch, **scores}
+        entry: dict[str, float | None] = {"step": self.step_count, "epoch": self.epoch, **scores}
         if not self.history or self.history[-1]["step"] != self.step_count:
             self.history.append(entry)
             del self.history[:-HISTORY_LENGTH]
         outputs = self._forward_layers(_grid(BOUNDARY_SIZE))  # one pass over the plane for both pictures
         probabilities = self.probabilities(outputs)
         self._record_gif_frame(probabilities, scores["test_accuracy"])
-        message = {
+        message: dict[str, Any] = {
             "type": "frame",
             **entry,
             "playing": self.playing,
