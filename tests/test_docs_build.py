@@ -73,3 +73,24 @@ def test_mkdocs_build_strict_passes_without_warnings(tmp_path: Path) -> None:
     warnings = [line for line in output.splitlines() if line.startswith(("WARNING", "ERROR"))]
     assert result.returncode == 0 and not warnings, f"mkdocs build --strict failed:\n{output[-5000:]}"
     assert (tmp_path / "site" / "api" / "tensor" / "index.html").exists()
+
+
+def _load_hook(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_docstring_adapters_fence_doctests_and_drop_rest_roles() -> None:
+    griffe_rest = _load_hook("griffe_rest")
+    text = "Draw it.\n\n    >>> draw(x)\n    ... more\n    'svg'\n\nExample::\n\n    draw(y)\n"
+    assert griffe_rest._fence_doctests(text) == (
+        "Draw it.\n\n    ```pycon\n    >>> draw(x)\n    ... more\n    'svg'\n    ```\n\nExample:\n\n    draw(y)\n"
+    )
+    rest_roles = _load_hook("rest_roles")
+    html = "see :func:<code>draw_graph</code> and :class:<code>Tensor</code>, not :func: alone"
+    assert rest_roles.on_page_content(html) == "see <code>draw_graph</code> and <code>Tensor</code>, not :func: alone"
