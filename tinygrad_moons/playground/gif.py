@@ -43,7 +43,7 @@ def training_gif(
     pixels = np.column_stack([(X[:, 0] - low) / (high - low) * size, (high - X[:, 1]) / (high - low) * size])
     images = []
     for step, probabilities, accuracy in frames:
-        image = Image.fromarray(boundary_image(probabilities)).resize((size, size), Image.BILINEAR)
+        image = Image.fromarray(boundary_image(probabilities)).resize((size, size), Image.Resampling.BILINEAR)
         draw = ImageDraw.Draw(image)
         for (px, py), label in zip(pixels, y):
             draw.ellipse(
@@ -54,7 +54,7 @@ def training_gif(
         caption = f"step {step}" + ("" if accuracy is None else f"   test accuracy {100 * accuracy:.1f}%")
         draw.rectangle([0, 0, size, 16], fill=(255, 255, 255))
         draw.text((4, 2), caption, fill=(0, 0, 0))
-        images.append(image.convert("P", palette=Image.ADAPTIVE, colors=64))
+        images.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=64))
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
     return buffer.getvalue()

@@ -65,6 +65,7 @@ class Worker(threading.Thread):
         self.unacknowledged = 0
 
     def stop(self) -> None:
+        """Ask the thread to finish: it handles the messages already queued, then ends (it does not wait here)."""
         self.commands.put(_STOP)
 
     def run(self) -> None:
@@ -263,6 +264,10 @@ class PlaygroundServer:
         self.thread: threading.Thread | None = None
 
     def start(self, timeout: float = 10.0) -> str:
+        """Start serving in a daemon thread and return the page's URL once it answers.
+
+        Raises ``RuntimeError`` naming the URL if the server has not started within ``timeout`` seconds.
+        """
         one_blas_thread()
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
         self.thread.start()
@@ -274,6 +279,7 @@ class PlaygroundServer:
         return self.url
 
     def stop(self) -> None:
+        """Stop serving, wait (up to 10 s) for the thread to end and release the port."""
         self.server.should_exit = True
         if self.thread is not None:
             self.thread.join(timeout=10)

@@ -139,6 +139,7 @@ class Session:
         return max(2, int(self.y.max()) + 1) if len(self.y) else 2
 
     def points(self) -> list[list[float]]:
+        """Every point as ``[x, y, label, is_test]`` (coordinates rounded to 5 decimals), as the page draws them."""
         return [
             [round(float(x), 5), round(float(y), 5), int(label), int(test)]
             for (x, y), label, test in zip(self.X, self.y, self.is_test)
@@ -146,6 +147,10 @@ class Session:
 
     # ------------------------------------------------------------ model
     def output_units(self) -> int:
+        """Output width: 1 (a sigmoid) for two classes unless softmax was chosen, else one unit per class.
+
+        Raises ``ValueError`` when a sigmoid output was chosen for more than two classes.
+        """
         output = self.model_config["output"]
         if self.classes > 2 and output == "sigmoid":
             raise ValueError(f"a sigmoid output needs 2 classes, the data has {self.classes}: choose softmax")
@@ -184,9 +189,9 @@ class Session:
         self.position = 0
         self.step_count = 0
         self.epoch = 0
-        self.history: list[dict[str, float]] = []
+        self.history: list[dict[str, float | None]] = []
         self.last_batch: np.ndarray | None = None
-        self.layer_stats: list[dict[str, float]] = []
+        self.layer_stats: list[dict[str, Any]] = []  # per layer: its name, mean |grad|, mean |activation|
         self.graph_svg: str | None = None
         #: (step, class probabilities (classes, n, n) as uint8, test accuracy) per frame, for the training GIF.
         self.gif_frames: list[tuple[int, np.ndarray, float | None]] = []
@@ -194,6 +199,11 @@ class Session:
         self._gif_count = 0
 
     def loss_of(self, logits: Tensor, labels: np.ndarray) -> Tensor:
+        """The mean loss of ``logits`` (n, units) against integer ``labels`` (n,).
+
+        One output unit: binary cross-entropy on the logits (the sigmoid inside, stable); more: cross-entropy
+        of the softmax. A scalar Tensor, recorded when gradients are on.
+        """
         from tinygrad_moons.nn import functional as F
 
         if logits.shape[1] == 1:
@@ -211,6 +221,7 @@ class Session:
 
     # ---------------------------------------------------------- training
     def train_indices(self) -> np.ndarray:
+        """The row numbers of the training points (those not held out for testing), int64."""
         return np.flatnonzero(~self.is_test)
 
     def _next_batch(self) -> np.ndarray:
@@ -262,9 +273,9 @@ class Session:
             self.step()
 
     # ----------------------------------------------------------- frames
-    def evaluate(self) -> dict[str, float]:
-        """Loss and accuracy on the training and the test points."""
-        results = {}
+    def evaluate(self) -> dict[str, float | None]:
+        """Loss and accuracy on the training and the test points (None for a part without points)."""
+        results: dict[str, float | None] = {}
         for split, mask in (("train", ~self.is_test), ("test", self.is_test)):
             if not mask.any():
                 results[f"{split}_loss"] = results[f"{split}_accuracy"] = None
@@ -300,6 +311,7 @@ class Session:
             self._gif_stride *= 2
 
     def training_gif(self) -> bytes:
+        """The recorded decision boundaries (at most ``GIF_FRAMES``, thinned evenly) as the bytes of a GIF file."""
         from tinygrad_moons.playground.gif import training_gif
 
         frames = [(step, image / 255.0, accuracy) for step, image, accuracy in self.gif_frames]
@@ -332,14 +344,14 @@ class Session:
     def frame(self, with_units: bool = True) -> dict[str, Any]:
         """Everything a page redraws after some steps."""
         scores = self.evaluate()
-        entry = {"step": self.step_count, "epoch": self.epoch, **scores}
+        entry: dict[str, float | None] = {"step": self.step_count, "epoch": self.epoch, **scores}
         if not self.history or self.history[-1]["step"] != self.step_count:
             self.history.append(entry)
             del self.history[:-HISTORY_LENGTH]
         outputs = self._forward_layers(_grid(BOUNDARY_SIZE))  # one pass over the plane for both pictures
         probabilities = self.probabilities(outputs)
         self._record_gif_frame(probabilities, scores["test_accuracy"])
-        message = {
+        message: dict[str, Any] = {
             "type": "frame",
             **entry,
             "playing": self.playing,
@@ -408,6 +420,7 @@ class Session:
             os.rmdir(folder)
 
     def csv(self) -> str:
+        """The points as CSV text with the header ``x,y,label,test`` (test is 0 or 1), one row per point."""
         lines = ["x,y,label,test"] + [
             f"{x!r},{y!r},{label},{int(test)}" for (x, y), label, test in zip(self.X.tolist(), self.y, self.is_test)
         ]

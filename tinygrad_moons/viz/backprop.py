@@ -119,6 +119,8 @@ def page_data(run: BackpropRun) -> dict[str, Any]:
     parameters = []
     for name, parameter in run.parameters:
         arrived = tape.total_gradient(parameter)
+        if arrived is None or parameter.grad is None:
+            raise ValueError(f"page_data: no gradient reached the parameter {name!r}: the loss does not depend on it")
         parameters.append(
             {
                 "name": name,
@@ -214,7 +216,7 @@ def write_gif(run: BackpropRun, path: str | os.PathLike[str], png_folder: str | 
     with writer.saving(figure, str(path), dpi=100):
         for step in tape.steps:
             figure.clear()
-            boxes = figure.add_axes([0.02, 0.05, 0.2, 0.9])
+            boxes = figure.add_axes((0.02, 0.05, 0.2, 0.9))
             boxes.set_axis_off()
             for k, name in enumerate(layers):
                 active = name == step.layer_name
@@ -224,7 +226,7 @@ def write_gif(run: BackpropRun, path: str | os.PathLike[str], png_folder: str | 
                     edgecolor="#cc0000" if active else "#999999", linewidth=2 if active else 1))
                 boxes.text(0.5, 1 - (k + 1) / (len(layers) + 0.5) + 0.3 / (len(layers) + 0.5), str(name),
                            ha="center", va="center", fontsize=9)
-            text = figure.add_axes([0.25, 0.05, 0.73, 0.9])
+            text = figure.add_axes((0.25, 0.05, 0.73, 0.9))
             text.set_axis_off()
             for k, line in enumerate(_frame_text(tape, step)):
                 text.text(0, 0.95 - k * 0.1, line[:120], fontsize=10 if k else 13, family="DejaVu Sans",
