@@ -8,30 +8,15 @@ download a browser. Without Chromium they, and only they, are skipped.
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from chromium import launch, needs_chromium
 
 from tinygrad_moons import Tensor, experiment
 from tinygrad_moons.cli import main
 from tinygrad_moons.experiment import trace_recipe_network
 from tinygrad_moons.viz.backprop import page_data, trace_loss, write_gif, write_page
-
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-# The one skip the project allows: real-browser tests on a machine without Chromium (.ci/run installs it).
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None, reason="Chromium is not installed: run `apt-get install -y chromium` to run the browser tests"
-)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def sync_playwright():
@@ -137,7 +122,7 @@ def _check_step(page, run, number: int, sample: int, unit: int) -> None:
 def test_stepping_through_the_page_in_chromium(run, page_file, tmp_path):
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.on("pageerror", lambda error: errors.append(str(error)))
@@ -197,7 +182,7 @@ def test_where_two_paths_meet_the_page_shows_the_running_sum(tmp_path):
     assert meeting.total_before is not None  # the add step reached y first
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         try:
             page = browser.new_page()
             page.on("pageerror", lambda error: errors.append(str(error)))

@@ -14,14 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from chromium import launch, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 
-# The one skip the project allows: real-browser tests on a machine without Chromium (.ci/run installs it).
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}: apt-get install -y chromium"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +36,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
@@ -127,7 +113,7 @@ def test_spirals_draw_train_backward_reset_and_export(page, tmp_path):
     # train until the test accuracy reaches 90% (and is still there once paused: it wobbles on 60 test points)
     set_value(page, "#lr", 0.01)
     page.wait_for_function("document.body.dataset.step == 0 && document.body.dataset.frames > 0")
-    for attempt in range(20):
+    for _attempt in range(20):
         page.click("#play")
         page.wait_for_function("document.getElementById('play').textContent.includes('pause')")
         page.wait_for_function("Number(document.body.dataset.testAccuracy) >= 0.9", timeout=120_000)
@@ -191,7 +177,7 @@ def test_update_rate_and_responsiveness_with_the_seeds_network(page, tmp_path):
     """The course's 2-25-50-50-25-1 network on 1,000 moons: updates per second and the page's responsiveness."""
     set_value(page, "#size", 1000)
     page.wait_for_function("document.body.dataset.points == 1000")
-    for width in (25, 50, 50, 25)[2:]:
+    for _ in (25, 50, 50, 25)[2:]:
         page.click("#add-layer")
     page.wait_for_function("document.querySelectorAll('#layers .layer').length == 4")
     for index, width in enumerate((25, 50, 50, 25)):
