@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tinygrad_moons as tm
-from tinygrad_moons import Function, Tensor, enable_grad, no_grad, set_grad_enabled
+from tinygrad_moons import Function, Tensor, autograd, enable_grad, no_grad, set_grad_enabled
 from tinygrad_moons.autograd import ShapeError, is_anomaly_enabled, is_grad_enabled
 from tinygrad_moons.nn import Dense, Parameter
 from tinygrad_moons.optim import SGD, Adam, RMSprop
@@ -547,3 +547,65 @@ def test_no_grad_and_enable_grad_work_as_bare_decorators_too():
     with no_grad():
         assert train().grad_fn is not None
         assert not is_grad_enabled()
+
+
+# ------------------------------------------------------------ the public graph (grad_fn and its nodes)
+def test_grad_fn_is_the_op_that_made_the_tensor_and_none_for_leaves():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()
+    assert w.grad_fn is None and x.grad_fn is None
+    assert y.grad_fn.name() == "sum" and y.grad_fn.name == "sum"  # PyTorch's call, and our attribute
+    product = y.grad_fn.parents[0]
+    assert y.grad_fn.inputs == y.grad_fn.parents == (product,)
+    assert product.grad_fn.name() == "mul" and product.grad_fn.inputs == (w, x)
+
+
+def test_next_functions_follow_pytorch_with_accumulate_grad_for_leaves_and_none_for_constants():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor([3.0, 4.0])
+    y = (w * x).sum()
+    ((mul_node, zero),) = y.grad_fn.next_functions
+    assert zero == 0 and mul_node is y.grad_fn.parents[0].grad_fn
+    (leaf_node, _), (constant_node, _) = mul_node.next_functions
+    assert isinstance(leaf_node, autograd.AccumulateGrad) and leaf_node.variable is w
+    assert leaf_node.name() == "AccumulateGrad" and leaf_node.next_functions == ()
+    assert constant_node is None
+
+
+def test_saved_tensors_are_what_the_backward_reads():
+    w = Tensor([1.0, -2.0], requires_grad=True)
+    s = w.sigmoid()
+    assert len(s.grad_fn.saved_tensors) == 1 and s.grad_fn.saved_tensors[0] is s  # sigmoid reads its output
+    product = w * 2.0
+    assert product.grad_fn.saved_tensors == product.grad_fn.parents  # mul reads its inputs
+    assert (w + 1.0).grad_fn.saved_tensors == ()  # add reads nothing
+    with no_grad():
+        s.mul_(2)  # changing a saved output: reading it now raises, as backward would
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _ = s.grad_fn.saved_tensors
+
+
+def test_a_used_up_node_says_so():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    y = (w * w).sum()
+    assert not y.grad_fn.graph_freed
+    y.backward()
+    assert y.grad_fn.graph_freed
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_a_probability_changed_in_place_is_no_longer_read_through_its_logits():
+    from tinygrad_moons import functional, nn
+
+    z = Tensor([[2.0], [-1.0]])
+    p = functional.sigmoid(z)  # remembers z, so that a Keras loss can read around it
+    assert functional.keras_logits(p, "sigmoid") is z
+    y = Tensor([[1.0], [0.0]])
+    with no_grad():
+        p.mul_(0.5)  # p is no longer sigmoid(z): the loss must be computed from p itself
+    halved = 0.5 / (1 + np.exp(-z.data))
+    expected = -np.mean(y.data * np.log(halved) + (1 - y.data) * np.log(1 - halved))
+    assert functional.keras_logits(p, "sigmoid") is None
+    assert float(nn.BinaryCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-12)

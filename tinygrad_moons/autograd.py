@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_moons.tensor import _CHANGE_CLOCK, Tensor
+from tinygrad_moons.tensor import _CHANGE_CLOCK, Tensor, _new_object
 
 # ------------------------------------------------------------ per-thread switches
 # The switches live in one ContextVar: every thread starts with the defaults and
@@ -79,6 +79,9 @@ _IN_BACKWARD = _Switch(_BACKWARD)
 _BACKWARD_TAPE: contextvars.ContextVar[Any] = contextvars.ContextVar("backward_tape", default=None)
 # The dtypes nearly every op returns; apply compares a result's dtype with them by identity.
 _FLOAT64, _FLOAT32 = np.dtype(np.float64), np.dtype(np.float32)
+#: An op's ``recorded_at`` once backward has used it up: later than any tick, so a used-up op's output never
+#: looks modified, and unequal to the clock, so backward's one comparison per op sends it to the closer look.
+USED_UP = float("inf")
 # The tracer of a running tinygrad_moons.compile capture (jit.py), else None. A plain
 # global: one read per op is all that capturing costs the eager engine.
 _CAPTURE: Any = None
@@ -203,20 +206,22 @@ class scope:
     costs about a third as much.
     """
 
-    __slots__ = ("owner", "previous")
+    __slots__ = ("owner", "outer", "inner")
 
     def __init__(self, owner: Any):
         self.owner = owner
 
     def __enter__(self) -> None:
-        mode = _MODE.get()
-        self.previous = mode[_SCOPE]
-        _MODE.set((mode[_GRAD], mode[_ANOMALY], mode[_BACKWARD], self.owner))
+        outer = self.outer = _MODE.get()
+        inner = self.inner = (outer[_GRAD], outer[_ANOMALY], outer[_BACKWARD], self.owner)
+        _MODE.set(inner)
 
     def __exit__(self, *exc: object) -> None:
-        # Built from the mode now, not the one saved on entry: the block may have switched grad mode for good.
         mode = _MODE.get()
-        _MODE.set((mode[_GRAD], mode[_ANOMALY], mode[_BACKWARD], self.previous))
+        if mode is self.inner:  # the usual case: nothing else changed in the block
+            _MODE.set(self.outer)
+        else:  # the block switched grad mode for good (set_grad_enabled(False)): keep that, restore the owner only
+            _MODE.set((mode[_GRAD], mode[_ANOMALY], mode[_BACKWARD], self.outer[_SCOPE]))
 
 
 # ------------------------------------------------------------------ Function
@@ -224,8 +229,22 @@ class ShapeError(ValueError):
     """An op was given inputs whose shapes do not fit together."""
 
 
+class OpName(str):
+    """An op's name: a string (``"add"``, as the registry and error messages use it) that is also callable.
+
+    ``grad_fn.name()`` is PyTorch's spelling and returns the same string
+    (PyTorch's would be ``"AddBackward0"``): the name of the op whose backward
+    this node runs.
+    """
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
+
+
 class Function:
-    """Base class of every differentiable op, built-in or your own.
+    """Base class of every differentiable op, built-in or your own; a recorded op is a node of the graph.
 
     Subclass it and write two methods:
 
@@ -237,35 +256,65 @@ class Function:
       (Tensors, or None), written with Tensor operations so that it can itself
       be differentiated. The inputs are ``self.parents``; the result is
       ``self.output``. Return a gradient of the result's (broadcast) shape:
-      the engine sums it down to each input's shape in one place.
+      the engine sums it down to each input's shape in one place. An input
+      whose ``requires_grad`` is False needs no gradient (PyTorch's
+      ``ctx.needs_input_grad[i]``): return None for it, or anything, as the
+      engine drops it.
 
     Then call ``MyOp.apply(tensor, ..., attr=value)``.
+
+    The graph, as PyTorch shows it: ``tensor.grad_fn`` is the op that made the
+    tensor (None for a leaf); the op's ``parents`` (alias ``inputs``) are its
+    input tensors, its ``next_functions`` the nodes that made them, its
+    ``saved_tensors`` the tensors its backward reads, and ``name()`` its name.
     """
 
-    #: The op's name in the registry, in error messages and in graph drawings.
-    name: str = "function"
+    #: The op's name in the registry, in error messages and in graph drawings (also callable: ``name()``).
+    name: str = OpName("function")
     #: What kind of op it is: "arithmetic", "elementwise", "activation", "matmul", "reduction", "shape" or "loss".
     kind: str = "elementwise"
-    #: False for ops whose backward is not itself differentiable.
-    twice_differentiable: bool = True
-
+    #: What the backward reads besides the incoming gradient: "inputs" and/or "output" (see ``saved_tensors``).
+    saves: tuple[str, ...] = ("inputs", "output")
+    #: The input tensors, in argument order (set when the op is recorded).
     parents: tuple[Tensor, ...] = ()
     #: The change clock when the op was recorded: an input changed in place later makes its gradient wrong.
-    recorded_at: int = 0
-    #: Set once a backward pass has gone through this op without ``retain_graph``.
-    graph_freed: bool = False
+    #: USED_UP once a backward pass has gone through the op without ``retain_graph``.
+    recorded_at: float = 0
+    #: The output, held weakly (see ``output``), and under detect_anomaly the user's line that made the op.
+    _output_ref: Callable[[], Tensor | None]
+    created_at: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and not isinstance(cls.name, OpName):  # `name = "add"` in the class body
+            cls.name = OpName(cls.name)
 
     def __init__(self, **attributes: Any):
         # One by one, not self.__dict__.update(attributes): reading __dict__ turns the instance's compact
-        # attribute storage into a real dict, which the attributes apply sets next (parents, recorded_at,
-        # _output_ref, then graph_freed) outgrow, so every op paid for a dict resize.
-        for name, value in attributes.items():
-            setattr(self, name, value)
+        # attribute storage into a real dict, which the attributes apply sets next outgrow.
+        if attributes:
+            for name, value in attributes.items():
+                setattr(self, name, value)
+
+    @property
+    def graph_freed(self) -> bool:
+        """True once a backward pass has gone through this op without ``retain_graph`` (it cannot be walked again)."""
+        return self.recorded_at == USED_UP
+
+    @graph_freed.setter
+    def graph_freed(self, freed: bool) -> None:
+        """Mark the op as used up (True); a used-up op cannot be made usable again."""
+        if freed:
+            self.recorded_at = USED_UP
+        elif self.recorded_at == USED_UP:
+            raise ValueError(f"{self.name}: a used-up graph cannot be made usable again")
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
+        """Compute the op's result from its inputs' NumPy arrays (write this in a subclass)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
 
     def backward(self, grad: Tensor) -> Tensor | None | tuple[Tensor | None, ...]:
+        """The gradients of the inputs from ``grad``, the output's (write this in a subclass; see the class)."""
         raise NotImplementedError(f"{type(self).__name__} must define backward(self, grad)")
 
     def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
@@ -283,13 +332,44 @@ class Function:
         output = self._output_ref()
         if output is None:
             raise RuntimeError(f"{self.name}: its output tensor no longer exists")
-        if output._stamps is not None and output._stamps[-1] > self.recorded_at:
+        changes = output._changes
+        if changes is not None and changes.stamps[-1] > self.recorded_at:
             raise RuntimeError(_modified_message(self, output, "output 0"))
         return output
 
+    # ----------------------------------------------------- the public graph, as PyTorch names it
     @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
-        return tuple(p.requires_grad for p in self.parents)
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The op's input tensors, in argument order (the same tuple as ``parents``)."""
+        return self.parents
+
+    @property
+    def next_functions(self) -> tuple[tuple[Function | AccumulateGrad | None, int], ...]:
+        """For each input, PyTorch's ``(node, 0)``: the node its gradient goes to next.
+
+        That is the input's ``grad_fn`` if an op made it, an
+        :class:`AccumulateGrad` (whose ``variable`` is the input) for a leaf that
+        requires grad, and None for a constant (an input needing no gradient).
+        """
+        nodes: list[tuple[Function | AccumulateGrad | None, int]] = []
+        for parent in self.parents:
+            if parent._ctx is not None:
+                nodes.append((parent._ctx, 0))
+            elif parent.requires_grad:
+                nodes.append((AccumulateGrad(parent), 0))
+            else:
+                nodes.append((None, 0))
+        return tuple(nodes)
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """The tensors this op's backward reads (its inputs, its output, or both: see ``saves``).
+
+        PyTorch shows them as ``grad_fn._saved_self`` etc. Reading them after an
+        in-place change of the output raises, as backward would.
+        """
+        saved = self.parents if "inputs" in self.saves else ()
+        return saved + (self.output,) if "output" in self.saves else saved
 
     @classmethod
     def apply(cls, *inputs: Any, **attributes: Any) -> Tensor:
@@ -302,13 +382,28 @@ class Function:
                 inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
                 break
         try:
-            result = function.forward(*[x._data for x in inputs])
+            # Most ops take one or two inputs; a list comprehension is a function call of its own in Python 3.11.
+            if len(inputs) == 2:
+                result = function.forward(inputs[0]._data, inputs[1]._data)
+            elif len(inputs) == 1:
+                result = function.forward(inputs[0]._data)
+            else:
+                result = function.forward(*[x._data for x in inputs])
         except (ValueError, IndexError) as error:
             raise ShapeError(function.shape_error([x.shape for x in inputs], str(error))) from None
         if type(result) is not np.ndarray:  # NumPy returns scalars from full reductions
             result = np.asarray(result)
         grad_enabled, anomaly_enabled, in_backward, scope_owner = _MODE.get()  # this thread's switches, one read
-        output = Tensor._wrap(result, scope=scope_owner)
+        # Tensor._wrap(result, scope=scope_owner), written out: this is the one call every op makes.
+        output = _new_object(Tensor)
+        output._data = result
+        output._changes = None
+        output.grad = None
+        output.requires_grad = False
+        output._ctx = None
+        output._retains_grad = False
+        output.scope = scope_owner
+        output.name = None
         if anomaly_enabled:
             function.created_at = _user_code_line()
             if not in_backward:
@@ -328,9 +423,6 @@ class Function:
                     output._ctx = function
                     function.parents = inputs
                     function.recorded_at = _CHANGE_CLOCK[0]  # backward refuses inputs changed after this
-                    # Stored although the class says the same: backward's check then reads an attribute of the
-                    # instance, which Python finds fast, rather than falling back to the class on every node.
-                    function.graph_freed = False
                     function._output_ref = weakref.ref(output)
                     break
         if _CAPTURE is not None:
@@ -341,6 +433,28 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
+class AccumulateGrad:
+    """The node at a leaf that requires grad, in ``next_functions``: backward adds the gradient to its ``.grad``.
+
+    As PyTorch's ``AccumulateGrad``: ``variable`` is the leaf; it has no inputs.
+    """
+
+    name = OpName("AccumulateGrad")
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
 def _describe(tensor: Tensor) -> str:
     """A tensor as an error message names it: its name if it has one, its shape, and what made it."""
     name = f"{tensor.name!r}, " if getattr(tensor, "name", None) else ""
@@ -349,7 +463,7 @@ def _describe(tensor: Tensor) -> str:
 
 
 def _modified_message(function: Function, tensor: Tensor, role: str) -> str:
-    version, stamps = tensor._version, tensor._stamps or []
+    version, stamps = tensor._version, list(tensor._stamps or ())
     later = sum(1 for stamp in stamps if stamp > function.recorded_at)
     # Its version when the op used it; only the latest stamps are kept, so after many changes it is a bound.
     expected = f"{version - later}" if later < len(stamps) or len(stamps) == version else f"at most {version - later}"
@@ -385,11 +499,13 @@ def _check_finite(array: np.ndarray, message: str, function: Function) -> None:
 
 
 # ------------------------------------------------------------ the backward pass
-def topological_order(roots: Sequence[Tensor], include_constants: bool = False) -> list[Tensor]:
+def topological_order(roots: Sequence[Tensor], include_constants: bool = False, check: bool = False) -> list[Tensor]:
     """Every tensor that requires grad and leads to ``roots``, inputs before outputs.
 
     With ``include_constants`` the inputs that need no gradient (the data, the
     targets) are listed too: backward skips them, a drawing of the graph does not.
+    With ``check`` each op found is checked as backward needs it (see
+    :func:`_check_op`), in this same walk rather than a second one.
     An explicit stack replaces recursion, so depth is limited by memory only.
     Each tensor made by an op is pushed once to be expanded and once more to
     be emitted after all of its parents have been. A leaf has no parents, so
@@ -399,6 +515,7 @@ def topological_order(roots: Sequence[Tensor], include_constants: bool = False) 
     visited: set[int] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     emit, push, mark = order.append, stack.append, visited.add  # this loop runs once per node per backward()
+    clock = _CHANGE_CLOCK[0]
     while stack:
         node, parents_done = stack.pop()
         if parents_done:
@@ -407,11 +524,14 @@ def topological_order(roots: Sequence[Tensor], include_constants: bool = False) 
         if id(node) in visited:
             continue
         mark(id(node))
-        if node._ctx is None:
+        function = node._ctx
+        if function is None:
             emit(node)
             continue
+        if check and function.recorded_at != clock:  # nothing changed since the op was recorded: nothing to see
+            _check_op(function)
         push((node, True))
-        for parent in node._ctx.parents:
+        for parent in function.parents:
             if (parent.requires_grad or include_constants) and id(parent) not in visited:
                 if parent._ctx is None:
                     mark(id(parent))
@@ -436,21 +556,26 @@ def sum_to_shape(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     return grad.sum(axis=tuple(range(lead)) + stretched, keepdims=True).reshape(shape)
 
 
+def _check_op(function: Function) -> None:
+    """Refuse an op that a backward pass has used up, or one of whose inputs changed since it was recorded."""
+    if function.recorded_at == USED_UP:
+        raise RuntimeError(_SECOND_BACKWARD)
+    for index, parent in enumerate(function.parents):
+        changes = parent._changes
+        if changes is not None and changes.stamps[-1] > function.recorded_at:
+            raise RuntimeError(_modified_message(function, parent, f"input {index}"))
+
+
 def _check_graph(order: Sequence[Tensor]) -> None:
     """Refuse, before any gradient is computed, a graph already used up or whose inputs changed since recording."""
     clock = _CHANGE_CLOCK[0]
     for node in order:
         function = node._ctx
-        if function is None:
-            continue
-        if function.graph_freed:
-            raise RuntimeError(_SECOND_BACKWARD)
-        if function.recorded_at != clock:  # some tensor was changed since this op was recorded: one of its inputs?
-            for index, parent in enumerate(function.parents):
-                if parent._stamps is not None and parent._stamps[-1] > function.recorded_at:
-                    raise RuntimeError(_modified_message(function, parent, f"input {index}"))
+        if function is not None and function.recorded_at != clock:
+            _check_op(function)
 
 
+# ------------------------------------------------------------ the backward pass, step by step
 def _run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Tensor],
@@ -458,7 +583,7 @@ def _run_backward(
     retain_graph: bool,
     capture: dict[int, Tensor | None] | None = None,
 ) -> None:
-    """Propagate gradients from ``roots`` to everything they depend on.
+    """Propagate gradients from ``roots`` to everything they depend on (HIPS autograd's ``backward_pass``).
 
     With ``capture`` None, gradients accumulate into leaves' ``.grad`` (and
     into tensors that asked for ``retain_grad``). Otherwise the gradients of
@@ -469,21 +594,14 @@ def _run_backward(
     are checked before any gradient is computed, so a refused pass changes no
     ``.grad`` (only a backward rule reading a modified output raises mid-walk).
     """
-    grads: dict[int, Tensor] = {}
-    for root, root_grad in zip(roots, root_grads):
-        previous = grads.get(id(root))
-        grads[id(root)] = root_grad if previous is None else previous + root_grad
-
-    order = topological_order(roots)
-    _check_graph(order)
+    grads = _sum_by_tensor(roots, root_grads)  # id(tensor) -> d(roots)/d(tensor), so far
+    order = topological_order(roots, check=True)  # refuses a used-up or changed graph
     tape = _BACKWARD_TAPE.get()
     if tape is not None:
         tape.record_pass(roots, root_grads)
-    # Only this thread's switches change: another thread keeps recording while this one runs backward.
-    previous_mode, anomaly_enabled, previous_in_backward, scope_owner = _MODE.get()
-    _MODE.set((create_graph, anomaly_enabled, True, scope_owner))  # record the backward ops only when asked
+    saved_mode = _enter_backward_mode(create_graph)
     try:
-        for node in reversed(order):
+        for node in reversed(order):  # outputs before inputs: a node's gradient is complete when reached
             grad = grads.pop(id(node), None)
             if grad is None:  # this node does not lead to the roots
                 continue
@@ -495,54 +613,90 @@ def _run_backward(
                 if tape is not None:
                     tape.record_arrival(node, grad)
                 _accumulate(node, grad, create_graph)
-            if function is None:
-                continue
-            parents = function.parents
-            parent_grads = function.backward(grad)
-            if not retain_graph:
-                function.graph_freed = True
-            if not isinstance(parent_grads, tuple):
-                parent_grads = (parent_grads,)
-            if len(parent_grads) != len(parents):  # zip would silently drop the rest
-                raise RuntimeError(
-                    f"{function.name}: backward returned {len(parent_grads)} gradients for "
-                    f"{len(parents)} inputs (return None for an input that gets no gradient)"
-                )
-            if tape is not None:
-                tape.record_step(node, function, grad)
-            for index, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
-                if parent_grad is None or not parent.requires_grad:
-                    continue
-                if not isinstance(parent_grad, Tensor):
-                    raise TypeError(
-                        f"{function.name}: backward must return Tensors (or None), "
-                        f"got {type(parent_grad).__name__} for input {index}"
-                    )
-                expected, got = parent._data, parent_grad._data
-                if got.shape != expected.shape:
-                    # A wrong shape from a (custom) backward rule must not be summed into a plausible one.
-                    if not _is_broadcast_of(expected.shape, got.shape):
-                        raise ShapeError(
-                            f"{function.name}: backward returned a gradient of shape {got.shape} "
-                            f"for input {index} of shape {expected.shape}"
-                        )
-                    parent_grad = sum_to_shape(parent_grad, expected.shape)
-                if got.dtype is not expected.dtype and got.dtype != expected.dtype:  # `is`: the usual case, fast
-                    parent_grad = parent_grad.to(expected.dtype)
-                if anomaly_enabled:
-                    _check_finite(
-                        parent_grad._data,
-                        f"{function.name}: backward produced NaN or inf in the gradient of input {index}",
-                        function,
-                    )
-                key = id(parent)
-                previous = grads.get(key)
-                grads[key] = parent_grad if previous is None else previous + parent_grad
-                if tape is not None:
-                    tape.record_contribution(index, parent, got.shape, parent_grad, previous, grads[key])
+            if function is not None:
+                _propagate(function, node, grad, grads, retain_graph, saved_mode[_ANOMALY], tape)
     finally:
-        mode = _MODE.get()
-        _MODE.set((previous_mode, mode[_ANOMALY], previous_in_backward, mode[_SCOPE]))
+        _leave_backward_mode(saved_mode)
+
+
+def _sum_by_tensor(tensors: Sequence[Tensor], grads: Sequence[Tensor]) -> dict[int, Tensor]:
+    """The seed gradients by tensor id, summed where one tensor is given twice."""
+    by_id: dict[int, Tensor] = {}
+    for tensor, grad in zip(tensors, grads):
+        previous = by_id.get(id(tensor))
+        by_id[id(tensor)] = grad if previous is None else previous + grad
+    return by_id
+
+
+def _enter_backward_mode(create_graph: bool) -> tuple[bool, bool, bool, Any]:
+    """Record the rules' ops only with ``create_graph``, in this thread only; returns the mode to restore."""
+    mode = _MODE.get()
+    _MODE.set((create_graph, mode[_ANOMALY], True, mode[_SCOPE]))
+    return mode
+
+
+def _leave_backward_mode(saved: tuple[bool, bool, bool, Any]) -> None:
+    """Restore grad mode and "in backward"; anomaly mode and scope as they are now (the rules may set them)."""
+    mode = _MODE.get()
+    _MODE.set((saved[_GRAD], mode[_ANOMALY], saved[_BACKWARD], mode[_SCOPE]))
+
+
+def _propagate(
+    function: Function, node: Tensor, grad: Tensor, grads: dict[int, Tensor], retain_graph: bool,
+    anomaly_enabled: bool, tape: Any,
+) -> None:
+    """One chain-rule step: the op's backward rule turns ``grad`` into its inputs' shares, added to ``grads``."""
+    parents = function.parents
+    parent_grads = function.backward(grad)
+    if not retain_graph:
+        function.recorded_at = USED_UP  # graph_freed, written out
+    if not isinstance(parent_grads, tuple):
+        parent_grads = (parent_grads,)
+    if len(parent_grads) != len(parents):  # zip would silently drop the rest
+        raise RuntimeError(
+            f"{function.name}: backward returned {len(parent_grads)} gradients for "
+            f"{len(parents)} inputs (return None for an input that gets no gradient)"
+        )
+    if tape is not None:
+        tape.record_step(node, function, grad)
+    for index, (parent, parent_grad) in enumerate(zip(parents, parent_grads)):
+        if parent_grad is None or not parent.requires_grad:
+            continue
+        got = parent_grad._data if isinstance(parent_grad, Tensor) else None
+        if got is None or got.shape != parent._data.shape or got.dtype is not parent._data.dtype:
+            parent_grad = _fit_gradient(function, index, parent, parent_grad)
+        if anomaly_enabled:
+            _check_finite(
+                parent_grad._data,
+                f"{function.name}: backward produced NaN or inf in the gradient of input {index}",
+                function,
+            )
+        key = id(parent)
+        previous = grads.get(key)
+        grads[key] = parent_grad if previous is None else previous + parent_grad
+        if tape is not None:
+            tape.record_contribution(index, parent, got.shape, parent_grad, previous, grads[key])
+
+
+def _fit_gradient(function: Function, index: int, parent: Tensor, parent_grad: Any) -> Tensor:
+    """A rule's gradient for input ``index`` checked, summed back from a broadcast shape, cast to its dtype."""
+    if not isinstance(parent_grad, Tensor):
+        raise TypeError(
+            f"{function.name}: backward must return Tensors (or None), "
+            f"got {type(parent_grad).__name__} for input {index}"
+        )
+    expected, got = parent._data, parent_grad._data
+    if got.shape != expected.shape:
+        # A wrong shape from a (custom) backward rule must not be summed into a plausible one.
+        if not _is_broadcast_of(expected.shape, got.shape):
+            raise ShapeError(
+                f"{function.name}: backward returned a gradient of shape {got.shape} "
+                f"for input {index} of shape {expected.shape}"
+            )
+        parent_grad = sum_to_shape(parent_grad, expected.shape)
+    if got.dtype != expected.dtype:
+        parent_grad = parent_grad.to(expected.dtype)
+    return parent_grad
 
 
 def _is_broadcast_of(shape: tuple[int, ...], broadcast_shape: tuple[int, ...]) -> bool:

@@ -148,11 +148,13 @@ def _made(array: np.ndarray, requires_grad: bool, op: str) -> Tensor:
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size`` (ints or one sequence), float64 by default (``torch.zeros``)."""
     check_device(device, "zeros")
     return _made(np.zeros(_size(size, "zeros"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "zeros")), requires_grad, "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size`` (ints or one sequence), float64 by default (``torch.ones``)."""
     check_device(device, "ones")
     return _made(np.ones(_size(size, "ones"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "ones")), requires_grad, "ones")
 
@@ -175,6 +177,7 @@ def _fill_dtype(fill_value: Any) -> np.dtype:
 def full(
     size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value``; its dtype is inferred from the value (``torch.full``)."""
     check_device(device, "full")
     shape = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
     dtype = _dtype(dtype, _fill_dtype(fill_value), "full")
@@ -212,6 +215,7 @@ def linspace(
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """The n x m identity matrix (m = n by default), float64 by default (``torch.eye``)."""
     check_device(device, "eye")
     n, m = _size((n, n if m is None else m), "eye")
     return _made(np.eye(n, m, dtype=_dtype(dtype, dtypes.DEFAULT_FLOAT, "eye")), requires_grad, "eye")
@@ -265,16 +269,19 @@ def _like(input: ArrayLike, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:  # 
 
 
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``input``'s shape and dtype (unless ``dtype`` is given) (``torch.zeros_like``)."""
     shape, dtype = _like(input, dtype)
     return zeros(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``input``'s shape and dtype (unless ``dtype`` is given) (``torch.ones_like``)."""
     shape, dtype = _like(input, dtype)
     return ones(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of ``input``'s shape and dtype (``torch.empty_like``)."""
     shape, dtype = _like(input, dtype)
     return empty(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
@@ -282,16 +289,19 @@ def empty_like(input: Tensor, dtype: Any = None, device: Any = None, requires_gr
 def full_like(
     input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
+    """``fill_value`` in ``input``'s shape and dtype (unless ``dtype`` is given) (``torch.full_like``)."""
     shape, dtype = _like(input, dtype)
     return full(shape, fill_value, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def rand_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform values in [0, 1) in ``input``'s shape and floating dtype (``torch.rand_like``)."""
     shape, dtype = _like(input, dtype)
     return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal values in ``input``'s shape and floating dtype (``torch.randn_like``)."""
     shape, dtype = _like(input, dtype)
     return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
@@ -344,10 +354,10 @@ def _dim_or_axis(dim: int | None, axis: int | None, op: str) -> int:
 def concatenate(tensors: Iterable[ArrayLike], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (NumPy's ``concatenate``, PyTorch's ``cat``)."""
     tensors = _as_tensor_list(tensors, "concatenate")
-    axis = _normalize_axis(_dim_or_axis(dim, axis, "concatenate"), tensors[0].ndim, "concatenate")
-    if axis is None:
+    axes = _normalize_axis(_dim_or_axis(dim, axis, "concatenate"), tensors[0].ndim, "concatenate")
+    if axes is None:
         raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    return ops.Concatenate.apply(*tensors, axis=axis[0])
+    return ops.Concatenate.apply(*tensors, axis=axes[0])
 
 
 def cat(tensors: Iterable[ArrayLike], dim: int = 0) -> Tensor:
@@ -358,5 +368,6 @@ def cat(tensors: Iterable[ArrayLike], dim: int = 0) -> Tensor:
 def stack(tensors: Iterable[ArrayLike], axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Join tensors of the same shape along a new axis (``torch.stack(tensors, dim=0)``)."""
     tensors = _as_tensor_list(tensors, "stack")
-    axis = _normalize_axis(_dim_or_axis(dim, axis, "stack"), tensors[0].ndim + 1, "stack")[0]
-    return ops.Stack.apply(*tensors, axis=axis)
+    axes = _normalize_axis(_dim_or_axis(dim, axis, "stack"), tensors[0].ndim + 1, "stack")
+    assert axes is not None  # the new axis makes the result at least 1-d
+    return ops.Stack.apply(*tensors, axis=axes[0])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -62,9 +63,11 @@ class Link:
 
     @property
     def n_terms(self) -> int:
+        """How many terms the link's sum has."""
         return len(self.terms)
 
     def lines(self) -> list[str]:
+        """The link written out: its formula and then each term, one per line."""
         where = f" in {self.layer}" if self.layer else ""
         lines = [f"{self.quantity} = {self.formula}      [{self.op}{where}]"]
         pad = " " * len(self.quantity)
@@ -389,9 +392,9 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
 
     if op in ("sum", "mean"):
         x = step.input_values[0]
-        axis = step.function.axis
+        axis = step.function.axis  # type: ignore[attr-defined]  # a Sum or Mean
         axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in np.atleast_1d(axis))
-        if step.function.keepdims:
+        if step.function.keepdims:  # type: ignore[attr-defined]
             o = tuple(0 if d in axes else w for d, w in enumerate(where))
         else:
             o = tuple(w for d, w in enumerate(where) if d not in axes)
@@ -410,7 +413,7 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
                     (step.output, o))
 
     if op == "transpose":
-        axes = step.function.axes
+        axes = step.function.axes  # type: ignore[attr-defined]  # a Transpose
         o = tuple(where[a] for a in axes)
         return make(f"∂E/∂{out}{_index_text(o)} (moved, not changed)", (), [Term((up(o),), float(upstream[o]))],
                     (step.output, o))
@@ -444,7 +447,7 @@ def _bce_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], ma
         if slope > 0:
             factors = (up(o), ("(ŷ−y)/(ŷ(1−ŷ))", (y_hat - y) / slope), ("ŷ(1−ŷ)", slope))
         else:  # a saturated sigmoid: ŷ(1−ŷ) rounds to 0, only the product (ŷ − y) is finite
-            factors = (up(o), ("ŷ − y (σ saturated)", y_hat - y))
+            factors = (up(o), ("ŷ − y (σ saturated)", y_hat - y))  # type: ignore[assignment]
         terms.append(Term(factors, upstream * (y_hat - y)))
         if not names:
             k = _index_text(o)
@@ -458,8 +461,8 @@ def _bce_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], ma
     follow = max(zip(terms, indices), key=lambda pair: abs(pair[0].product))[1]
     if i == 1:
         return make(f"∂E/∂{l_name}{k} · (−z)", (), terms, (step.output, follow))
-    upstream = f"∂E/∂{l_name}{k}"
-    formula = f"∂E/∂ŷ · σ′(z) = {upstream} · (ŷ−y)/(ŷ(1−ŷ)) · ŷ(1−ŷ) = {upstream} · (ŷ − y)"
+    upstream_name = f"∂E/∂{l_name}{k}"
+    formula = f"∂E/∂ŷ · σ′(z) = {upstream_name} · (ŷ−y)/(ŷ(1−ŷ)) · ŷ(1−ŷ) = {upstream_name} · (ŷ − y)"
     return make(formula, names, terms, (step.output, follow),
                 note="the engine computes the product ∂E/∂ŷ · σ′(z) = (1/n)(ŷ−y) in one stable step")
 
@@ -541,7 +544,7 @@ def _broadcast_sources(
 ) -> list[tuple[int, ...]]:
     """Every index of the broadcast result that element ``where`` of an input of ``shape`` was copied to."""
     lead = len(out_shape) - len(shape)
-    ranges = []
+    ranges: list[Sequence[int]] = []
     for d, width in enumerate(out_shape):
         if d < lead:
             ranges.append(range(width))
@@ -607,7 +610,7 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
             return None
         log, constant = step.inputs
         made = made_by.get(id(log))
-        if constant._ctx is not None or constant.name or made is None or made.op != "log":
+        if constant.grad_fn is not None or constant.name or made is None or made.op != "log":
             return None
         clip = made_by.get(id(made.inputs[0]))
         if clip is None or clip.op != "clip":
@@ -624,7 +627,7 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
             give(step.output, f"z{sup}")
             for k, role in enumerate(("x", "W", "b")[: len(step.inputs)]):
                 tensor = step.inputs[k]
-                if tensor._ctx is None:
+                if tensor.grad_fn is None:
                     give(tensor, f"{role}{sup}" if role != "x" else (tensor.name and tensor.name.lower() or "x"))
         elif step.op == "sigmoid" and number == last_layer:
             give(step.output, "ŷ")
@@ -632,14 +635,14 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
             give(step.output, f"a{sup}")
         elif step.op == "binary_cross_entropy_with_logits":
             give(step.output, "l")
-            if step.inputs[1]._ctx is None:
+            if step.inputs[1].grad_fn is None:
                 give(step.inputs[1], "y")
         elif step.op == "sub" and from_one_minus(step.output) is not None and id(step.inputs[1]) in names:
             give(step.output, f"1−{names[id(step.inputs[1])]}")
         else:
             give(step.output, f"{step.op}{sup}")
         for tensor in step.inputs:
-            if tensor._ctx is None:
+            if tensor.grad_fn is None:
                 give(tensor, tensor.name or f"leaf{sum(1 for name in names.values() if name.startswith('leaf')) + 1}")
     return names
 

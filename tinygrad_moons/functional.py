@@ -12,7 +12,6 @@ element), ``"sum"`` or ``"none"`` (the per-element losses).
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -49,30 +48,29 @@ _REDUCTIONS = ("mean", "sum", "none")
 # remembers its input, so that Keras' cross-entropy on a sigmoid or softmax output can be computed
 # from the logits, exactly, even where the probability has rounded to 0 or 1. It is remembered
 # whether or not the graph is recorded, so a loss has one value in every grad mode.
-# Keyed by id(output); the weak reference drops the entry when the output dies.
-_LOGITS_BEHIND: dict[int, tuple[weakref.ref, str, int, Tensor]] = {}
+# Kept on the output tensor itself (its `_logits_behind` slot, which only these activations write), with the
+# output's version: a probability changed in place no longer comes from those logits.
 
 
 def _remember_logits(output: Tensor, logits: Tensor, activation: str, axis: int = -1) -> None:
-    key = id(output)
-    reference = weakref.ref(output, lambda _, key=key: _LOGITS_BEHIND.pop(key, None))
-    _LOGITS_BEHIND[key] = (reference, activation, axis, logits)
+    output._logits_behind = (activation, axis, logits, output._version)
 
 
 def keras_logits(probabilities: Any, activation: str, axis: int = -1) -> Tensor | None:
     """The logits a ``sigmoid`` / ``softmax`` (over ``axis``) of this module turned into ``probabilities``, or None.
 
     None also for a tensor that retains its gradient: its ``.grad`` is only
-    right if the loss is computed through it, not around it.
+    right if the loss is computed through it, not around it; and for one
+    changed in place since the activation made it.
     """
-    entry = _LOGITS_BEHIND.get(id(probabilities))
-    if entry is None or entry[0]() is not probabilities or entry[1] != activation:
+    entry = getattr(probabilities, "_logits_behind", None)  # unset on every other tensor
+    if entry is None or entry[0] != activation or entry[3] != probabilities._version:
         return None
-    if getattr(probabilities, "_retains_grad", False):
+    if probabilities._retains_grad:
         return None
-    if activation == "softmax" and entry[2] % probabilities.ndim != axis % probabilities.ndim:
+    if activation == "softmax" and entry[1] % probabilities.ndim != axis % probabilities.ndim:
         return None
-    return entry[3]
+    return entry[2]
 
 
 # ------------------------------------------------------------- activations
@@ -89,6 +87,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
 
 def tanh(x: Tensor) -> Tensor:
+    """tanh(x), elementwise."""
     return ops.Tanh.apply(x)
 
 

@@ -16,6 +16,7 @@ added here without a gradient test makes the suite fail.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -40,15 +41,20 @@ class _Broadcasting(Function):
     """An elementwise op of two inputs that NumPy broadcasts."""
 
     def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
         return f"{self.name}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast together"
 
 
 # --------------------------------------------------------------- arithmetic
 class Add(_Broadcasting):
+    """a + b, elementwise, broadcast as NumPy does (``torch.add``)."""
+
     name = "add"
     kind = "arithmetic"
+    saves = ()
 
     def forward(self, a, b):
+        """a + b."""
         return a + b
 
     def backward(self, grad):
@@ -57,10 +63,14 @@ class Add(_Broadcasting):
 
 
 class Sub(_Broadcasting):
+    """a - b, elementwise, broadcast (``torch.sub``)."""
+
     name = "sub"
     kind = "arithmetic"
+    saves = ()
 
     def forward(self, a, b):
+        """a - b."""
         return a - b
 
     def backward(self, grad):
@@ -69,10 +79,14 @@ class Sub(_Broadcasting):
 
 
 class Mul(_Broadcasting):
+    """a * b, elementwise, broadcast (``torch.mul``)."""
+
     name = "mul"
     kind = "arithmetic"
+    saves = ("inputs",)
 
     def forward(self, a, b):
+        """a * b."""
         return a * b
 
     def backward(self, grad):
@@ -82,10 +96,14 @@ class Mul(_Broadcasting):
 
 
 class Div(_Broadcasting):
+    """a / b, true division, elementwise, broadcast (``torch.div``)."""
+
     name = "div"
     kind = "arithmetic"
+    saves = ("inputs",)
 
     def forward(self, a, b):
+        """a / b."""
         return a / b
 
     def backward(self, grad):
@@ -97,10 +115,14 @@ class Div(_Broadcasting):
 
 
 class Pow(_Broadcasting):
+    """a ** b, elementwise, broadcast (``torch.pow``)."""
+
     name = "pow"
     kind = "arithmetic"
+    saves = ("inputs", "output")
 
     def forward(self, a, b):
+        """a ** b."""
         return a**b
 
     def backward(self, grad):
@@ -132,10 +154,14 @@ def _zero_where(mask: np.ndarray, values: Tensor) -> Tensor:
 
 
 class Neg(Function):
+    """-a, elementwise (``torch.neg``)."""
+
     name = "neg"
     kind = "arithmetic"
+    saves = ()
 
     def forward(self, a):
+        """-a."""
         return -a
 
     def backward(self, grad):
@@ -144,13 +170,18 @@ class Neg(Function):
 
 
 class Maximum(_Broadcasting):
+    """The larger of a and b, elementwise, broadcast (``torch.maximum``); ties share the gradient."""
+
     name = "maximum"
     kind = "elementwise"
+    saves = ("inputs",)
 
     def forward(self, a, b):
+        """np.maximum(a, b) (a NaN wins)."""
         return np.maximum(a, b)
 
     def loses(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Where x loses to y (x < y for maximum, x > y for minimum): x gets no gradient there."""
         return x < y
 
     def backward(self, grad):
@@ -167,13 +198,17 @@ class Maximum(_Broadcasting):
 
 
 class Minimum(Maximum):
+    """The smaller of a and b, elementwise, broadcast (``torch.minimum``); ties share the gradient."""
+
     name = "minimum"
     kind = "elementwise"
 
     def forward(self, a, b):
+        """np.minimum(a, b) (a NaN wins)."""
         return np.minimum(a, b)
 
     def loses(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Where x loses to y (x < y for maximum, x > y for minimum): x gets no gradient there."""
         return x > y
 
     def backward(self, grad):
@@ -186,11 +221,14 @@ class Where(Function):
 
     name = "where"
     kind = "elementwise"
+    saves = ("inputs",)
 
     def forward(self, condition, a, b):
+        """np.where(condition, a, b)."""
         return np.where(condition, a, b)
 
     def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
         return f"where: condition, input and other of shapes {shapes[0]}, {shapes[1]} and {shapes[2]} do not broadcast"
 
     def backward(self, grad):
@@ -203,10 +241,14 @@ class Where(Function):
 
 
 class MatMul(Function):
+    """a @ b, the matrix product with NumPy's rules for 1-D and batched operands (``torch.matmul``)."""
+
     name = "matmul"
     kind = "matmul"
+    saves = ("inputs",)
 
     def forward(self, a, b):
+        """a @ b (np.dot for 1-D and 2-D operands)."""
         if 1 <= a.ndim <= 2 and 1 <= b.ndim <= 2:
             # The same BLAS call as a @ b, but np.dot dispatches faster and does not fall back to a slow
             # loop for a transposed column such as a one-unit layer's (1, 25) kernel (5 us, not 20).
@@ -214,6 +256,7 @@ class MatMul(Function):
         return a @ b
 
     def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
         if any(len(s) == 0 for s in shapes):
             return f"matmul: inputs must have at least one dimension, got shapes {shapes[0]} and {shapes[1]}"
         return f"matmul: shapes {shapes[0]} and {shapes[1]} are not aligned"
@@ -244,6 +287,560 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+# ---------------------------------------------------------- unary functions
+class Exp(Function):
+    """exp(a), elementwise."""
+
+    name = "exp"
+    kind = "elementwise"
+    saves = ("output",)
+
+    def forward(self, a):
+        """np.exp(a)."""
+        return np.exp(a)
+
+    def backward(self, grad):
+        """d/da exp(a) = exp(a), the output itself."""
+        return grad * self.output
+
+
+class Log(Function):
+    """log(a), the natural logarithm, elementwise."""
+
+    name = "log"
+    kind = "elementwise"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """np.log(a)."""
+        return np.log(a)
+
+    def backward(self, grad):
+        """d/da log(a) = 1/a."""
+        return grad / self.parents[0]
+
+
+class Sqrt(Function):
+    """sqrt(a), elementwise."""
+
+    name = "sqrt"
+    kind = "elementwise"
+    saves = ("output",)
+
+    def forward(self, a):
+        """np.sqrt(a)."""
+        return np.sqrt(a)
+
+    def backward(self, grad):
+        """d/da sqrt(a) = 1 / (2 sqrt(a))."""
+        return grad / (2 * self.output)
+
+
+class Sin(Function):
+    """sin(a), elementwise."""
+
+    name = "sin"
+    kind = "elementwise"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """np.sin(a)."""
+        return np.sin(a)
+
+    def backward(self, grad):
+        """d/da sin(a) = cos(a)."""
+        return grad * self.parents[0].cos()
+
+
+class Cos(Function):
+    """cos(a), elementwise."""
+
+    name = "cos"
+    kind = "elementwise"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """np.cos(a)."""
+        return np.cos(a)
+
+    def backward(self, grad):
+        """d/da cos(a) = -sin(a)."""
+        return -grad * self.parents[0].sin()
+
+
+class Tanh(Function):
+    """tanh(a), elementwise."""
+
+    name = "tanh"
+    kind = "activation"
+    saves = ("output",)
+
+    def forward(self, a):
+        """np.tanh(a)."""
+        return np.tanh(a)
+
+    def backward(self, grad):
+        """d/da tanh(a) = 1 - tanh(a)^2."""
+        t = self.output
+        return grad * (1 - t * t)
+
+
+class Sigmoid(Function):
+    """1 / (1 + exp(-a)), elementwise, without overflow for large |a|."""
+
+    name = "sigmoid"
+    kind = "activation"
+    saves = ("output",)
+
+    def forward(self, a):
+        """sigmoid(a), through exp(-|a|) so that no exp overflows."""
+        # exp of a non-positive number never overflows: for a >= 0 use
+        # 1/(1+e^-a), for a < 0 the equal e^a/(1+e^a).
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1, e) / (1 + e)
+
+    def backward(self, grad):
+        """d/da sigmoid(a) = s(1-s), with s = sigmoid(a) the output."""
+        s = self.output
+        return grad * s * (1 - s)
+
+
+class ReLU(Function):
+    """max(a, 0), elementwise."""
+
+    name = "relu"
+    kind = "activation"
+    saves = ("output",)
+
+    def forward(self, a):
+        """max(a, 0)."""
+        # max(a, 0); NumPy's clip with both bounds runs a vectorised loop, 3x faster than maximum(a, 0).
+        return a.clip(0.0, np.inf)
+
+    def backward(self, grad):
+        """d/da relu(a) = 1 where a > 0, else 0; a NaN passes its gradient through, as in PyTorch."""
+        # A boolean mask, not a float one: NumPy multiplies by it as fast, and one array fewer
+        # the size of the layer is allocated (on 800 rows that kept glibc from trimming the heap every step).
+        # Read from the output, relu(a) != 0: the same as a > 0 except at NaN (relu(NaN) is NaN), where
+        # PyTorch's mask, "not result <= 0", is 1.
+        return Mul.apply(grad, _constant(self.output._data != 0))
+
+
+class LeakyReLU(Function):
+    """a where a > 0, else ``negative_slope * a`` (an attribute), elementwise."""
+
+    name = "leaky_relu"
+    kind = "activation"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """a where a > 0, else negative_slope * a."""
+        return np.where(a > 0, a, a * self.negative_slope)
+
+    def backward(self, grad):
+        """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
+        slope = np.where(self.parents[0]._data > 0, 1, self.negative_slope).astype(grad.dtype)
+        return grad * _constant(slope)
+
+
+class Softplus(Function):
+    """log(1 + exp(beta a)) / beta, and a itself where beta a > threshold (attributes ``beta``, ``threshold``)."""
+
+    name = "softplus"
+    kind = "activation"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """log(1 + exp(beta a)) / beta, linear above the threshold."""
+        scaled = a * self.beta
+        return np.where(scaled > self.threshold, a, np.logaddexp(0, scaled) / self.beta).astype(a.dtype, copy=False)
+
+    def backward(self, grad):
+        """d/da log(1 + exp(beta a)) / beta = sigmoid(beta a); 1 where beta a > threshold (the linear part)."""
+        a = self.parents[0]
+        slope = (a * self.beta).sigmoid()
+        linear = a._data * self.beta > self.threshold
+        if linear.any():
+            slope = Where.apply(_constant(linear), _constant(np.ones((), dtype=slope.dtype)), slope)
+        return grad * slope
+
+
+class Abs(Function):
+    """|a|, elementwise."""
+
+    name = "abs"
+    kind = "elementwise"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """np.abs(a)."""
+        return np.abs(a)
+
+    def backward(self, grad):
+        """d/da |a| = sign(a) (0 at a = 0, as PyTorch)."""
+        return grad * _constant(np.sign(self.parents[0]._data))
+
+
+class Clip(Function):
+    """a limited to [min, max] (attributes; either may be None), elementwise (``torch.clamp``)."""
+
+    name = "clip"
+    kind = "elementwise"
+    saves = ("inputs",)
+
+    def forward(self, a):
+        """np.clip(a, min, max)."""
+        return np.clip(a, self.min, self.max)
+
+    def backward(self, grad):
+        """d/da clip(a, lo, hi) = 1 where lo <= a <= hi, else 0."""
+        a = self.parents[0]._data
+        inside = np.ones(a.shape, dtype=bool)
+        if self.min is not None:
+            inside &= a >= self.min
+        if self.max is not None:
+            inside &= a <= self.max
+        return grad * _constant(inside.astype(grad.dtype))
+
+
+class Cast(Function):
+    """a in another floating dtype (attribute ``dtype``); the gradient is cast back."""
+
+    name = "cast"
+    kind = "elementwise"
+    saves = ()
+
+    def forward(self, a):
+        """a.astype(dtype)."""
+        return a.astype(self.dtype)
+
+    def backward(self, grad):
+        """The identity on values; the gradient goes back in the input's dtype."""
+        return grad.to(self.parents[0].dtype)
+
+
+class Clone(Function):
+    """A copy of a with its own array, still in the graph."""
+
+    name = "clone"
+    kind = "elementwise"
+    saves = ()
+
+    def forward(self, a):
+        """a.copy()."""
+        return a.copy()
+
+    def backward(self, grad):
+        """A copy: d/da a = 1."""
+        return grad
+
+
+# --------------------------------------------------------------- reductions
+class Sum(Function):
+    """The sum over ``axis`` (None: all; a sorted tuple of axes otherwise), keeping them as size 1 if ``keepdims``."""
+
+    name = "sum"
+    kind = "reduction"
+    saves = ()
+
+    def forward(self, a):
+        """np.sum(a, axis, keepdims)."""
+        return np.sum(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i sum(a) = 1 for every i summed: each input gets the gradient of its sum."""
+        shape = self.parents[0].shape
+        return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape)
+
+
+class Mean(Function):
+    """The mean over ``axis``, keeping the axes if ``keepdims`` (attributes as for Sum)."""
+
+    name = "mean"
+    kind = "reduction"
+    saves = ()
+
+    def forward(self, a):
+        """np.mean(a, axis, keepdims)."""
+        if a.dtype.itemsize < 4:  # float16: np.mean adds up in float32
+            return np.mean(a, axis=self.axis, keepdims=self.keepdims)
+        # np.mean's own arithmetic (a sum, then a division), without its Python wrapper: this runs on every loss.
+        total = np.add.reduce(a, axis=self.axis, keepdims=self.keepdims)
+        return total / (a.size // max(total.size, 1))
+
+    def backward(self, grad):
+        """d/da_i mean(a) = 1/n, n the number of elements averaged."""
+        a = self.parents[0]
+        count = a._data.size if self.axis is None else math.prod(a.shape[i] for i in self.axis)
+        if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
+            grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
+        # One op: the (broadcast) product with a constant array of 1/n has the input's shape.
+        return Mul.apply(grad, _constant(np.full(a.shape, 1.0 / count, dtype=grad.dtype)))
+
+
+class Max(Function):
+    """The largest value over ``axis`` (attributes as for Sum); tied maxima share the gradient."""
+
+    name = "max"
+    kind = "reduction"
+    saves = ("inputs", "output")
+
+    def forward(self, a):
+        """np.max(a, axis, keepdims)."""
+        return np.max(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally.
+
+        A NaN is the maximum (NumPy and PyTorch propagate it): the NaN elements share the gradient.
+        """
+        a = self.parents[0]._data
+        kept_shape = _keepdims_shape(a.shape, self.axis)
+        result = self.output._data.reshape(kept_shape)
+        is_max = a == result
+        nan_result = np.isnan(result)
+        if nan_result.any():
+            is_max |= np.isnan(a) & nan_result
+        share = is_max / is_max.sum(axis=self.axis, keepdims=True)
+        return grad.reshape(kept_shape).broadcast_to(a.shape) * _constant(share.astype(grad.dtype))
+
+
+class Min(Max):
+    """The smallest value over ``axis`` (attributes as for Sum); tied minima share the gradient."""
+
+    name = "min"
+    kind = "reduction"
+
+    def forward(self, a):
+        """np.min(a, axis, keepdims)."""
+        return np.min(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i min(a) = 1 for the minimum, 0 elsewhere; ties (and NaNs) share it, as for max."""
+        return super().backward(grad)
+
+
+class Prod(Function):
+    """The product over ``axis`` (attributes as for Sum)."""
+
+    name = "prod"
+    kind = "reduction"
+    saves = ("inputs", "output")
+
+    def forward(self, a):
+        """np.prod(a, axis, keepdims)."""
+        return np.prod(a, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        """d/da_i prod(a) = the product of the other elements, prod(a) / a_i when no element is 0.
+
+        With zeros among them the products of the others are computed exactly
+        (as constants: the second derivative there is not recorded).
+        """
+        a = self.parents[0]
+        kept_shape = _keepdims_shape(a.shape, self.axis)
+        grad = grad.reshape(kept_shape)
+        if np.all(a._data != 0):
+            return grad * self.output.reshape(kept_shape) / a
+        return grad * _constant(_product_of_others(a._data, self.axis))
+
+
+def _product_of_others(a: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
+    """For each element, the product of the others in its reduction, exact where some of them are 0."""
+    is_zero = a == 0
+    zeros = is_zero.sum(axis=axis, keepdims=True)
+    product_of_nonzeros = np.prod(np.where(is_zero, 1, a), axis=axis, keepdims=True)
+    # No zero: prod / a_i. One zero: that element gets the product of the rest, the others 0. More: all 0.
+    others_if_nonzero = np.where(zeros == 0, product_of_nonzeros / np.where(is_zero, 1, a), 0)
+    return np.where(is_zero, product_of_nonzeros * (zeros == 1), others_if_nonzero).astype(a.dtype)
+
+
+# ------------------------------------------------------------------- shapes
+class Reshape(Function):
+    """The same values in another ``shape`` (a tuple, -1 allowed once, as NumPy)."""
+
+    name = "reshape"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, a):
+        """a.reshape(shape) (a view when NumPy can make one)."""
+        return a.reshape(self.shape)
+
+    def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
+        size = int(np.prod(shapes[0]))
+        return (
+            f"reshape: cannot reshape a tensor of shape {shapes[0]} ({size} elements) "
+            f"into shape {self.shape} ({numpy_message})"
+        )
+
+    def backward(self, grad):
+        """Reshaping moves no values: the gradient is reshaped back."""
+        return grad.reshape(self.parents[0].shape)
+
+
+class Transpose(Function):
+    """The axes permuted by ``axes`` (a permutation of all of them, NumPy's ``transpose(axes)``)."""
+
+    name = "transpose"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, a):
+        """a.transpose(axes) (a view)."""
+        return a.transpose(self.axes)
+
+    def backward(self, grad):
+        """Permuting axes moves no values: the gradient is permuted back (inverse permutation)."""
+        return Transpose.apply(grad, axes=tuple(np.argsort(self.axes).tolist()))
+
+
+class BroadcastTo(Function):
+    """a broadcast to ``shape`` without copying (``torch.expand``)."""
+
+    name = "broadcast_to"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, a):
+        """np.broadcast_to(a, shape) (a read-only view)."""
+        return np.broadcast_to(a, self.shape)
+
+    def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
+        return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {self.shape}"
+
+    def backward(self, grad):
+        """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
+        return grad
+
+
+class Repeat(Function):
+    """PyTorch's ``repeat``: the tensor tiled ``repeats[i]`` times along each axis (NumPy's ``tile``)."""
+
+    name = "repeat"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, a):
+        """np.tile(a, repeats)."""
+        return np.tile(a, self.repeats)
+
+    def backward(self, grad):
+        """Each input element was copied once per tile: its gradient is the sum over its copies."""
+        a = self.parents[0]
+        shape = (1,) * (len(self.repeats) - a.ndim) + a.shape
+        # View the gradient as (r0, s0, r1, s1, ...): axis 2k counts the copies along axis k.
+        interleaved = tuple(n for pair in zip(self.repeats, shape) for n in pair)
+        copies = tuple(range(0, 2 * len(shape), 2))
+        return grad.reshape(interleaved).sum(axis=copies).reshape(a.shape)
+
+
+def _has_array_index(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, np.ndarray) for p in parts)
+
+
+class GetItem(Function):
+    """a[index]: basic and advanced (integer array, bool mask) indexing, as NumPy."""
+
+    name = "getitem"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, a):
+        """a[index]."""
+        return a[self.index]
+
+    def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
+        return f"getitem: index {self.index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
+
+    def backward(self, grad):
+        """Each selected element gets the gradient of where it went; elements not selected get 0."""
+        return IndexAdd.apply(grad, shape=self.parents[0].shape, index=self.index)
+
+
+class IndexAdd(Function):
+    """Scatter: zeros of ``shape`` with ``values`` added at ``index`` (the backward of getitem)."""
+
+    name = "index_add"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, values):
+        """zeros of ``shape`` with ``values`` added at ``index``."""
+        result = np.zeros(self.shape, dtype=values.dtype)
+        if _has_array_index(self.index):
+            np.add.at(result, self.index, values)  # an integer index may repeat an element
+        else:
+            result[self.index] = values
+        return result
+
+    def backward(self, grad):
+        """Each value was added to one place: its gradient is read back from there."""
+        return grad[self.index]
+
+
+class Concatenate(Function):
+    """The inputs joined along an existing ``axis`` (``torch.cat``)."""
+
+    name = "concatenate"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, *arrays):
+        """np.concatenate(arrays, axis)."""
+        return np.concatenate(arrays, axis=self.axis)
+
+    def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
+        return f"concatenate: shapes {list(shapes)} do not match except along axis {self.axis}"
+
+    def backward(self, grad):
+        """Each input gets the slice of the gradient where its values were placed."""
+        grads, start = [], 0
+        for part in self.parents:
+            stop = start + part.shape[self.axis]
+            index = (slice(None),) * self.axis + (slice(start, stop),)
+            grads.append(grad[index] if part.requires_grad else None)
+            start = stop
+        return tuple(grads)
+
+
+class Stack(Function):
+    """The inputs (of one shape) stacked along a new ``axis`` (``torch.stack``)."""
+
+    name = "stack"
+    kind = "shape"
+    saves = ()
+
+    def forward(self, *arrays):
+        """np.stack(arrays, axis)."""
+        return np.stack(arrays, axis=self.axis)
+
+    def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
+        return f"stack: all tensors must have the same shape, got {list(shapes)}"
+
+    def backward(self, grad):
+        """Input k was placed at position k of the new axis: it gets that slice of the gradient."""
+        prefix = (slice(None),) * self.axis
+        return tuple(grad[prefix + (k,)] if p.requires_grad else None for k, p in enumerate(self.parents))
+
+
+# ====================================================================== fused ops
+# Each op below computes what a composition of the ops above computes, in one op: for speed (one graph node,
+# fewer arrays) or for numerical stability (no overflow, no log of a rounded 0). tests/test_fused_ops.py checks
+# each against its composition, values and gradients:
+#   Linear                        x @ kernel + bias
+#   BinaryCrossEntropyWithLogits  -(y log sigmoid(z) + (1 - y) log(1 - sigmoid(z)))
+#   LogSumExp                     log(sum(exp(a)))
+#   Softmax                       exp(a) / sum(exp(a))
+#   LogSoftmax                    a - log(sum(exp(a)))
+
+
 class Linear(Function):
     """``x @ kernel + bias`` as one op: the affine map of a dense layer.
 
@@ -254,8 +851,10 @@ class Linear(Function):
 
     name = "linear"
     kind = "matmul"
+    saves = ("inputs",)
 
     def forward(self, x, kernel, bias):
+        """x @ kernel + bias, the bias added in place into the product's fresh array."""
         if x.ndim < 2 or kernel.ndim != 2 or bias.ndim != 1:
             raise ValueError("x must be (batch, in_features), kernel (in_features, units) and bias (units,)")
         out = np.dot(x, kernel) if x.ndim == 2 else x @ kernel  # np.dot: see MatMul.forward
@@ -265,6 +864,7 @@ class Linear(Function):
         return out + bias  # mixed dtypes: let NumPy promote, as x @ kernel + bias would
 
     def shape_error(self, shapes, numpy_message):
+        """The message for inputs whose shapes do not fit this op."""
         x, kernel, bias = shapes
         return f"linear: input of shape {x} does not fit kernel {kernel} and bias {bias} ({numpy_message})"
 
@@ -307,198 +907,6 @@ def _ones(length: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
-# ---------------------------------------------------------- unary functions
-class Exp(Function):
-    name = "exp"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.exp(a)
-
-    def backward(self, grad):
-        """d/da exp(a) = exp(a), the output itself."""
-        return grad * self.output
-
-
-class Log(Function):
-    name = "log"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.log(a)
-
-    def backward(self, grad):
-        """d/da log(a) = 1/a."""
-        return grad / self.parents[0]
-
-
-class Sqrt(Function):
-    name = "sqrt"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.sqrt(a)
-
-    def backward(self, grad):
-        """d/da sqrt(a) = 1 / (2 sqrt(a))."""
-        return grad / (2 * self.output)
-
-
-class Sin(Function):
-    name = "sin"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.sin(a)
-
-    def backward(self, grad):
-        """d/da sin(a) = cos(a)."""
-        return grad * self.parents[0].cos()
-
-
-class Cos(Function):
-    name = "cos"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.cos(a)
-
-    def backward(self, grad):
-        """d/da cos(a) = -sin(a)."""
-        return -grad * self.parents[0].sin()
-
-
-class Tanh(Function):
-    name = "tanh"
-    kind = "activation"
-
-    def forward(self, a):
-        return np.tanh(a)
-
-    def backward(self, grad):
-        """d/da tanh(a) = 1 - tanh(a)^2."""
-        t = self.output
-        return grad * (1 - t * t)
-
-
-class Sigmoid(Function):
-    name = "sigmoid"
-    kind = "activation"
-
-    def forward(self, a):
-        # exp of a non-positive number never overflows: for a >= 0 use
-        # 1/(1+e^-a), for a < 0 the equal e^a/(1+e^a).
-        e = np.exp(-np.abs(a))
-        return np.where(a >= 0, 1, e) / (1 + e)
-
-    def backward(self, grad):
-        """d/da sigmoid(a) = s(1-s), with s = sigmoid(a) the output."""
-        s = self.output
-        return grad * s * (1 - s)
-
-
-class ReLU(Function):
-    name = "relu"
-    kind = "activation"
-
-    def forward(self, a):
-        # max(a, 0); NumPy's clip with both bounds runs a vectorised loop, 3x faster than maximum(a, 0).
-        return a.clip(0.0, np.inf)
-
-    def backward(self, grad):
-        """d/da relu(a) = 1 where a > 0, else 0; a NaN passes its gradient through, as in PyTorch."""
-        # A boolean mask, not a float one: NumPy multiplies by it as fast, and one array fewer
-        # the size of the layer is allocated (on 800 rows that kept glibc from trimming the heap every step).
-        # Read from the output, relu(a) != 0: the same as a > 0 except at NaN (relu(NaN) is NaN), where
-        # PyTorch's mask, "not result <= 0", is 1.
-        return Mul.apply(grad, _constant(self.output._data != 0))
-
-
-class LeakyReLU(Function):
-    name = "leaky_relu"
-    kind = "activation"
-
-    def forward(self, a):
-        return np.where(a > 0, a, a * self.negative_slope)
-
-    def backward(self, grad):
-        """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
-        slope = np.where(self.parents[0]._data > 0, 1, self.negative_slope).astype(grad.dtype)
-        return grad * _constant(slope)
-
-
-class Softplus(Function):
-    name = "softplus"
-    kind = "activation"
-
-    def forward(self, a):
-        scaled = a * self.beta
-        return np.where(scaled > self.threshold, a, np.logaddexp(0, scaled) / self.beta).astype(a.dtype, copy=False)
-
-    def backward(self, grad):
-        """d/da log(1 + exp(beta a)) / beta = sigmoid(beta a); 1 where beta a > threshold (the linear part)."""
-        a = self.parents[0]
-        slope = (a * self.beta).sigmoid()
-        linear = a._data * self.beta > self.threshold
-        if linear.any():
-            slope = Where.apply(_constant(linear), _constant(np.ones((), dtype=slope.dtype)), slope)
-        return grad * slope
-
-
-class Abs(Function):
-    name = "abs"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.abs(a)
-
-    def backward(self, grad):
-        """d/da |a| = sign(a) (0 at a = 0, as PyTorch)."""
-        return grad * _constant(np.sign(self.parents[0]._data))
-
-
-class Clip(Function):
-    name = "clip"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return np.clip(a, self.min, self.max)
-
-    def backward(self, grad):
-        """d/da clip(a, lo, hi) = 1 where lo <= a <= hi, else 0."""
-        a = self.parents[0]._data
-        inside = np.ones(a.shape, dtype=bool)
-        if self.min is not None:
-            inside &= a >= self.min
-        if self.max is not None:
-            inside &= a <= self.max
-        return grad * _constant(inside.astype(grad.dtype))
-
-
-class Cast(Function):
-    name = "cast"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return a.astype(self.dtype)
-
-    def backward(self, grad):
-        """The identity on values; the gradient goes back in the input's dtype."""
-        return grad.to(self.parents[0].dtype)
-
-
-class Clone(Function):
-    name = "clone"
-    kind = "elementwise"
-
-    def forward(self, a):
-        return a.copy()
-
-    def backward(self, grad):
-        """A copy: d/da a = 1."""
-        return grad
-
-
 class BinaryCrossEntropyWithLogits(_Broadcasting):
     """Elementwise -[y log(sigmoid(z)) + (1-y) log(1-sigmoid(z))], computed from the logit z.
 
@@ -511,8 +919,10 @@ class BinaryCrossEntropyWithLogits(_Broadcasting):
 
     name = "binary_cross_entropy_with_logits"
     kind = "loss"
+    saves = ("inputs",)
 
     def forward(self, z, y):
+        """max(z, 0) - z y + log(1 + exp(-|z|)), elementwise."""
         return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
     def backward(self, grad):
@@ -523,112 +933,15 @@ class BinaryCrossEntropyWithLogits(_Broadcasting):
         return grad_z, grad_y
 
 
-# --------------------------------------------------------------- reductions
-class Sum(Function):
-    name = "sum"
-    kind = "reduction"
-
-    def forward(self, a):
-        return np.sum(a, axis=self.axis, keepdims=self.keepdims)
-
-    def backward(self, grad):
-        """d/da_i sum(a) = 1 for every i summed: each input gets the gradient of its sum."""
-        shape = self.parents[0].shape
-        return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape)
-
-
-class Mean(Function):
-    name = "mean"
-    kind = "reduction"
-
-    def forward(self, a):
-        if a.dtype.itemsize < 4:  # float16: np.mean adds up in float32
-            return np.mean(a, axis=self.axis, keepdims=self.keepdims)
-        # np.mean's own arithmetic (a sum, then a division), without its Python wrapper: this runs on every loss.
-        total = np.add.reduce(a, axis=self.axis, keepdims=self.keepdims)
-        return total / (a.size // max(total.size, 1))
-
-    def backward(self, grad):
-        """d/da_i mean(a) = 1/n, n the number of elements averaged."""
-        a = self.parents[0]
-        count = a._data.size // max(self.output._data.size, 1)
-        if self.axis is not None and not self.keepdims:  # put back the averaged axes, as size 1
-            grad = grad.reshape(_keepdims_shape(a.shape, self.axis))
-        # One op: the (broadcast) product with a constant array of 1/n has the input's shape.
-        return Mul.apply(grad, _constant(np.full(a.shape, 1.0 / count, dtype=grad.dtype)))
-
-
-class Max(Function):
-    name = "max"
-    kind = "reduction"
-
-    def forward(self, a):
-        return np.max(a, axis=self.axis, keepdims=self.keepdims)
-
-    def backward(self, grad):
-        """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally.
-
-        A NaN is the maximum (NumPy and PyTorch propagate it): the NaN elements share the gradient.
-        """
-        a = self.parents[0]._data
-        kept_shape = _keepdims_shape(a.shape, self.axis)
-        result = self.output._data.reshape(kept_shape)
-        is_max = a == result
-        nan_result = np.isnan(result)
-        if nan_result.any():
-            is_max |= np.isnan(a) & nan_result
-        share = is_max / is_max.sum(axis=self.axis, keepdims=True)
-        return grad.reshape(kept_shape).broadcast_to(a.shape) * _constant(share.astype(grad.dtype))
-
-
-class Min(Max):
-    name = "min"
-    kind = "reduction"
-
-    def forward(self, a):
-        return np.min(a, axis=self.axis, keepdims=self.keepdims)
-
-    def backward(self, grad):
-        """d/da_i min(a) = 1 for the minimum, 0 elsewhere; ties (and NaNs) share it, as for max."""
-        return super().backward(grad)
-
-
-class Prod(Function):
-    name = "prod"
-    kind = "reduction"
-
-    def forward(self, a):
-        return np.prod(a, axis=self.axis, keepdims=self.keepdims)
-
-    def backward(self, grad):
-        """d/da_i prod(a) = the product of the other elements, prod(a) / a_i when no element is 0.
-
-        With zeros among them the products of the others are computed exactly
-        (as constants: the second derivative there is not recorded).
-        """
-        a = self.parents[0]
-        kept_shape = _keepdims_shape(a.shape, self.axis)
-        grad = grad.reshape(kept_shape)
-        if np.all(a._data != 0):
-            return grad * self.output.reshape(kept_shape) / a
-        return grad * _constant(_product_of_others(a._data, self.axis))
-
-
-def _product_of_others(a: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
-    """For each element, the product of the others in its reduction, exact where some of them are 0."""
-    is_zero = a == 0
-    zeros = is_zero.sum(axis=axis, keepdims=True)
-    product_of_nonzeros = np.prod(np.where(is_zero, 1, a), axis=axis, keepdims=True)
-    # No zero: prod / a_i. One zero: that element gets the product of the rest, the others 0. More: all 0.
-    others_if_nonzero = np.where(zeros == 0, product_of_nonzeros / np.where(is_zero, 1, a), 0)
-    return np.where(is_zero, product_of_nonzeros * (zeros == 1), others_if_nonzero).astype(a.dtype)
-
-
 class LogSumExp(Function):
+    """log(sum(exp(a))) over ``axis`` (attributes as for Sum), without overflow."""
+
     name = "logsumexp"
     kind = "reduction"
+    saves = ("inputs", "output")
 
     def forward(self, a):
+        """log(sum(exp(a - max))) + max."""
         # Subtracting the maximum keeps exp from overflowing; it is added back after the log.
         peak = np.max(a, axis=self.axis, keepdims=True)
         peak = np.where(np.isfinite(peak), peak, 0)
@@ -644,10 +957,14 @@ class LogSumExp(Function):
 
 
 class Softmax(Function):
+    """exp(a) normalised to sum to 1 along ``axis`` (one int), stable for any a."""
+
     name = "softmax"
     kind = "activation"
+    saves = ("output",)
 
     def forward(self, a):
+        """exp(a - max) / sum(exp(a - max)) along axis."""
         shifted = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
         return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
 
@@ -658,10 +975,14 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """log(softmax(a)) along ``axis``, computed without taking the log of a rounded-to-zero probability."""
+
     name = "log_softmax"
     kind = "activation"
+    saves = ("output",)
 
     def forward(self, a):
+        """(a - max) - log(sum(exp(a - max))) along axis."""
         shifted = a - np.max(a, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
@@ -670,148 +991,7 @@ class LogSoftmax(Function):
         return grad - self.output.exp() * grad.sum(axis=self.axis, keepdims=True)
 
 
-# ------------------------------------------------------------------- shapes
-class Reshape(Function):
-    name = "reshape"
-    kind = "shape"
-
-    def forward(self, a):
-        return a.reshape(self.shape)
-
-    def shape_error(self, shapes, numpy_message):
-        size = int(np.prod(shapes[0]))
-        return (
-            f"reshape: cannot reshape a tensor of shape {shapes[0]} ({size} elements) "
-            f"into shape {self.shape} ({numpy_message})"
-        )
-
-    def backward(self, grad):
-        """Reshaping moves no values: the gradient is reshaped back."""
-        return grad.reshape(self.parents[0].shape)
-
-
-class Transpose(Function):
-    name = "transpose"
-    kind = "shape"
-
-    def forward(self, a):
-        return a.transpose(self.axes)
-
-    def backward(self, grad):
-        """Permuting axes moves no values: the gradient is permuted back (inverse permutation)."""
-        return Transpose.apply(grad, axes=tuple(np.argsort(self.axes).tolist()))
-
-
-class BroadcastTo(Function):
-    name = "broadcast_to"
-    kind = "shape"
-
-    def forward(self, a):
-        return np.broadcast_to(a, self.shape)
-
-    def shape_error(self, shapes, numpy_message):
-        return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {self.shape}"
-
-    def backward(self, grad):
-        """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
-        return grad
-
-
-class Repeat(Function):
-    """PyTorch's ``repeat``: the tensor tiled ``repeats[i]`` times along each axis (NumPy's ``tile``)."""
-
-    name = "repeat"
-    kind = "shape"
-
-    def forward(self, a):
-        return np.tile(a, self.repeats)
-
-    def backward(self, grad):
-        """Each input element was copied once per tile: its gradient is the sum over its copies."""
-        a = self.parents[0]
-        shape = (1,) * (len(self.repeats) - a.ndim) + a.shape
-        # View the gradient as (r0, s0, r1, s1, ...): axis 2k counts the copies along axis k.
-        interleaved = tuple(n for pair in zip(self.repeats, shape) for n in pair)
-        copies = tuple(range(0, 2 * len(shape), 2))
-        return grad.reshape(interleaved).sum(axis=copies).reshape(a.shape)
-
-
-def _has_array_index(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, np.ndarray) for p in parts)
-
-
-class GetItem(Function):
-    name = "getitem"
-    kind = "shape"
-
-    def forward(self, a):
-        return a[self.index]
-
-    def shape_error(self, shapes, numpy_message):
-        return f"getitem: index {self.index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
-
-    def backward(self, grad):
-        """Each selected element gets the gradient of where it went; elements not selected get 0."""
-        return IndexAdd.apply(grad, shape=self.parents[0].shape, index=self.index)
-
-
-class IndexAdd(Function):
-    """Scatter: zeros of ``shape`` with ``values`` added at ``index`` (the backward of getitem)."""
-
-    name = "index_add"
-    kind = "shape"
-
-    def forward(self, values):
-        result = np.zeros(self.shape, dtype=values.dtype)
-        if _has_array_index(self.index):
-            np.add.at(result, self.index, values)  # an integer index may repeat an element
-        else:
-            result[self.index] = values
-        return result
-
-    def backward(self, grad):
-        """Each value was added to one place: its gradient is read back from there."""
-        return grad[self.index]
-
-
-class Concatenate(Function):
-    name = "concatenate"
-    kind = "shape"
-
-    def forward(self, *arrays):
-        return np.concatenate(arrays, axis=self.axis)
-
-    def shape_error(self, shapes, numpy_message):
-        return f"concatenate: shapes {list(shapes)} do not match except along axis {self.axis}"
-
-    def backward(self, grad):
-        """Each input gets the slice of the gradient where its values were placed."""
-        grads, start = [], 0
-        for part in self.parents:
-            stop = start + part.shape[self.axis]
-            index = (slice(None),) * self.axis + (slice(start, stop),)
-            grads.append(grad[index] if part.requires_grad else None)
-            start = stop
-        return tuple(grads)
-
-
-class Stack(Function):
-    name = "stack"
-    kind = "shape"
-
-    def forward(self, *arrays):
-        return np.stack(arrays, axis=self.axis)
-
-    def shape_error(self, shapes, numpy_message):
-        return f"stack: all tensors must have the same shape, got {list(shapes)}"
-
-    def backward(self, grad):
-        """Input k was placed at position k of the new axis: it gets that slice of the gradient."""
-        prefix = (slice(None),) * self.axis
-        return tuple(grad[prefix + (k,)] if p.requires_grad else None for k, p in enumerate(self.parents))
-
-
+#: Every op by its name. tests/test_ops_gradients.py has one case per name: a new op needs one there.
 REGISTRY: dict[str, type[Function]] = {
     op.name: op
     for op in (

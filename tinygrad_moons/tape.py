@@ -153,6 +153,7 @@ class Step:
 
     @property
     def layer_name(self) -> str | None:
+        """The name of the layer that made the op's output, or None outside any layer."""
         return None if self.layer is None else str(getattr(self.layer, "name", None) or type(self.layer).__name__)
 
     def __str__(self) -> str:
@@ -178,12 +179,14 @@ class BackwardTape:
 
     # ------------------------------------------------ called by autograd._run_backward
     def record_pass(self, roots: Sequence[Tensor], root_grads: Sequence[Tensor]) -> None:
+        """Note the start of a backward pass and its seed gradients (called by the engine)."""
         self.passes += 1
         self._symbols = None
         for root, root_grad in zip(roots, root_grads):
             self.roots.append((root, _copy(root_grad.data)))
 
     def record_step(self, node: Tensor, function: autograd.Function, grad: Tensor) -> None:
+        """Note one op's backward step and the gradient it received (called by the engine)."""
         self.steps.append(Step(len(self.steps) + 1, self.passes, function, node, _copy(grad.data)))
 
     def record_contribution(
@@ -195,6 +198,7 @@ class BackwardTape:
         previous: Tensor | None,
         total: Tensor,
     ) -> None:
+        """Note one input's share of a step and the running sum it joined (called by the engine)."""
         step = self.steps[-1]
         before = None if previous is None else _copy(previous.data)
         contribution = Contribution(step, index, parent, _copy(gradient.data), tuple(returned_shape), before,
@@ -203,6 +207,7 @@ class BackwardTape:
         self._contributions.setdefault(id(parent), []).append(contribution)
 
     def record_arrival(self, node: Tensor, grad: Tensor) -> None:
+        """Note a gradient arriving in a leaf's (or a retained tensor's) ``.grad`` (called by the engine)."""
         before = None if node.grad is None else _copy(node.grad.data)
         # The same sum _accumulate is about to make, so grad_after is exactly the new .grad.
         after = _copy(grad.data) if before is None else before + grad.data
@@ -226,7 +231,8 @@ class BackwardTape:
         for contributions in self._contributions.values():
             for k, contribution in enumerate(contributions):
                 if contribution.total_before is not None:
-                    same_pass = [c for c in contributions[: k + 1] if c.step.pass_number == contribution.step.pass_number]
+                    this_pass = contribution.step.pass_number
+                    same_pass = [c for c in contributions[: k + 1] if c.step.pass_number == this_pass]
                     found.append(
                         Accumulation(
                             contribution.tensor,

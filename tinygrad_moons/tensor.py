@@ -1,11 +1,11 @@
 """The Tensor: a NumPy array that remembers the operation that produced it.
 
 A Tensor holds its value in ``.data`` (a NumPy array). When it is the result
-of an operation on tensors that require gradients, it also holds ``_ctx``, the
-:class:`~tinygrad_moons.autograd.Function` instance that made it; that instance
-holds the input tensors (``parents``). Following ``_ctx.parents`` from a loss
-back to the parameters walks the computation graph, which is all that
-``backward()`` needs.
+of an operation on tensors that require gradients, it also holds ``grad_fn``
+(stored as ``_ctx``), the :class:`~tinygrad_moons.autograd.Function` instance
+that made it; that instance holds the input tensors (``parents``). Following
+``grad_fn.parents`` from a loss back to the parameters walks the computation
+graph, which is all that ``backward()`` needs.
 
 The methods below are thin: each one calls an op from :mod:`tinygrad_moons.ops`,
 where every forward computation sits next to its derivative.
@@ -13,12 +13,16 @@ where every forward computation sits next to its derivative.
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections import deque
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tinygrad_moons.autograd import Function
 
 ArrayLike = Any  # a Python scalar, a (nested) list, a NumPy array or a Tensor
 
@@ -52,6 +56,7 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
     if isinstance(data, np.ndarray) and type(data) is not np.ndarray:
         data = _plain_array(data, op)
     if not isinstance(data, np.ndarray):
+        problem: str | None
         try:
             data = np.asarray(data)
         except (ValueError, TypeError) as error:  # ragged nested lists, or tensors inside a list
@@ -114,6 +119,22 @@ def _unwrap_tensors(data: list | tuple, op: str) -> Any:
     return unwrapped if changed else data
 
 
+class _Changes:
+    """A tensor's in-place history: how many changes (its version) and the change clock's latest ticks."""
+
+    __slots__ = ("version", "stamps")
+
+    def __init__(self, version: int = 0, stamps: Sequence[int] = ()):
+        self.version = version
+        self.stamps: deque[int] = deque(stamps, maxlen=_KEPT_STAMPS)  # a full deque drops its oldest on append
+
+    def copy(self) -> _Changes:
+        return _Changes(self.version, self.stamps)
+
+
+_new_object = object.__new__  # Tensor._wrap's allocation, looked up once rather than on every op
+
+
 def _check_requires_grad(dtype: np.dtype, requires_grad: bool, op: str) -> None:
     if requires_grad and dtype.kind != "f":
         raise RuntimeError(f"{op}: only Tensors of floating point dtype can require gradients, got {dtype}")
@@ -128,11 +149,23 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    # `_data` holds the array behind the `data` property; `_version` counts its in-place changes,
-    # `_stamps` holds the change clock's ticks at the latest ones.
+    # `_data` holds the array behind the `data` property; `_changes` is None until the first in-place change,
+    # then counts them (`_version`) with the change clock's ticks at the latest ones (`_stamps`): one slot
+    # instead of two, as every op's result is a new Tensor whose slots are all written.
+    # `_logits_behind` is never written by `_wrap`: only a sigmoid or softmax of functional.py sets it (see there).
     __slots__ = (
-        "_data", "_version", "_stamps", "grad", "requires_grad", "_ctx", "_retains_grad", "scope", "name", "__weakref__"
+        "_data",
+        "_changes",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_retains_grad",
+        "scope",
+        "name",
+        "_logits_behind",
+        "__weakref__",
     )
+    _logits_behind: tuple[str, builtins.int, Tensor, builtins.int]  # (activation, axis, logits, version)
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -143,29 +176,27 @@ class Tensor:
             # it in place must not silently change the caller's array.
             array = array.copy()
         self._data: np.ndarray = array
-        self._version = 0
-        self._stamps: deque[int] | None = None
+        self._changes: _Changes | None = None
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
-        self._ctx = None
+        self._ctx: Function | None = None
         self._retains_grad = False
-        self.scope = None
+        self.scope: Any = None
         self.name = name
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool = False, scope: Any = None) -> Tensor:
         """Make a tensor around an array an op produced, skipping the checks in ``__init__``."""
-        tensor = cls.__new__(cls)
-        tensor._data = array
-        tensor._version = 0
-        tensor._stamps = None
-        tensor.grad = None
-        tensor.requires_grad = requires_grad
-        tensor._ctx = None
-        tensor._retains_grad = False
-        tensor.scope = scope
-        tensor.name = None
-        return tensor
+        made = _new_object(cls)
+        made._data = array
+        made._changes = None
+        made.grad = None
+        made.requires_grad = requires_grad
+        made._ctx = None
+        made._retains_grad = False
+        made.scope = scope
+        made.name = None
+        return made
 
     # ----------------------------------------------------------- properties
     @property
@@ -182,6 +213,7 @@ class Tensor:
     @data.setter
     def data(self, value: ArrayLike) -> None:
         # `x.data *= 10` reads the array, changes it in place, then assigns the same array back here.
+        """The values, a NumPy array (shared, not copied); writing it counts as an in-place change (see the setter)."""
         if value is not self._data:
             if isinstance(value, Tensor):
                 value = value._data
@@ -191,11 +223,23 @@ class Tensor:
         self._note_change()
 
     @property
+    def _version(self) -> int:
+        """How many times the tensor was changed in place (PyTorch's ``_version``)."""
+        return 0 if self._changes is None else self._changes.version
+
+    @property
+    def _stamps(self) -> deque[int] | None:
+        """The change clock's ticks at the latest in-place changes, oldest first (None if never changed)."""
+        return None if self._changes is None else self._changes.stamps
+
+    @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each dimension, a tuple of ints (NumPy's ``shape``; PyTorch's ``size()``)."""
         return self._data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (NumPy's ``ndim``; PyTorch's ``dim()``)."""
         return self._data.ndim
 
     @property
@@ -205,6 +249,7 @@ class Tensor:
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values (float64 unless made otherwise)."""
         return self._data.dtype
 
     @property
@@ -230,8 +275,12 @@ class Tensor:
         return self._ctx is None
 
     @property
-    def grad_fn(self):
-        """The op that produced this tensor (None for leaves), as PyTorch's ``grad_fn``."""
+    def grad_fn(self) -> Function | None:
+        """The graph node (op) that produced this tensor, None for leaves, as PyTorch's ``grad_fn``.
+
+        Its ``parents`` are the op's input tensors, ``next_functions`` the nodes
+        that made them, ``saved_tensors`` what its backward reads, ``name()`` its name.
+        """
         return self._ctx
 
     def __len__(self) -> int:
@@ -257,6 +306,7 @@ class Tensor:
         return self._data.item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers."""
         return self._data.tolist()
 
     def detach(self) -> Tensor:
@@ -290,6 +340,7 @@ class Tensor:
         return self._retains_grad and self._ctx is not None
 
     def zero_grad(self) -> None:
+        """Drop the accumulated gradient (``.grad = None``)."""
         self.grad = None
 
     def __repr__(self) -> str:
@@ -343,10 +394,11 @@ class Tensor:
         """
         # Every optimizer step calls this once per parameter, so it is kept to a few plain statements.
         _CHANGE_CLOCK[0] += 1
-        self._version += 1
-        if self._stamps is None:
-            self._stamps = deque(maxlen=_KEPT_STAMPS)  # a full deque drops its oldest stamp on append
-        self._stamps.append(_CHANGE_CLOCK[0])
+        changes = self._changes
+        if changes is None:
+            changes = self._changes = _Changes()
+        changes.version += 1
+        changes.stamps.append(_CHANGE_CLOCK[0])
 
     def _in_place_is_recorded(self, op: str, other: Any = None) -> bool:
         """True when the change must be recorded in the graph; raises for a leaf that requires grad."""
@@ -359,7 +411,7 @@ class Tensor:
             )
         return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
 
-    def _update_in_place(self, op: str, ufunc: np.ufunc, *operands: Any) -> Tensor:
+    def _update_in_place(self, op: str, ufunc: Callable[..., Any], *operands: Any) -> Tensor:
         """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
         if autograd._CAPTURE is not None:  # compile's tracer replays this update (jit.py)
             autograd._CAPTURE.in_place(self, op, ufunc, operands)
@@ -394,8 +446,8 @@ class Tensor:
         recorded values must not change under them.
         """
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
-        before._ctx, before._version = self._ctx, self._version
-        before._stamps = None if self._stamps is None else self._stamps.copy()
+        before._ctx = self._ctx
+        before._changes = None if self._changes is None else self._changes.copy()
         if self._ctx is not None:  # the op that made the old value now made `before`
             self._ctx._output_ref = weakref.ref(before)
         result = compute(before, before if other is self else other)  # `x *= x` reads the old x twice
@@ -479,7 +531,7 @@ class Tensor:
         if isinstance(value, Tensor):
             if value._data.size != 1:
                 raise ValueError(f"fill_: the value must be a number or a one-element tensor, got shape {value.shape}")
-            value = value._data.reshape(())
+            return self._update_in_place("fill_", _overwrite, value._data.reshape(()))
         return self._update_in_place("fill_", _overwrite, value)
 
     def copy_(self, src: ArrayLike, non_blocking: bool = False) -> Tensor:
@@ -588,21 +640,27 @@ class Tensor:
         return ops.MatMul.apply(*self._pair(other, reflected=True))
 
     def matmul(self, other: ArrayLike) -> Tensor:
+        """``self @ other``, the matrix product (``torch.matmul``)."""
         return self @ other
 
     def add(self, other: ArrayLike) -> Tensor:
+        """``self + other``, broadcast (``torch.add``)."""
         return self + other
 
     def sub(self, other: ArrayLike) -> Tensor:
+        """``self - other``, broadcast (``torch.sub``)."""
         return self - other
 
     def mul(self, other: ArrayLike) -> Tensor:
+        """``self * other``, broadcast (``torch.mul``)."""
         return self * other
 
     def div(self, other: ArrayLike) -> Tensor:
+        """``self / other``, true division, broadcast (``torch.div``)."""
         return self / other
 
     def pow(self, exponent: ArrayLike) -> Tensor:
+        """``self ** exponent``, broadcast (``torch.pow``)."""
         return self**exponent
 
     def maximum(self, other: ArrayLike) -> Tensor:
@@ -615,30 +673,39 @@ class Tensor:
 
     # --------------------------------------------------------- unary maths
     def exp(self) -> Tensor:
+        """exp(x), elementwise."""
         return ops.Exp.apply(self)
 
     def log(self) -> Tensor:
+        """The natural logarithm, elementwise."""
         return ops.Log.apply(self)
 
     def sqrt(self) -> Tensor:
+        """The square root, elementwise."""
         return ops.Sqrt.apply(self)
 
     def sin(self) -> Tensor:
+        """sin(x), elementwise."""
         return ops.Sin.apply(self)
 
     def cos(self) -> Tensor:
+        """cos(x), elementwise."""
         return ops.Cos.apply(self)
 
     def tanh(self) -> Tensor:
+        """tanh(x), elementwise."""
         return ops.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-x)), elementwise, without overflow."""
         return ops.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
+        """max(x, 0), elementwise."""
         return ops.ReLU.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """x where x > 0, else ``negative_slope * x`` (``F.leaky_relu``)."""
         return ops.LeakyReLU.apply(self, negative_slope=float(negative_slope))
 
     def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -646,15 +713,19 @@ class Tensor:
         return ops.Softplus.apply(self, beta=float(beta), threshold=float(threshold))
 
     def abs(self) -> Tensor:
+        """|x|, elementwise (gradient 0 at 0, as PyTorch)."""
         return ops.Abs.apply(self)
 
     def neg(self) -> Tensor:
+        """-x, elementwise."""
         return ops.Neg.apply(self)
 
     def square(self) -> Tensor:
+        """x * x, elementwise."""
         return self * self
 
     def reciprocal(self) -> Tensor:
+        """1 / x, elementwise."""
         return 1 / self
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
@@ -769,12 +840,15 @@ class Tensor:
         return self.to(np.float32)
 
     def double(self) -> Tensor:
+        """float64, as PyTorch's ``.double()`` (our default float)."""
         return self.to(np.float64)
 
     def half(self) -> Tensor:
+        """float16, as PyTorch's ``.half()``."""
         return self.to(np.float16)
 
     def long(self) -> Tensor:
+        """int64, outside the graph, as PyTorch's ``.long()``."""
         return self.to(np.int64)
 
     def int(self) -> Tensor:
@@ -782,25 +856,29 @@ class Tensor:
         return self.to(np.int32)
 
     def bool(self) -> Tensor:
+        """bool, outside the graph, as PyTorch's ``.bool()``."""
         return self.to(np.bool_)
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
+        """True if the dtype is a floating type."""
         return self._data.dtype.kind == "f"
 
     def cpu(self) -> Tensor:
+        """The tensor itself: the CPU is the only device."""
         return self
 
     def cuda(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Refused with a clear error: tinygrad_moons runs on the CPU only."""
         creation.check_device("cuda", "cuda")
         return self  # not reached: check_device refuses
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self._one_value("float"))
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self._one_value("int"))
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self._data.dtype.kind not in "biu" or self._data.size != 1:
             raise TypeError(
                 f"index: only integer tensors of a single element can be converted to an index, "
@@ -813,7 +891,7 @@ class Tensor:
             return format(self._data.item(), format_spec)
         return object.__format__(self, format_spec)
 
-    def round(self, decimals: int = 0) -> Tensor:
+    def round(self, decimals: builtins.int = 0) -> Tensor:
         """Values rounded half to even, outside the graph (the derivative is 0 almost everywhere)."""
         return Tensor._wrap(np.round(self._data, decimals))
 
@@ -825,36 +903,61 @@ class Tensor:
         return self._data.item()
 
     # ------------------------------------------------------------ sizes
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         """The number of elements."""
         return self._data.size
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         """The number of dimensions (``ndim``)."""
         return self._data.ndim
 
     # ---------------------------------------------------------- reductions
     # ``axis``/``keepdims`` (NumPy) and ``dim``/``keepdim`` (PyTorch) are both accepted.
     def sum(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+        self,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+        *,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
     ) -> Tensor:
+        """The sum over ``axis``/``dim`` (all elements when None), kept as size 1 if ``keepdims``/``keepdim``."""
         axis, keepdims = _reduction_arguments("sum", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+        self,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+        *,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
     ) -> Tensor:
+        """The mean over ``axis``/``dim`` (all elements when None) of a floating tensor."""
         _require_float(self, "mean")
         axis, keepdims = _reduction_arguments("mean", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
 
     def prod(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+        self,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+        *,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
     ) -> Tensor:
+        """The product over ``axis``/``dim`` (all elements when None)."""
         axis, keepdims = _reduction_arguments("prod", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Prod.apply(self, axis=axis, keepdims=keepdims)
 
-    def max(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool = False) -> Any:
+    def max(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> Any:
         """The largest value, in NumPy's form or PyTorch's.
 
         ``max()`` and ``max(axis=..., keepdims=...)`` return the values, tied
@@ -865,11 +968,20 @@ class Tensor:
         """
         return self._extreme("max", ops.Max, np.argmax, dim, keepdim, axis, keepdims)
 
-    def min(self, dim: Any = None, keepdim: bool | None = None, *, axis: Any = None, keepdims: bool = False) -> Any:
+    def min(
+        self,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> Any:
         """The smallest value; the same forms as :meth:`max`."""
         return self._extreme("min", ops.Min, np.argmin, dim, keepdim, axis, keepdims)
 
-    def _extreme(self, name: str, op: Any, arg_extreme: Any, dim: Any, keepdim: Any, axis: Any, keepdims: bool) -> Any:
+    def _extreme(
+        self, name: str, op: Any, arg_extreme: Any, dim: Any, keepdim: Any, axis: Any, keepdims: builtins.bool
+    ) -> Any:
         if isinstance(dim, Tensor):  # max(other): PyTorch's elementwise form
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if self._data.size == 0:
@@ -881,7 +993,7 @@ class Tensor:
         axis, keepdims = _reduction_arguments(name, self.ndim, axis, keepdims, None, keepdim)
         return op.apply(self, axis=axis, keepdims=keepdims)
 
-    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool) -> MaxMin:
+    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: builtins.bool) -> MaxMin:
         """PyTorch's ``max(dim)``: the values, picked by index so the gradient goes to that element only."""
         dim = _normalize_dim(dim, self.ndim, name)
         source = self.reshape(1) if self.ndim == 0 else self
@@ -895,14 +1007,15 @@ class Tensor:
             values, indices = values.reshape(()), indices.reshape(())
         return MaxMin(values, Tensor._wrap(indices.astype(np.int64)))
 
-    def argmax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def argmax(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Tensor:
         """The index of the largest value (in the flattened tensor when no dim is given), int64."""
         return self._arg_extreme("argmax", np.argmax, dim, keepdim, axis)
 
-    def argmin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def argmin(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Tensor:
+        """The index of the smallest value (in the flattened tensor when no dim is given), int64."""
         return self._arg_extreme("argmin", np.argmin, dim, keepdim, axis)
 
-    def _arg_extreme(self, name: str, arg_extreme: Any, dim: Any, keepdim: bool, axis: Any) -> Tensor:
+    def _arg_extreme(self, name: str, arg_extreme: Any, dim: Any, keepdim: builtins.bool, axis: Any) -> Tensor:
         if axis is not None:
             if dim is not None:
                 raise TypeError(f"{name}: give dim or axis, not both")
@@ -919,12 +1032,12 @@ class Tensor:
     def var(
         self,
         dim: Any = None,
-        unbiased: bool | None = None,
-        keepdim: bool | None = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool | None = None,
         *,
-        correction: float | None = None,
+        correction: builtins.float | None = None,
         axis: Any = None,
-        keepdims: bool = False,
+        keepdims: builtins.bool = False,
     ) -> Tensor:
         """The variance, divided by n - correction: correction=1 (unbiased) by default, as PyTorch.
 
@@ -943,18 +1056,18 @@ class Tensor:
     def std(
         self,
         dim: Any = None,
-        unbiased: bool | None = None,
-        keepdim: bool | None = None,
+        unbiased: builtins.bool | None = None,
+        keepdim: builtins.bool | None = None,
         *,
-        correction: float | None = None,
+        correction: builtins.float | None = None,
         axis: Any = None,
-        keepdims: bool = False,
+        keepdims: builtins.bool = False,
     ) -> Tensor:
         """The square root of :meth:`var` (unbiased by default, as PyTorch)."""
         variance = self.var(dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
         return variance.sqrt()
 
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: builtins.bool = False) -> Tensor:
         """The vector p-norm over ``dim`` (all elements by default): p = 2 ("fro"), 1, inf or any positive number."""
         _require_float(self, "norm")
         axis, keepdim = _reduction_arguments("norm", self.ndim, dim, keepdim, None, None)
@@ -975,40 +1088,48 @@ class Tensor:
             return (self.abs() ** p).sum(axis=axis, keepdims=keepdim) ** (1.0 / p)
         raise ValueError(f"norm: p must be 'fro', a positive number or inf, got {p!r}")
 
-    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def all(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Tensor:
         """True where every element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("all", self.ndim, axis, keepdim, dim, None)
         return Tensor._wrap(np.asarray(np.all(self._data, axis=axis, keepdims=keepdim)))
 
-    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    def any(self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None) -> Tensor:
         """True where some element (along ``dim``) is nonzero; a bool tensor."""
         axis, keepdim = _reduction_arguments("any", self.ndim, axis, keepdim, dim, None)
         return Tensor._wrap(np.asarray(np.any(self._data, axis=axis, keepdims=keepdim)))
 
     def logsumexp(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool | None = None
+        self,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+        *,
+        dim: Any = None,
+        keepdim: builtins.bool | None = None,
     ) -> Tensor:
         """log(sum(exp(x))) computed without overflow."""
         axis, keepdims = _reduction_arguments("logsumexp", self.ndim, axis, keepdims, dim, keepdim)
         return ops.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
-    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def softmax(self, axis: builtins.int = -1, *, dim: builtins.int | None = None) -> Tensor:
+        """exp(x) normalised to sum to 1 along ``axis``/``dim`` (the last by default)."""
         axis = axis if dim is None else dim
         return ops.Softmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "softmax"))
 
-    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    def log_softmax(self, axis: builtins.int = -1, *, dim: builtins.int | None = None) -> Tensor:
+        """log(softmax(x)) along ``axis``/``dim``, computed stably."""
         axis = axis if dim is None else dim
         return ops.LogSoftmax.apply(self, axis=_normalize_one_axis(axis, self.ndim, "log_softmax"))
 
     # -------------------------------------------------------------- shapes
-    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+    def reshape(self, *shape: builtins.int | Sequence[builtins.int]) -> Tensor:
+        """The same values in another shape, given as ints or one sequence (-1 allowed once); ``view`` is an alias."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
         return ops.Reshape.apply(self, shape=shape)
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (all of them by default) into one."""
         if self.ndim == 0:
             return self.reshape(1)
@@ -1019,10 +1140,9 @@ class Tensor:
         merged = int(np.prod(self.shape[start : end + 1]))
         return self.reshape(self.shape[:start] + (merged,) + self.shape[end + 1 :])
 
-    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+    def permute(self, *dims: Any) -> Tensor:  # ints, or one sequence of them
         """Reorder all the dimensions (NumPy's ``transpose(axes)``)."""
-        if len(dims) == 1 and not isinstance(dims[0], (int, np.integer)):
-            dims = tuple(dims[0])
+        dims = _one_sequence(dims)
         if len(dims) == self.ndim:
             for d in dims:
                 _normalize_dim(d, self.ndim, "permute")
@@ -1032,7 +1152,7 @@ class Tensor:
             )
         return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
 
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
+    def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """Swap two dimensions, as PyTorch's ``transpose(dim0, dim1)`` (NumPy's transpose is ``permute``)."""
         dim0, dim1 = _normalize_dim(dim0, self.ndim, "transpose"), _normalize_dim(dim1, self.ndim, "transpose")
         axes = list(range(self.ndim))
@@ -1045,12 +1165,14 @@ class Tensor:
             raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use mT or permute")
         return self if self.ndim < 2 else self.transpose(0, 1)
 
-    def unsqueeze(self, dim: int) -> Tensor:
+    def unsqueeze(self, dim: builtins.int) -> Tensor:
         """Insert a dimension of size 1 at ``dim`` (in [-ndim-1, ndim])."""
         dim = _normalize_dim(dim, self.ndim + 1, "unsqueeze")
         return self.reshape(self.shape[:dim] + (1,) + self.shape[dim:])
 
-    def squeeze(self, dim: int | Sequence[int] | None = None, *, axis: int | None = None) -> Tensor:
+    def squeeze(
+        self, dim: builtins.int | Sequence[builtins.int] | None = None, *, axis: builtins.int | None = None
+    ) -> Tensor:
         """Remove dimensions of size 1 (all, or those among ``dim``; others are left, as PyTorch)."""
         dim = axis if dim is None else dim
         if dim is None:
@@ -1060,13 +1182,13 @@ class Tensor:
             return self
         return self.reshape(tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1)))
 
-    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+    def broadcast_to(self, shape: Sequence[builtins.int]) -> Tensor:
+        """Broadcast to ``shape`` without copying, as ``np.broadcast_to``."""
         return ops.BroadcastTo.apply(self, shape=tuple(shape))
 
-    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+    def expand(self, *sizes: Any) -> Tensor:  # ints, or one sequence of them
         """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size (as PyTorch)."""
-        if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-            sizes = tuple(sizes[0])
+        sizes = _one_sequence(sizes)
         lead = len(sizes) - self.ndim
         if lead < 0:
             raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {self.ndim} dims {self.shape}")
@@ -1076,12 +1198,12 @@ class Tensor:
         return self.broadcast_to(shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """Broadcast to ``other``'s shape (``torch.Tensor.expand_as``)."""
         return self.broadcast_to(other.shape)
 
-    def repeat(self, *sizes: int | Sequence[int]) -> Tensor:
+    def repeat(self, *sizes: Any) -> Tensor:  # ints, or one sequence of them
         """Tile the tensor ``sizes[i]`` times along each dim (PyTorch's ``repeat`` is NumPy's ``tile``)."""
-        if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-            sizes = tuple(sizes[0])
+        sizes = _one_sequence(sizes)
         if len(sizes) < self.ndim:
             raise ValueError(
                 f"repeat: the number of repeats ({len(sizes)}) can not be smaller than the number of dims "
@@ -1100,6 +1222,13 @@ class Tensor:
         return (self[i] for i in range(len(self)))
 
 
+def _one_sequence(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The varargs of ``permute(1, 0)`` or ``permute((1, 0))`` (PyTorch accepts both) as one tuple."""
+    if len(values) == 1 and not isinstance(values[0], (int, np.integer)):
+        return tuple(values[0])
+    return values
+
+
 class _Size(int):
     """A tensor's element count (an int, NumPy's ``size``) that, called, is PyTorch's ``size(dim=None)``.
 
@@ -1107,6 +1236,8 @@ class _Size(int):
     and ``t.size(0)`` in PyTorch code. Called without a dim it returns the
     shape tuple (PyTorch's ``torch.Size`` is a tuple subclass too).
     """
+
+    shape: tuple[int, ...]
 
     def __new__(cls, shape: tuple[int, ...]) -> _Size:
         size = super().__new__(cls, int(np.prod(shape, dtype=np.int64)))
@@ -1129,10 +1260,12 @@ class MaxMin(tuple):
 
     @property
     def values(self) -> Tensor:
+        """The values (a Tensor)."""
         return self[0]
 
     @property
     def indices(self) -> Tensor:
+        """The indices where they were found (an int64 Tensor)."""
         return self[1]
 
 
@@ -1158,6 +1291,7 @@ def _promote(first: ArrayLike, second: ArrayLike) -> tuple[Tensor, Tensor]:
     if a is None and b is None:
         a = Tensor._wrap(_as_array(first, keep_integers=True, op="Tensor"))
     if a is None:
+        assert b is not None
         a = _lift(first, b)
     if b is None:
         b = _lift(second, a)
@@ -1224,6 +1358,8 @@ def _reduction_arguments(
     if keepdims is not False and keepdims is not True and not isinstance(keepdims, np.bool_):
         raise TypeError(f"{op}: keepdim must be True or False, got {keepdims!r}")
     return _normalize_axis(axis, ndim, op), bool(keepdims)
+
+
 #: Ticks once per in-place change of any tensor (in any thread). Reading it is the
 #: whole cost that version checking adds to recording an op.
 _CHANGE_CLOCK = [0]

@@ -70,7 +70,7 @@ def backward_steps(loss: Tensor, max_steps: int = 200) -> list[dict[str, Any]]:
         gradient = gradients.get(id(tensor))
         return summary(gradient.data) if gradient is not None else None
 
-    steps = []
+    steps: list[dict[str, Any]] = []
     for tensor in reversed(tensors):
         op = tensor.grad_fn
         if op is None:
