@@ -70,9 +70,9 @@ def chain_rule_graph(path: Path) -> Path:
         y_hat: "σ′(z) = ŷ(1 − ŷ)",
     }
     for tensor in walk_graph(loss):
-        if tensor._ctx is not None and tensor._ctx.name == "relu":
+        if tensor.grad_fn is not None and tensor.grad_fn.name == "relu":
             notes[tensor] = "ReLU′(z) = [z > 0]"
-        elif tensor._ctx is not None and tensor._ctx.name == "linear":
+        elif tensor.grad_fn is not None and tensor.grad_fn.name == "linear":
             notes[tensor] = "∂z/∂W = aᵀ, ∂z/∂b = 1, ∂z/∂a = Wᵀ"
     graph = draw_graph(loss, rankdir="TB", notes=notes, title="the course's network and objective on 4 points")
     return render_graph(graph, path)

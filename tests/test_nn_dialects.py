@@ -440,7 +440,7 @@ def test_fit_calls_each_loss_in_its_own_order():
     seen = []
 
     def keras_style_loss(y_true, y_pred):
-        seen.append((isinstance(y_pred, Tensor) and y_pred._ctx is not None, np.ndim(y_true)))
+        seen.append((isinstance(y_pred, Tensor) and y_pred.grad_fn is not None, np.ndim(y_true)))
         return nn.BinaryCrossentropy()(y_true, y_pred)
 
     model = nn.Sequential([nn.Dense(8, activation="relu", input_dim=2), nn.Dense(1, activation="sigmoid")], seed=0)

@@ -53,7 +53,7 @@ def small_loss():
 
 def recorded_edges(output: Tensor) -> int:
     """Inputs of every recorded op: the arrows the drawing must have (counted with the engine's own walk)."""
-    return sum(len(t._ctx.parents) for t in autograd.topological_order([output]) if t._ctx is not None)
+    return sum(len(t.grad_fn.parents) for t in autograd.topological_order([output]) if t.grad_fn is not None)
 
 
 def svg_groups(path: Path, kind: str) -> list[ET.Element]:
@@ -152,7 +152,7 @@ def test_constant_inputs_are_drawn_and_the_walk_is_iterative():
         out = out + 1.0
     tensors = walk_graph(out.sum())
     assert any(t is data for t in tensors) and any(t is x for t in tensors)
-    assert tensors[-1]._ctx is not None and position(tensors, x) < position(tensors, out)
+    assert tensors[-1].grad_fn is not None and position(tensors, x) < position(tensors, out)
 
 
 def test_max_nodes_refuses_with_advice_to_collapse():

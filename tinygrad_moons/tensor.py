@@ -760,23 +760,29 @@ class Tensor:
             ) from None
 
     def __eq__(self, other: ArrayLike) -> Tensor:  # type: ignore[override]
+        """Elementwise ``self == other`` (``eq``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.equal, "==")
 
     def __ne__(self, other: ArrayLike) -> Tensor:  # type: ignore[override]
+        """Elementwise ``self != other`` (``ne``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.not_equal, "!=")
 
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     def __lt__(self, other: ArrayLike) -> Tensor:
+        """Elementwise ``self < other`` (``lt``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.less, "<")
 
     def __le__(self, other: ArrayLike) -> Tensor:
+        """Elementwise ``self <= other`` (``le``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.less_equal, "<=")
 
     def __gt__(self, other: ArrayLike) -> Tensor:
+        """Elementwise ``self > other`` (``gt``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.greater, ">")
 
     def __ge__(self, other: ArrayLike) -> Tensor:
+        """Elementwise ``self >= other`` (``ge``), broadcast, as a bool tensor outside the graph (no gradient)."""
         return self._compare(other, np.greater_equal, ">=")
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__

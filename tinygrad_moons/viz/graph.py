@@ -1,6 +1,6 @@
 """Drawing the computation graph that produced a tensor, with Graphviz.
 
-Every op the engine records keeps its inputs (``tensor._ctx.parents``), so
+Every op the engine records keeps its inputs (``tensor.grad_fn.parents``), so
 from a loss we can walk back to the data and the parameters. :func:`draw_graph`
 turns that walk into a ``graphviz.Digraph``:
 
@@ -284,7 +284,7 @@ def draw_graph(
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"draw_graph: expected a Tensor, got {type(output).__name__}")
-    if output._ctx is None:
+    if output.grad_fn is None:
         raise ValueError(
             "draw_graph: this tensor has no recorded graph to draw (it is a leaf: was it computed "
             "under no_grad, or from inputs none of which has requires_grad=True?)"
@@ -367,7 +367,7 @@ class _Style:
             lines.append("value " + summarize(tensor.data))
         if self.show_grads and id(tensor) in self.gradients:
             lines.append("grad " + summarize(self.gradients[id(tensor)]))
-        if self.colours is not None and tensor._ctx is None and id(tensor) in self.gradients:
+        if self.colours is not None and tensor.grad_fn is None and id(tensor) in self.gradients:
             magnitude = float(np.mean(np.abs(self.gradients[id(tensor)])))
             lines.append(f"mean |grad| {_number(magnitude)}")  # the number the colour stands for
         return [html.escape(line) for line in lines]
@@ -400,8 +400,8 @@ def _draw_full(
         if id(tensor) not in layer_of:
             _add_tensor_node(graph, tensor, ids[id(tensor)], style)
     for tensor in tensors:
-        if tensor._ctx is not None:
-            for parent in tensor._ctx.parents:  # one arrow per input, in argument order
+        if tensor.grad_fn is not None:
+            for parent in tensor.grad_fn.parents:  # one arrow per input, in argument order
                 graph.edge(ids[id(parent)], ids[id(tensor)], **_edge_layout(parent, tensor, layer_of))
 
 
@@ -416,7 +416,7 @@ def _edge_layout(parent: Tensor, child: Tensor, layer_of: dict[int, Any]) -> dic
     leaves hanging beside it.
     """
     attributes: dict[str, str] = {}
-    if parent._ctx is not None:
+    if parent.grad_fn is not None:
         attributes["weight"] = "10"
         if layer_of.get(id(parent)) is not layer_of.get(id(child)):
             attributes["minlen"] = "2"
@@ -445,9 +445,9 @@ def _draw_collapsed(
             _add_tensor_node(graph, tensor, ids[id(tensor)], style)
     drawn: set[tuple[str, str]] = set()
     for tensor in tensors:
-        if tensor._ctx is None:
+        if tensor.grad_fn is None:
             continue
-        for parent in tensor._ctx.parents:
+        for parent in tensor.grad_fn.parents:
             edge = (node_of[id(parent)], node_of[id(tensor)])
             if edge[0] != edge[1] and edge not in drawn:  # arrows inside a layer disappear with it
                 drawn.add(edge)
@@ -459,9 +459,9 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
     is_output = tensor is style.output
     fill = _PARAMETER_COLOUR
     font_colour = "black"
-    if tensor._ctx is not None:
-        title = f"<B>{html.escape(tensor._ctx.name)}</B>"
-        fill = _KIND_COLOURS.get(tensor._ctx.kind, _OTHER_OP_COLOUR)
+    if tensor.grad_fn is not None:
+        title = f"<B>{html.escape(tensor.grad_fn.name)}</B>"
+        fill = _KIND_COLOURS.get(tensor.grad_fn.kind, _OTHER_OP_COLOUR)
     elif tensor.requires_grad:
         title = f"<B>{html.escape(tensor.name or style.role(tensor))}</B>"
         if style.colours is not None and id(tensor) in style.gradients:
@@ -480,7 +480,7 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
     if font_colour != "black":
         label = f'<<FONT COLOR="{font_colour}">' + label[1:-1] + "</FONT>>"
     attributes = {"fillcolor": fill}
-    if tensor._ctx is not None:
+    if tensor.grad_fn is not None:
         attributes["group"] = "ops"  # dot keeps arrows within a group straight: the data's path runs down a line
     if is_output:
         attributes.update(penwidth="2.5", color="#cc0000")
@@ -489,11 +489,11 @@ def _add_tensor_node(graph: graphviz.Digraph, tensor: Tensor, node_id: str, styl
 
 def _layer_label(layer: Any, members: list[Tensor], style: _Style) -> str:
     """An HTML table for a collapsed layer: its title, its ops, its output, one row per parameter."""
-    ops = [t for t in members if t._ctx is not None]
-    parameters = [t for t in members if t._ctx is None and t.requires_grad]
+    ops = [t for t in members if t.grad_fn is not None]
+    parameters = [t for t in members if t.grad_fn is None and t.requires_grad]
     rows = [f'<TR><TD><B>{html.escape(describe_layer(layer))}</B></TD></TR>']
     if ops:
-        op_names = html.escape(" → ".join(str(getattr(t._ctx, "name", "?")) for t in ops))
+        op_names = html.escape(" → ".join(str(getattr(t.grad_fn, "name", "?")) for t in ops))
         rows.append(f'<TR><TD><FONT POINT-SIZE="9">{op_names}</FONT></TD></TR>')
         for line in style.details(ops[-1]):
             rows.append(f'<TR><TD><FONT POINT-SIZE="9">out {line}</FONT></TD></TR>')
@@ -565,15 +565,15 @@ def leaf_roles(tensors: list[Tensor]) -> dict[int, str]:
     """
     found: dict[int, set[str]] = {}
     for tensor in tensors:
-        if tensor._ctx is None:
+        if tensor.grad_fn is None:
             continue
-        for position, parent in enumerate(tensor._ctx.parents):
-            if parent._ctx is not None:
+        for position, parent in enumerate(tensor.grad_fn.parents):
+            if parent.grad_fn is not None:
                 continue
-            role = _ROLE_BY_USE.get((tensor._ctx.name, position))
-            if tensor._ctx.kind == "loss" and position > 0:
+            role = _ROLE_BY_USE.get((tensor.grad_fn.name, position))
+            if tensor.grad_fn.kind == "loss" and position > 0:
                 role = "target"
-            elif tensor._ctx.name == "add" and _is_matmul(tensor._ctx.parents[1 - position]):
+            elif tensor.grad_fn.name == "add" and _is_matmul(tensor.grad_fn.parents[1 - position]):
                 role = "bias"  # x @ W + b, written out
             if role is not None:
                 found.setdefault(id(parent), set()).add(role)
@@ -581,7 +581,7 @@ def leaf_roles(tensors: list[Tensor]) -> dict[int, str]:
 
 
 def _is_matmul(tensor: Tensor) -> bool:
-    return tensor._ctx is not None and tensor._ctx.kind == "matmul"
+    return tensor.grad_fn is not None and tensor.grad_fn.kind == "matmul"
 
 
 # ------------------------------------------------------------- grouping by layer
@@ -595,14 +595,14 @@ def _assign_layers(tensors: list[Tensor]) -> dict[int, Any]:
     """
     consumers: dict[int, list[Tensor]] = {}
     for tensor in tensors:
-        if tensor._ctx is not None:
-            for parent in tensor._ctx.parents:
+        if tensor.grad_fn is not None:
+            for parent in tensor.grad_fn.parents:
                 consumers.setdefault(id(parent), []).append(tensor)
     layer_of: dict[int, Any] = {}
     for tensor in tensors:
         if tensor.scope is not None:
             layer_of[id(tensor)] = tensor.scope
-        elif tensor._ctx is None and (tensor.requires_grad or tensor.data.size == 1):
+        elif tensor.grad_fn is None and (tensor.requires_grad or tensor.data.size == 1):
             scopes = {id(c.scope): c.scope for c in consumers.get(id(tensor), [])}
             if len(scopes) == 1:
                 (scope,) = scopes.values()
@@ -675,7 +675,7 @@ class _GradientColours:
 
 
 def _gradient_colours(tensors: list[Tensor], gradients: dict[int, np.ndarray]) -> _GradientColours:
-    parameters = [t for t in tensors if t._ctx is None and t.requires_grad and id(t) in gradients]
+    parameters = [t for t in tensors if t.grad_fn is None and t.requires_grad and id(t) in gradients]
     return _GradientColours([float(np.mean(np.abs(gradients[id(p)]))) for p in parameters])
 
 
