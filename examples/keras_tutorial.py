@@ -96,10 +96,13 @@ print("reloaded:", again.evaluate(X_test, y_test, verbose=0))
 # %% [markdown]
 # ## The graph `fit` differentiates
 #
-# `model.draw_graph(X, y, collapse=True)` draws the loss on some data, one box per layer.
+# `draw_model_graph(model, X, y, collapse=True)` (from `tinygrad_moons.viz`) draws the loss on some data,
+# one box per layer.
 
 # %%
-model.draw_graph(X_train[:32], y_train[:32], collapse=True)
+from tinygrad_moons.viz import draw_model_graph
+
+draw_model_graph(model, X_train[:32], y_train[:32], collapse=True)
 
 # %% [markdown]
 # The differences from Keras (float64 unless the layers are float32, the fused sigmoid cross-entropy, ...) are
