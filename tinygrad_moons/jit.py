@@ -60,6 +60,11 @@ from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_
 from tinygrad_moons.ops import REGISTRY
 from tinygrad_moons.tensor import Tensor
 
+try:  # the ufunc behind ndarray.clip (NumPy 2 moved it)
+    from numpy._core.umath import clip as _CLIP
+except ImportError:  # pragma: no cover - NumPy 1.x
+    from numpy.core.umath import clip as _CLIP  # type: ignore[no-redef]
+
 __all__ = ["CompileError", "CompiledFunction", "compile"]
 
 
@@ -129,7 +134,43 @@ def _lower_linear(op, ins, arrays, out, names) -> Lowered | None:
 
 def _lower_relu(op, ins, arrays, out, names) -> Lowered:
     (i,) = ins
-    return (lambda s: s[i].clip(0.0, np.inf, out=out)), f"{names[0]}.clip(0, inf, out=OUT)"
+    # The ufunc behind ndarray.clip, called directly: the method's Python wrapper costs more than 32 rows of work.
+    return (lambda s: _CLIP(s[i], 0.0, np.inf, out=out)), f"clip({names[0]}, 0, inf, out=OUT)"
+
+
+def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
+    """``np.clip(a, lo, hi)`` on floats is one ufunc: maximum, minimum or clip, as NumPy's own wrapper picks it."""
+    if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
+        return None
+    (i,) = ins
+    lo, hi = op.min, op.max
+    if lo is None and hi is None:
+        return None
+    if hi is None:
+        return (lambda s: np.maximum(s[i], lo, out=out)), f"np.maximum({names[0]}, {lo!r}, out=OUT)"
+    if lo is None:
+        return (lambda s: np.minimum(s[i], hi, out=out)), f"np.minimum({names[0]}, {hi!r}, out=OUT)"
+    return (lambda s: _CLIP(s[i], lo, hi, out=out)), f"clip({names[0]}, {lo!r}, {hi!r}, out=OUT)"
+
+
+def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
+    """The sigmoid's forward, ``where(a >= 0, 1, e) / (1 + e)`` with ``e = exp(-|a|)``, in two kept buffers."""
+    if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
+        return None
+    (i,) = ins
+    e, non_negative = np.empty(out.shape, out.dtype), np.empty(out.shape, dtype=bool)
+
+    def run(s: list) -> None:
+        a = s[i]
+        np.greater_equal(a, 0, out=non_negative)  # first: OUT may be a's own buffer
+        np.abs(a, out=e)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        np.add(e, 1, out=out)  # 1 + e, the denominator
+        np.copyto(e, 1, where=non_negative)  # the numerator: 1 where a >= 0, else e
+        np.divide(e, out, out=out)
+
+    return run, f"sigmoid({names[0]}): e = exp(-|a|); where(a >= 0, 1, e) / (1 + e), 7 ufuncs into OUT"
 
 
 def _lower_sum(op, ins, arrays, out, names) -> Lowered:
@@ -175,7 +216,7 @@ def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
 
 
 #: Elementwise lowerings that may write into their first input (each element is read before it is written).
-_IN_PLACE_SAFE = {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "relu"}
+_IN_PLACE_SAFE = {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "relu", "clip", "sigmoid"}
 
 #: op name -> its lowering (see above); ops not listed run their own forward.
 KERNELS: dict[str, Callable[..., Lowered | None]] = {
@@ -191,6 +232,8 @@ KERNELS: dict[str, Callable[..., Lowered | None]] = {
     "matmul": _lower_matmul,
     "linear": _lower_linear,
     "relu": _lower_relu,
+    "clip": _lower_clip,
+    "sigmoid": _lower_sigmoid,
     "sum": _lower_sum,
     "mean": _lower_mean,
     "binary_cross_entropy_with_logits": _lower_bce_with_logits,
@@ -329,10 +372,15 @@ class _Step:
     """One line of the program: ``run(slots)`` does the work, ``text`` says what it does.
 
     ``reads`` and ``write`` are slots; a ``pure`` step has no effect but its
-    write, so it can be dropped when nothing reads what it writes.
+    write, so it can be dropped when nothing reads what it writes. A step that
+    writes into a buffer of the program's own can be lowered again into
+    another buffer: ``relower(buffer)`` returns its new ``run``, ``template``
+    is its text with ``OUT`` for that buffer's name, and ``source`` is the
+    input slot it may overwrite (elementwise: each element read before it is
+    written), if any.
     """
 
-    __slots__ = ("run", "text", "reads", "write", "pure", "lowering", "origin")
+    __slots__ = ("run", "text", "reads", "write", "pure", "relower", "template", "source", "origin", "node")
 
     def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
         self.run = run
@@ -340,8 +388,11 @@ class _Step:
         self.reads = reads
         self.write = write
         self.pure = pure
-        self.lowering: Any = None  # (lower, op) for a step that can be lowered again into another buffer
+        self.relower: Callable[[np.ndarray], Callable[[list], None]] | None = None
+        self.template = ""
+        self.source: int | None = None
         self.origin = ""  # what in the eager graph this step came from ("relu in dense_2", "d linear in dense_5")
+        self.node: int | None = None  # the index of that op in Program.graph (None: not an op of the graph)
 
 
 class Program:
@@ -569,9 +620,18 @@ class _Capture:
             run, text = lowered
             self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
             self.owned.add(out_slot)
-            text = f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot])
-            self._add_step(run, text, reads=ins, write=out_slot, pure=True)
-            self.program.steps[-1].lowering = (lower, op)
+            self._add_step(run, f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot]), ins, out_slot, True)
+            step = self.program.steps[-1]
+            step.template = text
+            step.source = ins[0] if op.name in _IN_PLACE_SAFE else None
+            kernel_of = lower
+
+            def relower(buffer: np.ndarray, op: Function = op, ins: list[int] = ins) -> Callable[[list], None]:
+                lowered = kernel_of(op, ins, arrays, buffer, input_names)
+                assert lowered is not None  # the same shapes and dtypes as when it was first lowered
+                return lowered[0]
+
+            step.relower = relower
             return out_slot
         elif op.name == "transpose" and op.axes == (1, 0):  # a matrix transpose is a view: .T, no call to forward
             (i,) = ins
@@ -812,55 +872,27 @@ class _Capture:
         tensor = Tensor._wrap(result)
         self.keep.append(tensor)
         out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
-        out = names[out_slot]
         g, inputs = ins[0], ins[1:-1]
         reads = ins  # what the step reads, narrowed below where a kernel reads less
-        if op.name == "relu":
-            buffer, mask = np.empty_like(result, order="C"), np.empty(result.shape, dtype=bool)
-            self.program.slots[out_slot] = buffer
-            # The mask from relu's output, as eager reads it (relu(x) != 0 where x > 0 or x is NaN): then nothing
-            # else reads the input, and the forward relu can overwrite it in place.
-            y = ins[-1]
-            reads = [g, y]
-
-            def run(s, g=g, y=y, buffer=buffer, mask=mask):
-                np.not_equal(s[y], 0, out=mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
-                np.multiply(s[g], mask, out=buffer)
-
-            text = f"{out} <- np.multiply({names[g]}, {names[y]} != 0, out={out})  # relu backward, mask buffer kept"
-        elif op.name == "linear":
+        maker = _backward_run_maker(op.name, index, g, inputs, ins[-1], self.arrays[g].shape)
+        if maker is not None:
+            make_run, reads, template = maker
             buffer = np.empty_like(result, order="C")
             self.program.slots[out_slot] = buffer
-            x, w = inputs[0], inputs[1]
-            reads = [g, w] if index == 0 else [g, x] if index == 1 else [g]
-            if index == 0:
-
-                def run(s, g=g, w=w, buffer=buffer):
-                    np.dot(s[g], s[w].T, out=buffer)
-
-                text = f"{out} <- np.dot({names[g]}, {names[w]}.T, out={out})  # linear backward, d input"
-            elif index == 1:
-
-                def run(s, g=g, x=x, buffer=buffer):
-                    np.dot(s[x].T, s[g], out=buffer)
-
-                text = f"{out} <- np.dot({names[x]}.T, {names[g]}, out={out})  # linear backward, d kernel"
-            else:
-                ones = np.ones(self.arrays[g].shape[0], dtype=result.dtype)
-
-                def run(s, g=g, ones=ones, buffer=buffer):
-                    np.dot(ones, s[g], out=buffer)
-
-                text = f"{out} <- np.dot(ones, {names[g]}, out={out})  # linear backward, d bias (rows summed)"
-        else:
-
-            def run(s, kernel=kernel, op=op, ins=ins, needs=needs, index=index, out_slot=out_slot):
-                arrays = [s[i] for i in ins]
-                s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
-
-            text = f"{out} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
-        if op.name in ("relu", "linear"):
             self.owned.add(out_slot)
+            self._add_step(make_run(buffer), "", reads=reads, write=out_slot, pure=True)
+            step = self.program.steps[-1]
+            x, w = (names[inputs[0]], names[inputs[1]]) if len(inputs) >= 2 else ("", "")
+            step.relower, step.template = make_run, template.format(g=names[g], x=x, w=w, y=names[ins[-1]])
+            step.source = g if op.name == "relu" else None  # relu's mask multiplies the gradient in place
+            step.text = f"{names[out_slot]} <- " + step.template.replace("OUT", names[out_slot])
+            return tensor
+
+        def run(s, kernel=kernel, op=op, ins=ins, needs=needs, index=index, out_slot=out_slot):
+            arrays = [s[i] for i in ins]
+            s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
+
+        text = f"{names[out_slot]} = {op.name} backward kernel, gradient {index} ({', '.join(names[i] for i in ins)})"
         self._add_step(run, text, reads=reads, write=out_slot, pure=True)
         return tensor
 
@@ -983,12 +1015,13 @@ class _Capture:
         return set()
 
     def _write_in_place(self, results: set[int]) -> None:
-        """Buffer reuse: an elementwise op whose first input is read by nothing else writes into that input.
+        """Buffer reuse: an elementwise step whose input is read by nothing else writes into that input.
 
         This is how ``x @ W + b`` becomes one buffer: the add writes into the
         matmul's output (and ``relu`` of a sum into the sum, when nothing
-        else needs the sum). The input's buffer must be the program's own,
-        of the result's shape and dtype, and no part of the result.
+        else needs the sum; relu's backward into the gradient it masks). The
+        input's buffer must be the program's own, of the result's shape and
+        dtype, and no part of the result.
         """
         readers: dict[int, int] = {}
         for step in self.program.steps:
@@ -996,25 +1029,18 @@ class _Capture:
                 readers[slot] = readers.get(slot, 0) + 1
         slots, names = self.program.slots, self.program.names
         for step in self.program.steps:
-            if step.lowering is None or step.lowering[1].name not in _IN_PLACE_SAFE:
+            source, write = step.source, step.write
+            if source is None or step.relower is None or write is None:
                 continue
-            source = step.reads[0]
-            if source not in self.owned or readers.get(source) != 1 or source in results or step.write in results:
+            if source not in self.owned or readers.get(source) != 1 or source in results or write in results:
                 continue
-            buffer, result = slots[source], slots[step.write]
+            buffer, result = slots[source], slots[write]
             if buffer.shape != result.shape or buffer.dtype != result.dtype:
                 continue
-            lower, op = step.lowering
-            arrays = [self.arrays[i] for i in step.reads]
-            lowered = lower(op, list(step.reads), arrays, buffer, [names[i] for i in step.reads])
-            if lowered is None:
-                continue
-            step.run = lowered[0]
-            step.text = (
-                f"{names[step.write]} <- " + lowered[1].replace("OUT", names[source]) + f"  (in {names[source]})"
-            )
-            slots[step.write] = buffer
-            self.owned.add(step.write)
+            step.run = step.relower(buffer)
+            step.text = f"{names[write]} <- " + step.template.replace("OUT", names[source]) + f"  (in {names[source]})"
+            slots[write] = buffer
+            self.owned.add(write)
 
     def _eliminate_dead_steps(self, live: set[int]) -> None:
         """Drop pure steps whose result nothing reads (a sigmoid computed for an output nobody returns)."""
@@ -1077,6 +1103,47 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
             p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
 
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
+
+
+def _backward_run_maker(name: str, index: int, g: int, inputs: list[int], y: int, shape: tuple) -> Any:
+    """relu's and linear's backward kernels writing into a given buffer: (make_run, reads, text template) or None.
+
+    In the template ``OUT`` is the buffer, ``{g}`` the incoming gradient, ``{x}``/``{w}`` linear's input and
+    kernel, ``{y}`` relu's output.
+    """
+    if name == "relu":
+
+        def make_relu(buffer: np.ndarray) -> Callable[[list], None]:
+            mask = np.empty(buffer.shape, dtype=bool)
+
+            def run(s: list) -> None:
+                np.not_equal(s[y], 0, out=mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
+                np.multiply(s[g], mask, out=buffer)
+
+            return run
+
+        return make_relu, [g, y], "np.multiply({g}, {y} != 0, out=OUT)  # relu backward, mask buffer kept"
+    if name != "linear":
+        return None
+    x, w = inputs[0], inputs[1]
+    if index == 0:
+
+        def make_input(buffer: np.ndarray) -> Callable[[list], None]:
+            return lambda s: np.dot(s[g], s[w].T, out=buffer)
+
+        return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
+    if index == 1:
+
+        def make_kernel(buffer: np.ndarray) -> Callable[[list], None]:
+            return lambda s: np.dot(s[x].T, s[g], out=buffer)
+
+        return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
+
+    def make_bias(buffer: np.ndarray) -> Callable[[list], None]:
+        ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
+        return lambda s: np.dot(ones, s[g], out=buffer)
+
+    return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
 
 
 def _cse_key(op: Function, ins: list[int], generation: dict[int, int]) -> Any:
