@@ -411,6 +411,11 @@ class Program:
         #: if a later call finds a .grad there, the function may have set it to None by hand (not seen), so
         #: the program is captured again from that call, whose start now shows it (see _Capture._accumulate).
         self.tentative: list[Tensor] = []
+        #: slot -> the name of the memory it is written into ("b3"); slots sharing a name share memory
+        self.buffer_of: dict[int, str] = {}
+        #: buffer name -> its memory (a block that several results take turns in, or one result's own buffer)
+        self.buffers: dict[str, np.ndarray] = {}
+        self.bytes_before_sharing = 0
 
     def finish(self) -> None:
         self._runs = [step.run for step in self.steps]
@@ -428,7 +433,7 @@ class Program:
         self.args = ()  # the arguments are not kept alive between calls
         return result
 
-    def listing(self, legend: bool = False, origins: bool = False) -> str:
+    def listing(self, legend: bool = False, origins: bool = False, buffers: bool = False) -> str:
         """The kernel list, one numbered line per step, with the buffers each reads and writes.
 
         Names: ``input0``... the arguments; a parameter's own name (or ``p0``...)
@@ -437,26 +442,34 @@ class Program:
         program owns, ``a = ...`` makes a new array each call). With
         ``origins`` each line starts with the graph op it came from (``d op``:
         that op's backward), so the program reads beside the graph's drawing.
+        With ``buffers`` each line that writes a buffer of the program's own
+        ends with the memory it lands in (``-> b2 (32, 50) float64``): results
+        whose lifetimes do not overlap share a ``b``.
         """
         width = len(str(len(self.steps)))
         origin_width = max((len(step.origin) for step in self.steps), default=0) if origins else 0
-        lines = [
-            f"{i:>{width}}  " + (f"{step.origin:<{origin_width}} | " if origins else "") + step.text
-            for i, step in enumerate(self.steps)
-        ]
+        lines = []
+        for i, step in enumerate(self.steps):
+            line = f"{i:>{width}}  " + (f"{step.origin:<{origin_width}} | " if origins else "") + step.text
+            if buffers and step.write in self.buffer_of:
+                array = self.slots[step.write]
+                line += f"  -> {self.buffer_of[step.write]} {array.shape} {array.dtype}"
+            lines.append(line)
         if legend:
-            lines.insert(0, f"# {len(self.steps)} steps; buffers allocated once: {self.buffer_bytes() / 1024:.0f} KiB")
+            lines.insert(
+                0,
+                f"# {len(self.steps)} steps; buffers allocated once: {self.buffer_bytes() / 1024:.0f} KiB "
+                f"({self.bytes_before_sharing / 1024:.0f} KiB if no two results shared memory)",
+            )
         return "\n".join(lines)
 
     def buffer_bytes(self) -> int:
-        """Bytes of the buffers the program allocated once and writes on every call (each counted once)."""
-        outside = {slot for slot, _ in self.input_slots} | {slot for slot, _ in self.held_slots}
-        unique = {
-            id(a): a.nbytes
-            for slot, a in enumerate(self.slots)
-            if slot not in outside and isinstance(a, np.ndarray) and a.flags.owndata
-        }
-        return sum(unique.values())
+        """Bytes of the buffers the program allocated once and writes on every call (shared memory counted once).
+
+        ``bytes_before_sharing`` is what they took before buffers whose
+        lifetimes do not overlap were given the same memory.
+        """
+        return sum(memory.nbytes for memory in self.buffers.values())
 
 
 # ------------------------------------------------------------------ capture
@@ -490,6 +503,7 @@ class _Capture:
         self.explained: set[int] = set()  # ids of held tensors changed by a recorded step
         self.grad_tensors: dict[int, Tensor] = {}  # slot of a .grad -> the parameter it belongs to
         self.owned: set[int] = set()  # slots whose array is a buffer of the program's own
+        self.pinned: set[int] = set()  # ids of owned buffers that outlive a call (a parameter's .grad): never shared
         self.generation: dict[int, int] = {}  # slot -> how many in-place changes it has seen (for CSE)
         self.computed: dict[Any, int] = {}  # (op, inputs, their generations, attributes) -> slot, for CSE
         self.reused = 0  # results reused by CSE
@@ -934,6 +948,7 @@ class _Capture:
         names = self.program.names
         if g in self.owned and readers == 1:
             persistent = Tensor._wrap(self.program.slots[g])
+            self.pinned.add(id(persistent._data))
             copy = False
             text = f"{names[slot]} <- {names[g]}  (the buffer itself; added to a .grad already there, if any)"
         else:
@@ -996,9 +1011,105 @@ class _Capture:
 
             self.origin = "your p.grad = None"
             self._add_step(clear, " = ".join(f"{leaf.name or 'p'}.grad" for leaf in cleared) + " = None")
+        self._share_buffers(results)
         self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
         self.program.finish()
         self.keep.clear()
+
+    def _share_buffers(self, results: set[int]) -> None:
+        """Buffer reuse by lifetime: buffers that are never needed at the same time share memory.
+
+        A buffer lives from the first step that writes it to the last step
+        that reads it, or reads a slot that may be a view of it (an op that
+        is replayed by its own forward, such as ``reshape`` or ``.T``, may
+        return a view of its input); a result lives to the end of the call.
+        Walking the buffers in the order they are first written, each takes
+        a block of memory whose last occupant is dead by then (the smallest
+        that fits, else the largest free one, grown), or a new block; the
+        steps that write it are lowered again into a view of that block.
+        Not shared: a buffer that outlives the call (a parameter's ``.grad``),
+        one read before it is written (its value crosses calls) and one
+        written by a step that cannot be lowered again.
+        """
+        program, steps = self.program, self.program.steps
+        slots = program.slots
+        buffers: list[np.ndarray] = []
+        index: dict[int, int] = {}
+        buffer_of: dict[int, int] = {}
+        for slot in sorted(self.owned):
+            array = slots[slot]
+            k = index.setdefault(id(array), len(buffers))
+            if k == len(buffers):
+                buffers.append(array)
+            buffer_of[slot] = k
+        count = len(buffers)
+        first: list[int | None] = [None] * count
+        last = [-1] * count
+        pinned = [id(b) in self.pinned or b.nbytes == 0 for b in buffers]
+        writers: list[list[_Step]] = [[] for _ in range(count)]
+        aliases: dict[int, set[int]] = {slot: {k} for slot, k in buffer_of.items()}
+        for i, step in enumerate(steps):
+            for read in step.reads:
+                for k in aliases.get(read, ()):
+                    if first[k] is None:
+                        pinned[k] = True  # read before it is written: its value crosses calls
+                    last[k] = max(last[k], i)
+            write = step.write
+            if write is None:
+                continue
+            if write in buffer_of:
+                k = buffer_of[write]
+                writers[k].append(step)
+                pinned[k] = pinned[k] or step.relower is None
+                if first[k] is None:
+                    first[k] = i
+                last[k] = max(last[k], i)
+            else:  # a new array each call, or a view of something the step reads
+                viewed = [aliases[read] for read in step.reads if read in aliases]
+                if viewed:
+                    aliases[write] = aliases.get(write, set()).union(*viewed)
+        for slot in results:
+            for k in aliases.get(slot, ()):
+                last[k] = len(steps)
+        blocks: list[list[int]] = []  # [bytes, the last step its latest occupant is read at]
+        block_of: dict[int, int] = {}
+        shareable = [k for k in range(count) if not pinned[k] and first[k] is not None]
+        for k in sorted(shareable, key=lambda k: (first[k], k)):
+            start, need = first[k], buffers[k].nbytes
+            assert start is not None
+            free = [b for b, (_, busy_until) in enumerate(blocks) if busy_until < start]
+            fitting = [b for b in free if blocks[b][0] >= need]
+            if fitting:
+                chosen = min(fitting, key=lambda b: blocks[b][0])
+            elif free:
+                chosen = max(free, key=lambda b: blocks[b][0])
+                blocks[chosen][0] = need
+            else:
+                chosen = len(blocks)
+                blocks.append([need, -1])
+            blocks[chosen][1] = last[k]
+            block_of[k] = chosen
+        program.bytes_before_sharing = sum(b.nbytes for b in buffers)
+        memory = [np.empty(size, dtype=np.uint8) for size, _ in blocks]
+        names: dict[int, str] = {}
+        for k, b in block_of.items():
+            old = buffers[k]
+            view = memory[b][: old.nbytes].view(old.dtype).reshape(old.shape)
+            for step in writers[k]:
+                assert step.relower is not None
+                step.run = step.relower(view)
+            buffers[k] = view
+            names[k] = f"b{b}"
+        own = len(blocks)
+        for k in range(count):
+            if k not in names:
+                names[k] = f"b{own}"
+                own += 1
+        for slot, k in buffer_of.items():
+            slots[slot] = buffers[k]
+            program.buffer_of[slot] = names[k]
+        program.buffers = {f"b{b}": block for b, block in enumerate(memory)}
+        program.buffers.update({names[k]: buffers[k] for k in range(count) if k not in block_of})
 
     def _argument_position(self, tensor: Tensor) -> int | None:
         slot = self.by_array.get(id(tensor._data))
@@ -1395,12 +1506,12 @@ class CompiledFunction:
                 visit(attributes.get(name))
         return found
 
-    def listing(self, *args: Any, legend: bool = False, origins: bool = False) -> str:
+    def listing(self, *args: Any, legend: bool = False, origins: bool = False, buffers: bool = False) -> str:
         """The captured program for these arguments' signature (captured by a call first), as text.
 
         ``origins=True`` puts the graph op each step came from beside it (see :meth:`Program.listing`).
         """
-        return self.program_for(*args).listing(legend, origins)
+        return self.program_for(*args).listing(legend, origins, buffers)
 
     def program_for(self, *args: Any) -> Program:
         """The captured :class:`Program` for these arguments' signature (call the function with them first)."""
