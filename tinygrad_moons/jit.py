@@ -47,6 +47,7 @@ object every step, so copy it if you keep it across steps.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 import types
 from collections import OrderedDict
@@ -880,6 +881,11 @@ class _Capture:
             grads.append(self._emit_backward(op, kernel, index, ins, needs, result))
         return tuple(grads)
 
+    def _fits(self, ins: list[int]) -> bool:
+        """A kernel writing into a buffer needs the gradient and the inputs in one float dtype, one shape."""
+        arrays = [self.arrays[i] for i in ins]
+        return arrays[0].dtype.kind == "f" and _same_dtype(*arrays) and all(a.shape == arrays[0].shape for a in arrays)
+
     def _emit_backward(self, op, kernel, index, ins, needs, result) -> Tensor:
         """One gradient of one op's backward kernel as a step; fast paths for relu and linear."""
         names = self.program.names
@@ -888,7 +894,9 @@ class _Capture:
         out_slot = self._new_slot(result, f"t{len(self.program.slots)}", "computed")
         g, inputs = ins[0], ins[1:-1]
         reads = ins  # what the step reads, narrowed below where a kernel reads less
-        maker = _backward_run_maker(op.name, index, g, inputs, ins[-1], self.arrays[g].shape)
+        elementwise = op.name in ("relu", "clip")
+        fits = not elementwise or self._fits(ins)
+        maker = _backward_run_maker(op, index, g, inputs, ins[-1], self.arrays[g].shape) if fits else None
         if maker is not None:
             make_run, reads, template = maker
             buffer = np.empty_like(result, order="C")
@@ -896,9 +904,10 @@ class _Capture:
             self.owned.add(out_slot)
             self._add_step(make_run(buffer), "", reads=reads, write=out_slot, pure=True)
             step = self.program.steps[-1]
-            x, w = (names[inputs[0]], names[inputs[1]]) if len(inputs) >= 2 else ("", "")
+            x = names[inputs[0]] if inputs else ""
+            w = names[inputs[1]] if len(inputs) > 1 else ""
             step.relower, step.template = make_run, template.format(g=names[g], x=x, w=w, y=names[ins[-1]])
-            step.source = g if op.name == "relu" else None  # relu's mask multiplies the gradient in place
+            step.source = g if elementwise else None  # the mask multiplies the gradient in place
             step.text = f"{names[out_slot]} <- " + step.template.replace("OUT", names[out_slot])
             return tensor
 
@@ -959,6 +968,17 @@ class _Capture:
         position = self._argument_position(leaf)
         program = self.program
 
+        def hand_over(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent):
+            # The common case, kept short: after zero_grad() the buffer itself becomes .grad.
+            grad = leaf.grad
+            if grad is None:
+                leaf.grad = persistent
+                s[slot] = buffer
+            else:
+                summed = grad._data + s[g]
+                leaf.grad = Tensor._wrap(summed)
+                s[slot] = summed
+
         def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent, copy=copy, always_set=always_set):
             if position is not None:  # the gradient of an argument goes to this call's argument
                 leaf = program.args[position]
@@ -970,7 +990,7 @@ class _Capture:
                 leaf.grad = Tensor._wrap(leaf.grad._data + s[g])
             s[slot] = leaf.grad._data
 
-        step.run, step.text = run, text
+        step.run, step.text = (hand_over if position is None and not copy and not always_set else run), text
 
     # ---- result and checks
     def finish(self, result: Any) -> None:
@@ -1200,6 +1220,8 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
         return None
     pairs = [(p, np.empty_like(p._data)) for p in optimizer.params]
 
+    multiply, subtract = np.multiply, np.subtract
+
     def run(s: list) -> None:
         if optimizer.momentum or optimizer.weight_decay or len(optimizer.params) != len(pairs):
             optimizer.step()
@@ -1209,19 +1231,21 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
             grad = p.grad
             if grad is None:
                 continue
-            np.multiply(grad._data, lr, out=scaled)
-            np.subtract(p._data, scaled, out=p._data)
+            data = p._data
+            multiply(grad._data, lr, out=scaled)
+            subtract(data, scaled, out=data)
             p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
 
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
 
-def _backward_run_maker(name: str, index: int, g: int, inputs: list[int], y: int, shape: tuple) -> Any:
+def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: int, shape: tuple) -> Any:
     """relu's and linear's backward kernels writing into a given buffer: (make_run, reads, text template) or None.
 
     In the template ``OUT`` is the buffer, ``{g}`` the incoming gradient, ``{x}``/``{w}`` linear's input and
     kernel, ``{y}`` relu's output.
     """
+    name = op.name
     if name == "relu":
 
         def make_relu(buffer: np.ndarray) -> Callable[[list], None]:
@@ -1234,6 +1258,8 @@ def _backward_run_maker(name: str, index: int, g: int, inputs: list[int], y: int
             return run
 
         return make_relu, [g, y], "np.multiply({g}, {y} != 0, out=OUT)  # relu backward, mask buffer kept"
+    if name == "clip":
+        return _clip_backward_maker(op, g, inputs[0], shape)
     if name != "linear":
         return None
     x, w = inputs[0], inputs[1]
@@ -1255,6 +1281,33 @@ def _backward_run_maker(name: str, index: int, g: int, inputs: list[int], y: int
         return lambda s: np.dot(ones, s[g], out=buffer)
 
     return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
+
+
+def _clip_backward_maker(op: Function, g: int, a: int, shape: tuple) -> Any:
+    """clip's backward, ``grad * (lo <= a <= hi)``, into a buffer: the mask in a kept boolean buffer."""
+    lo, hi = op.min, op.max
+
+    def make_clip(buffer: np.ndarray) -> Callable[[list], None]:
+        inside, above = np.empty(buffer.shape, dtype=bool), np.empty(buffer.shape, dtype=bool)
+
+        def run(s: list) -> None:
+            values = s[a]
+            if lo is None and hi is None:
+                inside.fill(True)
+            elif hi is None:
+                np.greater_equal(values, lo, out=inside)
+            elif lo is None:
+                np.less_equal(values, hi, out=inside)
+            else:
+                np.greater_equal(values, lo, out=inside)
+                np.less_equal(values, hi, out=above)
+                np.logical_and(inside, above, out=inside)
+            np.multiply(s[g], inside, out=buffer)
+
+        return run
+
+    inside = " & ".join(([f"({{x}} >= {lo!r})"] if lo is not None else []) + ([f"({{x}} <= {hi!r})"] if hi is not None else []))
+    return make_clip, [g, a], f"np.multiply({{g}}, {inside or 'True'}, out=OUT)  # clip backward, mask buffer kept"
 
 
 def _cse_key(op: Function, ins: list[int], generation: dict[int, int]) -> Any:
@@ -1359,6 +1412,9 @@ def _remove_value_guards(saved: list[tuple[str, Any]]) -> None:
 
 
 # ------------------------------------------------------------ the public API
+_EMPTY_CELL = object()  # stands for a closure cell not yet filled
+
+
 def _identity(value: Any) -> Any:
     """What about an object the function reads must be unchanged for a program to apply."""
     if isinstance(value, Tensor):
@@ -1401,6 +1457,7 @@ class CompiledFunction:
         self._global_names = tuple(code.co_names) if code is not None else ()
         self._closure = tuple(getattr(function, "__closure__", None) or ())
         self._owner = getattr(fn, "__self__", None)
+        self._last_environment: tuple | None = None  # see _environment
 
     def __reduce__(self) -> tuple:
         # Pickled (or deep-copied) as the function alone: programs hold closures, and are captured again.
@@ -1415,8 +1472,9 @@ class CompiledFunction:
         for position, x in enumerate(args):
             if isinstance(x, Tensor):
                 # Two arguments sharing one array are one input in the program: same pattern needed.
-                first = arrays.setdefault(id(x._data), position)
-                parts.append((x._data.shape, x._data.dtype.str, x.requires_grad, first))
+                data = x._data
+                first = arrays.setdefault(id(data), position)
+                parts.append((data.shape, data.dtype.str, x.requires_grad, first))
             elif isinstance(x, np.ndarray):
                 raise CompileError(
                     "compile: pass Tensors, not NumPy arrays (a tensor made from an array inside the function "
@@ -1426,20 +1484,67 @@ class CompiledFunction:
                 parts.append(_identity(x))
         if kwargs:
             raise CompileError("compile: pass the arguments by position (keyword arguments are not supported)")
+        parts.append(self._environment())
+        return tuple(parts)
+
+    def _read_environment(self) -> list[Any]:
+        """The objects the function reads besides its arguments: closure cells, its object's attributes, globals."""
+        values: list[Any] = []
         for cell in self._closure:
             try:
-                parts.append(_identity(cell.cell_contents))
+                values.append(cell.cell_contents)
             except ValueError:  # an empty cell
-                parts.append(None)
+                values.append(_EMPTY_CELL)
+        names = self._global_names
         if self._owner is not None:
-            parts.append(_identity(self._owner))
+            values.append(self._owner)
             attributes = getattr(self._owner, "__dict__", {})
-            parts.extend(_identity(attributes.get(name)) for name in self._global_names)  # self.<name> it reads
-        for name in self._global_names:
-            value = self._globals.get(name)
-            if value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
-                parts.append((name, _identity(value)))
-        return tuple(parts)
+            values += [attributes.get(name) for name in names]  # self.<name> it reads
+        found = self._globals
+        values += [found.get(name) for name in names]
+        return values
+
+    def _environment(self) -> tuple:
+        """The part of the signature that does not come from the arguments (checked on every call, cheaply).
+
+        The full description (each value's identity, a module's registration
+        count, an optimizer's parameters) is built again only when one of the
+        objects read is not the one of the last call, a module was changed or
+        an optimizer's parameter list was; else the last one is reused.
+        """
+        values = self._read_environment()
+        last = self._last_environment
+        if last is not None:
+            seen, key, modules, optimizers = last
+            if (
+                len(values) == len(seen)
+                and all(map(operator.is_, values, seen))
+                and all(type(m)._registrations == count for m, count in modules)
+                and all(len(o.params) == len(ps) and all(map(operator.is_, o.params, ps)) for o, ps in optimizers)
+            ):
+                return key
+        parts: list[Any] = []
+        modules: list[tuple[Any, int]] = []
+        optimizers: list[tuple[Any, list]] = []
+        volatile = False
+        names = self._global_names
+        split = len(values) - len(names)  # closure cells and the object's attributes, then the globals
+        for position, value in enumerate(values):
+            identity = _identity(value)
+            kind = identity[0] if isinstance(identity, tuple) else None
+            if kind == "module" and isinstance(getattr(type(value), "_registrations", None), int):
+                modules.append((value, type(value)._registrations))
+            elif kind == "module":
+                volatile = True  # an object with parameters(): asked again on every call
+            elif kind == "optimizer":
+                optimizers.append((value, list(value.params)))
+            if position < split:
+                parts.append(None if value is _EMPTY_CELL else identity)
+            elif value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
+                parts.append((names[position - split], identity))
+        key = tuple(parts)
+        self._last_environment = None if volatile else (values, key, modules, optimizers)
+        return key
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if autograd._CAPTURE is not None or autograd.is_anomaly_enabled() or autograd._BACKWARD_TAPE.get() is not None:
