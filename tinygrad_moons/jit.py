@@ -52,7 +52,7 @@ import threading
 import types
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -62,7 +62,7 @@ from tinygrad_moons.ops import REGISTRY
 from tinygrad_moons.tensor import Tensor
 
 try:  # the ufunc behind ndarray.clip (NumPy 2 moved it)
-    from numpy._core.umath import clip as _CLIP
+    from numpy._core.umath import clip as _CLIP  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - NumPy 1.x
     from numpy.core.umath import clip as _CLIP  # type: ignore[no-redef]
 
@@ -144,14 +144,27 @@ def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
     if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
         return None
     (i,) = ins
-    lo, hi = op.min, op.max
+    lo: Any = getattr(op, "min", None)
+    hi: Any = getattr(op, "max", None)
     if lo is None and hi is None:
         return None
     if hi is None:
-        return (lambda s: np.maximum(s[i], lo, out=out)), f"np.maximum({names[0]}, {lo!r}, out=OUT)"
+
+        def floor(s: list) -> None:
+            np.maximum(s[i], lo, out=out)
+
+        return floor, f"np.maximum({names[0]}, {lo!r}, out=OUT)"
     if lo is None:
-        return (lambda s: np.minimum(s[i], hi, out=out)), f"np.minimum({names[0]}, {hi!r}, out=OUT)"
-    return (lambda s: _CLIP(s[i], lo, hi, out=out)), f"clip({names[0]}, {lo!r}, {hi!r}, out=OUT)"
+
+        def ceiling(s: list) -> None:
+            np.minimum(s[i], hi, out=out)
+
+        return ceiling, f"np.minimum({names[0]}, {hi!r}, out=OUT)"
+
+    def both(s: list) -> None:
+        _CLIP(s[i], lo, hi, out=out)
+
+    return both, f"clip({names[0]}, {lo!r}, {hi!r}, out=OUT)"
 
 
 def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
@@ -369,6 +382,24 @@ VALUE_DEPENDENT = frozenset(BACKWARD_KERNELS) - {"linear"}
 
 
 # ------------------------------------------------------------------ program
+class GraphNode(NamedTuple):
+    """One node of the graph a program was captured from (``Program.graph``), for drawing the two side by side.
+
+    ``kind`` is ``"op"`` (a forward op, or a comparison), ``"input"`` (an
+    argument), ``"parameter"`` or ``"constant"`` (tensors read afresh on each
+    call); ``label`` is the op's name or the tensor's; ``origin`` says where
+    an op was recorded (``"relu in dense_2"``); ``inputs`` are the indices of
+    the nodes it read; ``shape`` and ``dtype`` are its value's in the capture.
+    """
+
+    kind: str
+    label: str
+    origin: str
+    inputs: tuple[int, ...]
+    shape: tuple[int, ...]
+    dtype: str
+
+
 class _Step:
     """One line of the program: ``run(slots)`` does the work, ``text`` says what it does.
 
@@ -412,6 +443,8 @@ class Program:
         #: if a later call finds a .grad there, the function may have set it to None by hand (not seen), so
         #: the program is captured again from that call, whose start now shows it (see _Capture._accumulate).
         self.tentative: list[Tensor] = []
+        #: the graph the program was captured from: its forward ops and the tensors they read, in order
+        self.graph: list[GraphNode] = []
         #: slot -> the name of the memory it is written into ("b3"); slots sharing a name share memory
         self.buffer_of: dict[int, str] = {}
         #: buffer name -> its memory (a block that several results take turns in, or one result's own buffer)
@@ -511,6 +544,9 @@ class _Capture:
         self.dropped = 0  # steps dropped as dead
         self.zeroed: list[tuple[_Step, set[int]]] = []  # zero_grad steps and the ids of the tensors they reset
         self.origin = ""  # the graph op the steps being emitted come from (for the listing)
+        self.node: int | None = None  # ... and its index in program.graph
+        self.node_of_slot: dict[int, int] = {}
+        self.node_of_function: dict[int, int] = {}
         self.in_backward = False
         # (step, leaf, gradient slot, .grad slot, whether .grad is always overwritten)
         self.grad_steps: list[tuple[_Step, Tensor, int, int, bool]] = []
@@ -568,9 +604,33 @@ class _Capture:
         self.keep.append(output)
         op = type(function).__new__(type(function))
         op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
-        if not self.in_backward:
-            self.origin = _origin(function.name, output.scope)
-        self._emit_op(op, ins, output._data)
+        if self.in_backward:  # an op of a backward rule: its steps belong to the op whose rule it is
+            self._emit_op(op, ins, output._data)
+            return
+        self.origin = _origin(function.name, output.scope)
+        inputs_of_node = tuple(n for n in map(self._graph_node, ins) if n is not None)
+        self.node = len(self.program.graph)
+        self.program.graph.append(
+            GraphNode("op", function.name, self.origin, inputs_of_node, output._data.shape, output._data.dtype.name)
+        )
+        self.node_of_function[id(function)] = self.node
+        out_slot = self._emit_op(op, ins, output._data)
+        self.node_of_slot.setdefault(out_slot, self.node)
+
+    def _graph_node(self, slot: int) -> int | None:
+        """The graph node whose value a slot holds; an argument or a held tensor seen for the first time gets one."""
+        node = self.node_of_slot.get(slot)
+        if node is not None or self.kind[slot] == "computed":
+            return node
+        array = self.arrays[slot]
+        kind = self.kind[slot]
+        if kind == "held":
+            tensor = next(t for s, t in self.program.held_slots if s == slot)
+            kind = "parameter" if tensor.requires_grad else "constant"
+        node = len(self.program.graph)
+        self.program.graph.append(GraphNode(kind, self.program.names[slot], "", (), array.shape, array.dtype.name))
+        self.node_of_slot[slot] = node
+        return node
 
     def record_elementwise(self, ufunc: Any, arrays: tuple, out: np.ndarray) -> None:
         """A comparison or logical operator (outside the graph): a step computing it again on every call."""
@@ -586,17 +646,13 @@ class _Capture:
         names = self.program.names
         out_slot = self._new_slot(out, f"t{len(self.program.slots)}", "computed")
         self.origin = getattr(ufunc, "__name__", "comparison")
-        if len(ins) == 1:
-            (i,) = ins
+        inputs_of_node = tuple(n for n in map(self._graph_node, ins) if n is not None)
+        self.node = len(self.program.graph)
+        self.program.graph.append(GraphNode("op", self.origin, self.origin, inputs_of_node, out.shape, out.dtype.name))
+        self.node_of_slot[out_slot] = self.node
 
-            def run(s, ufunc=ufunc, i=i, out_slot=out_slot):
-                s[out_slot] = np.asarray(ufunc(s[i]))
-
-        else:
-            i, j = ins
-
-            def run(s, ufunc=ufunc, i=i, j=j, out_slot=out_slot):
-                s[out_slot] = np.asarray(ufunc(s[i], s[j]))
+        def run(s: list, ufunc: Any = ufunc, ins: tuple = tuple(ins), out_slot: int = out_slot) -> None:
+            s[out_slot] = np.asarray(ufunc(*[s[i] for i in ins]))
 
         text = f"{names[out_slot]} = np.{self.origin}({', '.join(names[k] for k in ins)})"
         self._add_step(run, text, reads=ins, write=out_slot, pure=True)
@@ -639,7 +695,8 @@ class _Capture:
             step = self.program.steps[-1]
             step.template = text
             step.source = ins[0] if op.name in _IN_PLACE_SAFE else None
-            kernel_of = lower
+            assert lower is not None
+            kernel_of: Callable[..., Lowered | None] = lower
 
             def relower(buffer: np.ndarray, op: Function = op, ins: list[int] = ins) -> Callable[[list], None]:
                 lowered = kernel_of(op, ins, arrays, buffer, input_names)
@@ -648,7 +705,7 @@ class _Capture:
 
             step.relower = relower
             return out_slot
-        elif op.name == "transpose" and op.axes == (1, 0):  # a matrix transpose is a view: .T, no call to forward
+        elif op.name == "transpose" and getattr(op, "axes", None) == (1, 0):  # a matrix transpose is a view: .T
             (i,) = ins
 
             def run(s, i=i, out_slot=out_slot):
@@ -674,7 +731,7 @@ class _Capture:
 
     def _add_step(self, run: Callable, text: str, reads: Any = (), write: int | None = None, pure: bool = False):
         step = _Step(run, text, tuple(reads), write, pure)
-        step.origin = self.origin
+        step.origin, step.node = self.origin, self.node
         self.program.steps.append(step)
 
     # ---- in-place updates outside the graph: called by Tensor._update_in_place
@@ -698,6 +755,7 @@ class _Capture:
                 parts.append(("value", x))
         kind = self.kind[target]
         self._changed_in_place(target)
+        self.node = None  # an update outside the graph
         owner = tensor if kind == "held" else self.grad_tensors.get(target)
         if kind == "held" and id(tensor) in self.grad_owner:  # p.grad.zero_() and the like: on whatever p.grad is then
             kind, owner = "grad", self.grad_owner[id(tensor)]
@@ -712,12 +770,12 @@ class _Capture:
         if kind == "held" and len(parts) == 1 and parts[0][0] == "slot":  # p -= lr * p.grad: the common case
             operand = parts[0][1]
 
-            def run(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
+            def update(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
                 array = s[target]
                 ufunc(array, s[operand], out=array, casting="same_kind")
                 owner._note_change()
 
-            self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
+            self._add_step(update, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
             return
 
         def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind, position=position):
@@ -751,7 +809,7 @@ class _Capture:
         if not self.mine():
             return False
         owner = getattr(method, "__self__", None)
-        self.origin = _call_name(method)
+        self.origin, self.node = _call_name(method), None
         for p in getattr(owner, "params", ()):  # an optimizer: it changes its parameters in place
             self.explained.add(id(p))
             if id(p._data) in self.by_array:
@@ -763,7 +821,7 @@ class _Capture:
             self._add_step(
                 lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)"
             )
-        if method.__name__ == "zero_grad" and (not args or args[0]):  # gradients set to None
+        if method.__name__ == "zero_grad" and (not args or args[0]) and owner is not None:  # .grad set to None
             params = owner.params if hasattr(owner, "params") else list(owner.parameters())
             self.zeroed.append((self.program.steps[-1], {id(p) for p in params}))
         self.origin = _call_name(method)
@@ -812,9 +870,12 @@ class _Capture:
                     )
                 if function is None:
                     self.origin = f".grad of {node.name or 'a leaf'}"
+                    leaf_slot = self.by_array.get(id(node._data))
+                    self.node = self.node_of_slot.get(leaf_slot) if leaf_slot is not None else None
                     self._accumulate(node, grad)
                     continue
                 self.origin = "d " + _origin(function.name, node.scope)
+                self.node = self.node_of_function.get(id(function))
                 if REGISTRY.get(function.name) is not type(function):
                     raise CompileError(
                         f"compile: the backward of {type(function).__name__} (not an op of the registry) cannot be "
@@ -940,11 +1001,12 @@ class _Capture:
             autograd._accumulate(leaf, grad, False)
         finally:
             self.paused -= 1
+        assert leaf.grad is not None  # autograd._accumulate just set it
         self.keep.append(leaf.grad)
         slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
         self.grad_tensors[slot] = leaf
         step = _Step(None, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
-        step.origin = self.origin
+        step.origin, step.node = self.origin, self.node
         self.program.steps.append(step)
         self.grad_steps.append((step, leaf, g, slot, always_set))
 
@@ -1029,7 +1091,7 @@ class _Capture:
                 for leaf in cleared:
                     leaf.grad = None
 
-            self.origin = "your p.grad = None"
+            self.origin, self.node = "your p.grad = None", None
             self._add_step(clear, " = ".join(f"{leaf.name or 'p'}.grad" for leaf in cleared) + " = None")
         self._share_buffers(results)
         self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
@@ -1109,7 +1171,7 @@ class _Capture:
                 blocks.append([need, -1])
             blocks[chosen][1] = last[k]
             block_of[k] = chosen
-        program.bytes_before_sharing = sum(b.nbytes for b in buffers)
+        program.bytes_before_sharing = sum(b.nbytes for k, b in enumerate(buffers) if first[k] is not None)
         memory = [np.empty(size, dtype=np.uint8) for size, _ in blocks]
         names: dict[int, str] = {}
         for k, b in block_of.items():
@@ -1122,14 +1184,17 @@ class _Capture:
             names[k] = f"b{b}"
         own = len(blocks)
         for k in range(count):
-            if k not in names:
+            if k not in names and first[k] is not None:
                 names[k] = f"b{own}"
                 own += 1
         for slot, k in buffer_of.items():
+            if first[k] is None:  # its step was dropped (nothing read it): no memory is kept for it
+                slots[slot] = None
+                continue
             slots[slot] = buffers[k]
             program.buffer_of[slot] = names[k]
         program.buffers = {f"b{b}": block for b, block in enumerate(memory)}
-        program.buffers.update({names[k]: buffers[k] for k in range(count) if k not in block_of})
+        program.buffers.update({names[k]: buffers[k] for k in range(count) if k not in block_of and k in names})
 
     def _argument_position(self, tensor: Tensor) -> int | None:
         slot = self.by_array.get(id(tensor._data))
@@ -1189,19 +1254,30 @@ class _Capture:
         if isinstance(result, Tensor):
             slot = self.by_array.get(id(result._data))
             if slot is None or self.kind[slot] == "held":
-                return lambda args, result=result: result
+                return _constant_maker(result)
             if self.kind[slot] == "input":
                 position = next(p for s, p in self.program.input_slots if s == slot)
-                return lambda args, position=position: args[position]
+
+                def argument(args: tuple) -> Any:
+                    return args[position]
+
+                return argument
             slots = self.program.slots
-            # A copy: the next replay writes into the same buffer.
-            return lambda args, slot=slot, slots=slots: Tensor._wrap(slots[slot].copy())
+
+            def copy(args: tuple) -> Tensor:  # a copy: the next replay writes into the same buffer
+                return Tensor._wrap(slots[slot].copy())
+
+            return copy
         if isinstance(result, (tuple, list)):
             makers = [self._result_maker(item) for item in result]
             container = type(result)
-            return lambda args, makers=makers, container=container: container(make(args) for make in makers)
+
+            def collection(args: tuple) -> Any:
+                return container(make(args) for make in makers)
+
+            return collection
         if result is None or isinstance(result, (int, float, str, bool)):
-            return lambda args, result=result: result
+            return _constant_maker(result)
         raise CompileError(
             f"compile: the function returned a {type(result).__name__}; return Tensors, tuples or lists of them"
         )
@@ -1239,6 +1315,11 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
 
+def _constant_maker(value: Any) -> Callable[[tuple], Any]:
+    """A result that does not depend on the call: the same object every time."""
+    return lambda args: value
+
+
 def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: int, shape: tuple) -> Any:
     """relu's and linear's backward kernels writing into a given buffer: (make_run, reads, text template) or None.
 
@@ -1265,18 +1346,18 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
     x, w = inputs[0], inputs[1]
     if index == 0:
 
-        def make_input(buffer: np.ndarray) -> Callable[[list], None]:
+        def make_input(buffer: np.ndarray) -> Callable[[list], Any]:
             return lambda s: np.dot(s[g], s[w].T, out=buffer)
 
         return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
     if index == 1:
 
-        def make_kernel(buffer: np.ndarray) -> Callable[[list], None]:
+        def make_kernel(buffer: np.ndarray) -> Callable[[list], Any]:
             return lambda s: np.dot(s[x].T, s[g], out=buffer)
 
         return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
 
-    def make_bias(buffer: np.ndarray) -> Callable[[list], None]:
+    def make_bias(buffer: np.ndarray) -> Callable[[list], Any]:
         ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
         return lambda s: np.dot(ones, s[g], out=buffer)
 
@@ -1285,7 +1366,8 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
 
 def _clip_backward_maker(op: Function, g: int, a: int, shape: tuple) -> Any:
     """clip's backward, ``grad * (lo <= a <= hi)``, into a buffer: the mask in a kept boolean buffer."""
-    lo, hi = op.min, op.max
+    lo: Any = getattr(op, "min", None)
+    hi: Any = getattr(op, "max", None)
 
     def make_clip(buffer: np.ndarray) -> Callable[[list], None]:
         inside, above = np.empty(buffer.shape, dtype=bool), np.empty(buffer.shape, dtype=bool)
@@ -1306,7 +1388,8 @@ def _clip_backward_maker(op: Function, g: int, a: int, shape: tuple) -> Any:
 
         return run
 
-    inside = " & ".join(([f"({{x}} >= {lo!r})"] if lo is not None else []) + ([f"({{x}} <= {hi!r})"] if hi is not None else []))
+    bounds = ([f"({{x}} >= {lo!r})"] if lo is not None else []) + ([f"({{x}} <= {hi!r})"] if hi is not None else [])
+    inside = " & ".join(bounds)
     return make_clip, [g, a], f"np.multiply({{g}}, {inside or 'True'}, out=OUT)  # clip backward, mask buffer kept"
 
 
@@ -1515,14 +1598,14 @@ class CompiledFunction:
         values = self._read_environment()
         last = self._last_environment
         if last is not None:
-            seen, key, modules, optimizers = last
+            seen, last_key, last_modules, last_optimizers = last
             if (
                 len(values) == len(seen)
                 and all(map(operator.is_, values, seen))
-                and all(type(m)._registrations == count for m, count in modules)
-                and all(len(o.params) == len(ps) and all(map(operator.is_, o.params, ps)) for o, ps in optimizers)
+                and all(type(m)._registrations == count for m, count in last_modules)
+                and all(len(o.params) == len(ps) and all(map(operator.is_, o.params, ps)) for o, ps in last_optimizers)
             ):
-                return key
+                return last_key
         parts: list[Any] = []
         modules: list[tuple[Any, int]] = []
         optimizers: list[tuple[Any, list]] = []
