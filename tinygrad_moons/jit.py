@@ -106,9 +106,9 @@ def _lower_ufunc(ufunc: np.ufunc) -> Callable[..., Lowered]:
         text = f"np.{ufunc.__name__}({', '.join(names)}, out=OUT)"
         if len(ins) == 1:
             (i,) = ins
-            return (lambda s: ufunc(s[i], out=out)), text
+            return (lambda s: ufunc(s[i], out)), text
         i, j = ins
-        return (lambda s: ufunc(s[i], s[j], out=out)), text
+        return (lambda s: ufunc(s[i], s[j], out)), text
 
     return lower
 
@@ -127,16 +127,19 @@ def _lower_linear(op, ins, arrays, out, names) -> Lowered | None:
     x, kernel, bias = ins
 
     def run(s: list) -> None:
-        np.dot(s[x], s[kernel], out=out)
-        np.add(out, s[bias], out=out)  # fused: the bias is added into the matmul's own output
+        np.dot(s[x], s[kernel], out)
+        np.add(out, s[bias], out)  # fused: the bias is added into the matmul's own output
 
     return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
 
 
 def _lower_relu(op, ins, arrays, out, names) -> Lowered:
     (i,) = ins
-    # The ufunc behind ndarray.clip, called directly: the method's Python wrapper costs more than 32 rows of work.
-    return (lambda s: _CLIP(s[i], 0.0, np.inf, out=out)), f"clip({names[0]}, 0, inf, out=OUT)"
+    # The ufunc behind ndarray.clip, called directly: the method's Python wrapper costs more than 32 rows of work
+    # (and the bounds are made once, in the array's dtype, as NumPy converts them on each call).
+    floating = out.dtype.kind == "f"
+    zero, inf = (out.dtype.type(0.0), out.dtype.type(np.inf)) if floating else (0.0, np.inf)
+    return (lambda s: _CLIP(s[i], zero, inf, out)), f"clip({names[0]}, 0, inf, out=OUT)"
 
 
 def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
@@ -148,23 +151,27 @@ def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
     hi: Any = getattr(op, "max", None)
     if lo is None and hi is None:
         return None
+    shown_lo, shown_hi = lo, hi
+    # Bounds as scalars of the array's dtype, made once (a Python number is converted on every call, the same way).
+    lo = None if lo is None else out.dtype.type(lo)
+    hi = None if hi is None else out.dtype.type(hi)
     if hi is None:
 
         def floor(s: list) -> None:
-            np.maximum(s[i], lo, out=out)
+            np.maximum(s[i], lo, out=out)  # (maximum and minimum take their output by keyword only)
 
-        return floor, f"np.maximum({names[0]}, {lo!r}, out=OUT)"
+        return floor, f"np.maximum({names[0]}, {shown_lo!r}, out=OUT)"
     if lo is None:
 
         def ceiling(s: list) -> None:
             np.minimum(s[i], hi, out=out)
 
-        return ceiling, f"np.minimum({names[0]}, {hi!r}, out=OUT)"
+        return ceiling, f"np.minimum({names[0]}, {shown_hi!r}, out=OUT)"
 
     def both(s: list) -> None:
-        _CLIP(s[i], lo, hi, out=out)
+        _CLIP(s[i], lo, hi, out)
 
-    return both, f"clip({names[0]}, {lo!r}, {hi!r}, out=OUT)"
+    return both, f"clip({names[0]}, {shown_lo!r}, {shown_hi!r}, out=OUT)"
 
 
 def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
@@ -173,16 +180,17 @@ def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
         return None
     (i,) = ins
     e, non_negative = np.empty(out.shape, out.dtype), np.empty(out.shape, dtype=bool)
+    zero, one = out.dtype.type(0), out.dtype.type(1)
 
     def run(s: list) -> None:
         a = s[i]
-        np.greater_equal(a, 0, out=non_negative)  # first: OUT may be a's own buffer
-        np.abs(a, out=e)
-        np.negative(e, out=e)
-        np.exp(e, out=e)
-        np.add(e, 1, out=out)  # 1 + e, the denominator
-        np.copyto(e, 1, where=non_negative)  # the numerator: 1 where a >= 0, else e
-        np.divide(e, out, out=out)
+        np.greater_equal(a, zero, non_negative)  # first: OUT may be a's own buffer
+        np.abs(a, e)
+        np.negative(e, e)
+        np.exp(e, e)
+        np.add(e, one, out)  # 1 + e, the denominator
+        np.copyto(e, one, "same_kind", non_negative)  # the numerator: 1 where a >= 0, else e
+        np.divide(e, out, out)
 
     return run, f"sigmoid({names[0]}): e = exp(-|a|); where(a >= 0, 1, e) / (1 + e), 7 ufuncs into OUT"
 
@@ -190,10 +198,11 @@ def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
 def _lower_sum(op, ins, arrays, out, names) -> Lowered:
     (i,) = ins
     axis, keepdims = op.axis, op.keepdims  # np.sum is add.reduce behind a Python wrapper: the same sums
-    return (
-        (lambda s: np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)),
-        f"np.add.reduce({names[0]}, axis={axis}, out=OUT)",
-    )
+
+    def run(s: list) -> None:
+        np.add.reduce(s[i], axis, None, out, keepdims)  # type: ignore[call-overload]
+
+    return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT)"
 
 
 def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
@@ -201,10 +210,11 @@ def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
         return None
     (i,) = ins
     axis, keepdims, count = op.axis, op.keepdims, arrays[0].size // max(out.size, 1)
+    divisor = out.dtype.type(count)
 
     def run(s: list) -> None:
-        np.add.reduce(s[i], axis=axis, keepdims=keepdims, out=out)
-        np.true_divide(out, count, out=out)
+        np.add.reduce(s[i], axis, None, out, keepdims)  # type: ignore[call-overload]
+        np.true_divide(out, divisor, out)
 
     return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT); OUT /= {count}"
 
@@ -214,17 +224,18 @@ def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
         return None
     z, y = ins
     product, softplus = np.empty(out.shape, out.dtype), np.empty(arrays[0].shape, out.dtype)
+    zero = out.dtype.type(0)
 
     def run(s: list) -> None:
         # max(z, 0) - z y + log(1 + exp(-|z|)): the forward's arithmetic in its order, in two scratch buffers.
-        np.maximum(s[z], 0, out=out)
-        np.multiply(s[z], s[y], out=product)
-        np.subtract(out, product, out=out)
-        np.abs(s[z], out=softplus)
-        np.negative(softplus, out=softplus)
-        np.exp(softplus, out=softplus)
-        np.log1p(softplus, out=softplus)
-        np.add(out, softplus, out=out)
+        np.maximum(s[z], zero, out=out)
+        np.multiply(s[z], s[y], product)
+        np.subtract(out, product, out)
+        np.abs(s[z], softplus)
+        np.negative(softplus, softplus)
+        np.exp(softplus, softplus)
+        np.log1p(softplus, softplus)
+        np.add(out, softplus, out)
 
     return run, f"max(z, 0) - z*y + log1p(exp(-|z|)) with z={names[0]}, y={names[1]}: 8 ufuncs into OUT and 2 scratch"
 
@@ -452,6 +463,7 @@ class Program:
         self.bytes_before_sharing = 0
 
     def finish(self) -> None:
+        """Freeze the step list into the list of callables a replay runs (after the steps are final)."""
         self._runs = [step.run for step in self.steps]
 
     def __call__(self, args: tuple) -> Any:
@@ -1294,7 +1306,10 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
 
     if type(optimizer) is not SGD:
         return None
-    pairs = [(p, np.empty_like(p._data)) for p in optimizer.params]
+    # One scratch block for all parameters, used in turn (each product lives between two ufuncs): as much
+    # memory as the largest parameter, not as all of them (48 MB less at three 2048x2048 float32 kernels).
+    scratch = np.empty(max((p._data.nbytes for p in optimizer.params), default=0), dtype=np.uint8)
+    pairs = [(p, scratch[: p._data.nbytes].view(p._data.dtype).reshape(p._data.shape)) for p in optimizer.params]
 
     multiply, subtract = np.multiply, np.subtract
 
@@ -1308,8 +1323,8 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
             if grad is None:
                 continue
             data = p._data
-            multiply(grad._data, lr, out=scaled)
-            subtract(data, scaled, out=data)
+            multiply(grad._data, lr, scaled)
+            subtract(data, scaled, data)
             p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
 
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
@@ -1330,11 +1345,11 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
     if name == "relu":
 
         def make_relu(buffer: np.ndarray) -> Callable[[list], None]:
-            mask = np.empty(buffer.shape, dtype=bool)
+            mask, zero = np.empty(buffer.shape, dtype=bool), buffer.dtype.type(0)
 
             def run(s: list) -> None:
-                np.not_equal(s[y], 0, out=mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
-                np.multiply(s[g], mask, out=buffer)
+                np.not_equal(s[y], zero, mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
+                np.multiply(s[g], mask, buffer)
 
             return run
 
@@ -1347,19 +1362,19 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
     if index == 0:
 
         def make_input(buffer: np.ndarray) -> Callable[[list], Any]:
-            return lambda s: np.dot(s[g], s[w].T, out=buffer)
+            return lambda s: np.dot(s[g], s[w].T, buffer)
 
         return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
     if index == 1:
 
         def make_kernel(buffer: np.ndarray) -> Callable[[list], Any]:
-            return lambda s: np.dot(s[x].T, s[g], out=buffer)
+            return lambda s: np.dot(s[x].T, s[g], buffer)
 
         return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
 
     def make_bias(buffer: np.ndarray) -> Callable[[list], Any]:
         ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
-        return lambda s: np.dot(ones, s[g], out=buffer)
+        return lambda s: np.dot(ones, s[g], buffer)
 
     return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
 
@@ -1371,20 +1386,22 @@ def _clip_backward_maker(op: Function, g: int, a: int, shape: tuple) -> Any:
 
     def make_clip(buffer: np.ndarray) -> Callable[[list], None]:
         inside, above = np.empty(buffer.shape, dtype=bool), np.empty(buffer.shape, dtype=bool)
+        low: Any = None if lo is None else buffer.dtype.type(lo)  # the bounds in the input's dtype, made once
+        high: Any = None if hi is None else buffer.dtype.type(hi)
 
         def run(s: list) -> None:
             values = s[a]
-            if lo is None and hi is None:
+            if low is None and high is None:
                 inside.fill(True)
-            elif hi is None:
-                np.greater_equal(values, lo, out=inside)
-            elif lo is None:
-                np.less_equal(values, hi, out=inside)
+            elif high is None:
+                np.greater_equal(values, low, inside)
+            elif low is None:
+                np.less_equal(values, high, inside)
             else:
-                np.greater_equal(values, lo, out=inside)
-                np.less_equal(values, hi, out=above)
-                np.logical_and(inside, above, out=inside)
-            np.multiply(s[g], inside, out=buffer)
+                np.greater_equal(values, low, inside)
+                np.less_equal(values, high, above)
+                np.logical_and(inside, above, inside)
+            np.multiply(s[g], inside, buffer)
 
         return run
 
