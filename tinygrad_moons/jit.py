@@ -784,7 +784,7 @@ class _Capture:
 
             def update(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
                 array = s[target]
-                ufunc(array, s[operand], out=array, casting="same_kind")
+                ufunc(array, s[operand], array)  # out positionally; "same_kind" is the ufuncs' default casting
                 owner._note_change()
 
             self._add_step(update, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
