@@ -718,7 +718,8 @@ GEMM_SIZE = 1536
 def gemm_task(dtype: Any) -> Callable[[], None]:
     """One GEMM_SIZE x GEMM_SIZE np.dot into a kept output: the peak's reference, timed like a contender."""
     rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((GEMM_SIZE, GEMM_SIZE)).astype(dtype), rng.standard_normal((GEMM_SIZE,) * 2).astype(dtype)
+    a = rng.standard_normal((GEMM_SIZE, GEMM_SIZE)).astype(dtype)
+    b = rng.standard_normal((GEMM_SIZE, GEMM_SIZE)).astype(dtype)
     out = np.empty_like(a)
     return lambda: np.dot(a, b, out=out)
 
