@@ -235,7 +235,7 @@ def _buffer_table(program: Program, width: int, max_text: int) -> str:
         count = f"{len(residents)} result" + ("s" if len(residents) != 1 else "")
         rows.append(
             f'<TR><TD WIDTH="26" BGCOLOR="{colours.get(name, "#ffffff")}">{name}</TD>'
-            f'<TD WIDTH="160" ALIGN="LEFT">{memory.nbytes / 1024:.1f} KiB, {count}</TD>'
+            f'<TD WIDTH="160" ALIGN="LEFT">{_size(memory.nbytes)}, {count}</TD>'
             f'<TD WIDTH="{width - 186}" ALIGN="LEFT">{escape(_shorten(", ".join(residents), max_text + 20))}</TD></TR>'
         )
     rows.append("</TABLE>>")
@@ -255,6 +255,10 @@ def _buffer_colours(program: Program) -> dict[str, str]:
     for name in program.buffers:
         colours.setdefault(name, _PINNED_COLOUR)
     return colours
+
+
+def _size(nbytes: int) -> str:
+    return f"{nbytes} B" if nbytes < 1024 else f"{nbytes / 1024:.1f} KiB"
 
 
 def _shape(shape: tuple) -> str:
