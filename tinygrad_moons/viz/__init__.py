@@ -12,6 +12,9 @@
 * :mod:`tinygrad_moons.viz.animation`: :class:`DecisionBoundaryRecorder`, a
   callback that films the decision boundary during ``fit``.
 * :mod:`tinygrad_moons.viz.figures`: the files the command line writes.
+* :mod:`tinygrad_moons.viz.program`: :func:`draw_program`, a compiled step's
+  kernel list and buffers beside the graph it was captured from (loaded on
+  first use: ``from tinygrad_moons.viz import draw_program``).
 
 Every name above is exported here. The plotting ones load matplotlib, so they
 are imported on first use (``from tinygrad_moons.viz import plot_history``
@@ -69,6 +72,7 @@ __all__ = [
     "describe_layer",
     "draw_graph",
     "draw_model_graph",
+    "draw_program",
     "find_dot",
     "render_graph",
     "summarize",
@@ -76,3 +80,12 @@ __all__ = [
     "walk_graph",
     *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``draw_program`` is imported on first use (it loads the compiler, ``tinygrad_moons.jit``)."""
+    if name == "draw_program":
+        from tinygrad_moons.viz.program import draw_program
+
+        return draw_program
+    raise AttributeError(f"module 'tinygrad_moons.viz' has no attribute {name!r}")
