@@ -875,7 +875,7 @@ class _Capture:
                 grad = grads.pop(id(node), None)
                 if grad is None:
                     continue
-                function = node._ctx
+                function = node.grad_fn
                 if function is not None and (node._retains_grad or self._argument_position(node) is not None):
                     what = "a tensor that asked for retain_grad()" if node._retains_grad else "an argument with a graph"
                     raise CompileError(

@@ -49,6 +49,8 @@ _LAZY = {
     "save_figure": "tinygrad_moons.viz.plots",
     "DecisionBoundaryRecorder": "tinygrad_moons.viz.animation",
     "Frame": "tinygrad_moons.viz.animation",
+    # not matplotlib, but the compiler (tinygrad_moons.jit), which drawing a graph does not need
+    "draw_program": "tinygrad_moons.viz.program",
 }
 
 
@@ -72,7 +74,6 @@ __all__ = [
     "describe_layer",
     "draw_graph",
     "draw_model_graph",
-    "draw_program",
     "find_dot",
     "render_graph",
     "summarize",
@@ -81,11 +82,3 @@ __all__ = [
     *_LAZY,
 ]
 
-
-def __getattr__(name: str) -> object:
-    """``draw_program`` is imported on first use (it loads the compiler, ``tinygrad_moons.jit``)."""
-    if name == "draw_program":
-        from tinygrad_moons.viz.program import draw_program
-
-        return draw_program
-    raise AttributeError(f"module 'tinygrad_moons.viz' has no attribute {name!r}")
