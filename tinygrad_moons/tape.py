@@ -252,7 +252,7 @@ class BackwardTape:
         contributions = self._contributions.get(id(tensor))
         if contributions:
             return contributions[-1].total_after
-        for root, seed in reversed(self.roots):
+        for root, seed in self.roots[::-1]:  # the latest pass first (mypy types reversed() of these pairs as Any)
             if root is tensor:
                 return seed
         return None

@@ -90,7 +90,7 @@ def logsumexp(input: ArrayLike, dim: Any = None, keepdim: bool = False) -> Tenso
 
 def matmul(input: ArrayLike, other: ArrayLike) -> Tensor:  # noqa: A002
     """The matrix product ``input @ other`` with NumPy's rules for 1-D and batched operands (``torch.matmul``)."""
-    return _tensor(input) @ other
+    return _tensor(input).matmul(other)
 
 
 def max(input: ArrayLike, dim: Any = None, keepdim: bool | None = None) -> Any:  # noqa: A001, A002
@@ -130,7 +130,7 @@ def permute(input: ArrayLike, dims: Any) -> Tensor:  # noqa: A002
 
 def pow(input: ArrayLike, exponent: ArrayLike) -> Tensor:  # noqa: A001, A002
     """input ** exponent, elementwise, broadcast (``torch.pow``)."""
-    return _tensor(input) ** exponent
+    return _tensor(input).pow(exponent)
 
 
 def prod(input: ArrayLike, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
