@@ -58,7 +58,7 @@ class Link:
     #: The element's gradient from this step, as the engine computed it.
     value: float
     #: The op's output element followed next toward the loss (None at the loss, or where not expanded).
-    follow: Follow
+    follow: tuple[Tensor, tuple[int, ...]] | None
     note: str = ""
 
     @property
@@ -92,22 +92,22 @@ class Link:
         return lines
 
 
-#: The op's output element a link follows next toward the loss, or None.
-Follow: TypeAlias = "tuple[Tensor, tuple[int, ...]] | None"
+#: The op's output element a link follows next toward the loss, or None (``Link.follow``).
+_Follow: TypeAlias = "tuple[Tensor, tuple[int, ...]] | None"
 
 
 class _MakeLink(Protocol):
     """``local_link``'s ``make``: a Link for the step being explained, from its formula, names and terms."""
 
     def __call__(
-        self, formula: str, names: tuple[str, ...], terms: list[Term], follow: Follow, note: str = ""
+        self, formula: str, names: tuple[str, ...], terms: list[Term], follow: _Follow, note: str = ""
     ) -> Link: ...
 
 
 #: ``local_link``'s ``up``: the name and value of the upstream gradient at an output index.
 _Upstream: TypeAlias = "Callable[[tuple[int, ...]], tuple[str, float]]"
 #: ``local_link``'s ``largest``: the output element of the largest term, followed next.
-_Largest: TypeAlias = "Callable[[list[Term], list[tuple[int, ...]]], Follow]"
+_Largest: TypeAlias = "Callable[[list[Term], list[tuple[int, ...]]], _Follow]"
 
 
 @dataclasses.dataclass
@@ -367,13 +367,14 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
     out = tape.symbol(step.output)
     quantity = f"∂E/∂{me}{_index_text(where)}"
     upstream = step.upstream
-    def make(formula: str, names: tuple[str, ...], terms: list[Term], follow: Follow, note: str = "") -> Link:
+
+    def make(formula: str, names: tuple[str, ...], terms: list[Term], follow: _Follow, note: str = "") -> Link:
         return Link(quantity, op, step.layer_name, formula, names, step.rule, terms, value, follow, note)
 
     def up(o: tuple[int, ...]) -> tuple[str, float]:
         return f"∂E/∂{out}{_index_text(o)}", float(upstream[o])
 
-    def largest(terms: list[Term], indices: list[tuple[int, ...]]) -> Follow:
+    def largest(terms: list[Term], indices: list[tuple[int, ...]]) -> _Follow:
         if not terms:
             return None
         k = max(range(len(terms)), key=lambda n: abs(terms[n].product))

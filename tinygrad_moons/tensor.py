@@ -267,7 +267,7 @@ class Tensor:
         return self.transpose(-2, -1)
 
     @property
-    def device(self) -> Any:
+    def device(self) -> creation.device:
         """Always the CPU: ``device(type='cpu')``."""
         return creation.device("cpu")
 
@@ -844,7 +844,13 @@ class Tensor:
             return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
-    def type(self, dtype: Any = None) -> Any:
+    @overload
+    def type(self, dtype: None = None) -> str: ...
+
+    @overload
+    def type(self, dtype: Any) -> Tensor: ...
+
+    def type(self, dtype: Any = None) -> str | Tensor:
         """With a dtype, ``to(dtype)``; without, the dtype's name (PyTorch gives e.g. 'torch.FloatTensor')."""
         return str(self._data.dtype) if dtype is None else self.to(dtype)
 
@@ -1316,7 +1322,13 @@ class _Size(int):
         size.shape = shape
         return size
 
-    def __call__(self, dim: int | None = None) -> Any:
+    @overload
+    def __call__(self, dim: None = None) -> tuple[int, ...]: ...
+
+    @overload
+    def __call__(self, dim: int) -> int: ...
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
         if dim is None:
             return self.shape
         return self.shape[_normalize_dim(dim, len(self.shape), "size")]
