@@ -30,7 +30,7 @@ import os
 import traceback
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -48,6 +48,8 @@ _MODE: contextvars.ContextVar[tuple[bool, bool, bool, Any]] = contextvars.Contex
     "mode", default=(True, False, False, None)
 )
 _GRAD, _ANOMALY, _BACKWARD, _SCOPE = range(4)  # the fields of a mode tuple
+_P = ParamSpec("_P")  # the parameters and result of a function decorated with a grad mode
+_R = TypeVar("_R")
 
 
 class _Switch:
@@ -111,13 +113,13 @@ class _GradMode:
     def __exit__(self, *exc: object) -> None:
         _GRAD_ENABLED.set(self._previous.pop())
 
-    def __call__(self, function: Callable) -> Callable:
+    def __call__(self, function: Callable[_P, _R]) -> Callable[_P, _R]:
         # Each call saves and restores the mode itself, so one decorated function
         # can run in several threads at once without sharing a saved value.
         mode = self.mode
 
         @functools.wraps(function)
-        def with_grad_mode(*args: Any, **kwargs: Any) -> Any:
+        def with_grad_mode(*args: _P.args, **kwargs: _P.kwargs) -> _R:
             previous = _GRAD_ENABLED.get()
             _GRAD_ENABLED.set(mode)
             try:
@@ -135,24 +137,24 @@ class no_grad(_GradMode):
     ``@no_grad`` (both are PyTorch's).
     """
 
-    def __new__(cls, function: Callable | None = None) -> Any:
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         if function is not None:  # used bare, as @no_grad
             return cls()(function)
         return super().__new__(cls)
 
-    def __init__(self, function: Callable | None = None) -> None:
+    def __init__(self, function: Callable[..., Any] | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(_GradMode):
     """Record operations again inside a ``no_grad`` block (in this thread); ``@enable_grad`` works too."""
 
-    def __new__(cls, function: Callable | None = None) -> Any:
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         if function is not None:
             return cls()(function)
         return super().__new__(cls)
 
-    def __init__(self, function: Callable | None = None) -> None:
+    def __init__(self, function: Callable[..., Any] | None = None) -> None:
         super().__init__(True)
 
 
@@ -175,7 +177,7 @@ class set_grad_enabled(_GradMode):
         self._previous.append(self._before_call)
         _GRAD_ENABLED.set(self.mode)
 
-    def __call__(self, function: Callable) -> Callable:
+    def __call__(self, function: Callable[_P, _R]) -> Callable[_P, _R]:
         _GRAD_ENABLED.set(self._before_call)  # decorating must not change the mode of the code around it
         return super().__call__(function)
 
@@ -309,7 +311,9 @@ class Function:
         elif self.recorded_at == USED_UP:
             raise ValueError(f"{self.name}: a used-up graph cannot be made usable again")
 
-    def forward(self, *arrays: np.ndarray) -> np.ndarray:
+    # `*arrays: Any`, not `np.ndarray`: each op names its own inputs (`forward(self, a: np.ndarray, b: np.ndarray)`),
+    # which a type checker accepts as an override only of a signature taking any arguments.
+    def forward(self, *arrays: Any) -> np.ndarray:
         """Compute the op's result from its inputs' NumPy arrays (write this in a subclass)."""
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
 
@@ -440,7 +444,7 @@ class AccumulateGrad:
     """
 
     name = OpName("AccumulateGrad")
-    next_functions: tuple = ()
+    next_functions: tuple[tuple[Function | AccumulateGrad | None, int], ...] = ()
 
     def __init__(self, variable: Tensor):
         self.variable = variable
@@ -678,7 +682,7 @@ def _propagate(
             tape.record_contribution(index, parent, got.shape, parent_grad, previous, grads[key])
 
 
-def _fit_gradient(function: Function, index: int, parent: Tensor, parent_grad: Any) -> Tensor:
+def _fit_gradient(function: Function, index: int, parent: Tensor, parent_grad: object) -> Tensor:
     """A rule's gradient for input ``index`` checked, summed back from a broadcast shape, cast to its dtype."""
     if not isinstance(parent_grad, Tensor):
         raise TypeError(
@@ -727,10 +731,10 @@ def _seed_gradient(output: Tensor, gradient: Any, who: str) -> Tensor:
                 "only for a single value (sum it to a scalar loss, or pass gradient=...)"
             )
         return Tensor._wrap(np.ones_like(output._data))
-    gradient = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype)
-    if gradient.shape != output.shape:
-        raise ShapeError(f"{who}: gradient has shape {gradient.shape} but the output has shape {output.shape}")
-    return gradient
+    seed = gradient if isinstance(gradient, Tensor) else Tensor(gradient, dtype=output.dtype)
+    if seed.shape != output.shape:
+        raise ShapeError(f"{who}: gradient has shape {seed.shape} but the output has shape {output.shape}")
+    return seed
 
 
 def backward(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -136,10 +136,10 @@ def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
 
 
 def _dtype(dtype: Any, default: Any, op: str) -> np.dtype:
-    dtype = np.dtype(default if dtype is None else dtype)
-    if dtype.kind not in "biuf":
-        raise TypeError(f"{op}: dtype must be a bool, integer or floating type, got {dtype}")
-    return dtype
+    chosen: np.dtype = np.dtype(default if dtype is None else dtype)  # NumPy's stubs: np.dtype(Any) is Any
+    if chosen.kind not in "biuf":
+        raise TypeError(f"{op}: dtype must be a bool, integer or floating type, got {chosen}")
+    return chosen
 
 
 def _made(array: np.ndarray, requires_grad: bool, op: str) -> Tensor:
@@ -224,10 +224,10 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, req
 # ------------------------------------------------------------ random
 def _random_float(op: str, dtype: Any, requires_grad: bool, device: Any) -> np.dtype:
     check_device(device, op)
-    dtype = _dtype(dtype, dtypes.DEFAULT_FLOAT, op)
-    if dtype.kind != "f":
-        raise TypeError(f"{op}: dtype must be a floating type, got {dtype}")
-    return dtype
+    chosen = _dtype(dtype, dtypes.DEFAULT_FLOAT, op)
+    if chosen.kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating type, got {chosen}")
+    return chosen
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -307,7 +307,13 @@ def randn_like(input: Tensor, dtype: Any = None, device: Any = None, requires_gr
 
 
 # ------------------------------------------------------------ combining
-def where(condition: ArrayLike, input: ArrayLike | None = None, other: ArrayLike | None = None) -> Any:  # noqa: A002
+@overload
+def where(condition: ArrayLike) -> tuple[Tensor, ...]: ...
+@overload
+def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor: ...  # noqa: A002
+def where(  # noqa: A002
+    condition: ArrayLike, input: ArrayLike | None = None, other: ArrayLike | None = None
+) -> Tensor | tuple[Tensor, ...]:
     """``input`` where ``condition`` is true, else ``other``; differentiable in both.
 
     With only ``condition``, the indices of its nonzero elements, as a tuple of

@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import numpy as np
 
@@ -90,6 +90,24 @@ class Link:
             lines.append(f"{pad}   ({self.note})")
         lines.append(f"{pad} = {_number(self.value)}")
         return lines
+
+
+#: The op's output element a link follows next toward the loss, or None (``Link.follow``).
+_Follow: TypeAlias = "tuple[Tensor, tuple[int, ...]] | None"
+
+
+class _MakeLink(Protocol):
+    """``local_link``'s ``make``: a Link for the step being explained, from its formula, names and terms."""
+
+    def __call__(
+        self, formula: str, names: tuple[str, ...], terms: list[Term], follow: _Follow, note: str = ""
+    ) -> Link: ...
+
+
+#: ``local_link``'s ``up``: the name and value of the upstream gradient at an output index.
+_Upstream: TypeAlias = "Callable[[tuple[int, ...]], tuple[str, float]]"
+#: ``local_link``'s ``largest``: the output element of the largest term, followed next.
+_Largest: TypeAlias = "Callable[[list[Term], list[tuple[int, ...]]], _Follow]"
 
 
 @dataclasses.dataclass
@@ -286,13 +304,14 @@ _UNARY = {
 }
 
 
+# The ignores below: NumPy's stubs type the product of two arrays of unknown dtype, and np.sign, as Any.
 def _unary_local(op: str, function: Any, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     if op == "relu":
         return (x > 0).astype(float)
     if op == "sigmoid":
-        return y * (1 - y)
+        return y * (1 - y)  # type: ignore[no-any-return]
     if op == "tanh":
-        return 1 - y * y
+        return 1 - y * y  # type: ignore[no-any-return]
     if op == "exp":
         return y
     if op == "log":
@@ -302,7 +321,7 @@ def _unary_local(op: str, function: Any, x: np.ndarray, y: np.ndarray) -> np.nda
     if op == "neg":
         return -np.ones_like(x)
     if op == "abs":
-        return np.sign(x)
+        return np.sign(x)  # type: ignore[no-any-return]
     if op == "leaky_relu":
         return np.where(x > 0, 1.0, function.negative_slope)
     if op == "clip":
@@ -348,14 +367,14 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
     out = tape.symbol(step.output)
     quantity = f"∂E/∂{me}{_index_text(where)}"
     upstream = step.upstream
-    make = lambda formula, names, terms, follow, note="": Link(  # noqa: E731
-        quantity, op, step.layer_name, formula, names, step.rule, terms, value, follow, note
-    )
+
+    def make(formula: str, names: tuple[str, ...], terms: list[Term], follow: _Follow, note: str = "") -> Link:
+        return Link(quantity, op, step.layer_name, formula, names, step.rule, terms, value, follow, note)
 
     def up(o: tuple[int, ...]) -> tuple[str, float]:
         return f"∂E/∂{out}{_index_text(o)}", float(upstream[o])
 
-    def largest(terms: list[Term], indices: list[tuple[int, ...]]) -> tuple[Tensor, tuple[int, ...]] | None:
+    def largest(terms: list[Term], indices: list[tuple[int, ...]]) -> _Follow:
         if not terms:
             return None
         k = max(range(len(terms)), key=lambda n: abs(terms[n].product))
@@ -427,7 +446,9 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
     return make(f"({op}'s rule: {step.rule})", (), [], None, note="not expanded element by element")
 
 
-def _bce_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: Any, up: Any) -> Link:
+def _bce_link(
+    tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: _MakeLink, up: _Upstream
+) -> Link:
     """Binary cross-entropy from the logit z: ∂E/∂z = ∂E/∂ŷ · σ′(z) (the course's two factors) = ∂E/∂l · (ŷ − y)."""
     shape = step.output_value.shape
     z_all = np.broadcast_to(step.input_values[0], shape)
@@ -499,8 +520,8 @@ def _probability_bce_names(
     return (f"{formula}; here {p} = {_number(value)}",)
 
 
-def _matrix_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: Any, up: Any,
-                 largest: Any) -> Link:
+def _matrix_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...], make: _MakeLink, up: _Upstream,
+                 largest: _Largest) -> Link:
     """z = x W (+ b): ∂E/∂W[i,j] = Σ_n x[n,i] ∂E/∂z[n,j]; ∂E/∂b[j] = Σ_n ∂E/∂z[n,j];
     ∂E/∂x[n,i] = Σ_j ∂E/∂z[n,j] W[i,j]."""
     x, w = step.input_values[0], step.input_values[1]

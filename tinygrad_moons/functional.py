@@ -63,7 +63,8 @@ def keras_logits(probabilities: Any, activation: str, axis: int = -1) -> Tensor 
     right if the loss is computed through it, not around it; and for one
     changed in place since the activation made it.
     """
-    entry = getattr(probabilities, "_logits_behind", None)  # unset on every other tensor
+    # Unset on every other tensor. (activation, axis, logits, version), as Tensor declares the slot.
+    entry: tuple[str, int, Tensor, int] | None = getattr(probabilities, "_logits_behind", None)
     if entry is None or entry[0] != activation or entry[3] != probabilities._version:
         return None
     if probabilities._retains_grad:
@@ -176,15 +177,17 @@ def _target_like(target: Any, prediction: Tensor, loss: str) -> Tensor:
     would otherwise broadcast to (n, n) and give a silently wrong loss.
     """
     if not isinstance(target, Tensor):
-        target = Tensor(target, dtype=prediction.data.dtype)
+        like = Tensor(target, dtype=prediction.data.dtype)
     elif target.data.dtype != prediction.data.dtype:
-        target = target.to(prediction.data.dtype)
-    if target.data.shape != prediction.data.shape:
+        like = target.to(prediction.data.dtype)
+    else:
+        like = target
+    if like.data.shape != prediction.data.shape:
         raise ShapeError(
-            f"{loss}: the prediction has shape {prediction.shape} but the target has shape {target.shape}; "
+            f"{loss}: the prediction has shape {prediction.shape} but the target has shape {like.shape}; "
             "they must be equal (reshape the target, e.g. y.reshape(-1, 1) for a single output unit)"
         )
-    return target
+    return like
 
 
 def _reduce(losses: Tensor, reduction: str, loss: str) -> Tensor:

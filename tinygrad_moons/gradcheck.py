@@ -36,7 +36,8 @@ import numpy as np
 
 from tinygrad_moons.autograd import enable_grad, no_grad
 from tinygrad_moons.autograd import grad as autograd_grad
-from tinygrad_moons.tensor import Tensor, concatenate
+from tinygrad_moons.creation import concatenate
+from tinygrad_moons.tensor import Tensor
 
 TensorFunction = Callable[..., Tensor]
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def _keepdims_shape(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> tup
 class _Broadcasting(Function):
     """An elementwise op of two inputs that NumPy broadcasts."""
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"{self.name}: shapes {shapes[0]} and {shapes[1]} cannot be broadcast together"
 
@@ -53,11 +54,11 @@ class Add(_Broadcasting):
     kind = "arithmetic"
     saves = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a + b."""
         return a + b
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d(a+b)/da = 1, d(a+b)/db = 1."""
         return grad, grad
 
@@ -69,11 +70,11 @@ class Sub(_Broadcasting):
     kind = "arithmetic"
     saves = ()
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a - b."""
         return a - b
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d(a-b)/da = 1, d(a-b)/db = -1."""
         return grad, -grad
 
@@ -85,11 +86,11 @@ class Mul(_Broadcasting):
     kind = "arithmetic"
     saves = ("inputs",)
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a * b."""
         return a * b
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d(ab)/da = b, d(ab)/db = a."""
         a, b = self.parents
         return (grad * b if a.requires_grad else None), (grad * a if b.requires_grad else None)
@@ -102,11 +103,11 @@ class Div(_Broadcasting):
     kind = "arithmetic"
     saves = ("inputs",)
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a / b."""
         return a / b
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d(a/b)/da = 1/b, d(a/b)/db = -a/b^2."""
         a, b = self.parents
         grad_a = grad / b if a.requires_grad else None
@@ -121,11 +122,11 @@ class Pow(_Broadcasting):
     kind = "arithmetic"
     saves = ("inputs", "output")
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a ** b."""
         return a**b
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log(a), with PyTorch's conventions at the edges.
 
         d/da is 0 where b = 0 (x**0 is constant, even at x = 0, where b a^(b-1)
@@ -160,11 +161,11 @@ class Neg(Function):
     kind = "arithmetic"
     saves = ()
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """-a."""
         return -a
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d(-a)/da = -1."""
         return -grad
 
@@ -176,7 +177,7 @@ class Maximum(_Broadcasting):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """np.maximum(a, b) (a NaN wins)."""
         return np.maximum(a, b)
 
@@ -184,7 +185,7 @@ class Maximum(_Broadcasting):
         """Where x loses to y (x < y for maximum, x > y for minimum): x gets no gradient there."""
         return x < y
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d max(a,b)/da = 1 where a > b, 0 where a < b, 1/2 at ties (as PyTorch).
 
         Written as "1 unless a loses" so that, as in PyTorch, a NaN (which
@@ -203,7 +204,7 @@ class Minimum(Maximum):
     name = "minimum"
     kind = "elementwise"
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """np.minimum(a, b) (a NaN wins)."""
         return np.minimum(a, b)
 
@@ -211,7 +212,7 @@ class Minimum(Maximum):
         """Where x loses to y (x < y for maximum, x > y for minimum): x gets no gradient there."""
         return x > y
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """d min(a,b)/da = 1 where a < b, 0 where a > b, 1/2 at ties (as PyTorch)."""
         return super().backward(grad)
 
@@ -223,15 +224,15 @@ class Where(Function):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, condition, a, b):
+    def forward(self, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """np.where(condition, a, b)."""
         return np.where(condition, a, b)
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"where: condition, input and other of shapes {shapes[0]}, {shapes[1]} and {shapes[2]} do not broadcast"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         """d where(c, a, b)/da = 1 where c holds, else 0; d/db = 1 where c does not hold."""
         condition, a, b = self.parents
         zero = _constant(np.zeros((), dtype=grad.dtype))
@@ -247,7 +248,7 @@ class MatMul(Function):
     kind = "matmul"
     saves = ("inputs",)
 
-    def forward(self, a, b):
+    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """a @ b (np.dot for 1-D and 2-D operands)."""
         if 1 <= a.ndim <= 2 and 1 <= b.ndim <= 2:
             # The same BLAS call as a @ b, but np.dot dispatches faster and does not fall back to a slow
@@ -255,13 +256,13 @@ class MatMul(Function):
             return np.dot(a, b)
         return a @ b
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         if any(len(s) == 0 for s in shapes):
             return f"matmul: inputs must have at least one dimension, got shapes {shapes[0]} and {shapes[1]}"
         return f"matmul: shapes {shapes[0]} and {shapes[1]} are not aligned"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """For C = A B: dL/dA = dL/dC B^T and dL/dB = A^T dL/dC.
 
         A 1-D operand is treated as a row (for A) or a column (for B), as NumPy
@@ -295,11 +296,11 @@ class Exp(Function):
     kind = "elementwise"
     saves = ("output",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.exp(a)."""
         return np.exp(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da exp(a) = exp(a), the output itself."""
         return grad * self.output
 
@@ -311,11 +312,11 @@ class Log(Function):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.log(a)."""
         return np.log(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da log(a) = 1/a."""
         return grad / self.parents[0]
 
@@ -327,11 +328,11 @@ class Sqrt(Function):
     kind = "elementwise"
     saves = ("output",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.sqrt(a)."""
         return np.sqrt(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da sqrt(a) = 1 / (2 sqrt(a))."""
         return grad / (2 * self.output)
 
@@ -343,11 +344,11 @@ class Sin(Function):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.sin(a)."""
         return np.sin(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da sin(a) = cos(a)."""
         return grad * self.parents[0].cos()
 
@@ -359,11 +360,11 @@ class Cos(Function):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.cos(a)."""
         return np.cos(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da cos(a) = -sin(a)."""
         return -grad * self.parents[0].sin()
 
@@ -375,11 +376,11 @@ class Tanh(Function):
     kind = "activation"
     saves = ("output",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.tanh(a)."""
         return np.tanh(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da tanh(a) = 1 - tanh(a)^2."""
         t = self.output
         return grad * (1 - t * t)
@@ -392,14 +393,14 @@ class Sigmoid(Function):
     kind = "activation"
     saves = ("output",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """sigmoid(a), through exp(-|a|) so that no exp overflows."""
         # exp of a non-positive number never overflows: for a >= 0 use
         # 1/(1+e^-a), for a < 0 the equal e^a/(1+e^a).
         e = np.exp(-np.abs(a))
         return np.where(a >= 0, 1, e) / (1 + e)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da sigmoid(a) = s(1-s), with s = sigmoid(a) the output."""
         s = self.output
         return grad * s * (1 - s)
@@ -412,12 +413,12 @@ class ReLU(Function):
     kind = "activation"
     saves = ("output",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """max(a, 0)."""
         # max(a, 0); NumPy's clip with both bounds runs a vectorised loop, 3x faster than maximum(a, 0).
         return a.clip(0.0, np.inf)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da relu(a) = 1 where a > 0, else 0; a NaN passes its gradient through, as in PyTorch."""
         # A boolean mask, not a float one: NumPy multiplies by it as fast, and one array fewer
         # the size of the layer is allocated (on 800 rows that kept glibc from trimming the heap every step).
@@ -432,12 +433,13 @@ class LeakyReLU(Function):
     name = "leaky_relu"
     kind = "activation"
     saves = ("inputs",)
+    negative_slope: float
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a where a > 0, else negative_slope * a."""
         return np.where(a > 0, a, a * self.negative_slope)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da leaky_relu(a) = 1 where a > 0, else negative_slope."""
         slope = np.where(self.parents[0]._data > 0, 1, self.negative_slope).astype(grad.dtype)
         return grad * _constant(slope)
@@ -449,13 +451,15 @@ class Softplus(Function):
     name = "softplus"
     kind = "activation"
     saves = ("inputs",)
+    beta: float
+    threshold: float
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """log(1 + exp(beta a)) / beta, linear above the threshold."""
         scaled = a * self.beta
         return np.where(scaled > self.threshold, a, np.logaddexp(0, scaled) / self.beta).astype(a.dtype, copy=False)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da log(1 + exp(beta a)) / beta = sigmoid(beta a); 1 where beta a > threshold (the linear part)."""
         a = self.parents[0]
         slope = (a * self.beta).sigmoid()
@@ -472,11 +476,11 @@ class Abs(Function):
     kind = "elementwise"
     saves = ("inputs",)
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.abs(a)."""
         return np.abs(a)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da |a| = sign(a) (0 at a = 0, as PyTorch)."""
         return grad * _constant(np.sign(self.parents[0]._data))
 
@@ -487,12 +491,14 @@ class Clip(Function):
     name = "clip"
     kind = "elementwise"
     saves = ("inputs",)
+    min: float | None
+    max: float | None
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.clip(a, min, max)."""
         return np.clip(a, self.min, self.max)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da clip(a, lo, hi) = 1 where lo <= a <= hi, else 0."""
         a = self.parents[0]._data
         inside = np.ones(a.shape, dtype=bool)
@@ -509,12 +515,13 @@ class Cast(Function):
     name = "cast"
     kind = "elementwise"
     saves = ()
+    dtype: np.dtype
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a.astype(dtype)."""
         return a.astype(self.dtype)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """The identity on values; the gradient goes back in the input's dtype."""
         return grad.to(self.parents[0].dtype)
 
@@ -526,11 +533,11 @@ class Clone(Function):
     kind = "elementwise"
     saves = ()
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a.copy()."""
         return a.copy()
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """A copy: d/da a = 1."""
         return grad
 
@@ -542,12 +549,14 @@ class Sum(Function):
     name = "sum"
     kind = "reduction"
     saves = ()
+    axis: tuple[int, ...] | None
+    keepdims: bool
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.sum(a, axis, keepdims)."""
         return np.sum(a, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i sum(a) = 1 for every i summed: each input gets the gradient of its sum."""
         shape = self.parents[0].shape
         return grad.reshape(_keepdims_shape(shape, self.axis)).broadcast_to(shape)
@@ -559,16 +568,19 @@ class Mean(Function):
     name = "mean"
     kind = "reduction"
     saves = ()
+    axis: tuple[int, ...] | None
+    keepdims: bool
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.mean(a, axis, keepdims)."""
         if a.dtype.itemsize < 4:  # float16: np.mean adds up in float32
             return np.mean(a, axis=self.axis, keepdims=self.keepdims)
         # np.mean's own arithmetic (a sum, then a division), without its Python wrapper: this runs on every loss.
-        total = np.add.reduce(a, axis=self.axis, keepdims=self.keepdims)
+        # The ignore: NumPy's stubs overload reduce for keepdims=True and keepdims=False, not for a bool variable.
+        total = np.add.reduce(a, axis=self.axis, keepdims=self.keepdims)  # type: ignore[call-overload]
         return total / (a.size // max(total.size, 1))
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i mean(a) = 1/n, n the number of elements averaged."""
         a = self.parents[0]
         count = a._data.size if self.axis is None else math.prod(a.shape[i] for i in self.axis)
@@ -584,12 +596,14 @@ class Max(Function):
     name = "max"
     kind = "reduction"
     saves = ("inputs", "output")
+    axis: tuple[int, ...] | None
+    keepdims: bool
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.max(a, axis, keepdims)."""
         return np.max(a, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i max(a) = 1 for the maximum, 0 elsewhere; tied maxima share it equally.
 
         A NaN is the maximum (NumPy and PyTorch propagate it): the NaN elements share the gradient.
@@ -611,11 +625,11 @@ class Min(Max):
     name = "min"
     kind = "reduction"
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.min(a, axis, keepdims)."""
         return np.min(a, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i min(a) = 1 for the minimum, 0 elsewhere; ties (and NaNs) share it, as for max."""
         return super().backward(grad)
 
@@ -626,12 +640,14 @@ class Prod(Function):
     name = "prod"
     kind = "reduction"
     saves = ("inputs", "output")
+    axis: tuple[int, ...] | None
+    keepdims: bool
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.prod(a, axis, keepdims)."""
         return np.prod(a, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i prod(a) = the product of the other elements, prod(a) / a_i when no element is 0.
 
         With zeros among them the products of the others are computed exactly
@@ -662,12 +678,13 @@ class Reshape(Function):
     name = "reshape"
     kind = "shape"
     saves = ()
+    shape: tuple[int, ...]
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a.reshape(shape) (a view when NumPy can make one)."""
         return a.reshape(self.shape)
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         size = int(np.prod(shapes[0]))
         return (
@@ -675,7 +692,7 @@ class Reshape(Function):
             f"into shape {self.shape} ({numpy_message})"
         )
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Reshaping moves no values: the gradient is reshaped back."""
         return grad.reshape(self.parents[0].shape)
 
@@ -686,12 +703,13 @@ class Transpose(Function):
     name = "transpose"
     kind = "shape"
     saves = ()
+    axes: tuple[int, ...]
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a.transpose(axes) (a view)."""
         return a.transpose(self.axes)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Permuting axes moves no values: the gradient is permuted back (inverse permutation)."""
         return Transpose.apply(grad, axes=tuple(np.argsort(self.axes).tolist()))
 
@@ -702,16 +720,17 @@ class BroadcastTo(Function):
     name = "broadcast_to"
     kind = "shape"
     saves = ()
+    shape: tuple[int, ...]
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.broadcast_to(a, shape) (a read-only view)."""
         return np.broadcast_to(a, self.shape)
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {self.shape}"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
         return grad
 
@@ -722,12 +741,13 @@ class Repeat(Function):
     name = "repeat"
     kind = "shape"
     saves = ()
+    repeats: tuple[int, ...]
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """np.tile(a, repeats)."""
         return np.tile(a, self.repeats)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Each input element was copied once per tile: its gradient is the sum over its copies."""
         a = self.parents[0]
         shape = (1,) * (len(self.repeats) - a.ndim) + a.shape
@@ -748,16 +768,17 @@ class GetItem(Function):
     name = "getitem"
     kind = "shape"
     saves = ()
+    index: Any  # anything NumPy indexes with: ints, slices, None, Ellipsis, integer or bool arrays, tuples of them
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """a[index]."""
         return a[self.index]
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"getitem: index {self.index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Each selected element gets the gradient of where it went; elements not selected get 0."""
         return IndexAdd.apply(grad, shape=self.parents[0].shape, index=self.index)
 
@@ -768,8 +789,10 @@ class IndexAdd(Function):
     name = "index_add"
     kind = "shape"
     saves = ()
+    shape: tuple[int, ...]
+    index: Any  # as GetItem's
 
-    def forward(self, values):
+    def forward(self, values: np.ndarray) -> np.ndarray:
         """zeros of ``shape`` with ``values`` added at ``index``."""
         result = np.zeros(self.shape, dtype=values.dtype)
         if _has_array_index(self.index):
@@ -778,7 +801,7 @@ class IndexAdd(Function):
             result[self.index] = values
         return result
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """Each value was added to one place: its gradient is read back from there."""
         return grad[self.index]
 
@@ -789,16 +812,17 @@ class Concatenate(Function):
     name = "concatenate"
     kind = "shape"
     saves = ()
+    axis: int
 
-    def forward(self, *arrays):
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
         """np.concatenate(arrays, axis)."""
         return np.concatenate(arrays, axis=self.axis)
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"concatenate: shapes {list(shapes)} do not match except along axis {self.axis}"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         """Each input gets the slice of the gradient where its values were placed."""
         grads, start = [], 0
         for part in self.parents:
@@ -815,16 +839,17 @@ class Stack(Function):
     name = "stack"
     kind = "shape"
     saves = ()
+    axis: int
 
-    def forward(self, *arrays):
+    def forward(self, *arrays: np.ndarray) -> np.ndarray:
         """np.stack(arrays, axis)."""
         return np.stack(arrays, axis=self.axis)
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         return f"stack: all tensors must have the same shape, got {list(shapes)}"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, ...]:
         """Input k was placed at position k of the new axis: it gets that slice of the gradient."""
         prefix = (slice(None),) * self.axis
         return tuple(grad[prefix + (k,)] if p.requires_grad else None for k, p in enumerate(self.parents))
@@ -853,7 +878,7 @@ class Linear(Function):
     kind = "matmul"
     saves = ("inputs",)
 
-    def forward(self, x, kernel, bias):
+    def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """x @ kernel + bias, the bias added in place into the product's fresh array."""
         if x.ndim < 2 or kernel.ndim != 2 or bias.ndim != 1:
             raise ValueError("x must be (batch, in_features), kernel (in_features, units) and bias (units,)")
@@ -863,12 +888,12 @@ class Linear(Function):
             return out
         return out + bias  # mixed dtypes: let NumPy promote, as x @ kernel + bias would
 
-    def shape_error(self, shapes, numpy_message):
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
         x, kernel, bias = shapes
         return f"linear: input of shape {x} does not fit kernel {kernel} and bias {bias} ({numpy_message})"
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
         """For y = x W + b: dL/dx = dL/dy W^T, dL/dW = x^T dL/dy, dL/db = dL/dy summed over the batch."""
         x, kernel, bias = self.parents
         grad_x = MatMul.apply(grad, _swap_last_axes(kernel)) if x.requires_grad else None
@@ -921,11 +946,11 @@ class BinaryCrossEntropyWithLogits(_Broadcasting):
     kind = "loss"
     saves = ("inputs",)
 
-    def forward(self, z, y):
+    def forward(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
         """max(z, 0) - z y + log(1 + exp(-|z|)), elementwise."""
         return np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
         """dl/dz = sigmoid(z) - y and dl/dy = -z."""
         z, y = self.parents
         grad_z = grad * (z.sigmoid() - y) if z.requires_grad else None
@@ -939,8 +964,10 @@ class LogSumExp(Function):
     name = "logsumexp"
     kind = "reduction"
     saves = ("inputs", "output")
+    axis: tuple[int, ...] | None
+    keepdims: bool
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """log(sum(exp(a - max))) + max."""
         # Subtracting the maximum keeps exp from overflowing; it is added back after the log.
         peak = np.max(a, axis=self.axis, keepdims=True)
@@ -948,7 +975,7 @@ class LogSumExp(Function):
         result = np.log(np.sum(np.exp(a - peak), axis=self.axis, keepdims=True)) + peak
         return result if self.keepdims else np.squeeze(result, axis=self.axis)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d/da_i log(sum_j exp(a_j)) = exp(a_i - logsumexp(a)), the softmax of a."""
         a = self.parents[0]
         kept_shape = _keepdims_shape(a.shape, self.axis)
@@ -962,13 +989,14 @@ class Softmax(Function):
     name = "softmax"
     kind = "activation"
     saves = ("output",)
+    axis: int
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """exp(a - max) / sum(exp(a - max)) along axis."""
         shifted = np.exp(a - np.max(a, axis=self.axis, keepdims=True))
         return shifted / np.sum(shifted, axis=self.axis, keepdims=True)
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d softmax_i / d a_j = s_i (1[i=j] - s_j), so dL/da = s (g - sum(g s))."""
         s = self.output
         return s * (grad - (grad * s).sum(axis=self.axis, keepdims=True))
@@ -980,13 +1008,14 @@ class LogSoftmax(Function):
     name = "log_softmax"
     kind = "activation"
     saves = ("output",)
+    axis: int
 
-    def forward(self, a):
+    def forward(self, a: np.ndarray) -> np.ndarray:
         """(a - max) - log(sum(exp(a - max))) along axis."""
         shifted = a - np.max(a, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
-    def backward(self, grad):
+    def backward(self, grad: Tensor) -> Tensor:
         """d log_softmax_i / d a_j = 1[i=j] - s_j, so dL/da = g - s sum(g), s = exp(output)."""
         return grad - self.output.exp() * grad.sum(axis=self.axis, keepdims=True)
 

@@ -36,12 +36,15 @@ switches; outside ``trace_backward`` the engine does not touch this module.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons.tensor import Tensor
+
+if TYPE_CHECKING:  # explain is loaded only when a tape is read (see BackwardTape.explain)
+    from tinygrad_moons.explain import Explanation, ScalarStep
 
 __all__ = ["Accumulation", "Arrival", "BackwardTape", "Contribution", "Step", "trace_backward"]
 
@@ -252,7 +255,7 @@ class BackwardTape:
         contributions = self._contributions.get(id(tensor))
         if contributions:
             return contributions[-1].total_after
-        for root, seed in reversed(self.roots):
+        for root, seed in self.roots[::-1]:  # the latest pass first (mypy types reversed() of these pairs as Any)
             if root is tensor:
                 return seed
         return None
@@ -266,7 +269,7 @@ class BackwardTape:
         return self._symbols.get(id(tensor)) or tensor.name or "t"
 
     # ------------------------------------------------------- reading (tinygrad_moons.explain)
-    def explain(self, tensor: Tensor, index: Any = ()) -> Any:
+    def explain(self, tensor: Tensor, index: Any = ()) -> Explanation:
         """Why ``tensor``'s gradient at ``index`` is the number it is: the chain of factors from the loss to it.
 
         ``tensor`` is any parameter or intermediate the traced pass reached;
@@ -277,7 +280,7 @@ class BackwardTape:
 
         return explain(self, tensor, index)
 
-    def scalar_view(self, max_elements: int = 2_000) -> list[Any]:
+    def scalar_view(self, max_elements: int = 2_000) -> list[ScalarStep]:
         """The whole pass one number at a time (for tiny networks): see :func:`tinygrad_moons.explain.scalar_view`."""
         from tinygrad_moons.explain import scalar_view
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 import builtins
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -68,15 +68,16 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
             if unwrapped is data:
                 raise TypeError(f"{op}: data is not a rectangular array of numbers ({problem})")
             return _as_array(unwrapped, dtype, keep_integers=keep_integers, op=op)
-    kind = data.dtype.kind
+    array: np.ndarray = data  # by now an ndarray, whatever was given
+    kind = array.dtype.kind
     if kind not in _FLOAT_KINDS and kind not in _CONVERTIBLE_KINDS:
         raise TypeError(
-            f"{op}: data of dtype {data.dtype} is not numeric; "
+            f"{op}: data of dtype {array.dtype} is not numeric; "
             "pass floats, ints or bools (strings, objects and complex numbers are refused)"
         )
     if dtype is None:
-        dtype = data.dtype if kind in _FLOAT_KINDS or keep_integers else np.float64
-    return data if data.dtype == dtype else data.astype(dtype)
+        dtype = array.dtype if kind in _FLOAT_KINDS or keep_integers else np.float64
+    return array if array.dtype == dtype else array.astype(dtype)
 
 
 def _plain_array(data: np.ndarray, op: str) -> np.ndarray:
@@ -86,7 +87,7 @@ def _plain_array(data: np.ndarray, op: str) -> np.ndarray:
     would hide its masked values from the value but not from the gradient.
     """
     if isinstance(data, np.ma.MaskedArray):
-        masked = int(np.ma.count_masked(data))
+        masked = int(np.count_nonzero(np.ma.getmaskarray(data)))  # np.ma.count_masked, which NumPy leaves untyped
         if masked:
             raise ValueError(
                 f"{op}: the masked array has {masked} masked entries; tensors have no mask. "
@@ -96,14 +97,15 @@ def _plain_array(data: np.ndarray, op: str) -> np.ndarray:
     return np.array(data)  # np.array makes a plain ndarray of any subclass (subok=False)
 
 
-def _unwrap_tensors(data: list | tuple, op: str) -> Any:
+def _unwrap_tensors(data: list[Any] | tuple[Any, ...], op: str) -> Any:
     """Replace one-element tensors inside a (nested) list by their values, as ``torch.tensor`` accepts them.
 
     Returns ``data`` itself when it holds no tensor. Called only when NumPy could not read the list.
     """
     if not any(isinstance(item, (Tensor, list, tuple)) for item in data):
         return data
-    unwrapped, changed = [], False
+    unwrapped: list[Any] = []
+    changed = False
     for item in data:
         if isinstance(item, Tensor):
             if item.data.size != 1:
@@ -265,7 +267,7 @@ class Tensor:
         return self.transpose(-2, -1)
 
     @property
-    def device(self) -> Any:
+    def device(self) -> creation.device:
         """Always the CPU: ``device(type='cpu')``."""
         return creation.device("cpu")
 
@@ -288,7 +290,7 @@ class Tensor:
             raise TypeError("len: a 0-d tensor has no length")
         return len(self._data)
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+    def __array__(self, dtype: Any = None, copy: builtins.bool | None = None) -> np.ndarray:
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -303,7 +305,8 @@ class Tensor:
             raise ValueError(
                 f"item: only a one-element tensor can be turned into a number, this one has shape {self.shape}"
             )
-        return self._data.item()
+        value: float | int | bool = self._data.item()  # NumPy's stubs type it Any for an array of unknown dtype
+        return value
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists of numbers."""
@@ -423,7 +426,7 @@ class Tensor:
         self._note_change()
         return self
 
-    def _in_place_error(self, op: str, operands: list, error: Exception) -> Exception:
+    def _in_place_error(self, op: str, operands: list[Any], error: Exception) -> Exception:
         if not self._data.flags.writeable:
             return ValueError(
                 f"{op}: this tensor's array is read-only (a broadcast view or a NumPy read-only array); "
@@ -639,29 +642,31 @@ class Tensor:
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
         return ops.MatMul.apply(*self._pair(other, reflected=True))
 
+    # The named forms call the operator methods directly: for an operand of any type, a type checker would
+    # type `self @ other` as Any (the operand's reflected method could win), `self.__matmul__(other)` as Tensor.
     def matmul(self, other: ArrayLike) -> Tensor:
         """``self @ other``, the matrix product (``torch.matmul``)."""
-        return self @ other
+        return self.__matmul__(other)
 
     def add(self, other: ArrayLike) -> Tensor:
         """``self + other``, broadcast (``torch.add``)."""
-        return self + other
+        return self.__add__(other)
 
     def sub(self, other: ArrayLike) -> Tensor:
         """``self - other``, broadcast (``torch.sub``)."""
-        return self - other
+        return self.__sub__(other)
 
     def mul(self, other: ArrayLike) -> Tensor:
         """``self * other``, broadcast (``torch.mul``)."""
-        return self * other
+        return self.__mul__(other)
 
     def div(self, other: ArrayLike) -> Tensor:
         """``self / other``, true division, broadcast (``torch.div``)."""
-        return self / other
+        return self.__truediv__(other)
 
     def pow(self, exponent: ArrayLike) -> Tensor:
         """``self ** exponent``, broadcast (``torch.pow``)."""
-        return self**exponent
+        return self.__pow__(exponent)
 
     def maximum(self, other: ArrayLike) -> Tensor:
         """Elementwise maximum of two tensors (broadcast as NumPy does); ties share the gradient."""
@@ -747,11 +752,13 @@ class Tensor:
     # ------------------------------------------------------------ comparisons
     # Elementwise, as in PyTorch and NumPy, returning bool tensors outside the graph.
     # Hashing stays by identity, so tensors still work as dict keys and set members.
-    def _compare(self, other: ArrayLike, compare: Any, symbol: str) -> Tensor:
+    def _compare(self, other: ArrayLike, compare: np.ufunc, symbol: str) -> Tensor:
         try:
             a, b = self._pair(other)
         except TypeError:
-            return NotImplemented  # `t == None` or `t == "x"`: Python then falls back to identity
+            # `t == None` or `t == "x"`: Python then falls back to identity. The ignore: typeshed types
+            # NotImplemented as Any so that operator methods (which return this helper's result) may return it.
+            return NotImplemented  # type: ignore[no-any-return]
         try:
             return Tensor._wrap(np.asarray(compare(a.data, b.data)))
         except ValueError:
@@ -837,7 +844,13 @@ class Tensor:
             return Tensor._wrap(self._data.astype(dtype))
         return ops.Cast.apply(self, dtype=dtype)
 
-    def type(self, dtype: Any = None) -> Any:
+    @overload
+    def type(self, dtype: None = None) -> str: ...
+
+    @overload
+    def type(self, dtype: Any) -> Tensor: ...
+
+    def type(self, dtype: Any = None) -> str | Tensor:
         """With a dtype, ``to(dtype)``; without, the dtype's name (PyTorch gives e.g. 'torch.FloatTensor')."""
         return str(self._data.dtype) if dtype is None else self.to(dtype)
 
@@ -956,6 +969,31 @@ class Tensor:
         axis, keepdims = _reduction_arguments("prod", self.ndim, axis, keepdims, dim, keepdim)
         return ops.Prod.apply(self, axis=axis, keepdims=keepdims)
 
+    @overload
+    def max(
+        self,
+        dim: None = None,
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> Tensor: ...
+
+    @overload
+    def max(
+        self, dim: Tensor, keepdim: builtins.bool | None = None, *, axis: Any = None, keepdims: builtins.bool = False
+    ) -> Tensor: ...
+
+    @overload
+    def max(
+        self,
+        dim: builtins.int | np.integer[Any],
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> MaxMin: ...
+
     def max(
         self,
         dim: Any = None,
@@ -963,7 +1001,7 @@ class Tensor:
         *,
         axis: Any = None,
         keepdims: builtins.bool = False,
-    ) -> Any:
+    ) -> Tensor | MaxMin:
         """The largest value, in NumPy's form or PyTorch's.
 
         ``max()`` and ``max(axis=..., keepdims=...)`` return the values, tied
@@ -974,6 +1012,31 @@ class Tensor:
         """
         return self._extreme("max", ops.Max, np.argmax, dim, keepdim, axis, keepdims)
 
+    @overload
+    def min(
+        self,
+        dim: None = None,
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> Tensor: ...
+
+    @overload
+    def min(
+        self, dim: Tensor, keepdim: builtins.bool | None = None, *, axis: Any = None, keepdims: builtins.bool = False
+    ) -> Tensor: ...
+
+    @overload
+    def min(
+        self,
+        dim: builtins.int | np.integer[Any],
+        keepdim: builtins.bool | None = None,
+        *,
+        axis: Any = None,
+        keepdims: builtins.bool = False,
+    ) -> MaxMin: ...
+
     def min(
         self,
         dim: Any = None,
@@ -981,13 +1044,20 @@ class Tensor:
         *,
         axis: Any = None,
         keepdims: builtins.bool = False,
-    ) -> Any:
+    ) -> Tensor | MaxMin:
         """The smallest value; the same forms as :meth:`max`."""
         return self._extreme("min", ops.Min, np.argmin, dim, keepdim, axis, keepdims)
 
     def _extreme(
-        self, name: str, op: Any, arg_extreme: Any, dim: Any, keepdim: Any, axis: Any, keepdims: builtins.bool
-    ) -> Any:
+        self,
+        name: str,
+        op: builtins.type[Function],
+        arg_extreme: Callable[..., np.ndarray],
+        dim: Any,
+        keepdim: Any,
+        axis: Any,
+        keepdims: builtins.bool,
+    ) -> Tensor | MaxMin:
         if isinstance(dim, Tensor):  # max(other): PyTorch's elementwise form
             return self.maximum(dim) if name == "max" else self.minimum(dim)
         if self._data.size == 0:
@@ -999,7 +1069,9 @@ class Tensor:
         axis, keepdims = _reduction_arguments(name, self.ndim, axis, keepdims, None, keepdim)
         return op.apply(self, axis=axis, keepdims=keepdims)
 
-    def _extreme_along(self, name: str, arg_extreme: Any, dim: Any, keepdim: builtins.bool) -> MaxMin:
+    def _extreme_along(
+        self, name: str, arg_extreme: Callable[..., np.ndarray], dim: Any, keepdim: builtins.bool
+    ) -> MaxMin:
         """PyTorch's ``max(dim)``: the values, picked by index so the gradient goes to that element only."""
         dim = _normalize_dim(dim, self.ndim, name)
         source = self.reshape(1) if self.ndim == 0 else self
@@ -1222,7 +1294,7 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=_normalize_index(index))
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iter: a 0-d tensor cannot be iterated over")
         return (self[i] for i in range(len(self)))
@@ -1250,13 +1322,19 @@ class _Size(int):
         size.shape = shape
         return size
 
-    def __call__(self, dim: int | None = None) -> Any:
+    @overload
+    def __call__(self, dim: None = None) -> tuple[int, ...]: ...
+
+    @overload
+    def __call__(self, dim: int) -> int: ...
+
+    def __call__(self, dim: int | None = None) -> tuple[int, ...] | int:
         if dim is None:
             return self.shape
         return self.shape[_normalize_dim(dim, len(self.shape), "size")]
 
 
-class MaxMin(tuple):
+class MaxMin(tuple[Tensor, Tensor]):
     """``(values, indices)`` from ``max(dim)`` / ``min(dim)``, as PyTorch's named tuple."""
 
     __slots__ = ()

@@ -6,9 +6,11 @@ method of the same name, so the method is the one place that does the work.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
-from tinygrad_moons.tensor import ArrayLike, Tensor
+import numpy as np
+
+from tinygrad_moons.tensor import ArrayLike, MaxMin, Tensor
 
 
 def _tensor(input: ArrayLike) -> Tensor:  # noqa: A002 - PyTorch's argument name
@@ -90,17 +92,31 @@ def logsumexp(input: ArrayLike, dim: Any = None, keepdim: bool = False) -> Tenso
 
 def matmul(input: ArrayLike, other: ArrayLike) -> Tensor:  # noqa: A002
     """The matrix product ``input @ other`` with NumPy's rules for 1-D and batched operands (``torch.matmul``)."""
-    return _tensor(input) @ other
+    return _tensor(input).matmul(other)
 
 
-def max(input: ArrayLike, dim: Any = None, keepdim: bool | None = None) -> Any:  # noqa: A001, A002
+@overload
+def max(input: ArrayLike, dim: None = None, keepdim: bool | None = None) -> Tensor: ...  # noqa: A001, A002
+@overload
+def max(input: ArrayLike, dim: Tensor, keepdim: bool | None = None) -> Tensor: ...  # noqa: A001, A002
+@overload
+def max(input: ArrayLike, dim: int | np.integer[Any], keepdim: bool | None = None) -> MaxMin: ...  # noqa: A001, A002
+def max(input: ArrayLike, dim: Any = None, keepdim: bool | None = None) -> Tensor | MaxMin:  # noqa: A001, A002
     """``max(x)``: the largest value; ``max(x, dim)``: ``(values, indices)``; ``max(x, other)``: elementwise."""
-    return _tensor(input).max(dim, keepdim)
+    result: Tensor | MaxMin = _tensor(input).max(dim, keepdim)  # dim's type picks the form at run time
+    return result
 
 
-def min(input: ArrayLike, dim: Any = None, keepdim: bool | None = None) -> Any:  # noqa: A001, A002
+@overload
+def min(input: ArrayLike, dim: None = None, keepdim: bool | None = None) -> Tensor: ...  # noqa: A001, A002
+@overload
+def min(input: ArrayLike, dim: Tensor, keepdim: bool | None = None) -> Tensor: ...  # noqa: A001, A002
+@overload
+def min(input: ArrayLike, dim: int | np.integer[Any], keepdim: bool | None = None) -> MaxMin: ...  # noqa: A001, A002
+def min(input: ArrayLike, dim: Any = None, keepdim: bool | None = None) -> Tensor | MaxMin:  # noqa: A001, A002
     """``min(x)``: the smallest value; ``min(x, dim)``: ``(values, indices)``; ``min(x, other)``: elementwise."""
-    return _tensor(input).min(dim, keepdim)
+    result: Tensor | MaxMin = _tensor(input).min(dim, keepdim)  # dim's type picks the form at run time
+    return result
 
 
 def mean(input: ArrayLike, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -130,7 +146,7 @@ def permute(input: ArrayLike, dims: Any) -> Tensor:  # noqa: A002
 
 def pow(input: ArrayLike, exponent: ArrayLike) -> Tensor:  # noqa: A001, A002
     """input ** exponent, elementwise, broadcast (``torch.pow``)."""
-    return _tensor(input) ** exponent
+    return _tensor(input).pow(exponent)
 
 
 def prod(input: ArrayLike, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
