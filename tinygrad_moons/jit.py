@@ -53,14 +53,14 @@ import operator
 import threading
 import types
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_to_shape, topological_order
-from tinygrad_moons.ops import REGISTRY
+from tinygrad_moons.ops import REGISTRY, Clip, LeakyReLU, Linear, Max, Maximum, Mean, Prod, Sigmoid, Softplus, Sum
 from tinygrad_moons.tensor import Tensor
 
 try:  # the ufunc behind ndarray.clip (NumPy 2 moved it)
@@ -93,7 +93,16 @@ class CompileError(RuntimeError):
 # bit for bit). A lowering returns None when it does not apply (mixed dtypes,
 # batched matmul); the op, and every op not listed, is then replayed by
 # calling its own forward on arrays (a fresh array each call, no buffer).
-Lowered = tuple[Callable[[list], None], str]
+# The program's arrays by slot number (Program.slots; a step's ``run`` gets the list itself).
+Slots = list[np.ndarray]
+#: One step's work: reads and writes slots (what it returns is ignored: some are one NumPy call, ``np.dot(.., out)``).
+Run = Callable[[Slots], object]
+Lowered = tuple[Run, str]
+#: What a program returns, made from the call's arguments (the function's own result, replayed).
+ResultMaker = Callable[[tuple[Any, ...]], Any]
+# A lowering's op parameter is each its own op class (a Sum, a Clip ...), which the table's name guarantees (KERNELS
+# is looked up by the op's registry name, and only for the registry's own class); Callable cannot say that per entry.
+Lowering = Callable[[Any, list[int], list[np.ndarray], np.ndarray, list[str]], Lowered | None]
 
 
 def _same_dtype(*arrays: np.ndarray) -> bool:
@@ -101,7 +110,7 @@ def _same_dtype(*arrays: np.ndarray) -> bool:
     return all(a.dtype == first for a in arrays)
 
 
-def _lower_ufunc(ufunc: np.ufunc) -> Callable[..., Lowered]:
+def _lower_ufunc(ufunc: np.ufunc) -> Lowering:
     """An elementwise op as the NumPy ufunc that computes it, writing into ``out``."""
 
     def lower(op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
@@ -115,7 +124,9 @@ def _lower_ufunc(ufunc: np.ufunc) -> Callable[..., Lowered]:
     return lower
 
 
-def _lower_matmul(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_matmul(
+    op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     a, b = arrays
     if not (a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)):
         return None
@@ -123,19 +134,21 @@ def _lower_matmul(op, ins, arrays, out, names) -> Lowered | None:
     return (lambda s: np.dot(s[i], s[j], out=out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
 
 
-def _lower_linear(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_linear(
+    op: Linear, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     if arrays[0].ndim != 2 or not _same_dtype(*arrays, out):
         return None
     x, kernel, bias = ins
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         np.dot(s[x], s[kernel], out)
         np.add(out, s[bias], out)  # fused: the bias is added into the matmul's own output
 
     return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
 
 
-def _lower_relu(op, ins, arrays, out, names) -> Lowered:
+def _lower_relu(op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
     (i,) = ins
     # The ufunc behind ndarray.clip, called directly: the method's Python wrapper costs more than 32 rows of work
     # (and the bounds are made once, in the array's dtype, as NumPy converts them on each call).
@@ -144,7 +157,9 @@ def _lower_relu(op, ins, arrays, out, names) -> Lowered:
     return (lambda s: _CLIP(s[i], zero, inf, out)), f"clip({names[0]}, 0, inf, out=OUT)"
 
 
-def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_clip(
+    op: Clip, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     """``np.clip(a, lo, hi)`` on floats is one ufunc: maximum, minimum or clip, as NumPy's own wrapper picks it."""
     if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
         return None
@@ -159,24 +174,26 @@ def _lower_clip(op, ins, arrays, out, names) -> Lowered | None:
     hi = None if hi is None else out.dtype.type(hi)
     if hi is None:
 
-        def floor(s: list) -> None:
+        def floor(s: Slots) -> None:
             np.maximum(s[i], lo, out=out)  # (maximum and minimum take their output by keyword only)
 
         return floor, f"np.maximum({names[0]}, {shown_lo!r}, out=OUT)"
     if lo is None:
 
-        def ceiling(s: list) -> None:
+        def ceiling(s: Slots) -> None:
             np.minimum(s[i], hi, out=out)
 
         return ceiling, f"np.minimum({names[0]}, {shown_hi!r}, out=OUT)"
 
-    def both(s: list) -> None:
+    def both(s: Slots) -> None:
         _CLIP(s[i], lo, hi, out)
 
     return both, f"clip({names[0]}, {shown_lo!r}, {shown_hi!r}, out=OUT)"
 
 
-def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_sigmoid(
+    op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     """The sigmoid's forward, ``where(a >= 0, 1, e) / (1 + e)`` with ``e = exp(-|a|)``, in two kept buffers."""
     if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
         return None
@@ -184,7 +201,7 @@ def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
     e, non_negative = np.empty(out.shape, out.dtype), np.empty(out.shape, dtype=bool)
     zero, one = out.dtype.type(0), out.dtype.type(1)
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         a = s[i]
         np.greater_equal(a, zero, non_negative)  # first: OUT may be a's own buffer
         np.abs(a, e)
@@ -197,38 +214,42 @@ def _lower_sigmoid(op, ins, arrays, out, names) -> Lowered | None:
     return run, f"sigmoid({names[0]}): e = exp(-|a|); where(a >= 0, 1, e) / (1 + e), 7 ufuncs into OUT"
 
 
-def _lower_sum(op, ins, arrays, out, names) -> Lowered:
+def _lower_sum(op: Sum, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
     (i,) = ins
     axis, keepdims = op.axis, op.keepdims  # np.sum is add.reduce behind a Python wrapper: the same sums
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         np.add.reduce(s[i], axis, None, out, keepdims)  # type: ignore[call-overload]
 
     return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT)"
 
 
-def _lower_mean(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_mean(
+    op: Mean, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     if arrays[0].dtype.itemsize < 4 or not _same_dtype(arrays[0], out):
         return None
     (i,) = ins
     axis, keepdims, count = op.axis, op.keepdims, arrays[0].size // max(out.size, 1)
     divisor = out.dtype.type(count)
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         np.add.reduce(s[i], axis, None, out, keepdims)  # type: ignore[call-overload]
         np.true_divide(out, divisor, out)
 
     return run, f"np.add.reduce({names[0]}, axis={axis}, out=OUT); OUT /= {count}"
 
 
-def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
+def _lower_bce_with_logits(
+    op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
+) -> Lowered | None:
     if not _same_dtype(*arrays, out):
         return None
     z, y = ins
     product, softplus = np.empty(out.shape, out.dtype), np.empty(arrays[0].shape, out.dtype)
     zero = out.dtype.type(0)
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         # max(z, 0) - z y + log(1 + exp(-|z|)): the forward's arithmetic in its order, in two scratch buffers.
         np.maximum(s[z], zero, out=out)
         np.multiply(s[z], s[y], product)
@@ -246,7 +267,7 @@ def _lower_bce_with_logits(op, ins, arrays, out, names) -> Lowered | None:
 _IN_PLACE_SAFE = {"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "relu", "clip", "sigmoid"}
 
 #: op name -> its lowering (see above); ops not listed run their own forward.
-KERNELS: dict[str, Callable[..., Lowered | None]] = {
+KERNELS: dict[str, Lowering] = {
     "add": _lower_ufunc(np.add),
     "sub": _lower_ufunc(np.subtract),
     "mul": _lower_ufunc(np.multiply),
@@ -274,21 +295,35 @@ KERNELS: dict[str, Callable[..., Lowered | None]] = {
 # would freeze at the values of the first call. Here the same arithmetic is a
 # kernel run on every replay. Each returns one gradient per input (or None),
 # exactly as the rule does, and is given the op, the incoming gradient, the
-# input arrays and the output array.
-def _relu_backward(op, grad, inputs, output, needs):
+# input arrays, the output array and which inputs need a gradient.
+Gradients = tuple[np.ndarray | None, ...]
+# The op is each kernel's own op class, as for KERNELS (the backward looks kernels up by the registry's name, for
+# the registry's own class only).
+BackwardKernel = Callable[[Any, np.ndarray, list[np.ndarray], np.ndarray, tuple[bool, ...]], Gradients]
+
+
+def _relu_backward(
+    op: Function, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     return (np.multiply(grad, output != 0),)  # from the output, as eager: a NaN passes its gradient (PyTorch)
 
 
-def _leaky_relu_backward(op, grad, inputs, output, needs):
+def _leaky_relu_backward(
+    op: LeakyReLU, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     slope = np.where(inputs[0] > 0, 1, op.negative_slope).astype(grad.dtype)
     return (grad * slope,)
 
 
-def _abs_backward(op, grad, inputs, output, needs):
+def _abs_backward(
+    op: Function, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     return (grad * np.sign(inputs[0]),)
 
 
-def _clip_backward(op, grad, inputs, output, needs):
+def _clip_backward(
+    op: Clip, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     a = inputs[0]
     inside = np.ones(a.shape, dtype=bool)
     if op.min is not None:
@@ -298,7 +333,9 @@ def _clip_backward(op, grad, inputs, output, needs):
     return (grad * inside.astype(grad.dtype),)
 
 
-def _maximum_backward(op, grad, inputs, output, needs):
+def _maximum_backward(
+    op: Maximum, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     # maximum and minimum: "1 unless it loses", half at ties (op.loses is the op's own comparison).
     a, b = inputs
     half_at_ties = 0.5 * (a == b)
@@ -307,7 +344,9 @@ def _maximum_backward(op, grad, inputs, output, needs):
     return grad_a, grad_b
 
 
-def _max_backward(op, grad, inputs, output, needs):
+def _max_backward(
+    op: Max, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     # max and min: the extreme elements (NaNs, when the result is NaN) share the gradient.
     from tinygrad_moons.ops import _keepdims_shape
 
@@ -322,14 +361,21 @@ def _max_backward(op, grad, inputs, output, needs):
     return (np.broadcast_to(grad.reshape(kept_shape), a.shape) * share.astype(grad.dtype),)
 
 
-def _softplus_backward(op, grad, inputs, output, needs):
+def _softplus_backward(
+    op: Softplus, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     a = inputs[0]
-    slope = REGISTRY["sigmoid"].forward(None, a * op.beta)
+    slope = _SIGMOID.forward(a * op.beta)
     linear = a * op.beta > op.threshold  # the linear part: slope 1 (eager adds this Where only when it occurs)
     return (grad * np.where(linear, np.ones((), dtype=slope.dtype), slope),)
 
 
-def _pow_backward(op, grad, inputs, output, needs):
+_SIGMOID = Sigmoid()  # its forward, the sigmoid on arrays, for softplus's slope
+
+
+def _pow_backward(
+    op: Function, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     # PyTorch's edges: d/da is 0 where a = b = 0, d/db is 0 where a = 0 and b >= 0 (eager masks only when they occur).
     a, b = inputs
     grad_a = grad_b = None
@@ -343,7 +389,9 @@ def _pow_backward(op, grad, inputs, output, needs):
     return grad_a, grad_b
 
 
-def _prod_backward(op, grad, inputs, output, needs):
+def _prod_backward(
+    op: Prod, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     # The products of the other elements: prod / a_i without zeros, computed exactly with them (as eager).
     from tinygrad_moons.ops import _keepdims_shape, _product_of_others
 
@@ -355,7 +403,9 @@ def _prod_backward(op, grad, inputs, output, needs):
     return (grad * _product_of_others(a, op.axis),)
 
 
-def _linear_backward(op, grad, inputs, output, needs):
+def _linear_backward(
+    op: Linear, grad: np.ndarray, inputs: list[np.ndarray], output: np.ndarray, needs: tuple[bool, ...]
+) -> Gradients:
     x, kernel, _ = inputs
     ones = np.ones(grad.shape[0], dtype=grad.dtype)
     return (
@@ -375,7 +425,7 @@ def _always(arrays: list[np.ndarray]) -> bool:
 
 #: op name -> (gradient kernel, condition on the input arrays). An op in VALUE_DEPENDENT whose condition
 #: does not hold is refused (its rule would be frozen); for the others the rule is recorded instead.
-BACKWARD_KERNELS: dict[str, tuple[Callable, Callable]] = {
+BACKWARD_KERNELS: dict[str, tuple[BackwardKernel, Callable[[list[np.ndarray]], bool]]] = {
     "relu": (_relu_backward, _always),
     "leaky_relu": (_leaky_relu_backward, _always),
     "abs": (_abs_backward, _always),
@@ -427,13 +477,15 @@ class _Step:
 
     __slots__ = ("run", "text", "reads", "write", "pure", "relower", "template", "source", "origin", "node")
 
-    def __init__(self, run: Any, text: str, reads: tuple = (), write: int | None = None, pure: bool = False):
+    def __init__(
+        self, run: Run, text: str, reads: tuple[int, ...] = (), write: int | None = None, pure: bool = False
+    ) -> None:
         self.run = run
         self.text = text
         self.reads = reads
         self.write = write
         self.pure = pure
-        self.relower: Callable[[np.ndarray], Callable[[list], None]] | None = None
+        self.relower: Callable[[np.ndarray], Run] | None = None
         self.template = ""
         self.source: int | None = None
         self.origin = ""  # what in the eager graph this step came from ("relu in dense_2", "d linear in dense_5")
@@ -444,14 +496,14 @@ class Program:
     """A captured function lowered to a list of steps over numbered slots (arrays)."""
 
     def __init__(self) -> None:
-        self.slots: list[Any] = []
+        self.slots: Slots = []
         self.names: list[str] = []
         self.steps: list[_Step] = []
         self.input_slots: list[tuple[int, int]] = []  # (slot, argument position)
         self.held_slots: list[tuple[int, Tensor]] = []  # tensors read afresh each call (parameters, constants)
-        self.make_result: Callable[[tuple], Any] = lambda args: None
-        self._runs: list[Callable] = []
-        self.args: tuple = ()
+        self.make_result: ResultMaker = lambda args: None
+        self._runs: list[Run] = []
+        self.args: tuple[Any, ...] = ()
         #: Parameters whose .grad was None when the capture's backward reached them, for no reason the tracer saw:
         #: if a later call finds a .grad there, the function may have set it to None by hand (not seen), so
         #: the program is captured again from that call, whose start now shows it (see _Capture._accumulate).
@@ -468,7 +520,7 @@ class Program:
         """Freeze the step list into the list of callables a replay runs (after the steps are final)."""
         self._runs = [step.run for step in self.steps]
 
-    def __call__(self, args: tuple) -> Any:
+    def __call__(self, args: tuple[Any, ...]) -> Any:
         self.args = args  # for steps that act on an argument tensor itself (its .grad, its version)
         slots = self.slots
         for slot, position in self.input_slots:
@@ -523,6 +575,11 @@ class Program:
 # ------------------------------------------------------------------ capture
 _GRAPH_FIELDS = {"parents", "saved_versions", "_output_ref", "graph_freed", "created_at"}
 _CAPTURE_LOCK = threading.Lock()
+_NO_MEMORY = np.empty(0)  # the array of a slot nothing writes or reads any more (its step was dropped as dead)
+
+
+def _not_lowered_yet(s: Slots) -> None:
+    raise AssertionError("compile: a .grad step ran before _lower_grad_step made its run")  # pragma: no cover
 
 
 class _Capture:
@@ -535,7 +592,7 @@ class _Capture:
     id is never reused for another array meanwhile.
     """
 
-    def __init__(self, args: tuple, entry_grads: dict[int, tuple[Tensor, Tensor | None]]) -> None:
+    def __init__(self, args: tuple[Any, ...], entry_grads: dict[int, tuple[Tensor, Tensor | None]]) -> None:
         #: The .grad of each tensor the function can reach, at the start of the call (see _accumulate).
         self.entry_grads = entry_grads
         self.grad_owner = {id(g): p for p, g in entry_grads.values() if g is not None}
@@ -610,7 +667,7 @@ class _Capture:
         return not self.paused and threading.get_ident() == self.thread
 
     # ---- forward (and backward-rule) ops: called by Function.apply
-    def record(self, function: Function, inputs: tuple, output: Tensor) -> None:
+    def record(self, function: Function, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         if not self.mine():
             return
         ins = [self.slot_of(x) for x in inputs]
@@ -646,7 +703,7 @@ class _Capture:
         self.node_of_slot[slot] = node
         return node
 
-    def record_elementwise(self, ufunc: Any, arrays: tuple, out: np.ndarray) -> None:
+    def record_elementwise(self, ufunc: Any, arrays: tuple[np.ndarray, ...], out: np.ndarray) -> None:
         """A comparison or logical operator (outside the graph): a step computing it again on every call."""
         if not self.mine():
             return
@@ -665,7 +722,7 @@ class _Capture:
         self.program.graph.append(GraphNode("op", self.origin, self.origin, inputs_of_node, out.shape, out.dtype.name))
         self.node_of_slot[out_slot] = self.node
 
-        def run(s: list, ufunc: Any = ufunc, ins: tuple = tuple(ins), out_slot: int = out_slot) -> None:
+        def run(s: Slots, ufunc: Any = ufunc, ins: tuple[int, ...] = tuple(ins), out_slot: int = out_slot) -> None:
             s[out_slot] = np.asarray(ufunc(*[s[i] for i in ins]))
 
         text = f"{names[out_slot]} = np.{self.origin}({', '.join(names[k] for k in ins)})"
@@ -699,61 +756,75 @@ class _Capture:
         if key is not None:
             self.computed[key] = out_slot
         lower = KERNELS.get(op.name) if REGISTRY.get(op.name) is type(op) else None
-        buffer = np.empty_like(result, order="C") if lower is not None else None
-        lowered = lower(op, ins, arrays, buffer, input_names) if lower is not None else None
-        if lowered is not None:
-            run, text = lowered
-            self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
-            self.owned.add(out_slot)
-            self._add_step(run, f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot]), ins, out_slot, True)
-            step = self.program.steps[-1]
-            step.template = text
-            step.source = ins[0] if op.name in _IN_PLACE_SAFE else None
-            assert lower is not None
-            kernel_of: Callable[..., Lowered | None] = lower
+        if lower is not None:
+            buffer = np.empty_like(result, order="C")
+            lowered = lower(op, ins, arrays, buffer, input_names)
+            if lowered is not None:
+                run, text = lowered
+                self.program.slots[out_slot] = buffer  # the program's own buffer, written on every call
+                self.owned.add(out_slot)
+                self._add_step(
+                    run, f"{names[out_slot]} <- " + text.replace("OUT", names[out_slot]), ins, out_slot, True
+                )
+                step = self.program.steps[-1]
+                step.template = text
+                step.source = ins[0] if op.name in _IN_PLACE_SAFE else None
+                kernel_of: Lowering = lower
 
-            def relower(buffer: np.ndarray, op: Function = op, ins: list[int] = ins) -> Callable[[list], None]:
-                lowered = kernel_of(op, ins, arrays, buffer, input_names)
-                assert lowered is not None  # the same shapes and dtypes as when it was first lowered
-                return lowered[0]
+                def relower(buffer: np.ndarray, op: Function = op, ins: list[int] = ins) -> Run:
+                    lowered = kernel_of(op, ins, arrays, buffer, input_names)
+                    assert lowered is not None  # the same shapes and dtypes as when it was first lowered
+                    return lowered[0]
 
-            step.relower = relower
-            return out_slot
-        elif op.name == "transpose" and getattr(op, "axes", None) == (1, 0):  # a matrix transpose is a view: .T
+                step.relower = relower
+                return out_slot
+        if op.name == "transpose" and getattr(op, "axes", None) == (1, 0):  # a matrix transpose is a view: .T
             (i,) = ins
 
-            def run(s, i=i, out_slot=out_slot):
+            def transpose(s: Slots, i: int = i, out_slot: int = out_slot) -> None:
                 s[out_slot] = s[i].T
 
+            run = transpose
             text = f"{names[out_slot]} = {input_names[0]}.T  (a view)"
         else:
             forward = op.forward
             if len(ins) == 1:
                 (i,) = ins
 
-                def run(s, forward=forward, i=i, out_slot=out_slot):
+                def forward_one(
+                    s: Slots, forward: Callable[..., np.ndarray] = forward, i: int = i, out_slot: int = out_slot
+                ) -> None:
                     s[out_slot] = forward(s[i])
 
+                run = forward_one
             else:
 
-                def run(s, forward=forward, ins=ins, out_slot=out_slot):
+                def forward_many(
+                    s: Slots,
+                    forward: Callable[..., np.ndarray] = forward,
+                    ins: list[int] = ins,
+                    out_slot: int = out_slot,
+                ) -> None:
                     s[out_slot] = forward(*[s[i] for i in ins])
 
+                run = forward_many
             text = f"{names[out_slot]} = {op.name}.forward({', '.join(input_names)})" + _attributes(op)
         self._add_step(run, text, reads=ins, write=out_slot, pure=True)
         return out_slot
 
-    def _add_step(self, run: Callable, text: str, reads: Any = (), write: int | None = None, pure: bool = False):
+    def _add_step(
+        self, run: Run, text: str, reads: Iterable[int] = (), write: int | None = None, pure: bool = False
+    ) -> None:
         step = _Step(run, text, tuple(reads), write, pure)
         step.origin, step.node = self.origin, self.node
         self.program.steps.append(step)
 
     # ---- in-place updates outside the graph: called by Tensor._update_in_place
-    def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple) -> None:
+    def in_place(self, tensor: Tensor, op: str, ufunc: Any, operands: tuple[Any, ...]) -> None:
         if not self.mine():
             return
         target = self.slot_of(tensor)
-        parts: list[Any] = []
+        parts: list[tuple[str, Any]] = []  # ("slot", a slot number) or ("value", a number)
         for x in operands:
             if isinstance(x, Tensor):
                 parts.append(("slot", self.slot_of(x)))
@@ -784,7 +855,9 @@ class _Capture:
         if kind == "held" and len(parts) == 1 and parts[0][0] == "slot":  # p -= lr * p.grad: the common case
             operand = parts[0][1]
 
-            def update(s, ufunc=ufunc, target=target, operand=operand, owner=owner):
+            def update(
+                s: Slots, ufunc: Any = ufunc, target: int = target, operand: int = operand, owner: Tensor = tensor
+            ) -> None:
                 array = s[target]
                 ufunc(array, s[operand], array)  # out positionally; "same_kind" is the ufuncs' default casting
                 owner._note_change()
@@ -792,19 +865,34 @@ class _Capture:
             self._add_step(update, f"{names[target]} <- {op} {shown}  (in place)", reads=[target, operand])
             return
 
-        def run(s, ufunc=ufunc, target=target, parts=parts, owner=owner, kind=kind, position=position):
-            if kind == "grad":
-                if owner.grad is None:
+        # Narrowed once here, not on each call: the owner is used when the target is held or a .grad (then it is
+        # known), the position when it is an argument (then it is known too).
+        changed: Tensor = tensor if owner is None else owner
+        argument: int = -1 if position is None else position
+
+        def run(
+            s: Slots,
+            ufunc: Any = ufunc,
+            target: int = target,
+            parts: list[tuple[str, Any]] = parts,
+            owner: Tensor = changed,
+            kind: str = kind,
+            position: int = argument,
+        ) -> None:
+            if kind == "grad":  # on whatever p.grad is at this point of the call
+                grad = owner.grad
+                if grad is None:
                     return
-                s[target] = owner.grad._data
+                array = s[target] = grad._data
+                ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
+                grad._note_change()
+                return
             array = s[target]
             ufunc(array, *[s[v] if k == "slot" else v for k, v in parts], out=array, casting="same_kind")
             if kind == "held":
                 owner._note_change()
             elif kind == "input":
                 program.args[position]._note_change()
-            elif kind == "grad":
-                owner.grad._note_change()
 
         reads = [target] + [v for k, v in parts if k == "slot"]
         self._add_step(run, f"{names[target]} <- {op} {shown}  (in place)", reads=reads)
@@ -815,7 +903,7 @@ class _Capture:
         self.computed = {key: value for key, value in self.computed.items() if value != slot}
 
     # ---- calls replayed as calls: optimizer.step(), optimizer.zero_grad(), module.zero_grad()
-    def replays(self, method: Callable, *args: Any) -> bool:
+    def replays(self, method: Callable[..., Any], *args: Any) -> bool:
         """Record a call to run again on every replay, then make it now with recording paused.
 
         Returns False (the caller goes on as usual) when this thread is not capturing.
@@ -832,9 +920,11 @@ class _Capture:
         if lowered is not None:
             self._add_step(*lowered)
         else:
-            self._add_step(
-                lambda s, method=method, args=args: method(*args), f"{_call_name(method)}()  (a Python call)"
-            )
+
+            def call(s: Slots, method: Callable[..., Any] = method, args: tuple[Any, ...] = args) -> None:
+                method(*args)
+
+            self._add_step(call, f"{_call_name(method)}()  (a Python call)")
         if method.__name__ == "zero_grad" and (not args or args[0]) and owner is not None:  # .grad set to None
             params = owner.params if hasattr(owner, "params") else list(owner.parameters())
             self.zeroed.append((self.program.steps[-1], {id(p) for p in params}))
@@ -920,7 +1010,7 @@ class _Capture:
             self.in_backward = False
         return True
 
-    def _backward_rule(self, function: Function, grad: Tensor) -> tuple:
+    def _backward_rule(self, function: Function, grad: Tensor) -> tuple[Tensor | None, ...]:
         special = BACKWARD_KERNELS.get(function.name)
         parents = function.parents
         if special is not None and not special[1]([p._data for p in parents]) and function.name in VALUE_DEPENDENT:
@@ -947,13 +1037,13 @@ class _Capture:
         op = type(function).__new__(type(function))
         op.__dict__.update({k: v for k, v in function.__dict__.items() if k not in _GRAPH_FIELDS})
         arrays = [self.arrays[i] for i in ins]
-        results = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)
+        gradients = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)
         grads: list[Tensor | None] = []
-        for index, result in enumerate(results):
-            if result is None:
+        for index, gradient in enumerate(gradients):
+            if gradient is None:
                 grads.append(None)
                 continue
-            grads.append(self._emit_backward(op, kernel, index, ins, needs, result))
+            grads.append(self._emit_backward(op, kernel, index, ins, needs, gradient))
         return tuple(grads)
 
     def _fits(self, ins: list[int]) -> bool:
@@ -961,7 +1051,15 @@ class _Capture:
         arrays = [self.arrays[i] for i in ins]
         return arrays[0].dtype.kind == "f" and _same_dtype(*arrays) and all(a.shape == arrays[0].shape for a in arrays)
 
-    def _emit_backward(self, op, kernel, index, ins, needs, result) -> Tensor:
+    def _emit_backward(
+        self,
+        op: Function,
+        kernel: BackwardKernel,
+        index: int,
+        ins: list[int],
+        needs: tuple[bool, ...],
+        result: np.ndarray,
+    ) -> Tensor:
         """One gradient of one op's backward kernel as a step; fast paths for relu and linear."""
         names = self.program.names
         tensor = Tensor._wrap(result)
@@ -986,7 +1084,19 @@ class _Capture:
             step.text = f"{names[out_slot]} <- " + step.template.replace("OUT", names[out_slot])
             return tensor
 
-        def run(s, kernel=kernel, op=op, ins=ins, needs=needs, index=index, out_slot=out_slot):
+        # This gradient was an array at capture, and a kernel returns None only for an input that needs none
+        # (``needs``, the same on every call): an array on every call too. (Cast here, once, not in the run.)
+        array_kernel = cast(Callable[..., tuple[np.ndarray, ...]], kernel)
+
+        def run(
+            s: Slots,
+            kernel: Callable[..., tuple[np.ndarray, ...]] = array_kernel,
+            op: Function = op,
+            ins: list[int] = ins,
+            needs: tuple[bool, ...] = needs,
+            index: int = index,
+            out_slot: int = out_slot,
+        ) -> None:
             arrays = [s[i] for i in ins]
             s[out_slot] = kernel(op, arrays[0], arrays[1:-1], arrays[-1], needs)[index]
 
@@ -1019,7 +1129,7 @@ class _Capture:
         self.keep.append(leaf.grad)
         slot = self._new_slot(leaf.grad._data, f"grad_{self.program.names[self.slot_of(leaf)]}", "grad")
         self.grad_tensors[slot] = leaf
-        step = _Step(None, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
+        step = _Step(_not_lowered_yet, "", reads=(g,), write=slot)  # made by _lower_grad_step once the program is known
         step.origin, step.node = self.origin, self.node
         self.program.steps.append(step)
         self.grad_steps.append((step, leaf, g, slot, always_set))
@@ -1044,7 +1154,14 @@ class _Capture:
         position = self._argument_position(leaf)
         program = self.program
 
-        def hand_over(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent):
+        def hand_over(
+            s: Slots,
+            leaf: Tensor = leaf,
+            g: int = g,
+            slot: int = slot,
+            buffer: np.ndarray = buffer,
+            persistent: Tensor = persistent,
+        ) -> None:
             # The common case, kept short: after zero_grad() the buffer itself becomes .grad.
             grad = leaf.grad
             if grad is None:
@@ -1055,7 +1172,16 @@ class _Capture:
                 leaf.grad = Tensor._wrap(summed)
                 s[slot] = summed
 
-        def run(s, leaf=leaf, g=g, slot=slot, buffer=buffer, persistent=persistent, copy=copy, always_set=always_set):
+        def run(
+            s: Slots,
+            leaf: Tensor = leaf,
+            g: int = g,
+            slot: int = slot,
+            buffer: np.ndarray = buffer,
+            persistent: Tensor = persistent,
+            copy: bool = copy,
+            always_set: bool = always_set,
+        ) -> None:
             if position is not None:  # the gradient of an argument goes to this call's argument
                 leaf = program.args[position]
             if always_set or leaf.grad is None:
@@ -1101,7 +1227,7 @@ class _Capture:
             self._lower_grad_step(step, leaf, g, slot, readers.get(g, 0) if reset_first else 0, always_set)
         if cleared:
 
-            def clear(s: list, cleared=cleared) -> None:
+            def clear(s: Slots, cleared: list[Tensor] = cleared) -> None:
                 for leaf in cleared:
                     leaf.grad = None
 
@@ -1202,8 +1328,8 @@ class _Capture:
                 names[k] = f"b{own}"
                 own += 1
         for slot, k in buffer_of.items():
-            if first[k] is None:  # its step was dropped (nothing read it): no memory is kept for it
-                slots[slot] = None
+            if first[k] is None:  # its step was dropped (nothing reads it): no memory is kept for it
+                slots[slot] = _NO_MEMORY
                 continue
             slots[slot] = buffers[k]
             program.buffer_of[slot] = names[k]
@@ -1264,7 +1390,7 @@ class _Capture:
             kept.append(step)
         self.program.steps = kept[::-1]
 
-    def _result_maker(self, result: Any) -> Callable[[tuple], Any]:
+    def _result_maker(self, result: Any) -> ResultMaker:
         if isinstance(result, Tensor):
             slot = self.by_array.get(id(result._data))
             if slot is None or self.kind[slot] == "held":
@@ -1272,13 +1398,13 @@ class _Capture:
             if self.kind[slot] == "input":
                 position = next(p for s, p in self.program.input_slots if s == slot)
 
-                def argument(args: tuple) -> Any:
+                def argument(args: tuple[Any, ...]) -> Any:
                     return args[position]
 
                 return argument
             slots = self.program.slots
 
-            def copy(args: tuple) -> Tensor:  # a copy: the next replay writes into the same buffer
+            def copy(args: tuple[Any, ...]) -> Tensor:  # a copy: the next replay writes into the same buffer
                 return Tensor._wrap(slots[slot].copy())
 
             return copy
@@ -1286,7 +1412,7 @@ class _Capture:
             makers = [self._result_maker(item) for item in result]
             container = type(result)
 
-            def collection(args: tuple) -> Any:
+            def collection(args: tuple[Any, ...]) -> Any:
                 return container(make(args) for make in makers)
 
             return collection
@@ -1297,7 +1423,7 @@ class _Capture:
         )
 
 
-def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
+def _lower_sgd_step(optimizer: Any) -> Lowered | None:
     """Plain SGD's update, ``p -= lr * p.grad``, as two ufuncs per parameter into a kept buffer.
 
     The same arithmetic as ``SGD.step`` (which it calls instead whenever
@@ -1315,7 +1441,7 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
 
     multiply, subtract = np.multiply, np.subtract
 
-    def run(s: list) -> None:
+    def run(s: Slots) -> None:
         if optimizer.momentum or optimizer.weight_decay or len(optimizer.params) != len(pairs):
             optimizer.step()
             return
@@ -1332,12 +1458,18 @@ def _lower_sgd_step(optimizer: Any) -> tuple[Callable, str] | None:
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
 
-def _constant_maker(value: Any) -> Callable[[tuple], Any]:
+def _constant_maker(value: Any) -> ResultMaker:
     """A result that does not depend on the call: the same object every time."""
     return lambda args: value
 
 
-def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: int, shape: tuple) -> Any:
+#: How a backward kernel is lowered into a buffer: (make_run(buffer) -> run, the slots it reads, its text template).
+RunMaker = tuple[Callable[[np.ndarray], Run], list[int], str]
+
+
+def _backward_run_maker(
+    op: Function, index: int, g: int, inputs: list[int], y: int, shape: tuple[int, ...]
+) -> RunMaker | None:
     """relu's and linear's backward kernels writing into a given buffer: (make_run, reads, text template) or None.
 
     In the template ``OUT`` is the buffer, ``{g}`` the incoming gradient, ``{x}``/``{w}`` linear's input and
@@ -1346,10 +1478,10 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
     name = op.name
     if name == "relu":
 
-        def make_relu(buffer: np.ndarray) -> Callable[[list], None]:
+        def make_relu(buffer: np.ndarray) -> Run:
             mask, zero = np.empty(buffer.shape, dtype=bool), buffer.dtype.type(0)
 
-            def run(s: list) -> None:
+            def run(s: Slots) -> None:
                 np.not_equal(s[y], zero, mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
                 np.multiply(s[g], mask, buffer)
 
@@ -1357,52 +1489,52 @@ def _backward_run_maker(op: Function, index: int, g: int, inputs: list[int], y: 
 
         return make_relu, [g, y], "np.multiply({g}, {y} != 0, out=OUT)  # relu backward, mask buffer kept"
     if name == "clip":
+        assert isinstance(op, Clip)  # the registry's own class (_backward_rule checked): made once, at capture
         return _clip_backward_maker(op, g, inputs[0], shape)
     if name != "linear":
         return None
     x, w = inputs[0], inputs[1]
     if index == 0:
 
-        def make_input(buffer: np.ndarray) -> Callable[[list], Any]:
+        def make_input(buffer: np.ndarray) -> Run:
             return lambda s: np.dot(s[g], s[w].T, buffer)
 
         return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
     if index == 1:
 
-        def make_kernel(buffer: np.ndarray) -> Callable[[list], Any]:
+        def make_kernel(buffer: np.ndarray) -> Run:
             return lambda s: np.dot(s[x].T, s[g], buffer)
 
         return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
 
-    def make_bias(buffer: np.ndarray) -> Callable[[list], Any]:
+    def make_bias(buffer: np.ndarray) -> Run:
         ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
         return lambda s: np.dot(ones, s[g], buffer)
 
     return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
 
 
-def _clip_backward_maker(op: Function, g: int, a: int, shape: tuple) -> Any:
+def _clip_backward_maker(op: Clip, g: int, a: int, shape: tuple[int, ...]) -> RunMaker:
     """clip's backward, ``grad * (lo <= a <= hi)``, into a buffer: the mask in a kept boolean buffer."""
-    lo: Any = getattr(op, "min", None)
-    hi: Any = getattr(op, "max", None)
+    lo, hi = op.min, op.max
 
-    def make_clip(buffer: np.ndarray) -> Callable[[list], None]:
+    def make_clip(buffer: np.ndarray) -> Run:
         inside, above = np.empty(buffer.shape, dtype=bool), np.empty(buffer.shape, dtype=bool)
-        low: Any = None if lo is None else buffer.dtype.type(lo)  # the bounds in the input's dtype, made once
-        high: Any = None if hi is None else buffer.dtype.type(hi)
+        low: np.generic | None = None if lo is None else buffer.dtype.type(lo)  # in the input's dtype, made once
+        high: np.generic | None = None if hi is None else buffer.dtype.type(hi)
 
-        def run(s: list) -> None:
+        def run(s: Slots) -> None:
             values = s[a]
-            if low is None and high is None:
-                inside.fill(True)
-            elif high is None:
-                np.greater_equal(values, low, inside)
-            elif low is None:
-                np.less_equal(values, high, inside)
-            else:
+            if low is not None and high is not None:
                 np.greater_equal(values, low, inside)
                 np.less_equal(values, high, above)
                 np.logical_and(inside, above, inside)
+            elif low is not None:
+                np.greater_equal(values, low, inside)
+            elif high is not None:
+                np.less_equal(values, high, inside)
+            else:
+                inside.fill(True)
             np.multiply(s[g], inside, buffer)
 
         return run
@@ -1433,7 +1565,7 @@ def _attributes(op: Function) -> str:
     return f"  [{', '.join(f'{k}={v!r}' for k, v in shown.items())}]" if shown else ""
 
 
-def _call_name(method: Callable) -> str:
+def _call_name(method: Callable[..., Any]) -> str:
     owner = getattr(method, "__self__", None)
     return f"{type(owner).__name__}.{method.__name__}" if owner is not None else method.__name__
 
@@ -1445,7 +1577,7 @@ def _call_name(method: Callable) -> str:
 _VALUE_READS = ("item", "numpy", "tolist", "__bool__", "__array__", "__float__", "__int__", "__index__")
 
 
-def _guarded(name: str, original: Callable) -> Callable:
+def _guarded(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def guarded(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         capture = autograd._CAPTURE
@@ -1464,7 +1596,7 @@ def _guarded(name: str, original: Callable) -> Callable:
 # Comparisons and logical operators make bool tensors with NumPy, outside the graph (as PyTorch, they are not
 # differentiable). While a capture runs they are recorded as steps, so ``where(x > 0, x, 0)`` is replayed on the
 # values of each call, not on the first call's mask.
-def _recording_binary(original: Callable) -> Callable:
+def _recording_binary(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def recording(self: Tensor, other: Any, function: Any, symbol: str) -> Any:
         capture = autograd._CAPTURE
@@ -1480,7 +1612,7 @@ def _recording_binary(original: Callable) -> Callable:
     return recording
 
 
-def _recording_invert(original: Callable) -> Callable:
+def _recording_invert(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def recording(self: Tensor) -> Any:
         result = original(self)
@@ -1517,7 +1649,7 @@ def _remove_value_guards(saved: list[tuple[str, Any]]) -> None:
 _EMPTY_CELL = object()  # stands for a closure cell not yet filled
 
 
-def _identity(value: Any) -> Any:
+def _identity(value: object) -> Hashable:
     """What about an object the function reads must be unchanged for a program to apply."""
     if isinstance(value, Tensor):
         return ("tensor", id(value))
@@ -1538,17 +1670,25 @@ def _identity(value: Any) -> Any:
     return ("object", id(value))
 
 
+#: What a program is cached under: the arguments' shapes, dtypes and identities, then what the function reads besides.
+Signature = tuple[Hashable, ...]
+# The last environment seen (see CompiledFunction._environment): the objects read, the key made from them, the modules
+# among them with their registration counts, the optimizers with their parameter lists. (Modules and optimizers are
+# Any: they are nn's and optim's classes, which this engine module does not import.)
+_Environment = tuple[list[Any], Signature, list[tuple[Any, int]], list[tuple[Any, list[Tensor]]]]
+
+
 class CompiledFunction:
     """A function whose calls replay captured programs (see :func:`compile`)."""
 
-    def __init__(self, fn: Callable, cache_size: int = 8):
+    def __init__(self, fn: Callable[..., Any], cache_size: int = 8):
         if not callable(fn):
             raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
         if cache_size < 1:
             raise ValueError(f"compile: cache_size must be at least 1, got {cache_size}")
         self.fn = fn
         self.cache_size = cache_size
-        self.programs: OrderedDict[Any, Program] = OrderedDict()
+        self.programs: OrderedDict[Signature, Program] = OrderedDict()
         self.captures = 0
         functools.update_wrapper(self, fn)
         # What the function reads besides its arguments, checked on every call: its closure, the globals
@@ -1559,17 +1699,17 @@ class CompiledFunction:
         self._global_names = tuple(code.co_names) if code is not None else ()
         self._closure = tuple(getattr(function, "__closure__", None) or ())
         self._owner = getattr(fn, "__self__", None)
-        self._last_environment: tuple | None = None  # see _environment
+        self._last_environment: _Environment | None = None  # see _environment
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[CompiledFunction], tuple[Callable[..., Any], int]]:
         # Pickled (or deep-copied) as the function alone: programs hold closures, and are captured again.
         return (CompiledFunction, (self.fn, self.cache_size))
 
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         return self if instance is None else types.MethodType(self, instance)
 
-    def _signature(self, args: tuple, kwargs: dict) -> tuple:
-        parts: list[Any] = []
+    def _signature(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Signature:
+        parts: list[Hashable] = []
         arrays: dict[int, int] = {}
         for position, x in enumerate(args):
             if isinstance(x, Tensor):
@@ -1606,7 +1746,7 @@ class CompiledFunction:
         values += [found.get(name) for name in names]
         return values
 
-    def _environment(self) -> tuple:
+    def _environment(self) -> Signature:
         """The part of the signature that does not come from the arguments (checked on every call, cheaply).
 
         The full description (each value's identity, a module's registration
@@ -1625,9 +1765,9 @@ class CompiledFunction:
                 and all(len(o.params) == len(ps) and all(map(operator.is_, o.params, ps)) for o, ps in last_optimizers)
             ):
                 return last_key
-        parts: list[Any] = []
+        parts: list[Hashable] = []
         modules: list[tuple[Any, int]] = []
-        optimizers: list[tuple[Any, list]] = []
+        optimizers: list[tuple[Any, list[Tensor]]] = []
         volatile = False
         names = self._global_names
         split = len(values) - len(names)  # closure cells and the object's attributes, then the globals
@@ -1662,7 +1802,7 @@ class CompiledFunction:
             self.programs.popitem(last=False)
         return result
 
-    def _capture(self, args: tuple) -> tuple[Any, Program]:
+    def _capture(self, args: tuple[Any, ...]) -> tuple[Any, Program]:
         with _CAPTURE_LOCK:
             capture = _Capture(args, self._entry_grads(args))
             saved = _install_value_guards()
@@ -1680,7 +1820,7 @@ class CompiledFunction:
         self.captures += 1
         return result, capture.program
 
-    def _entry_grads(self, args: tuple) -> dict[int, tuple[Tensor, Tensor | None]]:
+    def _entry_grads(self, args: tuple[Any, ...]) -> dict[int, tuple[Tensor, Tensor | None]]:
         """The .grad of every tensor the function can reach (arguments, closure, globals, its object), by id."""
         found: dict[int, tuple[Tensor, Tensor | None]] = {}
 
@@ -1728,7 +1868,13 @@ class CompiledFunction:
         return program
 
 
-def compile(fn: Callable | None = None, *, cache_size: int = 8) -> Any:
+@overload
+def compile(fn: Callable[..., Any], *, cache_size: int = 8) -> CompiledFunction: ...
+@overload
+def compile(fn: None = None, *, cache_size: int = 8) -> Callable[[Callable[..., Any]], CompiledFunction]: ...
+def compile(
+    fn: Callable[..., Any] | None = None, *, cache_size: int = 8
+) -> CompiledFunction | Callable[[Callable[..., Any]], CompiledFunction]:
     """Capture ``fn`` on its first call per signature and replay it as a flat NumPy program after.
 
     As ``torch.compile``: ``step = compile(step)`` or ``@compile`` (also

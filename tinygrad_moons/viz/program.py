@@ -119,7 +119,7 @@ def draw_program(
     return drawing
 
 
-def _program_of(compiled: Any, example_args: tuple) -> Program:
+def _program_of(compiled: Any, example_args: tuple[Any, ...]) -> Program:
     if isinstance(compiled, Program):
         return compiled
     if not isinstance(compiled, CompiledFunction):
@@ -261,7 +261,7 @@ def _size(nbytes: int) -> str:
     return f"{nbytes} B" if nbytes < 1024 else f"{nbytes / 1024:.1f} KiB"
 
 
-def _shape(shape: tuple) -> str:
+def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")" if shape else "scalar"
 
 
