@@ -94,3 +94,5 @@ def test_the_docstring_adapters_fence_doctests_and_drop_rest_roles() -> None:
     rest_roles = _load_hook("rest_roles")
     html = "see :func:<code>draw_graph</code> and :class:<code>Tensor</code>, not :func: alone"
     assert rest_roles.on_page_content(html) == "see <code>draw_graph</code> and <code>Tensor</code>, not :func: alone"
+    shortened = ":class:<code>~tinygrad_moons.autograd.Function</code> and <code>~x</code>"
+    assert rest_roles.on_page_content(shortened) == "<code>Function</code> and <code>x</code>"

@@ -12,8 +12,10 @@ import re
 from typing import Any
 
 _ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|data|attr|exc|obj|const):(?=<code>)")
+# Sphinx shows ``:class:`~a.b.C``` as ``C``: a leading tilde asks for the last part of the dotted name only.
+_SHORTENED = re.compile(r"<code>~(?:[\w]+\.)*([\w]+)</code>")
 
 
 def on_page_content(html: str, **kwargs: Any) -> str:
-    """Drop ``:func:`` and its siblings in front of inline code in the rendered page."""
-    return _ROLE.sub("", html)
+    """Drop ``:func:`` and its siblings in front of inline code, and show ``~a.b.C`` as ``C``, as Sphinx does."""
+    return _SHORTENED.sub(r"<code>\1</code>", _ROLE.sub("", html))
