@@ -15,6 +15,9 @@ Writes:
 * ``decision_boundary.png``, ``curves.png``, ``graph.svg``, ``training.gif``:
   what ``tinygrad-moons train --gif`` writes for the default recipe (the GIF
   with fewer, smaller frames to keep the repository light);
+* ``compiled_program.png``: the course's training step on a batch of 32 after
+  ``tinygrad_moons.compile``, drawn by ``viz.draw_program`` (the graph it was
+  captured from beside its kernels and buffers);
 * ``compare.png``: what ``tinygrad-moons compare`` writes.
 """
 
@@ -78,6 +81,23 @@ def chain_rule_graph(path: Path) -> Path:
     return render_graph(graph, path)
 
 
+def compiled_program(path: Path) -> Path:
+    """The course's step (Keras' BinaryCrossentropy, SGD lr 0.01) on 32 points, compiled, as draw_program draws it."""
+    import tinygrad_moons as tm
+    from tinygrad_moons import nn, optim
+    from tinygrad_moons.experiment.contenders import build_model, explicit_step
+    from tinygrad_moons.viz import draw_program
+
+    recipe = experiment.COURSE
+    split = experiment.make_split(recipe)
+    model = build_model(recipe)
+    step = tm.compile(explicit_step(model, nn.BinaryCrossentropy(), optim.SGD(model.parameters(), lr=0.01)))
+    x, target = Tensor(split.X_train[:32]), Tensor(split.y_train[:32].reshape(-1, 1).astype(np.float64))
+    step(x, target)  # the call that captures the program
+    graph = draw_program(step, x, target, title="the course's step, batch of 32, compiled")
+    return render_graph(graph, path)
+
+
 def main() -> None:
     """Write every picture (or all but the comparison with ``--quick``) and print their sizes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -103,6 +123,9 @@ def main() -> None:
             recipe, IMAGES / name, collapse=True, show_grads=True, grad_flow=True, rankdir="LR"
         )
         done(path, started)
+
+    started = time.perf_counter()
+    done(compiled_program(IMAGES / "compiled_program.png"), started)
 
     # `tinygrad-moons train --gif`: the default recipe (the course's architecture, modern training),
     # with a lighter GIF than the command's (50 frames, smaller) to keep the repository small.
