@@ -153,3 +153,11 @@ def test_module_to_a_dtype_is_refused_not_half_done():
     with pytest.raises(TypeError, match="dtype"):
         model.to("cpu", torch.float32)
     assert {name: value.dtype for name, value in model.state_dict().items()} == before
+
+
+@pytest.mark.parametrize("name", ["AdamW", "Adagrad", "LBFGS"])
+def test_pytorch_optimizers_we_do_not_provide_say_which_we_do(name):
+    with pytest.raises(AttributeError, match=f"torch.optim.{name}.*SGD, Adam and RMSprop"):
+        getattr(torch.optim, name)
+    with pytest.raises(AttributeError, match="has no attribute 'Nonesuch'"):
+        torch.optim.Nonesuch  # noqa: B018

@@ -413,3 +413,29 @@ def get(identifier: str | Optimizer, learning_rate: float | LearningRateSchedule
             _check_non_negative("compile", learning_rate=learning_rate)
         optimizer.learning_rate = learning_rate
     return optimizer
+
+
+#: PyTorch optimizers we do not provide, with what to use instead (a ported script stops with advice, not a bare
+#: AttributeError).
+NOT_PROVIDED: dict[str, str] = {
+    "AdamW": (
+        "use Adam; note that Adam(weight_decay=...) adds an L2 term to the gradient (PyTorch's Adam), it does not "
+        "decay the weights directly as AdamW does"
+    ),
+    "Adagrad": "use Adam or RMSprop",
+    "Adadelta": "use Adam or RMSprop",
+    "Adamax": "use Adam",
+    "NAdam": "use Adam, or SGD(momentum=0.9, nesterov=True)",
+    "RAdam": "use Adam",
+    "LBFGS": "use Adam or SGD",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in NOT_PROVIDED:
+        raise AttributeError(
+            f"tinygrad_moons.optim has no {name!r} (PyTorch's torch.optim.{name}): the optimizers are SGD, Adam and "
+            f"RMSprop; {NOT_PROVIDED[name]}"
+        )
+    raise AttributeError(f"module 'tinygrad_moons.optim' has no attribute {name!r}")
+
