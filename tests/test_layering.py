@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "tinygrad_moons.creation",
             "tinygrad_moons.dtypes",
             "tinygrad_moons.random",
+            "tinygrad_moons.cuda",
             "tinygrad_moons.tensor_functions",
             "tinygrad_moons.gradcheck",
             "tinygrad_moons.tape",

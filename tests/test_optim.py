@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tinygrad_moons import Tensor, optim
-from tinygrad_moons.nn import Dense
+from tinygrad_moons.nn import Dense, Sequential
 
 STEPS = 25
 RNG = np.random.default_rng(0)
@@ -199,20 +199,52 @@ def test_an_unbuilt_layer_has_no_parameters_and_the_error_says_what_to_do():
         optim.Adam(Dense(3).parameters())
 
 
-def test_optimizers_by_name_have_keras_learning_rates():
-    assert optim.get("sgd").lr == 0.01 and isinstance(optim.get("sgd"), optim.SGD)
-    assert optim.get("adam").lr == 0.001 and isinstance(optim.get("Adam"), optim.Adam)
-    assert optim.get("rmsprop").lr == 0.001
-    assert optim.get("adam", learning_rate=0.02).lr == 0.02
+# PyTorch's documented defaults (pytorch.org/docs, torch.optim.SGD / Adam / RMSprop; SGD's lr=1e-3 since 2.x),
+# written out here rather than read from our code, so a changed default fails.
+PYTORCH_DEFAULTS = {
+    "SGD": {"lr": 1e-3, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "Adam": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0},
+    "RMSprop": {"lr": 1e-2, "alpha": 0.99, "eps": 1e-8, "momentum": 0.0, "weight_decay": 0.0, "centered": False},
+}
+# Keras' documented defaults (keras.io / tensorflow.org, keras.optimizers.SGD / Adam / RMSprop), in our names:
+# learning_rate -> lr, beta_1/beta_2 -> betas, rho -> alpha, epsilon -> eps.
+KERAS_DEFAULTS = {
+    "sgd": {"lr": 0.01, "momentum": 0.0, "nesterov": False},
+    "adam": {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-7},
+    "rmsprop": {"lr": 1e-3, "alpha": 0.9, "eps": 1e-7, "momentum": 0.0, "centered": False},
+}
+
+
+@pytest.mark.parametrize("class_name", sorted(PYTORCH_DEFAULTS))
+def test_the_pytorch_named_classes_have_pytorchs_documented_defaults(class_name):
+    assert getattr(optim, class_name)().get_config() == PYTORCH_DEFAULTS[class_name]
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_DEFAULTS))
+def test_optimizers_by_name_have_keras_documented_defaults(name):
+    config = optim.get(name).get_config()
+    assert {key: config[key] for key in KERAS_DEFAULTS[name]} == KERAS_DEFAULTS[name]
+    assert type(optim.get(name.upper())) is type(optim.get(name))
+
+
+@pytest.mark.parametrize("name", sorted(KERAS_DEFAULTS))
+def test_compile_with_an_optimizer_name_gets_keras_defaults(name):
+    model = Sequential([Dense(2, input_dim=2)])
+    model.compile(loss="mse", optimizer=name)
+    config = model.optimizer.get_config()
+    assert {key: config[key] for key in KERAS_DEFAULTS[name]} == KERAS_DEFAULTS[name]
+
+
+def test_a_learning_rate_given_with_a_name_replaces_only_the_rate():
+    rmsprop = optim.get("rmsprop", learning_rate=0.02)
+    assert (rmsprop.lr, rmsprop.alpha, rmsprop.eps) == (0.02, 0.9, 1e-7)
+    assert optim.keras_defaults("SGD") == {"lr": 0.01}
     with pytest.raises(ValueError, match="unknown optimizer 'adamw'"):
         optim.get("adamw")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamw'"):
+        optim.keras_defaults("adamw")
 
 
-def test_defaults_are_pytorchs_except_sgds_keras_learning_rate():
-    adam = optim.Adam()
-    assert (adam.lr, adam.betas, adam.eps, adam.weight_decay) == (1e-3, (0.9, 0.999), 1e-8, 0.0)
-    rmsprop = optim.RMSprop()
-    assert (rmsprop.lr, rmsprop.alpha, rmsprop.eps) == (1e-2, 0.99, 1e-8)
-    assert optim.SGD().lr == 0.01
+def test_config_and_repr_show_the_hyperparameters():
     assert "momentum=0.0" in repr(optim.SGD())
     assert math.isclose(optim.Adam(lr=0.5).get_config()["lr"], 0.5)

@@ -85,3 +85,13 @@ def test_keras_beginner_mlp_on_breast_cancer_learns() -> None:
     history = namespace["history"].history
     assert len(history["loss"]) == 50 and history["loss"][-1] < history["loss"][0]
     assert "val_loss" in history and "val_accuracy" in history
+
+
+def test_pytorch_minibatch_loop_with_randperm_and_device_check_learns() -> None:
+    # Picks "cpu" from torch.cuda.is_available(), shuffles with torch.randperm, uses Adam's default lr (1e-3).
+    # A 2-32-32-1 ReLU net fits these 256 low-noise moons; 480 Adam steps at 1e-3 should pass 95% (not run
+    # against PyTorch here: torch is not installed on this machine).
+    namespace = run_ported("pytorch_minibatch_moons.py")
+    assert namespace["device"] == "cpu"
+    assert namespace["optimizer"].lr == 1e-3
+    assert namespace["accuracy"] > 0.95

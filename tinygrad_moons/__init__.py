@@ -17,7 +17,7 @@ from typing import Any
 
 # tensor first: it imports the engine and the ops once the Tensor class exists.
 from tinygrad_moons.tensor import Tensor  # isort: skip
-from tinygrad_moons import random
+from tinygrad_moons import cuda, random
 from tinygrad_moons.autograd import (
     Function,
     ShapeError,
@@ -51,6 +51,7 @@ from tinygrad_moons.creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     stack,
     tensor,
     where,
@@ -128,9 +129,44 @@ __version__ = "0.1.0"
 _LAZY_SUBMODULES = ("nn", "optim", "functional", "data", "sklearn", "viz", "experiment", "testing")
 
 
+_SAVE_INSTEAD = (
+    "save the weights with np.savez(path, **model.state_dict()) and load them with "
+    "model.load_state_dict(dict(np.load(path))); a Keras-style Sequential saves whole with "
+    "nn.save_model(model, path) / nn.load_model(path)"
+)
+
+#: PyTorch names we deliberately do not provide, each with how we differ and what to use instead, so that a
+#: ported script stops with advice rather than a bare AttributeError.
+NOT_PROVIDED: dict[str, str] = {
+    "save": f"torch.save pickles, and tinygrad_moons never unpickles a file (a pickle can run code): {_SAVE_INSTEAD}",
+    "load": f"torch.load unpickles, and tinygrad_moons never unpickles a file (a pickle can run code): {_SAVE_INSTEAD}",
+    "Generator": (
+        "there is no torch.Generator: every random tensor draws from one global NumPy generator that "
+        "tinygrad_moons.manual_seed(seed) reseeds; randperm(n, generator=np.random.default_rng(seed)) takes a "
+        "NumPy Generator"
+    ),
+    "backends": (
+        "there are no backends (cudnn, mps): tinygrad_moons runs on NumPy, on the CPU, and is deterministic "
+        "once tinygrad_moons.manual_seed(seed) is called; drop the torch.backends lines"
+    ),
+    "utils": (
+        "there is no torch.utils (DataLoader, TensorDataset): batch by indexing, e.g. perm = randperm(n) then "
+        "X[perm[i:i + batch_size]] for i in range(0, n, batch_size); Keras-style models batch inside "
+        "model.fit(X, y, batch_size=...)"
+    ),
+    "inference_mode": "there is no inference_mode: use no_grad(), which stops recording the graph the same way",
+    "set_default_dtype": (
+        "the default floating dtype is fixed at float64 (NumPy's; PyTorch's is float32): pass dtype=float32 "
+        "to the factories or to the layers instead"
+    ),
+}
+
+
 def __getattr__(name: str) -> Any:
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"tinygrad_moons.{name}")
+    if name in NOT_PROVIDED:
+        raise AttributeError(f"tinygrad_moons has no {name!r} (PyTorch's torch.{name}): {NOT_PROVIDED[name]}")
     raise AttributeError(f"module 'tinygrad_moons' has no attribute {name!r}")
 
 
@@ -155,6 +191,7 @@ __all__ = [
     "compile",
     "concatenate",
     "cos",
+    "cuda",
     "detect_anomaly",
     "device",
     "double",
@@ -204,6 +241,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "randperm",
     "random",
     "relu",
     "reshape",

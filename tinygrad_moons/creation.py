@@ -46,6 +46,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "randperm",
     "stack",
     "tensor",
     "where",
@@ -257,6 +258,43 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
     dtype = _dtype(dtype, np.int64, "randint")
     values = _random.generator().integers(low, high, _size((size,), "randint"))
     return _made(values.astype(dtype, copy=False), requires_grad, "randint")
+
+
+def randperm(
+    n: int,
+    *,
+    generator: np.random.Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A random permutation of ``0 .. n-1``, int64 by default (``torch.randperm``).
+
+    Drawn from the global generator (:mod:`tinygrad_moons.random`, reseeded
+    by ``manual_seed``), or from ``generator``: a NumPy ``Generator`` such as
+    ``np.random.default_rng(0)`` (PyTorch's is a ``torch.Generator``; the
+    numbers differ from PyTorch's either way).
+
+    >>> sorted(randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    check_device(device, "randperm")
+    if isinstance(n, (builtins.bool, np.bool_)) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"randperm: generator must be a NumPy Generator (e.g. np.random.default_rng(0)) or None, "
+            f"got {type(generator).__name__}"
+        )
+    chosen = _dtype(dtype, np.int64, "randperm")
+    if chosen.kind == "b":
+        raise TypeError("randperm: dtype=bool cannot hold a permutation; use an integer or floating dtype")
+    if n > 1 and chosen.kind in "iu" and n - 1 > np.iinfo(chosen).max:
+        raise ValueError(f"randperm: n={n} does not fit in dtype {chosen} (largest value {np.iinfo(chosen).max})")
+    values = (generator if generator is not None else _random.generator()).permutation(int(n))
+    return _made(values.astype(chosen, copy=False), requires_grad, "randperm")
 
 
 # ------------------------------------------------------------ *_like

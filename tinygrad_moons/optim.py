@@ -39,7 +39,7 @@ from tinygrad_moons import autograd, lr_scheduler
 from tinygrad_moons.lr_scheduler import LearningRateSchedule
 from tinygrad_moons.tensor import Tensor
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "lr_scheduler", "names"]
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "get", "keras_defaults", "lr_scheduler", "names"]
 
 
 class Optimizer:
@@ -153,13 +153,14 @@ class SGD(Optimizer):
         g = g + momentum * b   if nesterov  else  b
         p = p - lr * g
 
-    The default ``lr=0.01`` is Keras' (and the course's).
+    Defaults are PyTorch 2.x's (``lr=1e-3``, the rest 0/False); Keras'
+    ``SGD`` starts at 0.01, which ``get("sgd")`` and ``compile(optimizer="sgd")`` use.
     """
 
     def __init__(
         self,
         params: Iterable[Tensor] | None = None,
-        lr: float = 0.01,
+        lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
         nesterov: bool = False,
@@ -218,6 +219,9 @@ class Adam(Optimizer):
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g^2
         p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+
+    Defaults are PyTorch's (``lr=1e-3, betas=(0.9, 0.999), eps=1e-8``);
+    ``get("adam")`` uses Keras' ``epsilon=1e-7`` instead (with this same rule).
     """
 
     def __init__(
@@ -277,7 +281,8 @@ class Adam(Optimizer):
 class RMSprop(Optimizer):
     """RMSprop: each step divided by a running root-mean-square of the gradient.
 
-    PyTorch's rule (defaults too: ``lr=0.01``, ``alpha=0.99``)::
+    PyTorch's rule (defaults too: ``lr=0.01``, ``alpha=0.99``, ``eps=1e-8``;
+    ``get("rmsprop")`` uses Keras' ``lr=0.001``, ``rho=0.9``, ``epsilon=1e-7``)::
 
         g = g + weight_decay * p
         v = alpha * v + (1 - alpha) * g^2
@@ -355,14 +360,28 @@ class RMSprop(Optimizer):
         }
 
 
-#: Optimizers by the names ``compile`` accepts, with Keras' default learning rates.
-_BY_NAME: dict[str, tuple[type[Optimizer], float]] = {
-    "sgd": (SGD, 0.01),
-    "adam": (Adam, 0.001),
-    "rmsprop": (RMSprop, 0.001),
+#: Optimizers by the names ``compile`` accepts (Keras' API), with Keras' defaults in our argument names:
+#: keras.optimizers.SGD(learning_rate=0.01), Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7),
+#: RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-7). The classes themselves keep PyTorch's defaults.
+_BY_NAME: dict[str, tuple[type[Optimizer], dict[str, Any]]] = {
+    "sgd": (SGD, {"lr": 0.01}),
+    "adam": (Adam, {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7}),
+    "rmsprop": (RMSprop, {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}),
 }
 #: The same optimizers by class name (a saved model's compile settings name the class).
 OPTIMIZERS = {cls.__name__: cls for cls, _ in _BY_NAME.values()}
+
+
+def keras_defaults(name: str) -> dict[str, Any]:
+    """The hyperparameters :func:`get` gives the optimizer ``name``: Keras' defaults, in our argument names.
+
+    >>> keras_defaults("rmsprop")
+    {'lr': 0.001, 'alpha': 0.9, 'eps': 1e-07}
+    """
+    key = name.lower()
+    if key not in _BY_NAME:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {names()}")
+    return dict(_BY_NAME[key][1])
 
 
 def names() -> list[str]:
@@ -373,9 +392,11 @@ def names() -> list[str]:
 def get(identifier: str | Optimizer, learning_rate: float | LearningRateSchedule | None = None) -> Optimizer:
     """An optimizer without parameters yet, from its name ("sgd", "adam", "rmsprop") or an instance.
 
-    Names get Keras' default learning rates (sgd 0.01, adam 0.001,
-    rmsprop 0.001) unless ``learning_rate`` is given: a number or a Keras
-    schedule such as ``lr_scheduler.CosineDecay(0.01, decay_steps=500)``.
+    A name is Keras' API (``compile(optimizer="sgd")``), so it gets Keras'
+    defaults, not the classes' PyTorch ones: sgd lr 0.01; adam lr 0.001,
+    eps 1e-7; rmsprop lr 0.001, rho (our ``alpha``) 0.9, eps 1e-7 (see
+    :func:`keras_defaults`). ``learning_rate`` replaces the rate: a number or
+    a Keras schedule such as ``lr_scheduler.CosineDecay(0.01, decay_steps=500)``.
     """
     if isinstance(identifier, Optimizer):
         optimizer = identifier
@@ -383,8 +404,8 @@ def get(identifier: str | Optimizer, learning_rate: float | LearningRateSchedule
         key = identifier.lower()
         if key not in _BY_NAME:
             raise ValueError(f"unknown optimizer {identifier!r}; choose one of {names()} or pass an Optimizer")
-        cls, default_lr = _BY_NAME[key]
-        optimizer = cls(None, lr=default_lr)
+        cls, keras_hyperparameters = _BY_NAME[key]
+        optimizer = cls(None, **keras_hyperparameters)
     else:
         raise TypeError(f"optimizer must be a name or an Optimizer, got {type(identifier).__name__}")
     if learning_rate is not None:
@@ -392,3 +413,29 @@ def get(identifier: str | Optimizer, learning_rate: float | LearningRateSchedule
             _check_non_negative("compile", learning_rate=learning_rate)
         optimizer.learning_rate = learning_rate
     return optimizer
+
+
+#: PyTorch optimizers we do not provide, with what to use instead (a ported script stops with advice, not a bare
+#: AttributeError).
+NOT_PROVIDED: dict[str, str] = {
+    "AdamW": (
+        "use Adam; note that Adam(weight_decay=...) adds an L2 term to the gradient (PyTorch's Adam), it does not "
+        "decay the weights directly as AdamW does"
+    ),
+    "Adagrad": "use Adam or RMSprop",
+    "Adadelta": "use Adam or RMSprop",
+    "Adamax": "use Adam",
+    "NAdam": "use Adam, or SGD(momentum=0.9, nesterov=True)",
+    "RAdam": "use Adam",
+    "LBFGS": "use Adam or SGD",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in NOT_PROVIDED:
+        raise AttributeError(
+            f"tinygrad_moons.optim has no {name!r} (PyTorch's torch.optim.{name}): the optimizers are SGD, Adam and "
+            f"RMSprop; {NOT_PROVIDED[name]}"
+        )
+    raise AttributeError(f"module 'tinygrad_moons.optim' has no attribute {name!r}")
+

@@ -504,7 +504,9 @@ class PyTorch:
         torch.manual_seed(recipe.seed)
         self.model = torch_model(recipe.layer_sizes, recipe.activation)
         optimizer_class = getattr(torch.optim, type(optim.get(recipe.optimizer)).__name__)
-        self.optimizer = optimizer_class(self.model.parameters(), lr=recipe.learning_rate)
+        # The same hyperparameters as ours (Keras' defaults for the name, e.g. RMSprop's rho 0.9), not torch's own.
+        hyperparameters = {**optim.keras_defaults(recipe.optimizer), "lr": recipe.learning_rate}
+        self.optimizer = optimizer_class(self.model.parameters(), **hyperparameters)
         self.step = torch_step(self.model, torch.nn.BCELoss(), self.optimizer)
 
     def train(self, split: Split, recipe: Recipe, end_of_epoch: EpochEnd) -> dict[str, list[float]]:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from tinygrad_moons import autograd
-from tinygrad_moons.tensor import Tensor
+from tinygrad_moons.tensor import Tensor, _looks_like_device
 
 __all__ = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
 
@@ -260,6 +260,44 @@ class Module:
     def eval(self) -> Module:
         """Set evaluation mode here and below (``train(False)``): Dropout passes its input through."""
         return self.train(False)
+
+    # ------------------------------------------------------------ devices
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``model.to("cpu")`` or ``to(device("cpu"))``: the model itself, as PyTorch (the CPU is our only device).
+
+        Any other device (``"cuda"``, ``"mps"``) raises the clear error that
+        ``Tensor.to`` gives. A dtype (``model.to(float32)``) is refused rather
+        than half done: PyTorch casts every parameter in place; here a layer's
+        dtype is chosen when it is made (``Dense(..., dtype="float32")``).
+        """
+        from tinygrad_moons import creation  # the engine's device check; creation imports tensor, not nn
+
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"Module.to: unexpected arguments {sorted(kwargs)} (give a device, e.g. 'cpu')")
+        for arg in args:
+            if isinstance(arg, creation.device) or (isinstance(arg, str) and _looks_like_device(arg)):
+                device = arg
+            else:
+                dtype = arg
+        creation.check_device(device, f"{type(self).__name__}.to")
+        if dtype is not None:
+            raise TypeError(
+                f"{type(self).__name__}.to: casting a module's parameters to dtype={dtype!r} is not supported "
+                "(PyTorch casts them in place); choose the dtype when making the layers, "
+                "e.g. Dense(..., dtype='float32')"
+            )
+        return self
+
+    def cpu(self) -> Module:
+        """The model itself (PyTorch's ``Module.cpu()``): the CPU is the only device."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused with a clear error, as ``Tensor.cuda()``: tinygrad_moons runs on NumPy, on the CPU only."""
+        return self.to("cuda" if device is None else f"cuda:{device}")
 
     # ------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, np.ndarray]:
