@@ -25,10 +25,12 @@ X = tg.Tensor([[1.0, 2.0], [3.0, -1.0], [-0.5, 0.5]], name="X")  # 3 samples, 2 
 y = tg.Tensor([[1.0], [0.0], [1.0]], name="y")
 w = tg.Tensor([[0.5], [-0.3]], requires_grad=True, name="w")
 b = tg.Tensor([0.1], requires_grad=True, name="b")
+one_minus_y = 1 - y  # a constant (y needs no gradient), named so that the listing and the explanation say what it is
+one_minus_y.name = "1−y"
 
 z = X @ w + b  # (3, 1): b is broadcast over the rows
 p = z.sigmoid()
-loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+loss = -(y * p.log() + one_minus_y * (1 - p).log()).mean()
 print(loss)
 
 # %% [markdown]
@@ -78,7 +80,7 @@ assert np.allclose(w.grad.data, X.data.T @ (p.data - y.data) / n)
 # %%
 w.grad = b.grad = None
 p = (X @ w + b).sigmoid()  # the same loss, recorded afresh: a graph is walked backwards once
-loss = -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+loss = -(y * p.log() + one_minus_y * (1 - p).log()).mean()
 with tg.trace_backward() as tape:
     loss.backward()
 for step in tape.steps:

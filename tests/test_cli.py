@@ -358,3 +358,131 @@ def test_compare_shows_a_progress_bar_unless_quiet(tmp_path, capsys):
     assert "training the course's NumPy network" in err
     assert main([*TINY_COMPARE, "--no-torch", "--no-figures", "--quiet", "--out", str(tmp_path / "b")]) == 0
     assert capsys.readouterr().err == ""
+
+
+# ------------------------------------------- a first-time user's report: the CLI's rough edges (issue 14, second pass)
+def test_curves_png_draws_the_test_curves_too(tmp_path, monkeypatch):
+    """curves.png was drawn from model.history, which lacks the test split's val_loss/val_accuracy: only "train"."""
+    from tinygrad_moons.viz import plots
+
+    drawn = []
+    real_plot_history = plots.plot_history
+
+    def recording_plot_history(history, *args, **kwargs):
+        figure = real_plot_history(history, *args, **kwargs)
+        drawn.append([sorted(line.get_label() for line in axes.get_lines()) for axes in figure.axes])
+        return figure
+
+    monkeypatch.setattr(plots, "plot_history", recording_plot_history)
+    assert main(["train", "--samples", "200", "--epochs", "2", "--quiet", "--out", str(tmp_path / "run")]) == 0
+    assert drawn == [[["test", "train"], ["test", "train"]]]  # loss and accuracy panels, each with both splits
+
+
+@pytest.mark.parametrize("name", ["g6.xyz", "h5.tar.gz", "graph.v2"])
+def test_graph_refuses_an_out_suffix_the_renderer_does_not_write(tmp_path, capsys, monkeypatch, name):
+    """`graph --out g6.xyz` printed "wrote g6.xyz.svg" and exited 0; `--out h5.tar.gz` wrote h5.tar.gz.svg."""
+    from tinygrad_moons.viz import renderer
+
+    monkeypatch.setattr(experiment, "recipe_graph", _drawing_must_not_start)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["graph", "--out", str(tmp_path / name)])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    suffix = name.rsplit(".", 1)[1]
+    assert f".{suffix} is not a format the renderer writes" in error
+    assert ", ".join(renderer.supported_formats()) in error and "svg" in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_out_without_a_suffix_or_as_a_folder_still_works(tmp_path, capsys, monkeypatch):
+    written = []
+    monkeypatch.setattr(experiment, "recipe_graph", lambda recipe, path, format, **kw: written.append(path) or path)
+    (tmp_path / "existing").mkdir()
+    for out, expected in [
+        (str(tmp_path / "g"), tmp_path / "g"),  # the renderer appends .svg
+        (str(tmp_path / "existing"), tmp_path / "existing" / "graph.svg"),
+        (str(tmp_path / "new") + "/", tmp_path / "new" / "graph.svg"),
+        (str(tmp_path / "p.png"), tmp_path / "p.png"),
+    ]:
+        assert main(["graph", "--out", out]) == 0
+        assert written[-1] == expected
+
+
+def test_backprop_refuses_an_out_that_is_not_html(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["backprop", "--out", str(tmp_path / "page.png")])
+    assert exit_info.value.code == 2
+    assert "the page is written as HTML; name it .html" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def blas_thread_counts():
+    """The thread count of every BLAS library NumPy has loaded (threadpoolctl's view)."""
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_training_commands_run_blas_on_one_thread(tmp_path, monkeypatch, command):
+    """The CLI left OpenBLAS at a thread per core: 7.56 s instead of 0.61 s for a short course run on a busy machine."""
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+    real = getattr(experiment, command)
+
+    def recording(*args, **kwargs):
+        seen.append(blas_thread_counts())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(experiment, command, recording)
+    argv = {"train": ["train", *QUICK], "compare": [*TINY_COMPARE, "--no-torch", "--quiet", "--no-figures"]}[command]
+    with threadpool_limits(limits=2, user_api="blas"):  # what OpenBLAS picks on a two-core machine
+        outside = blas_thread_counts()
+        assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+        assert main([*argv, "--out", str(tmp_path / "b"), "--threads", "0"]) == 0
+        assert blas_thread_counts() == outside  # restored after the command
+    assert seen[0] and all(threads == 1 for threads in seen[0])
+    assert seen[1] == outside  # --threads 0: the library's own setting
+
+
+def test_train_and_compare_report_the_same_first_epoch_at_100_percent(tmp_path, monkeypatch):
+    """train --recipe course said 100% after epoch 5,400, compare 6,425: train drew the course's init in its own order.
+
+    At lr 2.0 both reach 100% within 100 epochs (see tests/test_compare.py), so the two numbers can be compared.
+    """
+    from tinygrad_moons.experiment import runs
+
+    fast_course = experiment.COURSE.replace(learning_rate=2.0)
+    monkeypatch.setattr(runs, "COURSE", fast_course)  # compare's rows (a) and (b)
+    argv = ["compare", "--iterations", "100", "--epochs", "1", "--keras-epochs", "1", "--sklearn-epochs", "1"]
+    assert main([*argv, "--no-torch", "--quiet", "--no-figures", "--out", str(tmp_path / "compare")]) == 0
+    rows = {row["key"]: row for row in read_json(tmp_path / "compare" / "compare.json")["results"]}
+    from_compare = rows["tinygrad_moons/course"]["epochs_to_perfect"]
+    argv = ["train", "--recipe", "course", "--lr", "2.0", "--epochs", "100", "--quiet", "--no-figures"]
+    assert main([*argv, "--out", str(tmp_path / "train")]) == 0
+    from_train = read_json(tmp_path / "train" / "history.json")["result"]["epochs_to_perfect"]
+    assert from_compare is not None and from_train == from_compare
+    assert rows["handwritten/course"]["epochs_to_perfect"] == from_compare
+
+
+@pytest.mark.parametrize("dataset, noise", [("moons", 0.1), ("blobs", 1.0)])
+def test_history_records_the_noise_used(tmp_path, dataset, noise):
+    """history.json said "noise": null while the console said "noise 0.1"."""
+    assert main(["train", *QUICK, "--dataset", dataset, "--out", str(tmp_path / "run")]) == 0
+    assert read_json(tmp_path / "run" / "history.json")["recipe"]["noise"] == noise
+
+
+def test_init_help_lists_each_initializer_once_and_accepts_its_other_names(tmp_path, capsys):
+    """train --help offered normal, course_normal and seed_normal: three names for one initializer."""
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    init_help = next(block for block in help_blocks(capsys.readouterr().out) if block.strip().startswith("--init"))
+    choices = init_help.split("{", 1)[1].split("}", 1)[0].split(",")
+    assert "normal" in choices and "course_normal" not in choices and "seed_normal" not in choices
+    assert len(choices) == len(set(choices))
+    for alias in ("course_normal", "seed_normal", "NORMAL"):
+        out = tmp_path / alias
+        assert main(["train", *QUICK, "--init", alias, "--out", str(out)]) == 0
+        recipe = read_json(out / "history.json")["recipe"]
+        assert recipe["kernel_initializer"] == recipe["bias_initializer"] == "normal"

@@ -229,7 +229,7 @@ def test_old_names_of_the_course_still_work():
     assert "seed" not in experiment.recipe_names() and "seed_normal" not in initializers.names()
     parser = build_parser()
     assert parser.parse_args(["train", "--recipe", "seed"]).recipe == "course"
-    assert parser.parse_args(["train", "--recipe", "seed-keras", "--init", "seed_normal"]).init == "course_normal"
+    assert parser.parse_args(["train", "--recipe", "seed-keras", "--init", "seed_normal"]).init == "normal"
     assert parser.parse_args(["sweep", "--settings", "seed", "default"]).settings == ["course", "default"]
     assert parser.parse_args(["backprop"]).recipe == "course"
     draw = np.random.default_rng(0)

@@ -469,3 +469,21 @@ def test_the_plotting_helpers_are_exported_from_viz_and_load_matplotlib_only_whe
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stderr
+
+
+def test_explanations_bracket_a_compound_name_inside_a_formula():
+    """graph_tour's explanation printed "1/1−a[1,0]" for the derivative of log(1 − a), and "leaf2" for 1 − y."""
+    import tinygrad_moons as tg
+
+    X = Tensor([[1.0, 2.0], [3.0, -1.0], [-0.5, 0.5]], name="X")
+    y = Tensor([[1.0], [0.0], [1.0]], name="y")
+    w = Tensor([[0.5], [-0.3]], requires_grad=True, name="w")
+    one_minus_y = 1 - y
+    one_minus_y.name = "1−y"
+    p = (X @ w).sigmoid()
+    loss = -(y * p.log() + one_minus_y * (1 - p).log()).mean()
+    with tg.trace_backward() as tape:
+        loss.backward()
+    text = str(tape.explain(w, (0, 0)))
+    assert "1/(1−a[1,0])" in text and "1/1−" not in text
+    assert "· 1−y" in text and "leaf" not in text

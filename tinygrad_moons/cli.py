@@ -20,6 +20,7 @@ traceback under ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -140,6 +141,21 @@ def layer_widths(text: str) -> tuple[int, ...]:
     return tuple(widths)
 
 
+#: Other names of the course's randn*0.1 initializer, accepted by --init but listed once, as "normal".
+INIT_ALIASES = ("course_normal", "seed_normal")
+
+
+def initializer_name(text: str) -> str:
+    """``--init``'s type: the name in lower case, an alias mapped to the listed name ("seed_normal" -> "normal").
+
+    argparse checks ``choices`` after this, so the choices (and the help) list each initializer once.
+    """
+    from tinygrad_moons.nn import initializers
+
+    name = initializers.canonical_name(text)
+    return "normal" if name in INIT_ALIASES else name
+
+
 FULL_BATCH = 0  # what --batch-size 0 / full parses to; the recipe spells it None
 
 
@@ -199,10 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--init",
-        type=initializers.canonical_name,
-        choices=initializers.names(),
+        type=initializer_name,
+        choices=[name for name in initializers.names() if name not in INIT_ALIASES],
         help="initializer of the weights; 'normal' is the course's randn*0.1 and also sets the biases "
-        "(default recipe: he_normal; the old name seed_normal is still accepted)",
+        "(default recipe: he_normal; the other names of 'normal', course_normal and seed_normal, are still accepted)",
     )
     add("--optimizer", choices=optim.names(), help="optimizer (default recipe: adam)")
     add("--lr", type=positive_float, help="learning rate, > 0 (default recipe: 0.01)")
@@ -220,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of the data, the split, the initial weights and the batch order (default: %(default)s)",
     )
     _add_output_options(train, "a new folder runs/<recipe>-<dataset>-<date-time>")
+    _add_threads_option(train)
     add("--gif", action="store_true", help="also write training.gif, the decision boundary as it forms (slower)")
     train.set_defaults(handler=run_train, subparser=train)
 
@@ -263,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--no-torch", action="store_true", help="leave PyTorch out even if it is installed")
     _add_output_options(compare, "a new folder runs/compare-<date-time>", "progress bar")
+    _add_threads_option(compare)
     compare.set_defaults(handler=run_compare, subparser=compare)
     _add_graph_command(commands)
     _add_sweep_command(commands)
@@ -296,6 +314,38 @@ def _add_output_options(parser: argparse.ArgumentParser, default_out: str, progr
     )
 
 
+def _add_threads_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads",
+        type=non_negative_int,
+        default=1,
+        help="threads of NumPy's BLAS for the matrix products; 0: the library's own default, often one per core "
+        "(default: %(default)s, fastest for these small networks)",
+    )
+
+
+#: The commands that train or run networks, and so do many small matrix products: they run them on one BLAS thread.
+BLAS_LIMITED_COMMANDS = ("train", "compare", "sweep", "graph", "backprop")
+
+
+def blas_threads(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
+    """A context that limits NumPy's BLAS to ``args.threads`` threads (default 1) for a training command.
+
+    The networks here are tiny (at most 1000 × 50 by 50 × 50): OpenBLAS's
+    thread pool only costs time, more so on a busy machine (measured on a
+    busy two-core machine: ``train --recipe course --epochs 500`` took 7.56 s
+    with OpenBLAS's default threads, 0.61 s with one). ``--threads 0`` and
+    the commands that train nothing leave the library's default alone. The
+    loky workers of ``sweep`` get their limit from joblib itself.
+    """
+    threads = getattr(args, "threads", 1)
+    if args.command not in BLAS_LIMITED_COMMANDS or threads == 0:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def _version() -> str:
     from tinygrad_moons import __version__
 
@@ -326,10 +376,15 @@ def recipe_from_args(args: argparse.Namespace) -> Any:
             changes[field] = value
     if args.batch_size is not None:
         changes["batch_size"] = None if args.batch_size == FULL_BATCH else args.batch_size
+    dataset = changes.get("dataset", recipe.dataset)
+    if changes.get("noise", recipe.noise) is None:  # record the noise used, not "the data set's own" (null)
+        from tinygrad_moons.data import DEFAULT_NOISE
+
+        changes["noise"] = DEFAULT_NOISE[dataset]
     if args.init is not None:
         changes["kernel_initializer"] = args.init
         # The course's init draws biases from the same normal; the others leave biases at zero, as Keras does.
-        changes["bias_initializer"] = args.init if args.init in ("normal", "course_normal") else "zeros"
+        changes["bias_initializer"] = args.init if args.init == "normal" else "zeros"
     return recipe.replace(**changes)
 
 
@@ -349,7 +404,11 @@ def run_train(args: argparse.Namespace) -> int:
             say(line)
     callbacks = _figure_callbacks(args, recipe, split)
     label = f"tinygrad_moons, {recipe.name} settings"
-    result = experiment.train(recipe, split, verbose=verbose, callbacks=callbacks, label=label)
+    # The course's init starts from the course network's own draw, as compare's row (b) does: the same run.
+    initial = experiment.course_initial_parameters(recipe)
+    result = experiment.train(
+        recipe, split, verbose=verbose, callbacks=callbacks, label=label, initial_parameters=initial
+    )
     say(f"train: accuracy {result.train_accuracy:.1%}, loss {result.train_loss:.4f}")
     say(f"test:  accuracy {result.test_accuracy:.1%}, loss {result.test_loss:.4f}")
     took = f"training took {result.seconds:.2f} s" + (" (capturing the GIF's frames included)" if callbacks else "")
@@ -371,6 +430,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def describe_run(recipe: Any, split: Any) -> list[str]:
     """The lines ``train`` prints before training: the data, the network and the training settings."""
+    from tinygrad_moons.experiment import uses_course_init
+
     noise = recipe.noise
     if noise is None:
         from tinygrad_moons.data import DEFAULT_NOISE
@@ -378,12 +439,15 @@ def describe_run(recipe: Any, split: Any) -> list[str]:
         noise = DEFAULT_NOISE[recipe.dataset]
     sizes = "-".join(str(size) for size in recipe.layer_sizes)
     weights = sum(a * b + b for a, b in zip(recipe.layer_sizes[:-1], recipe.layer_sizes[1:]))
-    return [
+    lines = [
         f"data: {recipe.dataset}, {count(recipe.n_samples, 'point')}, noise {noise:g}; "
         f"{len(split.X_train):,} train / {len(split.X_test):,} test (stratified), seed {recipe.seed}",
         f"network: {sizes} ({recipe.activation}, sigmoid output), {count(weights, 'parameter')}",
         f"training: {recipe.describe()}, {count(recipe.epochs, 'epoch')}",
     ]
+    if uses_course_init(recipe):
+        lines.append("initial weights: the course network's own draw, as in compare's row (b)")
+    return lines
 
 
 # -------------------------------------------------------------- figure hooks
@@ -407,7 +471,7 @@ def _write_training_figures(result: Any, split: Any, out_dir: Path, callbacks: S
     recorder = next((c for c in callbacks if isinstance(c, DecisionBoundaryRecorder)), None)
     written = write_training_figures(
         result.model,
-        result.model.history,
+        result.history,  # fit's own history plus the test split's val_loss/val_accuracy, scored by experiment.run
         split.X_train,
         split.y_train,
         split.X_test,
@@ -436,8 +500,8 @@ def _add_graph_command(commands: Any) -> None:
             "on that batch: the data, the parameters by name, every op, grouped in one box per layer. Rendering "
             "needs a dot program: the one from graphviz-pure (installed with this package) or a system Graphviz "
             "(preferred when on PATH; TINYGRAD_MOONS_DOT names another). The suffix of --out picks the format "
-            "(.svg, .png, .jpg, .json, ...; .pdf with a system Graphviz). Without a renderer the DOT source is "
-            "written instead."
+            "(.svg, .png, .jpg, .json, ...; .pdf with a system Graphviz); another suffix is refused, with the list. "
+            "Without a renderer the DOT source is written instead."
         ),
     )
     add = graph.add_argument
@@ -485,12 +549,18 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.out and (args.out.endswith(("/", "\\")) or path.is_dir()):
         path = path / name
     suffix = path.suffix.lower().lstrip(".")
-    if args.format and suffix in renderer.supported_formats() and suffix != args.format.lower():
+    writable = renderer.supported_formats() or renderer.FORMATS  # without a renderer the .dot is written instead
+    if args.format and suffix in writable and suffix != args.format.lower():
         raise UsageError(f"--out {path} ends in .{suffix} but --format {args.format} was asked for")
     try:  # before any work: a format the renderer cannot write is refused with the list of those it can
         format = renderer.output_format(path, args.format)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if suffix and suffix not in writable:  # g.xyz or h.tar.gz used to be written as g.xyz.svg, h.tar.gz.svg
+        raise UsageError(
+            f"--out {path}: .{suffix} is not a format the renderer writes; use a folder, a name without a suffix "
+            f"or one of: {', '.join(writable)}"
+        )
     _writable_folder(path.parent)
     with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
         warnings.simplefilter("always")
@@ -544,7 +614,12 @@ def _add_backprop_command(commands: Any) -> None:
         default=0,
         help="seed of the data, the split and the initial weights (default: %(default)s)",
     )
-    add("--out", type=Path, default=Path("backprop.html"), help="the HTML file to write (default: %(default)s)")
+    add(
+        "--out",
+        type=Path,
+        default=Path("backprop.html"),
+        help="the HTML file to write, .html or no suffix (default: %(default)s)",
+    )
     add("--gif", action="store_true", help="also write <out>.gif and PNG frames in <out>_frames/ (matplotlib)")
     backprop.set_defaults(handler=run_backprop, subparser=backprop)
 
@@ -559,6 +634,8 @@ def run_backprop(args: argparse.Namespace) -> int:
     if args.layers is not None:
         recipe = recipe.replace(hidden_layers=args.layers)
     out = args.out if args.out.suffix else args.out.with_suffix(".html")
+    if out.suffix.lower() not in (".html", ".htm"):  # the page is HTML whatever its name says
+        raise UsageError(f"--out {out}: the page is written as HTML; name it .html (or leave the suffix out)")
     _writable_folder(out.parent if str(out.parent) else Path("."))
     try:
         run = trace_recipe_network(recipe, args.points)
@@ -873,7 +950,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return args.handler(args)
+        with blas_threads(args):
+            return args.handler(args)
     except UsageError as error:
         args.subparser.error(str(error))  # prints the command's usage and the message, exits with status 2
     except KeyboardInterrupt:

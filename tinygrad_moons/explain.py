@@ -334,6 +334,16 @@ def _unary_local(op: str, function: Any, x: np.ndarray, y: np.ndarray) -> np.nda
     return np.ones_like(x, dtype=float)  # cast
 
 
+def _fill(template: str, **symbols: str) -> str:
+    """``template`` with its symbols put in, each in brackets where it is a compound inside a formula: 1/(1−a)."""
+    if template.strip("{}") in symbols:  # the symbol alone: no brackets needed
+        return template.format(**symbols)
+    compound = ("−", "+", "/", "·", " ")
+    return template.format(
+        **{key: f"({value})" if any(sign in value for sign in compound) else value for key, value in symbols.items()}
+    )
+
+
 def _binary_local(op: str, index: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, str]:
     """The local derivative of a broadcasting op of two inputs with respect to input ``index``, and its name."""
     if op == "add":
@@ -384,7 +394,7 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
         x, y = step.input_values[0], step.output_value
         local = _unary_local(op, step.function, x, y)
         text, seed_name = _UNARY[op]
-        local_text = text.format(x=f"{me}{_index_text(where)}", y=f"{out}{_index_text(where)}")
+        local_text = _fill(text, x=f"{me}{_index_text(where)}", y=f"{out}{_index_text(where)}")
         term = Term((up(where), (local_text, float(local[where]))), float(upstream[where] * local[where]))
         formula = f"∂E/∂{out}{_index_text(where)} · {local_text}"
         return make(formula, (seed_name,) if seed_name else (), [term], (step.output, where))
@@ -399,11 +409,11 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
         indices = _broadcast_sources(contribution.tensor.shape, step.output_value.shape, where)
         terms = []
         for o in indices:
-            local_name = text.format(a=f"{names['a']}{_index_text(_fold(o, a.shape))}",
-                                     b=f"{names['b']}{_index_text(_fold(o, b.shape))}")
+            local_name = _fill(text, a=f"{names['a']}{_index_text(_fold(o, a.shape))}",
+                               b=f"{names['b']}{_index_text(_fold(o, b.shape))}")
             terms.append(Term((up(o), (local_name, float(local[o]))), float(upstream[o] * local[o])))
         head = "Σ over the broadcast copies of " if len(indices) > 1 else ""
-        formula = f"{head}∂E/∂{out}[…] · {text.format(a=names['a'], b=names['b'])}"
+        formula = f"{head}∂E/∂{out}[…] · {_fill(text, a=names['a'], b=names['b'])}"
         return make(formula, (), terms, largest(terms, indices))
 
     if op in ("linear", "matmul") and all(v.ndim == 2 for v in step.input_values[:2]):

@@ -60,11 +60,13 @@ from tinygrad_moons.experiment.runs import (
     KEYS,
     RunResult,
     compare,
+    course_initial_parameters,
     run,
     train,
     train_manual,
     train_sklearn,
     train_torch,
+    uses_course_init,
 )
 
 #: The old names of :data:`COURSE` and :data:`COURSE_KERAS` ("seed" meant the course project).
@@ -89,6 +91,7 @@ __all__ = [
     "canonical_recipe_name",
     "compare",
     "copy_parameters",
+    "course_initial_parameters",
     "explain",
     "format_table",
     "get_recipe",
@@ -103,4 +106,5 @@ __all__ = [
     "train_sklearn",
     "train_torch",
     "updates_per_epoch",
+    "uses_course_init",
 ]
