@@ -487,3 +487,25 @@ def test_explanations_bracket_a_compound_name_inside_a_formula():
     text = str(tape.explain(w, (0, 0)))
     assert "1/(1−a[1,0])" in text and "1/1−" not in text
     assert "· 1−y" in text and "leaf" not in text
+
+
+def test_pixel_formats_are_drawn_at_twice_graphvizs_resolution_in_a_font_the_renderer_draws():
+    """graphviz-pure's PNGs came out at 72-96 dpi in a serif (it measures DejaVu Sans but cannot draw it)."""
+    from pathlib import Path
+
+    from tinygrad_moons.viz import renderer
+
+    source = 'digraph { node [fontname="DejaVu Sans"]; a [label="hello"] }'
+    pure_source, options = renderer._for_raster(source, Path("/venv/bin/graphviz-pure"), ())
+    assert 'fontname="Helvetica"' in pure_source and "DejaVu" not in pure_source
+    assert options == (f"-Gdpi={renderer.RASTER_DPI}",)
+    system_source, options = renderer._for_raster(source, Path("/usr/bin/dot"), ("-Gdpi=300",))
+    assert system_source == source and options == ("-Gdpi=300",)  # fontconfig finds DejaVu; a dpi given is kept
+
+    import io
+
+    from PIL import Image
+
+    sharp = Image.open(io.BytesIO(renderer.pipe(source, "png")))
+    plain = Image.open(io.BytesIO(renderer.pipe(source, "png", options=("-Gdpi=72",))))
+    assert sharp.size[0] >= 1.9 * plain.size[0] and sharp.size[1] >= 1.9 * plain.size[1]

@@ -157,6 +157,8 @@ def pipe(
     format = ":".join([check_format(format.split(":")[0], dot, "pipe"), *format.split(":")[1:]])
     # stderr is captured (the equivalent of graphviz's quiet=True): layout
     # warnings are noise to a reader, and errors are reported below.
+    if format.split(":")[0] in RASTER_FORMATS:
+        source, options = _for_raster(source, dot, options)
     completed = subprocess.run(
         [str(dot), f"-K{engine}", f"-T{format}", *options],
         input=source.encode("utf-8"),
@@ -167,6 +169,24 @@ def pipe(
         message = completed.stderr.decode("utf-8", "replace").strip()
         raise RuntimeError(f"{dot} failed to render the graph as {format}: {message}")
     return completed.stdout
+
+
+#: Pixel formats: drawn at :data:`RASTER_DPI` rather than Graphviz's 72 dpi, whose labels are hard to read.
+RASTER_FORMATS = frozenset({"png", "jpg", "jpeg", "jpe", "gif", "bmp", "tif", "tiff", "webp"})
+RASTER_DPI = 144
+
+
+def _for_raster(source: str, dot: Path, options: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The DOT source and flags for a pixel format: twice Graphviz's resolution, and a font graphviz-pure draws.
+
+    graphviz-pure measures DejaVu Sans (so SVG boxes fit it) but its rasterizer has no DejaVu and draws a serif
+    instead; it draws Helvetica with a sans face, and lays out and draws a PNG in one program, so the boxes fit.
+    """
+    if dot.stem == "graphviz-pure":
+        source = source.replace('fontname="DejaVu Sans"', 'fontname="Helvetica"')
+    if not any(option.startswith("-Gdpi") for option in options):
+        options = (*options, f"-Gdpi={RASTER_DPI}")
+    return source, options
 
 
 def output_format(path: str | os.PathLike[str], format: str | None = None, dot: Path | None = None) -> str:
