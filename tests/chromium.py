@@ -13,6 +13,7 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
+# The one skip the project allows: real-browser tests on a machine without Chromium (.ci/run installs it).
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed: run `apt-get install -y chromium` to run the browser tests"
 )
