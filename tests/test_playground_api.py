@@ -603,3 +603,23 @@ def test_two_pages_training_at_once_get_what_each_would_alone(client):
             while frame["step"] < 20:
                 frame, _ = receive_until(ws, "frame")
             assert frame["train_loss"] == expected
+
+
+def test_the_playground_colours_classes_as_the_command_lines_figures_do():
+    """Moving between `tinygrad-moons train` and the playground, a learner sees each class in the same colour."""
+    import json
+    import re
+    from pathlib import Path
+
+    from tinygrad_moons.playground import gif
+    from tinygrad_moons.viz.plots import CLASS_COLOURS
+
+    def rgb(hex_colour: str) -> list[int]:
+        return [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+
+    figures = [rgb(colour) for colour in CLASS_COLOURS]
+    assert gif.COLOURS[:2].astype(int).tolist() == figures
+    app = (Path(gif.__file__).parent / "static" / "app.js").read_text(encoding="utf-8")
+    listed = re.search(r"const COLOURS = (\[\[.*?\]\]);", app)
+    assert listed is not None
+    assert json.loads(listed.group(1)) == gif.COLOURS.astype(int).tolist()

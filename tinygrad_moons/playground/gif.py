@@ -14,7 +14,9 @@ import numpy as np
 
 __all__ = ["COLOURS", "boundary_image", "training_gif"]
 
-COLOURS = np.array([[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]], dtype=np.float64)
+#: Classes 0 and 1 as the command line's figures draw them (viz.plots.CLASS_COLOURS), then three more; static/app.js
+#: has the same list.
+COLOURS = np.array([[215, 48, 31], [33, 102, 172], [44, 160, 44], [255, 127, 14], [148, 103, 189]], dtype=np.float64)
 
 
 def boundary_image(probabilities: np.ndarray) -> np.ndarray:

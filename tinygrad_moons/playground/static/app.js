@@ -2,7 +2,8 @@
 // No framework: each view is a function that redraws one canvas (or the graph's colours) from `state`.
 "use strict";
 
-const COLOURS = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
+// Classes 0 and 1 as the command line's figures draw them (viz.plots.CLASS_COLOURS), then three more.
+const COLOURS = [[215, 48, 31], [33, 102, 172], [44, 160, 44], [255, 127, 14], [148, 103, 189]];
 const $ = (id) => document.getElementById(id);
 const state = {
   limits: null, points: [], classes: 2, view: [-2, 2], widths: [2, 1], layers: [], weights: [], units: [],
