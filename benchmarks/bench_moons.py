@@ -153,18 +153,12 @@ class HandWritten(Contender):
             self.network.step(x_batch, y_batch, LEARNING_RATE)
 
 
-class TinygradMoons(Contender):
-    """This library through its public API: Sequential of Dense, BinaryCrossentropy, SGD, the explicit loop."""
+class TensorStep(Contender):
+    """A contender whose step takes this library's Tensors: the same data, full batch and batches of 32, for all."""
 
-    label = "tinygrad_moons"
+    _step: Any
 
-    def __init__(self, dtype, X, y, initial):
-        super().__init__(dtype, X, y, initial)
-        self.model = contenders.model_from_parameters(initial, "relu", self.dtype)
-        # The course's Keras loss, which reads the logits behind the sigmoid (PyTorch's BCELoss works on the rounded p).
-        self.loss_fn = nn.BinaryCrossentropy()
-        self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
-        self._step = contenders.explicit_step(self.model, self.loss_fn, self.optimizer)  # loss_fn(target, output)
+    def _tensors(self, X: np.ndarray, y: np.ndarray) -> None:
         self.x, self.target = Tensor(X, dtype=self.dtype), Tensor(y.reshape(-1, 1), dtype=self.dtype)
         self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
 
@@ -176,6 +170,21 @@ class TinygradMoons(Contender):
         """One epoch: 25 steps on the fixed batches of 32."""
         for x_batch, y_batch in self.batches:
             self._step(Tensor(x_batch), Tensor(y_batch))
+
+
+class TinygradMoons(TensorStep):
+    """This library through its public API: Sequential of Dense, BinaryCrossentropy, SGD, the explicit loop."""
+
+    label = "tinygrad_moons"
+
+    def __init__(self, dtype, X, y, initial):
+        super().__init__(dtype, X, y, initial)
+        self.model = contenders.model_from_parameters(initial, "relu", self.dtype)
+        # The course's Keras loss, which reads the logits behind the sigmoid (PyTorch's BCELoss works on the rounded p).
+        self.loss_fn = nn.BinaryCrossentropy()
+        self.optimizer = optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+        self._step = contenders.explicit_step(self.model, self.loss_fn, self.optimizer)  # loss_fn(target, output)
+        self._tensors(X, y)
 
 
 class PyTorch(Contender):
@@ -223,7 +232,7 @@ class TinygradCompiled(TinygradMoons):
         self._step = tinygrad_moons.compile(self._step)
 
 
-class PlainTensors(Contender):
+class PlainTensors(TensorStep):
     """tinygrad_moons as a PyTorch user writes it: ``A @ W + b``, ``relu``, ``F.binary_cross_entropy``, SGD by hand."""
 
     label = "plain Tensors"
@@ -253,17 +262,7 @@ class PlainTensors(Contender):
                     p.grad = None
 
         self._step = tinygrad_moons.compile(step) if self.compiled else step
-        self.x, self.target = Tensor(X, dtype=self.dtype), Tensor(y.reshape(-1, 1), dtype=self.dtype)
-        self.batches = [(x, t.reshape(-1, 1)) for x, t in minibatches(X, y, self.dtype)]
-
-    def full_batch_step(self):
-        """One forward, backward and update on the 800 training points."""
-        self._step(self.x, self.target)
-
-    def epoch(self):
-        """One epoch: 25 steps on the fixed batches of 32."""
-        for x_batch, y_batch in self.batches:
-            self._step(Tensor(x_batch), Tensor(y_batch))
+        self._tensors(X, y)
 
 
 class PlainTensorsCompiled(PlainTensors):

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from fake_renderers import renderer_without_pdf
 
 from tinygrad_moons import experiment, nn
 from tinygrad_moons.cli import main
@@ -241,24 +242,6 @@ def test_help_lists_debug(capsys):
 # ------------------------------------------- first-time user's rough edges (issue 14)
 def _drawing_must_not_start(*args, **kwargs):
     raise AssertionError("the graph was drawn although its format cannot be written")
-
-
-def renderer_without_pdf(folder):
-    """A dot that renders with graphviz-pure but lists only jpg, png and svg, as a renderer without PDF does."""
-    import stat
-
-    from tinygrad_moons.viz import renderer
-
-    real = renderer.dot_from_graphviz_pure()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "dot"
-    path.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "-T?" ]; then echo \'Format: "?" not recognized. Use one of: jpg png svg\' >&2; exit 1; fi\n'
-        f'exec "{real}" "$@"\n'
-    )
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 def test_graph_refuses_a_format_the_renderer_cannot_write_before_any_work(tmp_path, capsys, monkeypatch):

@@ -61,8 +61,8 @@ def batches(X, y, batch_size, steps):
         yield Tensor._wrap(X[start : start + batch_size]), Tensor._wrap(y[start : start + batch_size])
 
 
-def train_nn(compiled: bool, batch_size: int, steps: int, optimizer: str = "sgd", dtype=np.float64):
-    model, opt, loss_fn = course_model(dtype, optimizer)
+def training_step(model, opt, loss_fn):
+    """One PyTorch-style step: the loss, zero_grad, backward, the optimizer's update; returns the loss."""
 
     def step(x, target):
         loss = loss_fn(model(x), target)
@@ -71,6 +71,12 @@ def train_nn(compiled: bool, batch_size: int, steps: int, optimizer: str = "sgd"
         opt.step()
         return loss
 
+    return step
+
+
+def train_nn(compiled: bool, batch_size: int, steps: int, optimizer: str = "sgd", dtype=np.float64):
+    model, opt, loss_fn = course_model(dtype, optimizer)
+    step = training_step(model, opt, loss_fn)
     run = tm.compile(step) if compiled else step
     X, y = moons(dtype)
     losses = [run(x, t) for x, t in batches(X, y, batch_size, steps)]
@@ -545,14 +551,7 @@ def test_under_detect_anomaly_the_function_runs_eagerly():
 
 def test_the_listing_shows_the_fused_kernels():
     model, opt, loss_fn = course_model()
-
-    @tm.compile
-    def step(x, target):
-        loss = loss_fn(model(x), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+    step = tm.compile(training_step(model, opt, loss_fn))
 
     X, y = moons()
     x, t = Tensor(X[:32]), Tensor(y[:32])
@@ -569,14 +568,7 @@ def test_the_listing_shows_the_fused_kernels():
 
 def test_buffers_whose_lifetimes_do_not_overlap_share_memory():
     model, opt, loss_fn = course_model()
-
-    @tm.compile
-    def step(x, target):
-        loss = loss_fn(model(x), target)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+    step = tm.compile(training_step(model, opt, loss_fn))
 
     X, y = moons()
     x, t = Tensor(X), Tensor(y)

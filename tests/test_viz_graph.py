@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fake_renderers import renderer_without_pdf
 
 from tinygrad_moons import Tensor, autograd
 from tinygrad_moons import functional as F
@@ -255,21 +256,6 @@ def test_render_graph_checks_format_and_reports_renderer_errors(tmp_path):
         render_graph("digraph { a -> }", tmp_path / "broken.svg")
     assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # a suffix that is no format gets .svg
     assert (tmp_path / "g.v1.svg").exists()
-
-
-def renderer_without_pdf(folder: Path) -> Path:
-    """A dot that writes what graphviz-pure writes but says it knows only svg, png and jpg (as a minimal Graphviz)."""
-    real = renderer.dot_from_graphviz_pure()
-    assert real is not None
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "dot"
-    path.write_text(
-        "#!/bin/sh\n"
-        'if [ "$1" = "-T?" ]; then echo \'Format: "?" not recognized. Use one of: jpg png svg\' >&2; exit 1; fi\n'
-        f'exec "{real}" "$@"\n'
-    )
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
-    return path
 
 
 def test_the_suffix_decides_the_format_and_a_format_the_renderer_lacks_is_refused(tmp_path, monkeypatch):
