@@ -186,8 +186,8 @@ class DecisionBoundaryRecorder(Callback):
             ax.scatter(X[:, 0], X[:, 1], c=colours, marker=marker, s=14, edgecolors="white", linewidths=0.3, zorder=3)
         ax.set_xlim(self.xx.min(), self.xx.max())
         ax.set_ylim(self.yy.min(), self.yy.max())
-        ax.set_xlabel("$x_1$")
-        ax.set_ylabel("$x_2$")
+        ax.set_xlabel(plots.AXIS_LABELS[0])
+        ax.set_ylabel(plots.AXIS_LABELS[1])
         plots._legend(ax, [part for part, *_ in parts], None, fontsize=9)
         drawn: list[Any] = []
 
