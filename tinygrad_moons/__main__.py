@@ -1,5 +1,5 @@
 """``python -m tinygrad_moons``: the same program as the ``tinygrad-moons`` command."""
 
-from tinygrad_moons.cli import main
+from tinygrad_moons.cli import run_program
 
-raise SystemExit(main())
+run_program()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import math
 import os
@@ -29,9 +30,9 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 PROG = "tinygrad-moons"
 
@@ -324,8 +325,10 @@ def _add_threads_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-#: The commands that train or run networks, and so do many small matrix products: they run them on one BLAS thread.
-BLAS_LIMITED_COMMANDS = ("train", "compare", "sweep", "graph", "backprop")
+#: The commands that compute something and exit (all but the playground's server). They train or run networks, and
+#: so do many small matrix products: on one BLAS thread (:func:`blas_threads`). And they run with Python's cyclic
+#: garbage collector paused (:func:`collector_paused`).
+ONE_SHOT_COMMANDS = ("train", "compare", "sweep", "graph", "backprop")
 
 
 def blas_threads(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
@@ -339,11 +342,48 @@ def blas_threads(args: argparse.Namespace) -> contextlib.AbstractContextManager[
     loky workers of ``sweep`` get their limit from joblib itself.
     """
     threads = getattr(args, "threads", 1)
-    if args.command not in BLAS_LIMITED_COMMANDS or threads == 0:
+    if args.command not in ONE_SHOT_COMMANDS or threads == 0:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=threads, user_api="blas")
+
+
+@contextlib.contextmanager
+def collector_paused(args: argparse.Namespace) -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a one-shot command runs; the playground's server keeps it.
+
+    Most of such a command's time is importing scikit-learn, SciPy and
+    matplotlib, and while they load the collector walks their hundreds of
+    thousands of objects again and again: 0.14 s of the 2 s ``train``
+    (benchmarks/bench_train_command.py measures the command). Nothing here
+    makes reference cycles per step or per epoch (a training run leaves
+    about 740 cyclic objects whatever its length; tests/test_cli.py checks
+    it), so the memory the pause holds back stays small. The collector's
+    earlier state comes back afterwards, so calling :func:`main` from Python
+    changes nothing.
+    """
+    if args.command not in ONE_SHOT_COMMANDS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def run_program() -> NoReturn:
+    """The ``tinygrad-moons`` program (and ``python -m tinygrad_moons``): :func:`main` on ``sys.argv``, then exit.
+
+    Before exiting it freezes the garbage collector's objects (``gc.freeze``),
+    so that the interpreter's last collections at exit skip them: walking
+    everything scikit-learn, SciPy and matplotlib created took 0.2 s after
+    the work was done. The operating system takes the memory back in one go.
+    """
+    status = main()
+    gc.freeze()
+    sys.exit(status)
 
 
 def _version() -> str:
@@ -950,7 +990,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        with blas_threads(args):
+        with blas_threads(args), collector_paused(args):
             return args.handler(args)
     except UsageError as error:
         args.subparser.error(str(error))  # prints the command's usage and the message, exits with status 2
