@@ -516,8 +516,9 @@ def test_explanations_bracket_a_compound_name_inside_a_formula():
     with tg.trace_backward() as tape:
         loss.backward()
     text = str(tape.explain(w, (0, 0)))
-    assert "1/(1−a[1,0])" in text and "1/1−" not in text
-    assert "· 1−y" in text and "leaf" not in text
+    assert "1/(1−a)[1,0]" in text and "1/1−" not in text
+    assert "∂E/∂(1−a)[1,0] = " in text and "∂E/∂1−" not in text  # the quantity too, not only its factors
+    assert "· (1−y)" in text and "leaf" not in text
 
 
 def test_pixel_formats_are_drawn_at_twice_graphvizs_resolution_in_a_font_the_renderer_draws():
