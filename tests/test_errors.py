@@ -171,6 +171,75 @@ def test_concatenate_and_stack_of_mismatched_shapes():
     expect_error(ValueError, lambda: concatenate([Tensor(1.0)]), "concatenate: zero-dimensional")
 
 
+# ---------------------------------------- an op's error that is not about shapes is not called a shape error
+class ScaledBy(Function):
+    """A custom op that checks its own argument, as a learner's op would."""
+
+    name = "scaled_by"
+
+    def forward(self, a):
+        if self.alpha <= 0:
+            raise ValueError(f"alpha must be positive, got {self.alpha}")
+        return a * self.alpha
+
+
+class Inverse(Function):
+    name = "inverse"
+
+    def forward(self, a):
+        return np.linalg.inv(a)
+
+
+class PicksAColumn(Function):
+    name = "picks_a_column"
+
+    def forward(self, a):
+        return a[:, [0, 1, 2][self.column]]
+
+
+class ChecksItsOwnShapes(Function):
+    name = "checks_its_own_shapes"
+
+    def forward(self, a):
+        if a.ndim != 2:
+            raise ShapeError("expects a matrix")
+        return a
+
+
+def test_a_value_error_that_is_not_about_shapes_names_the_op_and_passes_the_message_on():
+    """Both used to come out as ShapeError: "pow: shapes (2,) and (2,) cannot be broadcast together"."""
+    base, exponent = tinygrad_moons.tensor([2, 3]), tinygrad_moons.tensor([-1, 2])
+    message = expect_error(ValueError, lambda: base**exponent, "pow: ")
+    assert message == "pow: Integers to negative integer powers are not allowed."
+    with pytest.raises(ValueError) as caught:
+        base**exponent
+    assert not isinstance(caught.value, ShapeError)
+    message = expect_error(ValueError, lambda: ScaledBy.apply(Tensor(np.ones(3)), alpha=-1), "scaled_by: ")
+    assert message == "scaled_by: alpha must be positive, got -1"
+
+
+def test_a_value_error_subclass_keeps_its_type():
+    message = expect_error(np.linalg.LinAlgError, lambda: Inverse.apply(Tensor(np.zeros((2, 2)))), "inverse: ")
+    assert message == "inverse: Singular matrix"
+
+
+def test_an_index_error_that_is_not_about_the_inputs_shapes_stays_an_index_error():
+    message = expect_error(IndexError, lambda: PicksAColumn.apply(Tensor(np.ones((2, 5))), column=7), "picks_a_")
+    assert message == "picks_a_column: list index out of range"
+    with pytest.raises(IndexError) as caught:
+        PicksAColumn.apply(Tensor(np.ones((2, 5))), column=7)
+    assert not isinstance(caught.value, ShapeError)
+
+
+def test_shape_problems_in_a_custom_op_still_get_the_shape_message():
+    message = expect_error(ShapeError, lambda: Inverse.apply(Tensor(np.ones((2, 3)))), "inverse: ")
+    assert message.startswith("inverse: cannot combine inputs of shapes (2, 3) (") and "square" in message
+    message = expect_error(ShapeError, lambda: PicksAColumn.apply(Tensor(np.ones((2, 2))), column=2), "picks_a_")
+    assert "(2, 2)" in message and "out of bounds" in message
+    message = expect_error(ShapeError, lambda: ChecksItsOwnShapes.apply(Tensor(np.ones(3))), "checks_its_own_")
+    assert message == "checks_its_own_shapes: cannot combine inputs of shapes (3,) (expects a matrix)"
+
+
 # --------------------------------------------------------------- backward
 def test_gradient_of_the_wrong_shape_given_to_backward():
     x = Tensor(np.ones((2, 3)), requires_grad=True)

@@ -251,7 +251,7 @@ def test_explain_names_the_seeds_factors_through_pytorchs_unfused_bce(loss_name)
     text = str(last)
     for name in ("∂E/∂ŷ = (1/n)(−y/ŷ + (1−y)/(1−ŷ)) = (1/n)(ŷ−y)/(ŷ(1−ŷ))", "σ′(z) = ŷ(1−ŷ)", "∂z/∂w = x"):
         assert name in text
-    assert "· −y" in text or "· y−1" in text  # the loss's constant factor is named after the target
+    assert "· (−y)" in text or "· (y−1)" in text  # the loss's constant factor is named after the target
     assert last.value == last.grad == model.layers[-1].kernel.grad.data[0, 0]
     assert text.splitlines()[-1].endswith(f".grad[0,0] = {_number(last.grad)}")
     # The link that sums ŷ's two paths is the course's ∂E/∂ŷ, element by element.
@@ -267,6 +267,75 @@ def test_explain_names_the_seeds_factors_through_pytorchs_unfused_bce(loss_name)
     np.testing.assert_allclose(last.value, (x[:, :1] * (y_hat.data - y) / len(y)).sum(), rtol=1e-12)
     first = str(tape.explain(model.layers[0].kernel, (0, 0)))
     assert "ReLU′ = 1[z>0]" in first and "∂z/∂w = x" in first and "NOT equal" not in first
+
+
+def unfused_bce_tape():
+    """A 2-2-1 network under PyTorch's un-fused BCELoss: its tape names 1 − ŷ, −y and y − 1 (compound names)."""
+    model = experiment.build_model(experiment.COURSE.replace(hidden_layers=(2,)))
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.5, 0.75]])
+    y = np.array([[1.0], [0.0], [1.0]])
+    y_hat = model(Tensor(X, name="X"))
+    with trace_backward() as tape:
+        nn.BCELoss()(y_hat, Tensor(y)).backward()
+    return model, tape
+
+
+def test_a_compound_name_is_bracketed_before_its_index_and_after_the_derivative_sign():
+    """The explanations printed ∂E/∂1−ŷ[1,0] (read: ∂E/∂1, minus ŷ[1,0]) and multiplied by y−1 unbracketed."""
+    model, tape = unfused_bce_tape()
+    one_minus = next(step.output for step in tape.steps if step.op == "sub")
+    assert tape.symbol(one_minus) == "1−ŷ"  # the name itself stays plain (the page's labels, errors)
+    text = str(tape.explain(one_minus, (1, 0)))
+    assert text.startswith("Why is ∂E/∂(1−ŷ)[1,0] = ")
+    assert "1. ∂E/∂E = 1" in text and "∂E/∂(1−ŷ)[1,0] = ∂E/∂clip[1,0] · 1[lo ≤ (1−ŷ)[1,0] ≤ hi]" in text
+    assert "· (y−1)" in text
+    view = "\n".join(str(scalar) for scalar in tape.scalar_view())
+    assert "∂E/∂(1−ŷ)[1,0] += " in view
+    explained = "\n".join(str(tape.explain(model.layers[-1].kernel, (k, 0))) for k in range(2))
+    for printed in (text, view, explained):
+        assert "∂E/∂1−" not in printed and "∂E/∂−" not in printed and "∂E/∂y−" not in printed
+        # simple names are left alone: no (ŷ), (W²), (a¹), (z²)
+        assert not any(f"({name})" in printed for name in ("ŷ", "W²", "a¹", "z²", "E", "l"))
+    assert "∂E/∂W²[0,0] = Σ_n a¹[n,0] · ∂E/∂z²[n,0]" in explained
+    assert "∂E/∂ŷ[0,0] · ŷ[0,0](1−ŷ[0,0])" in explained  # the sigmoid's σ′ = ŷ(1−ŷ), as before
+
+
+def test_a_users_compound_leaf_name_is_bracketed_too():
+    shifted = Tensor([1.0, 2.0], requires_grad=True, name="x + 1")
+    scale = Tensor([3.0, 4.0], requires_grad=True, name="w")
+    with trace_backward() as tape:
+        (shifted * scale).sum().backward()
+    text = str(tape.explain(shifted, 1))
+    assert text.startswith("Why is ∂E/∂(x + 1)[1] = 4?")
+    assert "∂E/∂mul[…] · w" in text
+    assert "∂E/∂w[0] = ∂E/∂mul[…] · (x + 1)" in str(tape.explain(scale, 0))
+    targets = {scalar.target for scalar in tape.scalar_view()}
+    assert {"(x + 1)[0]", "(x + 1)[1]", "w[0]", "w[1]"} <= targets
+
+
+@pytest.mark.parametrize(
+    "name, read",
+    [
+        ("1−ŷ", "(1−ŷ)"),
+        ("y−1", "(y−1)"),
+        ("−y", "(−y)"),
+        ("dense_1/kernel", "(dense_1/kernel)"),
+        ("x + 1", "(x + 1)"),
+        ("a¹", "a¹"),
+        ("W²", "W²"),
+        ("ŷ", "ŷ"),
+        ("leaf_3", "leaf_3"),
+        ("(1−ŷ)", "(1−ŷ)"),
+        ("(1−ŷ)[1,0]", "(1−ŷ)[1,0]"),
+        ("ŷ[0,0]", "ŷ[0,0]"),
+        ("(1−a)(1−b)", "(1−a)(1−b)"),
+        ("(1−a)−b", "((1−a)−b)"),
+    ],
+)
+def test_bracketed_wraps_expressions_only(name, read):
+    from tinygrad_moons.explain import bracketed
+
+    assert bracketed(name) == read
 
 
 def meeting_index(link) -> tuple[int, ...]:

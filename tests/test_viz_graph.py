@@ -254,8 +254,53 @@ def test_render_graph_checks_format_and_reports_renderer_errors(tmp_path):
         render_graph(graph, tmp_path / "g.png", format="svg")
     with pytest.raises(RuntimeError, match="failed to render"):
         render_graph("digraph { a -> }", tmp_path / "broken.svg")
-    assert os.path.getsize(render_graph(graph, tmp_path / "g.v1")) > 0  # a suffix that is no format gets .svg
+    assert os.path.getsize(render_graph(graph, tmp_path / "g.v1", format="svg")) > 0  # format= names it: g.v1.svg
     assert (tmp_path / "g.v1.svg").exists()
+
+
+@pytest.mark.parametrize("name", ["graph.pnx", "graph.txt", "h5.tar.gz"])
+def test_render_graph_refuses_a_suffix_that_names_no_format_before_writing(tmp_path, monkeypatch, name):
+    """render_graph(graph, "graph.pnx") wrote graph.pnx.svg without a word, where `graph --out graph.pnx` refused."""
+    monkeypatch.setattr(renderer, "pipe", _rendering_must_not_start)
+    graph = draw_graph(small_loss()[2])
+    suffix = name.rsplit(".", 1)[1]
+    with pytest.raises(ValueError) as error:
+        render_graph(graph, tmp_path / "out" / name)
+    message = str(error.value)
+    assert message.startswith("render_graph: ")
+    assert f".{suffix} is not a format the renderer writes ({', '.join(renderer.supported_formats())})" in message
+    assert not (tmp_path / "out").exists()  # refused before the folder, let alone the file, was made
+
+
+def test_render_graph_without_a_suffix_or_with_format_still_appends_it(tmp_path):
+    graph = draw_graph(small_loss()[2])
+    assert render_graph(graph, tmp_path / "plain") == tmp_path / "plain.svg"
+    assert render_graph(graph, tmp_path / "plain", format="png") == tmp_path / "plain.png"
+    assert render_graph(graph, tmp_path / "run.v2", format="PNG") == tmp_path / "run.v2.png"
+    assert (tmp_path / "run.v2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_cli_and_render_graph_share_one_suffix_check(tmp_path, monkeypatch, capsys):
+    """One rule, one message: the CLI's refusal is render_graph's (output_format), not a copy of it."""
+    calls = []
+    real_output_format = renderer.output_format
+
+    def recording_output_format(*args, **kwargs):
+        calls.append(args)
+        return real_output_format(*args, **kwargs)
+
+    monkeypatch.setattr(renderer, "output_format", recording_output_format)
+    with pytest.raises(SystemExit):
+        main(["graph", "--out", str(tmp_path / "graph.pnx")])
+    cli_error = capsys.readouterr().err
+    with pytest.raises(ValueError) as python_error:
+        render_graph("digraph { a }", tmp_path / "graph.pnx")
+    assert len(calls) == 2
+    assert str(python_error.value).removeprefix("render_graph: ") in cli_error
+
+
+def _rendering_must_not_start(*args, **kwargs):
+    raise AssertionError("the renderer ran although the file name was refused")
 
 
 def test_the_suffix_decides_the_format_and_a_format_the_renderer_lacks_is_refused(tmp_path, monkeypatch):
@@ -471,8 +516,9 @@ def test_explanations_bracket_a_compound_name_inside_a_formula():
     with tg.trace_backward() as tape:
         loss.backward()
     text = str(tape.explain(w, (0, 0)))
-    assert "1/(1−a[1,0])" in text and "1/1−" not in text
-    assert "· 1−y" in text and "leaf" not in text
+    assert "1/(1−a)[1,0]" in text and "1/1−" not in text
+    assert "∂E/∂(1−a)[1,0] = " in text and "∂E/∂1−" not in text  # the quantity too, not only its factors
+    assert "· (1−y)" in text and "leaf" not in text
 
 
 def test_pixel_formats_are_drawn_at_twice_graphvizs_resolution_in_a_font_the_renderer_draws():

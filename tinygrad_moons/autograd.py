@@ -27,6 +27,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 import traceback
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -231,6 +232,30 @@ class ShapeError(ValueError):
     """An op was given inputs whose shapes do not fit together."""
 
 
+#: Words NumPy's shape errors use ("operands could not be broadcast together with shapes", "shapes (2,3) and (4,5)
+#: not aligned", "cannot reshape array of size 6 into shape (4,)", "axis 2 is out of bounds", "too many indices").
+_SHAPE_WORDS = re.compile(r"shape|broadcast|dimension|aligned|\bax[ie]s\b|zero-size|indices|concatenat")
+
+
+def _forward_error(function: Function, inputs: Sequence[Tensor], error: ValueError | IndexError) -> Exception:
+    """The error to raise for one an op's forward raised: a :class:`ShapeError` only if it was about shapes.
+
+    A shape problem (NumPy's shape words in the message, or a ShapeError the
+    op raised itself) gets the op's :meth:`Function.shape_error`, which names
+    the input shapes. Anything else (``Integers to negative integer powers are
+    not allowed``, a custom op's ``alpha must be positive``) is passed on as
+    the same type of error with the op's name in front, not dressed up as a
+    shape problem.
+    """
+    message = str(error)
+    if isinstance(error, ShapeError) or _SHAPE_WORDS.search(message):
+        return ShapeError(function.shape_error([x.shape for x in inputs], message))
+    try:  # the same type: numpy.linalg.LinAlgError stays one
+        return type(error)(f"{function.name}: {message}")
+    except Exception:  # an error type whose constructor wants more than a message
+        return ValueError(f"{function.name}: {message}")
+
+
 class OpName(str):
     """An op's name: a string (``"add"``, as the registry and error messages use it) that is also callable.
 
@@ -394,7 +419,7 @@ class Function:
             else:
                 result = function.forward(*[x._data for x in inputs])
         except (ValueError, IndexError) as error:
-            raise ShapeError(function.shape_error([x.shape for x in inputs], str(error))) from None
+            raise _forward_error(function, inputs, error) from None
         if type(result) is not np.ndarray:  # NumPy returns scalars from full reductions
             result = np.asarray(result)
         grad_enabled, anomaly_enabled, in_backward, scope_owner = _MODE.get()  # this thread's switches, one read

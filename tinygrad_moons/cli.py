@@ -540,7 +540,8 @@ def _add_graph_command(commands: Any) -> None:
             "on that batch: the data, the parameters by name, every op, grouped in one box per layer. Rendering "
             "needs a dot program: the one from graphviz-pure (installed with this package) or a system Graphviz "
             "(preferred when on PATH; TINYGRAD_MOONS_DOT names another). The suffix of --out picks the format "
-            "(.svg, .png, .jpg, .json, ...; .pdf with a system Graphviz); another suffix is refused, with the list. "
+            "(.svg, .png, .jpg, .json, ...; .pdf with a system Graphviz); another is refused, with the list, "
+            "unless --format names the format (then it is appended: run.v2 -> run.v2.svg). "
             "Without a renderer the DOT source is written instead."
         ),
     )
@@ -592,15 +593,10 @@ def run_graph(args: argparse.Namespace) -> int:
     writable = renderer.supported_formats() or renderer.FORMATS  # without a renderer the .dot is written instead
     if args.format and suffix in writable and suffix != args.format.lower():
         raise UsageError(f"--out {path} ends in .{suffix} but --format {args.format} was asked for")
-    try:  # before any work: a format the renderer cannot write is refused with the list of those it can
+    try:  # before any work: a suffix or format the renderer cannot write is refused with the list of those it can
         format = renderer.output_format(path, args.format)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    if suffix and suffix not in writable:  # g.xyz or h.tar.gz used to be written as g.xyz.svg, h.tar.gz.svg
-        raise UsageError(
-            f"--out {path}: .{suffix} is not a format the renderer writes; use a folder, a name without a suffix "
-            f"or one of: {', '.join(writable)}"
-        )
     _writable_folder(path.parent)
     with warnings.catch_warnings(record=True) as caught:  # "no renderer, wrote the .dot": say it plainly
         warnings.simplefilter("always")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
@@ -25,7 +26,7 @@ from tinygrad_moons.tensor import Tensor
 if TYPE_CHECKING:  # the tape's types, for annotations only: the tape calls this module, not the other way round
     from tinygrad_moons.tape import BackwardTape, Contribution, Step
 
-__all__ = ["Explanation", "Link", "ScalarStep", "Term", "explain", "local_link", "scalar_view", "symbols"]
+__all__ = ["Explanation", "Link", "ScalarStep", "Term", "bracketed", "explain", "local_link", "scalar_view", "symbols"]
 
 #: How many terms of a sum are written out before the rest are only counted.
 SHOWN_TERMS = 3
@@ -137,7 +138,7 @@ class Explanation:
         return [name for link in reversed(self.links) for name in link.course_names]
 
     def __str__(self) -> str:
-        out = [f"Why is ∂E/∂{self.label}{_index_text(self.index)} = {_number(self.value)}?"]
+        out = [f"Why is ∂E/∂{bracketed(self.label)}{_index_text(self.index)} = {_number(self.value)}?"]
         if len(self.paths) > 1:
             out.append(f"It is reached by {len(self.paths)} paths, summed:")
             for path in self.paths:
@@ -227,7 +228,7 @@ def _chain(tape: BackwardTape, tensor: Tensor, index: tuple[int, ...]) -> tuple[
         if not contributions:  # a root: its gradient is the seed
             seed = tape.total_gradient(node)
             value = float(seed[where]) if seed is not None else float("nan")
-            label = f"∂E/∂{tape.symbol(node)}{_index_text(where)}"
+            label = f"∂E/∂{_symbol(tape, node)}{_index_text(where)}"
             formula = "1 (the loss itself)" if value == 1.0 and node.data.size == 1 else "the starting gradient"
             formula += f"; E = {_number(node.data.ravel()[0])}" if node.data.size == 1 else ""
             links.append(Link(label, "loss", None, formula, (), "", [], value, None))
@@ -235,7 +236,7 @@ def _chain(tape: BackwardTape, tensor: Tensor, index: tuple[int, ...]) -> tuple[
         candidates = [local_link(tape, c, where) for c in contributions]
         if len(candidates) > 1:
             total = float(contributions[-1].total_after[where])
-            label = f"∂E/∂{tape.symbol(node)}{_index_text(where)}"
+            label = f"∂E/∂{_symbol(tape, node)}{_index_text(where)}"
             if not links:
                 paths = candidates
             terms = [Term(((f"via {c.op}", c.value),), c.value) for c in candidates]
@@ -276,7 +277,7 @@ def scalar_view(tape: BackwardTape, max_elements: int = 2_000) -> list[ScalarSte
                         step=step.number,
                         op=step.op,
                         layer=step.layer_name,
-                        target=f"{tape.symbol(contribution.tensor)}{_index_text(where)}",
+                        target=f"{_symbol(tape, contribution.tensor)}{_index_text(where)}",
                         formula=link.formula,
                         terms=link.terms,
                         value=link.value,
@@ -335,13 +336,8 @@ def _unary_local(op: str, function: Any, x: np.ndarray, y: np.ndarray) -> np.nda
 
 
 def _fill(template: str, **symbols: str) -> str:
-    """``template`` with its symbols put in, each in brackets where it is a compound inside a formula: 1/(1−a)."""
-    if template.strip("{}") in symbols:  # the symbol alone: no brackets needed
-        return template.format(**symbols)
-    compound = ("−", "+", "/", "·", " ")
-    return template.format(
-        **{key: f"({value})" if any(sign in value for sign in compound) else value for key, value in symbols.items()}
-    )
+    """``template`` with its symbols put in, each in brackets where it is a compound: 1/(1−a), · (y−1)."""
+    return template.format(**{key: bracketed(value) for key, value in symbols.items()})
 
 
 def _binary_local(op: str, index: int, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> tuple[np.ndarray, str]:
@@ -373,8 +369,8 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
     i = contribution.input_index
     op = step.op
     value = float(contribution.gradient[where])
-    me = tape.symbol(contribution.tensor)
-    out = tape.symbol(step.output)
+    me = _symbol(tape, contribution.tensor)
+    out = _symbol(tape, step.output)
     quantity = f"∂E/∂{me}{_index_text(where)}"
     upstream = step.upstream
 
@@ -405,7 +401,7 @@ def local_link(tape: BackwardTape, contribution: Contribution, where: tuple[int,
     if op in ("add", "sub", "mul", "div", "pow", "maximum"):
         a, b = step.input_values
         local, text = _binary_local(op, i, a, b, step.output_value)
-        names = {"a": tape.symbol(step.inputs[0]), "b": tape.symbol(step.inputs[1])}
+        names = {"a": _symbol(tape, step.inputs[0]), "b": _symbol(tape, step.inputs[1])}
         indices = _broadcast_sources(contribution.tensor.shape, step.output_value.shape, where)
         terms = []
         for o in indices:
@@ -464,8 +460,8 @@ def _bce_link(
     z_all = np.broadcast_to(step.input_values[0], shape)
     y_all = np.broadcast_to(step.input_values[1], shape)
     indices = _broadcast_sources(step.inputs[i].shape, shape, where)
-    l_name = tape.symbol(step.output)
-    z_name = tape.symbol(step.inputs[0])
+    l_name = _symbol(tape, step.output)
+    z_name = _symbol(tape, step.inputs[0])
     terms: list[Term] = []
     names: tuple[str, ...] = ()
     for o in indices:
@@ -511,7 +507,7 @@ def _probability_bce_names(
     tape: BackwardTape, node: Tensor, contributions: list[Contribution], where: tuple[int, ...]
 ) -> tuple[str, ...]:
     """The course's ∂E/∂ŷ for the two paths of the un-fused loss, −y/ŷ and (1−y)/(1−ŷ), each times 1/n, added."""
-    p = f"{tape.symbol(node)}{_index_text(where)}"
+    p = f"{_symbol(tape, node)}{_index_text(where)}"
     formula = "∂E/∂ŷ = (1/n)(−y/ŷ + (1−y)/(1−ŷ)) = (1/n)(ŷ−y)/(ŷ(1−ŷ))"
     clamped = []
     for c in contributions:
@@ -535,8 +531,8 @@ def _matrix_link(tape: BackwardTape, step: Step, i: int, where: tuple[int, ...],
     """z = x W (+ b): ∂E/∂W[i,j] = Σ_n x[n,i] ∂E/∂z[n,j]; ∂E/∂b[j] = Σ_n ∂E/∂z[n,j];
     ∂E/∂x[n,i] = Σ_j ∂E/∂z[n,j] W[i,j]."""
     x, w = step.input_values[0], step.input_values[1]
-    x_name, w_name = tape.symbol(step.inputs[0]), tape.symbol(step.inputs[1])
-    out = tape.symbol(step.output)
+    x_name, w_name = _symbol(tape, step.inputs[0]), _symbol(tape, step.inputs[1])
+    out = _symbol(tape, step.output)
     upstream = step.upstream
     terms: list[Term] = []
     indices: list[tuple[int, ...]] = []
@@ -669,13 +665,44 @@ def symbols(tape: BackwardTape) -> dict[int, str]:
             if step.inputs[1].grad_fn is None:
                 give(step.inputs[1], "y")
         elif step.op == "sub" and from_one_minus(step.output) is not None and id(step.inputs[1]) in names:
-            give(step.output, f"1−{names[id(step.inputs[1])]}")
+            give(step.output, f"1−{bracketed(names[id(step.inputs[1])])}")
         else:
             give(step.output, f"{step.op}{sup}")
         for tensor in step.inputs:
             if tensor.grad_fn is None:
                 give(tensor, tensor.name or f"leaf{sum(1 for name in names.values() if name.startswith('leaf')) + 1}")
     return names
+
+
+#: Signs that make a name an expression (1−ŷ, y−1, −y, a user's "x + 1"), not a symbol (a¹, W², ŷ, leaf3).
+_OPERATOR_SIGNS = ("−", "-", "+", "/", "·", "*", "×", "^", " ")
+#: A group in brackets that holds no other: what reads as one unit ("(1−ŷ)", "[1,0]").
+_INNERMOST_GROUP = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def bracketed(name: str) -> str:
+    """``name`` as it reads before an index or after ∂, in a product or a quotient: in brackets if it is an expression.
+
+    ``1−ŷ`` becomes ``(1−ŷ)``, so that the gradient of its element reads
+    ``∂E/∂(1−ŷ)[1,0]``, not ``∂E/∂1−ŷ[1,0]``; a simple name (``a¹``,
+    ``W²``, ``ŷ``, ``sum``) and one already in brackets, indexed or not
+    (``(1−ŷ)[1,0]``, ``z²[0,3]``), stay as they are.
+
+    >>> bracketed("1−ŷ"), bracketed("W²"), bracketed("(1−ŷ)[1,0]")
+    ('(1−ŷ)', 'W²', '(1−ŷ)[1,0]')
+    """
+    outside = name
+    while True:  # drop bracketed groups, innermost first: what is left is what the signs apply to
+        inner = _INNERMOST_GROUP.sub("", outside)
+        if inner == outside:
+            break
+        outside = inner
+    return f"({name})" if any(sign in outside for sign in _OPERATOR_SIGNS) else name
+
+
+def _symbol(tape: BackwardTape, tensor: Tensor) -> str:
+    """The tape's name for ``tensor``, ready to take an index or follow ∂ (see :func:`bracketed`)."""
+    return bracketed(tape.symbol(tensor))
 
 
 def _index_text(index: tuple[int, ...]) -> str:

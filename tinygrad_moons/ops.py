@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_moons.autograd import Function, is_grad_enabled
+from tinygrad_moons.autograd import Function, ShapeError, is_grad_enabled
 from tinygrad_moons.tensor import Tensor
 
 
@@ -881,7 +881,7 @@ class Linear(Function):
     def forward(self, x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
         """x @ kernel + bias, the bias added in place into the product's fresh array."""
         if x.ndim < 2 or kernel.ndim != 2 or bias.ndim != 1:
-            raise ValueError("x must be (batch, in_features), kernel (in_features, units) and bias (units,)")
+            raise ShapeError("x must be (batch, in_features), kernel (in_features, units) and bias (units,)")
         out = np.dot(x, kernel) if x.ndim == 2 else x @ kernel  # np.dot: see MatMul.forward
         if out.dtype == bias.dtype:
             out += bias

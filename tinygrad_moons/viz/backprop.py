@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_moons import Tensor
+from tinygrad_moons.explain import bracketed
 from tinygrad_moons.tape import BackwardTape, trace_backward
 from tinygrad_moons.viz import renderer
 from tinygrad_moons.viz.graph import draw_graph, walk_graph
@@ -95,15 +96,15 @@ def page_data(run: BackpropRun) -> dict[str, Any]:
             "node": _layer_node(step.layer),
             "full_node": full_ids.get(id(step.output)),
             "rule": step.rule,
-            "out": tape.symbol(step.output),
-            "inputs": [tape.symbol(t) for t in step.inputs],
+            "out": bracketed(tape.symbol(step.output)),
+            "inputs": [bracketed(tape.symbol(t)) for t in step.inputs],
             "output_value": step.output_value.tolist(),
             "input_values": [v.tolist() for v in step.input_values],
             "upstream": step.upstream.tolist(),
             "sent": [
                 {
                     "input": c.input_index,
-                    "symbol": tape.symbol(c.tensor),
+                    "symbol": bracketed(tape.symbol(c.tensor)),
                     "gradient": c.gradient.tolist(),
                     "before": None if c.total_before is None else c.total_before.tolist(),
                     "after": c.total_after.tolist(),
@@ -124,7 +125,7 @@ def page_data(run: BackpropRun) -> dict[str, Any]:
         parameters.append(
             {
                 "name": name,
-                "symbol": tape.symbol(parameter),
+                "symbol": bracketed(tape.symbol(parameter)),
                 "shape": list(parameter.shape),
                 "arrived": arrived.tolist(),
                 "grad": parameter.grad.data.tolist(),

@@ -192,19 +192,33 @@ def _for_raster(source: str, dot: Path, options: tuple[str, ...]) -> tuple[str, 
 def output_format(path: str | os.PathLike[str], format: str | None = None, dot: Path | None = None) -> str:
     """The format to write ``path`` in: ``format``, else the one its suffix names, else SVG.
 
-    A suffix that names an image format (``.svg``, ``.png``, ``.pdf``, any of
-    Graphviz's) decides the format; a suffix that names none (``graph.v2``)
-    leaves it to ``format`` or SVG. Raises ``ValueError`` if ``dot`` (default:
-    :func:`find_dot`'s) cannot write that format, listing the ones it can, or
-    if the suffix and ``format`` disagree. Without any renderer only the
-    suffix and ``format`` are compared.
+    The one check of a file name and format that :func:`render_graph` and
+    ``tinygrad-moons graph --out`` share, made before anything is drawn. A
+    suffix that names an image format (``.svg``, ``.png``, ``.pdf``, any of
+    Graphviz's) decides the format; a path without a suffix (``graph``) gets
+    ``format``, else SVG. A suffix that names no format (``graph.pnx``,
+    ``graph.txt``) is a ``ValueError`` listing the formats the renderer
+    writes, unless ``format`` is given: then the suffix is part of the name
+    (``run.v2`` with ``format="png"`` is written as ``run.v2.png``). Also a
+    ``ValueError``: a format ``dot`` (default: :func:`find_dot`'s) cannot
+    write, listing the ones it can, and a suffix that names one format with
+    ``format`` another. Without any renderer only the names are checked.
+
+    >>> output_format("graph.png"), output_format("graph"), output_format("run.v2", "svg")  # doctest: +SKIP
+    ('png', 'svg', 'svg')
     """
     path = Path(path)
     suffix = path.suffix.lower().lstrip(".")
     dot = dot or find_dot()
-    known = set(_graphviz_formats()) | set(supported_formats(dot))
+    writable = supported_formats(dot) or FORMATS  # without a renderer the .dot is written, and FORMATS later
+    known = set(_graphviz_formats()) | set(writable)
+    if format is None and suffix and suffix not in known:  # g.pnx or h.tar.gz used to be written as g.pnx.svg
+        raise ValueError(
+            f"writing {path}: .{suffix} is not a format the renderer writes ({', '.join(writable)}); "
+            "end the name in one of those, leave the suffix out (.svg is added), or name the format"
+        )
     if format is None:
-        format = suffix if suffix in known else "svg"
+        format = suffix or "svg"
     format = format.lower()
     if dot is not None:
         format = check_format(format, dot, f"writing {path}")
@@ -227,10 +241,13 @@ def render_graph(graph: Any, path: str | os.PathLike[str], format: str | None = 
 
     The format is :func:`output_format`'s: ``format``, else the one the suffix
     of ``path`` names (``.svg``, ``.png``, ``.pdf`` with a system Graphviz:
-    any of :func:`supported_formats`), else SVG. A path whose suffix is not
-    that format gets it appended (``graph`` -> ``graph.svg``). A format the
-    renderer cannot write is a ``ValueError`` listing those it can: ``g.pdf``
-    is never written as ``g.pdf.svg``. If no renderer exists, the DOT source is
+    any of :func:`supported_formats`), else SVG. A path without a suffix gets
+    the format appended (``graph`` -> ``graph.svg``), as does one whose suffix
+    names no format when ``format`` is given (``run.v2`` -> ``run.v2.png``).
+    Before anything is drawn or written, a ``ValueError`` listing the formats
+    the renderer writes refuses a format it cannot write (``g.pdf`` is never
+    written as ``g.pdf.svg``) and, without ``format``, a suffix that names no
+    format (``g.pnx`` is never written as ``g.pnx.svg``). If no renderer exists, the DOT source is
     written next to it as ``.dot`` instead, with a warning that names the file
     and how to get a renderer; the returned path says which file was written.
     Rendering never crashes for want of Graphviz.
