@@ -245,3 +245,30 @@ def svg_root_tag(path) -> str:
     import xml.etree.ElementTree as ET
 
     return ET.parse(path).getroot().tag
+
+
+def _drawn_outside_the_figure(fig):
+    """How far (inches: left, bottom, right, top) what ``fig`` draws reaches past its edges; 0 where it fits."""
+    fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # every drawn artist: titles, labels, tick labels
+    width, height = fig.get_size_inches()
+    overhang = (-drawn.x0, -drawn.y0, drawn.x1 - width, drawn.y1 - height)
+    return tuple(round(float(max(0.0, value)), 2) for value in overhang)
+
+
+def test_labels_stay_inside_the_figure_with_wide_ticks_big_fonts_and_two_line_titles(moons):
+    """Fixed margins (tried for speed) cut off "loss" beside ticks like 0.74375, x₂ at font size 16, a 2-line title."""
+    X_train, X_test, y_train, y_test = moons
+    curves = {"loss": list(np.linspace(0.7439, 0.7421, 10)), "accuracy": [0.99] * 10}
+    classifier = LogisticRegression().fit(X_train * 1e5, y_train)
+    with plt.rc_context({"font.size": 16}):
+        figures = [
+            plot_history(curves, title="run 1\nafter 10 epochs"),
+            plot_decision_boundary(classifier, X_train * 1e5, y_train, title="My model\nafter 300 epochs").figure,
+        ]
+        try:
+            for fig in figures:
+                assert _drawn_outside_the_figure(fig) == (0.0, 0.0, 0.0, 0.0)
+        finally:
+            for fig in figures:
+                plt.close(fig)

@@ -326,9 +326,12 @@ def _add_threads_option(parser: argparse.ArgumentParser) -> None:
 
 
 #: The commands that compute something and exit (all but the playground's server). They train or run networks, and
-#: so do many small matrix products: on one BLAS thread (:func:`blas_threads`). And they run with Python's cyclic
-#: garbage collector paused (:func:`collector_paused`).
+#: so do many small matrix products: on one BLAS thread (:func:`blas_threads`).
 ONE_SHOT_COMMANDS = ("train", "compare", "sweep", "graph", "backprop")
+#: The one-shot commands that train one network: they run with Python's cyclic garbage collector paused
+#: (:func:`collector_paused`). Not compare and sweep: each of their runs leaves a few MB in reference cycles (a
+#: compiled step and its buffers), which a sweep of hundreds of runs in one process would pile up.
+ONE_RUN_COMMANDS = ("train", "graph", "backprop")
 
 
 def blas_threads(args: argparse.Namespace) -> contextlib.AbstractContextManager[Any]:
@@ -351,19 +354,20 @@ def blas_threads(args: argparse.Namespace) -> contextlib.AbstractContextManager[
 
 @contextlib.contextmanager
 def collector_paused(args: argparse.Namespace) -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a one-shot command runs; the playground's server keeps it.
+    """Pause Python's cyclic garbage collector while a command that trains one network runs (:data:`ONE_RUN_COMMANDS`).
 
     Most of such a command's time is importing scikit-learn, SciPy and
     matplotlib, and while they load the collector walks their hundreds of
     thousands of objects again and again: 0.14 s of the 2 s ``train``
-    (benchmarks/bench_train_command.py measures the command). Nothing here
-    makes reference cycles per step or per epoch (a training run leaves
-    about 740 cyclic objects whatever its length; tests/test_cli.py checks
-    it), so the memory the pause holds back stays small. The collector's
-    earlier state comes back afterwards, so calling :func:`main` from Python
-    changes nothing.
+    (benchmarks/bench_train_command.py measures the command). The one run
+    leaves what it leaves in reference cycles once, whatever its length
+    (nothing makes a cycle per step or per epoch; tests/test_cli.py checks
+    it), so the memory the pause holds back is bounded. ``compare``,
+    ``sweep`` (many runs) and the playground's server keep the collector.
+    Its earlier state comes back afterwards, so calling :func:`main` from
+    Python changes nothing.
     """
-    if args.command not in ONE_SHOT_COMMANDS or not gc.isenabled():
+    if args.command not in ONE_RUN_COMMANDS or not gc.isenabled():
         yield
         return
     gc.disable()

@@ -155,8 +155,7 @@ def plot_decision_boundary(
     if X_test is not None:
         X_test, y_test = _check_labelled(X_test, y_test, "test")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(5.5, 4.5))
-        _set_margins(fig, left=0.7, right=0.1, bottom=0.5, top=0.35)
+        _, ax = plt.subplots(figsize=(5.5, 4.5), layout="constrained")
     xx, yy = decision_grid(X_train, X_test, resolution=resolution)
     draw_probability(ax, xx, yy, probability_grid(model, xx, yy))
     parts = _parts(X_train, y_train, X_test, y_test)
@@ -269,8 +268,7 @@ def plot_history(
     if not isinstance(curves, Mapping) or "loss" not in curves:
         raise ValueError("plot_history: expected a History or a dict with at least a 'loss' list")
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-        _set_margins(fig, left=0.75, right=0.1, bottom=0.5, top=0.5 if title else 0.15, gap=0.9)
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), layout="constrained")
     else:
         fig = axes[0].figure
     for ax, metric in zip(axes, ("loss", "accuracy")):
@@ -309,27 +307,7 @@ def _power_of_ten_label(value: float, position: int | None = None) -> str:
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-# ------------------------------------------------------------------ layout and saving
-def _set_margins(fig: Figure, *, left: float, right: float, bottom: float, top: float, gap: float = 0.0) -> None:
-    """Place a figure's row of axes ``left``, ``right``, ``bottom`` and ``top`` inches from its edges, ``gap`` apart.
-
-    The figures this module makes itself have known contents, so they get
-    fixed margins rather than matplotlib's constrained layout: that measures
-    every label again before each save, which was a third of the time
-    ``tinygrad-moons train`` spent on its two figures.
-    """
-    width, height = fig.get_size_inches()
-    columns = len(fig.axes)
-    axes_width = (width - left - right - gap * (columns - 1)) / columns
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        bottom=bottom / height,
-        top=1 - top / height,
-        wspace=gap / axes_width if columns > 1 else None,
-    )
-
-
+# ------------------------------------------------------------------ saving
 def save_figure(figure: Figure | Axes, path: str | os.PathLike[str], dpi: int = 110) -> Path:
     """Save a figure (or an axes' figure) to ``path``, creating its folder, and close it to free memory."""
     root: Any = figure.figure if isinstance(figure, Axes) else figure
