@@ -567,3 +567,14 @@ def test_show_grads_on_a_freed_graph_without_grads_says_what_to_do():
     assert message.startswith("draw_graph: ")
     assert "call draw_graph before backward, or pass retain_graph=True" in message
     draw_graph(loss)  # without gradients the freed graph still draws
+
+
+def test_show_grads_refuses_the_grads_of_a_backward_from_another_tensor():
+    """x.grad after part.backward() is d part/dx, not d loss/dx: shown as the loss's gradient it would mislead."""
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True, name="x")
+    part = (x * 2.0).relu().sum()
+    loss = part * 3.0
+    part.backward()
+    assert x.grad is not None
+    with pytest.raises(RuntimeError, match="draw_graph: .*call draw_graph before backward"):
+        draw_graph(loss, show_grads=True)

@@ -644,17 +644,16 @@ def _gradients(output: Tensor, tensors: list[Tensor]) -> dict[int, np.ndarray]:
     are the gradients the user asked for (a training loop always calls
     ``loss.backward()`` before anything else).
     """
-    freed = any(t.grad_fn is not None and t.grad_fn.graph_freed for t in tensors)
-    if freed:
+    if output.data.size == 1 and any(t.grad_fn is not None and t.grad_fn.graph_freed for t in tensors):
         left_behind = {id(t): t.grad.data for t in tensors if t.grad is not None}
-        if not left_behind:
-            raise RuntimeError(
-                "draw_graph: show_grads/grad_flow need the gradients, but a backward pass without "
-                "retain_graph=True has already walked this graph (freeing it) and left no .grad on its tensors "
-                "(autograd.grad does not set .grad); call draw_graph before backward, or pass retain_graph=True "
-                "to backward/grad"
-            )
-        return left_behind
+        if output.grad_fn is not None and output.grad_fn.graph_freed and left_behind:
+            return left_behind  # this tensor's own backward freed the graph: its .grad are the gradients asked for
+        raise RuntimeError(
+            "draw_graph: show_grads/grad_flow need the gradients of this tensor, but a backward pass without "
+            "retain_graph=True has already freed (part of) its graph and left no .grad that stands for them "
+            "(autograd.grad sets no .grad; a backward from another tensor leaves that tensor's gradients); "
+            "call draw_graph before backward, or pass retain_graph=True to backward/grad"
+        )
     if output.data.size == 1:
         wanted = [t for t in tensors if t.requires_grad]
         # Drawing only looks: the caller's backward() must still be able to walk this graph.
