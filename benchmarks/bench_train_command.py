@@ -46,10 +46,16 @@ DEFAULT_BEFORE = "5de3082"
 
 
 def unpack_commit(ref: str, folder: Path) -> Path:
-    """Write the tree of commit ``ref`` into ``folder`` (``git archive``); returns the folder."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPOSITORY), "archive", "--format=tar", ref], capture_output=True, check=True
-    ).stdout
+    """Write the tree of commit ``ref`` into ``folder`` (``git archive``); returns the folder.
+
+    A ``ref`` git does not know (a typo, a commit not fetched) ends the program with one line naming it and
+    quoting git, rather than a CalledProcessError traceback that hides git's message.
+    """
+    archived = subprocess.run(["git", "-C", str(REPOSITORY), "archive", "--format=tar", ref], capture_output=True)
+    if archived.returncode != 0:
+        reason = archived.stderr.decode(errors="replace").strip().splitlines() or [f"exit status {archived.returncode}"]
+        raise SystemExit(f"{Path(__file__).name}: error: --before {ref}: git archive failed: {reason[0]}")
+    archive = archived.stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
     return folder

@@ -516,3 +516,111 @@ def test_a_training_run_leaves_the_same_cyclic_garbage_whatever_its_length(jit_c
     finally:
         gc.enable()
     assert left_over[8] <= left_over[2], left_over
+
+
+# ------------------------------------ reused and interrupted output folders (a first-time user's rough edges)
+
+
+def _earlier_outputs(folder, names):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(f"an earlier run's {name}")
+
+
+def test_a_reused_train_folder_names_the_earlier_runs_figures(tmp_path, capsys):
+    """train --no-figures into an earlier run's folder left its pictures beside the new model, silently."""
+    out = tmp_path / "run"
+    _earlier_outputs(out, ["decision_boundary.png", "curves.png", "graph.svg", "training.gif", "model.npz"])
+    (out / "my_notes.txt").write_text("the user's own file")
+    assert main(["train", *QUICK, "--out", str(out)]) == 0
+    error = capsys.readouterr().err
+    warnings = [line for line in error.splitlines() if "warning" in line]
+    assert warnings == [
+        f"tinygrad-moons train: warning: {out} also holds decision_boundary.png, curves.png, graph.svg, training.gif "
+        "from an earlier run, not from this one (delete them, or use a new --out)"
+    ]
+    assert "my_notes.txt" not in error and "model.npz" not in error  # the user's file; the one this run wrote
+    assert (out / "curves.png").read_text() == "an earlier run's curves.png"  # warned of, never deleted
+    assert (out / "my_notes.txt").exists()
+
+
+def test_a_rerun_into_its_own_folder_or_a_new_one_warns_of_nothing(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", *QUICK, "--out", str(out)]) == 0
+    assert main(["train", *QUICK, "--out", str(out)]) == 0  # the same outputs again: all of them rewritten
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_reused_compare_folder_names_the_earlier_figure(tmp_path, capsys):
+    out = tmp_path / "compare"
+    _earlier_outputs(out, ["compare.png", "sweep.png"])
+    assert main([*TINY_COMPARE, "--no-torch", "--quiet", "--no-figures", "--out", str(out)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and f"{out} also holds compare.png from an earlier run" in warnings[0]
+
+
+def test_backprop_names_an_earlier_runs_gif_and_frames(tmp_path, capsys):
+    """Without --gif, an earlier --gif's animation and frames stay beside the new page; with it, surplus frames."""
+    out = tmp_path / "pass.html"
+    _earlier_outputs(tmp_path, ["pass.gif", "pass_frames/step_98.png", "pass_frames/step_99.png", "other.gif"])
+    assert main(["backprop", "--layers", "3", "--points", "2", "--out", str(out)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        f"tinygrad-moons backprop: warning: {tmp_path} also holds pass.gif, 2 files in pass_frames/ from an earlier "
+        "run, not from this one (delete them, or use a new --out)"
+    ]
+
+
+def _interrupted(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("command", ["train", "compare"])
+def test_ctrl_c_leaves_no_empty_run_folder_behind(command, tmp_path, capsys, monkeypatch):
+    """The folder is made (and proven writable) before training; Ctrl+C during training used to leave it, empty."""
+    monkeypatch.setattr(experiment, command, _interrupted)
+    argv = {"train": ["train", *QUICK], "compare": [*TINY_COMPARE, "--no-torch", "--quiet", "--no-figures"]}[command]
+    assert main([*argv, "--out", str(tmp_path / "new" / "run")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # both folders it made are gone
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 130  # the default folder, runs/<name>-<date-time>, and runs/ itself
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_run_keeps_a_folder_it_did_not_create_or_that_holds_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(experiment, "train", _interrupted)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert main(["train", *QUICK, "--out", str(existing)]) == 130
+    assert existing.is_dir()  # it was there before: not ours to remove
+    (tmp_path / "runs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", *QUICK]) == 130
+    assert list((tmp_path / "runs").iterdir()) == []  # the run's folder went; runs/ was there before
+
+
+def test_an_error_before_anything_is_written_removes_the_folder_but_not_after(tmp_path, capsys, monkeypatch):
+    from tinygrad_moons import cli
+
+    monkeypatch.setattr(experiment, "train", _a_bug)
+    assert main(["train", *QUICK, "--out", str(tmp_path / "early")]) == 1
+    assert not (tmp_path / "early").exists()
+    monkeypatch.undo()
+
+    def figures_fail(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl+C while the figures are drawn: model.npz and history.json are written
+
+    monkeypatch.setattr(cli, "_write_training_figures", figures_fail)
+    out = tmp_path / "late"
+    assert main(["train", "--samples", "200", "--epochs", "2", "--quiet", "--out", str(out)]) == 130
+    assert sorted(path.name for path in out.iterdir()) == ["history.json", "model.npz"]
+
+
+def test_a_reused_sweep_folder_names_the_earlier_figure(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    _earlier_outputs(out, ["sweep.png"])
+    argv = ["sweep", "--settings", "default", "--seeds", "1", "--max-epochs", "1", "--backend", "sequential"]
+    assert main([*argv, "--quiet", "--no-figures", "--out", str(out)]) == 0
+    assert f"tinygrad-moons sweep: warning: {out} also holds sweep.png from an earlier run" in capsys.readouterr().err

@@ -695,3 +695,33 @@ def test_a_compiled_model_pickles_and_trains_on():
     model.fit(X, y, epochs=1, batch_size=30, verbose=0, seed=1)
     copy.fit(X, y, epochs=1, batch_size=30, verbose=0, seed=1)
     assert largest_difference([p.data for p in model.parameters()], [p.data for p in copy.parameters()]) == 0.0
+
+
+def test_the_capturing_call_returns_what_the_replays_return():
+    """The first call returned the eager loss, graph attached (grad_fn, requires_grad); replays returned detached
+    copies: the same function's result depended on the call number."""
+    rng = np.random.default_rng(0)
+    weight = Tensor(rng.normal(size=(2, 1)), requires_grad=True)
+    optimizer = optim.SGD([weight], lr=0.1)
+
+    @tm.compile
+    def step(x):
+        out = x @ weight
+        loss = (out * out).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss, [out, x, weight]
+
+    looks = []
+    values = []
+    for _ in range(3):
+        x = Tensor(rng.normal(size=(4, 2)))
+        loss, (out, same_x, same_weight) = step(x)
+        assert same_x is x and same_weight is weight  # an argument or a parameter comes back as itself
+        looks.append([(t.grad_fn, t.requires_grad, t.dtype, t.shape) for t in (loss, out)])
+        values.append((loss, loss.numpy().copy()))
+    assert step.captures == 1
+    assert looks[0] == looks[1] == looks[2] == [(None, False, np.float64, ()), (None, False, np.float64, (4, 1))]
+    for loss, value in values:  # a later call writes into no earlier result
+        np.testing.assert_array_equal(loss.numpy(), value)

@@ -273,3 +273,17 @@ def test_losses_by_name():
     assert isinstance(losses.get("categorical_crossentropy"), CategoricalCrossentropy)
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         losses.get("hinge")
+
+
+@pytest.mark.parametrize(
+    "input, target, dtype, shown",
+    [([1.5], [1.0], np.float64, "input should be between 0 and 1 (got 1 outside, e.g. 1.5)"),
+     ([0.5], [2.0], np.float64, "target should be between 0 and 1 (got 1 outside, e.g. 2.0)"),
+     ([1.1, -0.25], [1.0, 0.0], np.float32, "input should be between 0 and 1 (got 2 outside, e.g. 1.1)")],
+)
+def test_bce_names_a_value_outside_0_1_as_a_plain_number(input, target, dtype, shown):
+    """The message said "e.g. np.float64(1.5)": NumPy's repr of a scalar, not the number a user typed."""
+    with pytest.raises(RuntimeError) as error:
+        BCELoss()(Tensor(np.array(input, dtype=dtype)), Tensor(np.array(target, dtype=dtype)))
+    assert shown in str(error.value)
+    assert "np." not in str(error.value)

@@ -541,3 +541,40 @@ def test_pixel_formats_are_drawn_at_twice_graphvizs_resolution_in_a_font_the_ren
     sharp = Image.open(io.BytesIO(renderer.pipe(source, "png")))
     plain = Image.open(io.BytesIO(renderer.pipe(source, "png", options=("-Gdpi=72",))))
     assert sharp.size[0] >= 1.9 * plain.size[0] and sharp.size[1] >= 1.9 * plain.size[1]
+
+
+# ------------------------------------------------------------------ drawing after the user's own backward
+def test_show_grads_after_backward_draws_the_grads_backward_left():
+    """A training loop calls loss.backward() first; draw_graph then ran a second backward and failed."""
+    model, _, loss = small_loss()
+    before = draw_graph(loss, show_grads=True).source  # computed by draw_graph itself, graph untouched
+    loss.backward()
+    after = draw_graph(loss, show_grads=True, grad_flow=True).source
+    for _, parameter in model.named_parameters():
+        assert parameter.grad is not None
+        shown = "grad " + summarize(parameter.grad.data)
+        for source in (before, after):  # the same numbers either way
+            assert shown in next(line for line in source.splitlines() if f"<B>{parameter.name}</B>" in line)
+
+
+def test_show_grads_on_a_freed_graph_without_grads_says_what_to_do():
+    _, _, loss = small_loss()
+    leaves = [t for t in walk_graph(loss) if t.requires_grad and t.grad_fn is None]
+    autograd.grad(loss, leaves)  # frees the graph, sets no .grad
+    with pytest.raises(RuntimeError) as error:
+        draw_graph(loss, show_grads=True)
+    message = str(error.value)
+    assert message.startswith("draw_graph: ")
+    assert "call draw_graph before backward, or pass retain_graph=True" in message
+    draw_graph(loss)  # without gradients the freed graph still draws
+
+
+def test_show_grads_refuses_the_grads_of_a_backward_from_another_tensor():
+    """x.grad after part.backward() is d part/dx, not d loss/dx: shown as the loss's gradient it would mislead."""
+    x = Tensor(np.array([1.0, -2.0]), requires_grad=True, name="x")
+    part = (x * 2.0).relu().sum()
+    loss = part * 3.0
+    part.backward()
+    assert x.grad is not None
+    with pytest.raises(RuntimeError, match="draw_graph: .*call draw_graph before backward"):
+        draw_graph(loss, show_grads=True)

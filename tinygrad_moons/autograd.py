@@ -232,6 +232,21 @@ class ShapeError(ValueError):
     """An op was given inputs whose shapes do not fit together."""
 
 
+def plain_numbers(value: Any) -> Any:
+    """``value`` for an error message: NumPy scalars, also in tuples and lists, as the Python numbers they hold.
+
+    A shape given as ``np.array([4, 5])`` then reads ``(4, 5)`` in the message, not
+    ``(np.int64(4), np.int64(5))`` (NumPy 2's repr of its scalars).
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return [plain_numbers(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(plain_numbers(item) for item in value)
+    return value
+
+
 #: Words NumPy's shape errors use ("operands could not be broadcast together with shapes", "shapes (2,3) and (4,5)
 #: not aligned", "cannot reshape array of size 6 into shape (4,)", "axis 2 is out of bounds", "too many indices").
 _SHAPE_WORDS = re.compile(r"shape|broadcast|dimension|aligned|\bax[ie]s\b|zero-size|indices|concatenat")

@@ -12,8 +12,11 @@ default model's loss. ``python -m tinygrad_moons`` is the same program.
 Every subcommand is a function ``run_<name>(args) -> int``; :func:`main`
 parses the arguments and turns a bad value into an argparse-style error
 (usage line and message, exit status 2) rather than a traceback. Output
-folders are created and proven writable before any training starts. Any
-other error is unexpected: reported in one line (exit status 1), or with its
+folders are created and proven writable before any training starts; a
+command that fails or is interrupted before writing anything removes the
+folders it created, and one that reuses a folder warns of the files an
+earlier run left there that this run did not rewrite. Any other error is
+unexpected: reported in one line (exit status 1), or with its
 traceback under ``--debug``.
 """
 
@@ -469,6 +472,7 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.no_figures:
         written += _write_training_figures(result, split, out_dir, callbacks)
     say(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
+    _warn_of_earlier_outputs("train", out_dir, written, TRAIN_OUTPUTS)
     return 0
 
 
@@ -681,11 +685,15 @@ def run_backprop(args: argparse.Namespace) -> int:
         run = trace_recipe_network(recipe, args.points)
     except ValueError as error:  # more points than the training set has
         raise UsageError(str(error)) from None
+    gif, frames = out.with_suffix(".gif"), out.with_name(out.stem + "_frames")
     written = [write_page(run, out)]
     if args.gif:
-        written.append(write_gif(run, out.with_suffix(".gif"), png_folder=out.with_name(out.stem + "_frames")))
+        written.append(write_gif(run, gif, png_folder=frames))
     say(f"{run.title}; {count(len(run.tape.steps), 'backward step')}")
     say("wrote " + ", ".join(str(path) for path in written))
+    frames_written = [frames / f"step_{step.number:02d}.png" for step in run.tape.steps] if args.gif else []
+    frame_names = [f"{frames.name}/{png.name}" for png in sorted(frames.glob("step_*.png"))]
+    _warn_of_earlier_outputs("backprop", out.parent, [*written, *frames_written], [gif.name, *frame_names])
     return 0
 
 
@@ -755,6 +763,7 @@ def run_compare(args: argparse.Namespace) -> int:
         written += _write_comparison_figure(results, split, out_dir)
     say()
     say(f"wrote {out_dir}: " + ", ".join(path.name for path in written))
+    _warn_of_earlier_outputs("compare", out_dir, written, COMPARE_OUTPUTS)
     return 0
 
 
@@ -850,6 +859,7 @@ def run_sweep(args: argparse.Namespace) -> int:
         sweep.plot_sweep(runs, out_dir / "sweep.png")
         written.append(out_dir / "sweep.png")
     print(f"\nwrote {out_dir}: " + ", ".join(path.name for path in written))
+    _warn_of_earlier_outputs("sweep", out_dir, written, SWEEP_OUTPUTS)
     return 0
 
 
@@ -903,8 +913,17 @@ def _output_folder(out: Path | None, stem: str) -> Path:
     return folder
 
 
+#: The folders the running command created (deepest first), for :func:`_folders_removed_if_left_empty`.
+_created_folders: list[Path] = []
+
+
 def _writable_folder(folder: Path) -> Path:
-    """``folder``, created if needed and proven writable, before any training: a run is never lost to a bad --out."""
+    """``folder``, created if needed and proven writable, before any training: a run is never lost to a bad --out.
+
+    The folders it creates are noted, so that a command interrupted before writing anything does not leave them behind
+    (:func:`_folders_removed_if_left_empty`).
+    """
+    _created_folders[:0] = [path for path in (folder, *folder.parents) if not path.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -913,6 +932,62 @@ def _writable_folder(folder: Path) -> Path:
         reason = error.strerror or type(error).__name__
         raise UsageError(f"--out {folder}: cannot write there ({reason}: {error.filename or folder})") from None
     return folder
+
+
+@contextlib.contextmanager
+def _folders_removed_if_left_empty() -> Iterator[None]:
+    """Around a command: if it fails or is interrupted (Ctrl+C), remove the folders it created that are still empty.
+
+    ``train`` and ``compare`` create their folder before training (:func:`_writable_folder`); a Ctrl+C during
+    training used to leave that empty folder behind. Only folders this command created are removed, deepest first,
+    and only while empty (``rmdir`` refuses a folder that holds anything): nothing anyone wrote is ever deleted.
+    """
+    _created_folders.clear()
+    try:
+        yield
+    except BaseException:
+        for folder in _created_folders:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty (the command wrote something), or gone: leave it as it is
+                pass
+        raise
+    finally:
+        _created_folders.clear()
+
+
+#: The files each command writes into its folder: only these are named by :func:`_warn_of_earlier_outputs`.
+#: (graph.dot is the loss graph's DOT source, written instead of graph.svg where no Graphviz renderer exists.)
+TRAIN_OUTPUTS = (
+    "model.npz", "history.json", "decision_boundary.png", "curves.png", "graph.svg", "graph.dot", "training.gif"
+)
+COMPARE_OUTPUTS = ("compare.json", "compare.png")
+SWEEP_OUTPUTS = ("sweep.json", "sweep.png")
+
+
+def _warn_of_earlier_outputs(command: str, folder: Path, written: Sequence[Path], names: Sequence[str]) -> None:
+    """Warn (one line, on stderr) of files in ``folder`` that ``command`` writes but this run did not: an earlier run's.
+
+    ``train --no-figures --out <a folder used before>`` wrote the new model.npz beside the earlier run's
+    decision_boundary.png and curves.png, silently: a reader then saw pictures of a different model. They are
+    not deleted (they may be wanted); the warning names them. Files with other names are the user's own and
+    are not mentioned.
+    """
+    fresh = {Path(path).resolve() for path in written}
+    earlier = [name for name in names if (folder / name).resolve() not in fresh and (folder / name).is_file()]
+    files_in_subfolders: dict[str, int] = {}  # e.g. backprop's frames: counted, not listed one by one
+    for name in earlier:
+        if "/" in name:
+            subfolder = name.rsplit("/", 1)[0]
+            files_in_subfolders[subfolder] = files_in_subfolders.get(subfolder, 0) + 1
+    described = [name for name in earlier if "/" not in name]
+    described += [f"{count(number, 'file')} in {subfolder}/" for subfolder, number in files_in_subfolders.items()]
+    if earlier:
+        say(
+            f"{PROG} {command}: warning: {folder} also holds {', '.join(described)} from an earlier run, "
+            "not from this one (delete them, or use a new --out)",
+            file=sys.stderr,
+        )
 
 
 def _write_json(path: Path, content: Any) -> Path:
@@ -990,7 +1065,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        with blas_threads(args), collector_paused(args):
+        with blas_threads(args), collector_paused(args), _folders_removed_if_left_empty():
             return args.handler(args)
     except UsageError as error:
         args.subparser.error(str(error))  # prints the command's usage and the message, exits with status 2

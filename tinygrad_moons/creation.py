@@ -132,7 +132,7 @@ def _size(size: tuple[Any, ...], op: str) -> tuple[int, ...]:
         if isinstance(n, (builtins.bool, np.bool_)) or not isinstance(n, (int, np.integer)):
             raise TypeError(f"{op}: sizes must be ints, got {n!r} in {size}")
         if n < 0:
-            raise ValueError(f"{op}: sizes must be non-negative, got {size}")
+            raise ValueError(f"{op}: sizes must be non-negative, got {autograd.plain_numbers(size)}")
     return tuple(int(n) for n in size)
 
 

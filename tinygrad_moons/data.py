@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_moons.autograd import plain_numbers
+
 __all__ = [
     "DATASETS",
     "DEFAULT_NOISE",
@@ -131,7 +133,9 @@ def make_circles(
     n_samples = _check_n_samples(n_samples, "make_circles")
     noise = _check_noise(noise, "make_circles")
     if not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-        raise ValueError(f"make_circles: factor must be between 0 and 1 (inner radius / outer radius), got {factor!r}")
+        raise ValueError(
+            f"make_circles: factor must be between 0 and 1 (inner radius / outer radius), got {plain_numbers(factor)!r}"
+        )
     X, y = datasets.make_circles(
         n_samples=n_samples,
         noise=noise,
@@ -190,7 +194,7 @@ def make_spirals(
     n_samples = _check_n_samples(n_samples, "make_spirals")
     noise = _check_noise(noise, "make_spirals")
     if not isinstance(turns, numbers.Real) or not turns > 0:
-        raise ValueError(f"make_spirals: turns must be a positive number, got {turns!r}")
+        raise ValueError(f"make_spirals: turns must be a positive number, got {plain_numbers(turns)!r}")
     rng = _generator(random_state, "make_spirals")
     n_first = n_samples // 2  # as make_moons: the first class gets the smaller half
     y = np.repeat(np.array([0, 1], dtype=np.int64), [n_first, n_samples - n_first])

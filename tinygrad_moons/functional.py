@@ -260,7 +260,7 @@ def _check_unit_interval(values: np.ndarray, what: str) -> None:
         bad = values[~inside]
         raise RuntimeError(
             f"binary_cross_entropy: all elements of {what} should be between 0 and 1 "
-            f"(got {bad.size} outside, e.g. {bad.flat[0]!r})"
+            f"(got {bad.size} outside, e.g. {bad.flat[0]!s})"  # NumPy's str: 1.5 (repr: np.float64(1.5))
             + ("; for logits use binary_cross_entropy_with_logits / BCEWithLogitsLoss" if what == "input" else "")
         )
 

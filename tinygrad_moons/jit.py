@@ -1800,7 +1800,7 @@ class CompiledFunction:
         self.programs[key] = program
         if len(self.programs) > self.cache_size:
             self.programs.popitem(last=False)
-        return result
+        return _as_replayed(result)  # the capture's call returns what every replay returns: no graph attached
 
     def _capture(self, args: tuple[Any, ...]) -> tuple[Any, Program]:
         with _CAPTURE_LOCK:
@@ -1868,6 +1868,15 @@ class CompiledFunction:
         return program
 
 
+def _as_replayed(result: Any) -> Any:
+    """``result`` as a replay returns it: each tensor the graph computed detached (no grad_fn, requires_grad False)."""
+    if isinstance(result, Tensor):
+        return result.detach() if result.grad_fn is not None else result
+    if isinstance(result, (tuple, list)):
+        return type(result)(_as_replayed(item) for item in result)
+    return result
+
+
 @overload
 def compile(fn: Callable[..., Any], *, cache_size: int = 8) -> CompiledFunction: ...
 @overload
@@ -1880,7 +1889,11 @@ def compile(
     As ``torch.compile``: ``step = compile(step)`` or ``@compile`` (also
     ``@compile(cache_size=4)``). ``fn`` takes Tensors (and numbers); it may
     run a forward pass, ``loss.backward()`` and ``optimizer.step()``. See the
-    module documentation for what is refused and why.
+    module documentation for what is refused and why. Every call, the
+    capturing one included, returns tensors cut from the graph (no
+    ``grad_fn``, ``requires_grad=False``): replays build no graph, and a
+    result must not depend on the call number. A returned argument or
+    parameter is that tensor itself.
     """
     if fn is None:
         return lambda f: CompiledFunction(f, cache_size=cache_size)

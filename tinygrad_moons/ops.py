@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_moons.autograd import Function, ShapeError, is_grad_enabled
+from tinygrad_moons.autograd import Function, ShapeError, is_grad_enabled, plain_numbers
 from tinygrad_moons.tensor import Tensor
 
 
@@ -689,7 +689,7 @@ class Reshape(Function):
         size = int(np.prod(shapes[0]))
         return (
             f"reshape: cannot reshape a tensor of shape {shapes[0]} ({size} elements) "
-            f"into shape {self.shape} ({numpy_message})"
+            f"into shape {plain_numbers(self.shape)} ({numpy_message})"
         )
 
     def backward(self, grad: Tensor) -> Tensor:
@@ -728,7 +728,7 @@ class BroadcastTo(Function):
 
     def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
-        return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {self.shape}"
+        return f"broadcast_to: shape {shapes[0]} cannot be broadcast to {plain_numbers(self.shape)}"
 
     def backward(self, grad: Tensor) -> Tensor:
         """Each input element was copied along the new axes; the engine sums the copies (sum_to_shape)."""
@@ -776,7 +776,8 @@ class GetItem(Function):
 
     def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
-        return f"getitem: index {self.index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
+        index = plain_numbers(self.index)
+        return f"getitem: index {index!r} does not fit a tensor of shape {shapes[0]} ({numpy_message})"
 
     def backward(self, grad: Tensor) -> Tensor:
         """Each selected element gets the gradient of where it went; elements not selected get 0."""

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from tinygrad_moons import autograd, lr_scheduler
+from tinygrad_moons.autograd import plain_numbers
 from tinygrad_moons.lr_scheduler import LearningRateSchedule
 from tinygrad_moons.tensor import Tensor
 
@@ -139,7 +140,7 @@ def _update(p: Tensor, step: np.ndarray) -> None:
 def _check_non_negative(owner: str, **values: float) -> None:
     for key, value in values.items():
         if not (isinstance(value, (int, float, np.floating)) and math.isfinite(value) and value >= 0):
-            raise ValueError(f"{owner}: {key} must be a non-negative number, got {value!r}")
+            raise ValueError(f"{owner}: {key} must be a non-negative number, got {plain_numbers(value)!r}")
 
 
 class SGD(Optimizer):
@@ -234,7 +235,7 @@ class Adam(Optimizer):
     ):
         beta1, beta2 = betas
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas!r}")
+            raise ValueError(f"Adam: betas must lie in [0, 1), got {plain_numbers(betas)!r}")
         _check_non_negative("Adam", eps=eps, weight_decay=weight_decay)
         self.betas = (float(beta1), float(beta2))
         self.eps = float(eps)
@@ -303,7 +304,7 @@ class RMSprop(Optimizer):
         centered: bool = False,
     ):
         if not 0 <= alpha <= 1:
-            raise ValueError(f"RMSprop: alpha must lie in [0, 1], got {alpha!r}")
+            raise ValueError(f"RMSprop: alpha must lie in [0, 1], got {plain_numbers(alpha)!r}")
         _check_non_negative("RMSprop", eps=eps, momentum=momentum, weight_decay=weight_decay)
         self.alpha = float(alpha)
         self.eps = float(eps)

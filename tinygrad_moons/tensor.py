@@ -1226,7 +1226,8 @@ class Tensor:
                 _normalize_dim(d, self.ndim, "permute")
         if len(dims) != self.ndim or sorted(d % max(self.ndim, 1) for d in dims) != list(range(self.ndim)):
             raise ValueError(
-                f"permute: dims {tuple(dims)} are not a permutation of the {self.ndim} dims of shape {self.shape}"
+                f"permute: dims {plain_numbers(tuple(dims))} are not a permutation of the {self.ndim} dims of shape "
+                f"{self.shape}"
             )
         return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
 
@@ -1272,7 +1273,7 @@ class Tensor:
             raise ValueError(f"expand: {len(sizes)} sizes given for a tensor of {self.ndim} dims {self.shape}")
         shape = tuple(self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
         if any(n < 0 for n in shape):
-            raise ValueError(f"expand: -1 is not allowed for the new leading dims, got {tuple(sizes)}")
+            raise ValueError(f"expand: -1 is not allowed for the new leading dims, got {plain_numbers(tuple(sizes))}")
         return self.broadcast_to(shape)
 
     def expand_as(self, other: Tensor) -> Tensor:
@@ -1288,7 +1289,7 @@ class Tensor:
                 f"({self.ndim}) of shape {self.shape}"
             )
         if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0 for n in sizes):
-            raise ValueError(f"repeat: repeats must be non-negative ints, got {tuple(sizes)}")
+            raise ValueError(f"repeat: repeats must be non-negative ints, got {plain_numbers(tuple(sizes))}")
         return ops.Repeat.apply(self, repeats=tuple(int(n) for n in sizes))
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -1492,7 +1493,7 @@ def _normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str) -> tup
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
         normalized.append(int(a) % rank)
     if len(set(normalized)) != len(normalized):
-        raise ValueError(f"{op}: axis {axis} repeats an axis")
+        raise ValueError(f"{op}: axis {plain_numbers(axis)} repeats an axis")
     if ndim == 0:
         return None
     return tuple(sorted(normalized))
@@ -1531,7 +1532,7 @@ from tinygrad_moons import (  # noqa: E402
     creation,  # noqa: E402
     ops,
 )
-from tinygrad_moons.autograd import ShapeError  # noqa: E402
+from tinygrad_moons.autograd import ShapeError, plain_numbers  # noqa: E402
 from tinygrad_moons.creation import (  # noqa: E402, F401 - kept importable from here, where they used to live
     cat,
     concatenate,

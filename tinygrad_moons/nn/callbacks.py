@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_moons.autograd import plain_numbers
+
 __all__ = [
     "Callback",
     "EarlyStopping",
@@ -156,12 +158,14 @@ class EarlyStopping(Callback):
         if mode not in ("auto", "min", "max"):
             raise ValueError(f"EarlyStopping: mode must be 'auto', 'min' or 'max', got {mode!r}")
         if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
-            raise ValueError(f"EarlyStopping: patience must be an integer >= 0 (epochs to wait), got {patience!r}")
+            raise ValueError(
+                f"EarlyStopping: patience must be an integer >= 0 (epochs to wait), got {plain_numbers(patience)!r}"
+            )
         for argument, value in (("min_delta", min_delta), ("baseline", baseline)):
             if value is None and argument == "baseline":
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not np.isfinite(value):
-                raise ValueError(f"EarlyStopping: {argument} must be a finite number, got {value!r}")
+                raise ValueError(f"EarlyStopping: {argument} must be a finite number, got {plain_numbers(value)!r}")
         self.monitor = monitor
         self.min_delta = abs(float(min_delta))
         self.patience = int(patience)

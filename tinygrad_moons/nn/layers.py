@@ -21,7 +21,7 @@ import numpy as np
 
 from tinygrad_moons import autograd
 from tinygrad_moons import functional as F
-from tinygrad_moons.autograd import ShapeError
+from tinygrad_moons.autograd import ShapeError, plain_numbers
 from tinygrad_moons.nn import initializers
 from tinygrad_moons.nn.module import Module, Parameter
 from tinygrad_moons.tensor import Tensor
@@ -60,7 +60,7 @@ class Input:
             raise ValueError(f"Input: shape must be (features,), one width for flat inputs, got {shape!r}")
         (width,) = shape
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise ValueError(f"Input: the width in shape must be a positive int, got {width!r}")
+            raise ValueError(f"Input: the width in shape must be a positive int, got {plain_numbers(width)!r}")
         if dtype is not None:
             raise ValueError("Input: dtype= is not supported here; give the layers dtype= (float32 or float64) instead")
         self.shape = (int(width),)
@@ -165,7 +165,7 @@ class Dense(Layer):
     ):
         super().__init__(name, seed=seed, rng=rng)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise ValueError(f"Dense: units must be a positive integer, got {units!r}")
+            raise ValueError(f"Dense: units must be a positive integer, got {plain_numbers(units)!r}")
         if input_shape is not None:  # Keras 2 spelling: input_shape=(2,)
             if input_dim is not None or len(input_shape) != 1:
                 raise ValueError(f"Dense: give input_dim=n or input_shape=(n,), got input_shape={input_shape!r}")
@@ -191,7 +191,8 @@ class Dense(Layer):
     def build(self, input_dim: int) -> None:
         """Create the kernel (input_dim, units) and bias (units,) for inputs of width ``input_dim``."""
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 1:
-            raise ValueError(f"{self.name}: the input width must be a positive integer, got {input_dim!r}")
+            width = plain_numbers(input_dim)
+            raise ValueError(f"{self.name}: the input width must be a positive integer, got {width!r}")
         super().build(input_dim)
         if self.rng is None:
             self.rng = initializers.global_generator()  # manual_seed makes it repeatable
@@ -411,7 +412,7 @@ class Linear(Layer):
         super().__init__(name, seed=seed, rng=rng)
         for argument, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"Linear: {argument} must be a positive integer, got {value!r}")
+                raise ValueError(f"Linear: {argument} must be a positive integer, got {plain_numbers(value)!r}")
         self.in_features = self.input_dim = int(in_features)
         self.out_features = int(out_features)
         self.dtype = np.dtype(dtype)
@@ -540,7 +541,7 @@ class Dropout(Layer):
         _refuse_inplace(inplace, "Dropout")
         super().__init__(name, seed=seed, rng=rng)
         if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {p!r}")
+            raise ValueError(f"Dropout: dropout probability has to be between 0 and 1, but got {plain_numbers(p)!r}")
         self.p = float(p)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -261,7 +261,10 @@ def draw_graph(
         one-element ``output`` it is computed here with
         :func:`tinygrad_moons.grad` (nothing is stored on the tensors, and
         intermediate tensors get one too); otherwise each tensor's ``.grad``
-        is shown where it has one.
+        is shown where it has one. After ``output.backward()``, which frees
+        the graph, the drawing shows the ``.grad`` that backward left on the
+        leaves, as PyTorch's graph after backward would: drawing right after
+        a training step's ``loss.backward()`` works.
     grad_flow:
         Colour each parameter by the mean absolute value of its gradient, on a
         logarithmic scale with a legend: vanishing gradients show dark, large
@@ -635,8 +638,22 @@ def _gradients(output: Tensor, tensors: list[Tensor]) -> dict[int, np.ndarray]:
     For a one-element output (a loss) the gradients are computed here with
     :func:`tinygrad_moons.grad`, which returns them without touching any
     ``.grad``; intermediate tensors, which keep no ``.grad``, get one too.
-    Otherwise we can only show the ``.grad`` that a ``backward`` left behind.
+    Otherwise we can only show the ``.grad`` that a ``backward`` left behind;
+    so too when a ``backward`` without ``retain_graph`` has already walked
+    (and freed) the graph: a second walk would fail, and the ``.grad`` it left
+    are the gradients the user asked for (a training loop always calls
+    ``loss.backward()`` before anything else).
     """
+    if output.data.size == 1 and any(t.grad_fn is not None and t.grad_fn.graph_freed for t in tensors):
+        left_behind = {id(t): t.grad.data for t in tensors if t.grad is not None}
+        if output.grad_fn is not None and output.grad_fn.graph_freed and left_behind:
+            return left_behind  # this tensor's own backward freed the graph: its .grad are the gradients asked for
+        raise RuntimeError(
+            "draw_graph: show_grads/grad_flow need the gradients of this tensor, but a backward pass without "
+            "retain_graph=True has already freed (part of) its graph and left no .grad that stands for them "
+            "(autograd.grad sets no .grad; a backward from another tensor leaves that tensor's gradients); "
+            "call draw_graph before backward, or pass retain_graph=True to backward/grad"
+        )
     if output.data.size == 1:
         wanted = [t for t in tensors if t.requires_grad]
         # Drawing only looks: the caller's backward() must still be able to walk this graph.
