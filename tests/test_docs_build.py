@@ -3,8 +3,9 @@
 * ``mkdocs build --strict`` (slow: ~20-40 s) is what CI runs; a broken link, a page missing from the nav or an
   API page naming a module that no longer exists fails it.
 * Every public module (tests/test_docstrings.py's list) has an API page, and every API page documents one.
-* The ```python blocks of the guides (the home page, getting started, concepts, how-tos) run, each page's blocks
-  in order in one namespace, in a temporary folder: the examples a reader copies are the examples that work.
+* The ```python blocks of the README and of the guides (the home page, getting started, concepts, how-tos) run,
+  each page's blocks in order in one namespace, in a temporary folder: the examples a reader copies are the
+  examples that work.
   Blocks fenced ```py are shown, not run (a notebook-only call, a server that would not stop).
 """
 
@@ -23,7 +24,7 @@ import tinygrad_moons
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-GUIDES = sorted(
+GUIDES = [ROOT / "README.md"] + sorted(
     [DOCS / "index.md", DOCS / "getting-started.md", *(DOCS / "concepts").glob("*.md"), *(DOCS / "how-to").glob("*.md")]
 )
 PYTHON_BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.S | re.M)
@@ -50,16 +51,16 @@ def test_every_public_module_has_an_api_page_and_every_page_a_module() -> None:
     assert not unlisted, f"API pages not in mkdocs.yml's nav: {unlisted}"
 
 
-@pytest.mark.parametrize("page", GUIDES, ids=[str(p.relative_to(DOCS)) for p in GUIDES])
+@pytest.mark.parametrize("page", GUIDES, ids=[str(p.relative_to(ROOT)) for p in GUIDES])
 def test_the_python_examples_of_a_guide_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     blocks = PYTHON_BLOCK.findall(page.read_text(encoding="utf-8"))
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     namespace: dict[str, object] = {"__name__": "__docs_example__"}
     for number, block in enumerate(blocks, 1):
         try:
-            exec(compile(block, f"{page.relative_to(DOCS)} (python block {number})", "exec"), namespace)
+            exec(compile(block, f"{page.relative_to(ROOT)} (python block {number})", "exec"), namespace)
         except Exception as error:
-            raise AssertionError(f"{page.relative_to(DOCS)}: python block {number} failed:\n{block}") from error
+            raise AssertionError(f"{page.relative_to(ROOT)}: python block {number} failed:\n{block}") from error
 
 
 @pytest.mark.slow
