@@ -262,6 +262,7 @@ def test_load_dataset_refuses_an_unknown_name():
         (lambda: data.make_spirals(1), ValueError, "at least 2"),
         (lambda: data.load_dataset("moons", 1), ValueError, "at least 2"),
         (lambda: data.make_moons(10.5), TypeError, "integer"),
+        (lambda: data.make_moons(True), TypeError, "integer"),
         (lambda: data.make_moons(10, noise=-0.1), ValueError, "negative"),
         (lambda: data.make_spirals(10, noise=float("nan")), TypeError, "finite"),
         (lambda: data.make_spirals(10, turns=0), ValueError, "turns"),

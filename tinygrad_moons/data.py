@@ -69,9 +69,11 @@ def _check_sklearn_n_samples(n_samples: Any, name: str, minimum: int) -> Any:
 
     (A tuple of two counts, one per class, and for blobs a count per cluster are scikit-learn's to check.)
     """
-    if isinstance(n_samples, numbers.Real) and not isinstance(n_samples, numbers.Integral | bool):
+    if isinstance(n_samples, bool | np.bool_) or isinstance(n_samples, numbers.Real) and not isinstance(
+        n_samples, numbers.Integral
+    ):
         raise TypeError(f"{name}: n_samples must be an integer, got {plain_numbers(n_samples)!r}")
-    if isinstance(n_samples, numbers.Integral) and not isinstance(n_samples, bool):
+    if isinstance(n_samples, numbers.Integral):
         return _check_n_samples(n_samples, name, minimum)
     return n_samples
 
@@ -109,19 +111,6 @@ def _sklearn_random_state(random_state: RandomState, name: str) -> Any:
             f"got {random_state!r}"
         )
     return random_state
-
-
-def _random_state(random_state: RandomState, name: str) -> np.random.RandomState:
-    """The ``RandomState`` scikit-learn's ``check_random_state`` would use, so our draws match scikit-learn's.
-
-    None is NumPy's global RandomState, as in scikit-learn; a Generator gives a fresh seed.
-    """
-    random_state = _sklearn_random_state(random_state, name)
-    if random_state is None:
-        return np.random.mtrand._rand
-    if isinstance(random_state, np.random.RandomState):
-        return random_state
-    return np.random.RandomState(random_state)
 
 
 def _as_xy(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
