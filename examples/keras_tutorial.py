@@ -27,7 +27,7 @@ import tinygrad_moons.nn as keras
 from tinygrad_moons import data
 
 X, y = data.make_moons(1000, noise=0.1, random_state=0)
-X_train, X_test, y_train, y_test = data.train_test_split(X, y, random_state=0)
+X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
 
 model = keras.Sequential(
     [

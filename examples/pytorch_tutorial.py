@@ -75,7 +75,7 @@ import numpy as np
 from tinygrad_moons import data
 
 X_np, y_np = data.make_moons(1000, noise=0.1, random_state=0)
-X_train, X_test, y_train, y_test = data.train_test_split(X_np, y_np, random_state=0)
+X_train, X_test, y_train, y_test = data.train_test_split(X_np, y_np, test_size=0.2, random_state=0, stratify=y_np)
 X_train, X_test = torch.tensor(X_train), torch.tensor(X_test)
 y_train = torch.tensor(y_train, dtype=torch.float64).unsqueeze(1)
 y_test = torch.tensor(y_test, dtype=torch.float64).unsqueeze(1)

@@ -94,7 +94,7 @@ COURSE_STRUCTURE = [
 @pytest.fixture(scope="module")
 def moons():
     X, y = make_moons(n_samples=1000, noise=0.1, random_state=0)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
     return X_train, y_train
 
 

@@ -314,6 +314,150 @@ def test_model_is_the_fitted_network_for_the_librarys_tools(moons):
         classifier.coefs_ = [np.zeros((3, 25))]
 
 
+# ------------------------------------------------- setting weights by hand
+def fitted_pair(estimator_class, data, **params):
+    """Ours and scikit-learn's, fitted alike (same trajectory, see the module docstring)."""
+    X_train, _, y_train, _ = data
+    settings = dict(hidden_layer_sizes=(6, 4), max_iter=3, random_state=0, **params)
+    ours = fit_quietly(estimator_class(**settings), X_train, y_train)
+    theirs = fit_quietly(getattr(neural_network, estimator_class.__name__)(**settings), X_train, y_train)
+    return ours, theirs
+
+
+def outputs(estimator, X):
+    return estimator.predict_proba(X) if hasattr(estimator, "predict_proba") else estimator.predict(X)
+
+
+@pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
+def test_writing_one_layer_of_coefs_or_intercepts_changes_the_predictions_as_scikit_learns(
+    estimator_class, moons, regression
+):
+    """``m.coefs_[0] = W`` replaced nothing while coefs_ was a fresh list each time; in scikit-learn it sets layer 0."""
+    data = moons if estimator_class is MLPClassifier else regression
+    X_test = data[1]
+    ours, theirs = fitted_pair(estimator_class, data)
+    before = outputs(ours, X_test)
+    for estimator in (ours, theirs):
+        kernel = np.linspace(-1, 1, estimator.coefs_[0].size).reshape(estimator.coefs_[0].shape)
+        estimator.coefs_[0] = kernel
+        assert estimator.coefs_[0] is kernel  # the array itself, as in scikit-learn's plain list
+        estimator.intercepts_[1] = np.full(4, 0.25)
+    assert not np.allclose(outputs(ours, X_test), before)
+    np.testing.assert_allclose(outputs(ours, X_test), outputs(theirs, X_test), rtol=1e-6)
+    for estimator in (ours, theirs):  # in place, and a slice of the list
+        estimator.coefs_[1][:] = 0.5
+        estimator.intercepts_[-1][...] = -0.5
+        estimator.coefs_[:2] = [c * 2 for c in estimator.coefs_[:2]]
+    np.testing.assert_allclose(outputs(ours, X_test), outputs(theirs, X_test), rtol=1e-6)
+    for estimator in (ours, theirs):  # a whole new list
+        estimator.coefs_ = [np.full_like(c, 0.1) for c in estimator.coefs_]
+    np.testing.assert_allclose(outputs(ours, X_test), outputs(theirs, X_test), rtol=1e-6)
+
+
+def test_set_weights_are_trained_on_by_warm_start_and_partial_fit(moons):
+    X_train, _, y_train, _ = moons
+    ours, theirs = fitted_pair(MLPClassifier, moons, warm_start=True)
+    for estimator in (ours, theirs):
+        estimator.coefs_[0] = np.full((2, 6), 0.3)
+        fit_quietly(estimator, X_train, y_train)
+    assert_same_fit(ours, theirs)
+
+
+def test_weights_of_the_wrong_shape_or_list_surgery_are_refused_saying_how_to_set_them(moons):
+    ours, _ = fitted_pair(MLPClassifier, moons)
+    with pytest.raises(ValueError, match=r"coefs_\[0\] must have shape \(2, 6\).*got \(2, 4\).*hidden_layer_sizes"):
+        ours.coefs_[0] = np.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"intercepts_\[2\] must have shape \(1,\).*got \(3,\)"):
+        ours.intercepts_[-1] = np.zeros(3)
+    with pytest.raises(TypeError, match=r"coefs_ has one array per layer.*coefs_\[i\] = "):
+        ours.coefs_.append(np.zeros((1, 1)))
+    with pytest.raises(TypeError, match=r"intercepts_ has one array per layer"):
+        del ours.intercepts_[0]
+    assert [c.shape for c in ours.coefs_] == [(2, 6), (6, 4), (4, 1)]  # nothing changed
+
+
+def test_setting_weights_before_fit_says_to_fit_first(moons):
+    from sklearn.exceptions import NotFittedError
+
+    for name in ("coefs_", "intercepts_"):
+        with pytest.raises(NotFittedError, match=f"{name} can only be set after fit.*fit"):
+            setattr(MLPClassifier(), name, [np.zeros((2, 4))])
+
+
+def test_a_copy_of_coefs_is_a_plain_list_of_copies(moons):
+    import copy
+    import pickle
+
+    ours, _ = fitted_pair(MLPClassifier, moons)
+    for duplicate in (copy.deepcopy(ours.coefs_), pickle.loads(pickle.dumps(ours.coefs_)), copy.copy(ours.coefs_)):
+        assert type(duplicate) is list
+    copied = copy.deepcopy(ours.coefs_)
+    copied[0][:] = 0  # a copy: the model keeps its weights
+    assert ours.coefs_[0].any()
+
+
+# ------------------------------------------------------ parameter checking
+@pytest.mark.parametrize("sizes", [(3.9,), (True,), (3.0,), ("3",), (4, 2.5)])
+def test_hidden_layer_sizes_must_be_integers_as_in_scikit_learn(sizes, moons):
+    """(3.9,) used to build 3 units and (True,) one; scikit-learn refuses both (with a TypeError from deep inside)."""
+    X_train, _, y_train, _ = moons
+    with pytest.raises(TypeError, match=r"hidden_layer_sizes must be positive integers.*got"):
+        MLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X_train, y_train)
+    with pytest.raises(TypeError):
+        neural_network.MLPClassifier(hidden_layer_sizes=sizes, max_iter=1).fit(X_train, y_train)
+
+
+def test_hidden_layer_sizes_accept_numpy_integers_as_scikit_learn(moons):
+    ours, theirs = fitted_pair(MLPClassifier, moons)
+    X_train, _, y_train, _ = moons
+    sizes = np.array([6, 4])
+    numpy_sized = fit_quietly(MLPClassifier(hidden_layer_sizes=sizes, max_iter=3, random_state=0), X_train, y_train)
+    assert_same_fit(numpy_sized, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float16", np.float16, "int32", "complex128", "longdouble", "no-such-type"])
+def test_an_unusable_dtype_is_refused_before_training(dtype, moons):
+    """float16 used to train, overflow and blame the data ("Solver produced non-finite parameter weights")."""
+    X_train, _, y_train, _ = moons
+    with pytest.raises(ValueError, match=r"dtype must be a floating type.*'float32' or 'float64'.*got"):
+        MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, dtype=dtype).fit(X_train, y_train)
+
+
+@pytest.mark.parametrize("dtype", ["float32", np.float64, np.dtype("float32"), "double"])
+def test_float32_and_float64_dtypes_are_accepted(dtype, moons):
+    X_train, _, y_train, _ = moons
+    fitted = fit_quietly(MLPClassifier(hidden_layer_sizes=(4,), max_iter=1, dtype=dtype), X_train, y_train)
+    assert fitted.coefs_[0].dtype == np.dtype(dtype)
+
+
+def test_an_initializer_returning_the_wrong_shape_is_named_with_the_shape_expected(moons):
+    X_train, _, y_train, _ = moons
+    classifier = MLPClassifier(initializer=lambda shape, dtype, rng: np.ones(3), max_iter=1)
+    with pytest.raises(ValueError, match=r"initializer <lambda> returned an array of shape \(3,\) for layer 0's "
+                                         r"kernel, which has shape \(2, 100\)"):
+        classifier.fit(X_train, y_train)
+
+
+# ---------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("estimator_class", [MLPClassifier, MLPRegressor])
+@pytest.mark.parametrize("fit_dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("predict_dtype", [np.float32, np.float64])
+def test_output_dtype_follows_numpys_promotion_as_scikit_learns(estimator_class, fit_dtype, predict_dtype, moons):
+    """float32 weights and float64 input give float64 outputs in scikit-learn (X @ W promotes); ours matched the
+    weights instead."""
+    X_train, X_test, y_train, _ = moons
+    y_fit = y_train if estimator_class is MLPClassifier else y_train.astype(float)
+    settings = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    ours = fit_quietly(estimator_class(**settings), X_train.astype(fit_dtype), y_fit)
+    theirs = fit_quietly(getattr(neural_network, estimator_class.__name__)(**settings), X_train.astype(fit_dtype),
+                         y_fit)
+    assert ours.coefs_[0].dtype == theirs.coefs_[0].dtype == fit_dtype
+    X_predict = X_test.astype(predict_dtype)
+    expected, got = outputs(theirs, X_predict), outputs(ours, X_predict)
+    assert got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-5 if np.float32 in (fit_dtype, predict_dtype) else 1e-6)
+
+
 def test_the_estimators_predict_proba_is_scikit_learns_and_the_models_is_old_keras(moons):
     """Two libraries, two contracts, each kept: (n, n_classes) rows summing to 1, and Keras' (n, 1) for a sigmoid."""
     X_train, X_test, y_train, _ = moons

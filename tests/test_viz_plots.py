@@ -29,7 +29,7 @@ from tinygrad_moons.viz.plots import (  # noqa: E402
 @pytest.fixture(scope="module")
 def moons():
     X, y = make_moons(120, noise=0.2, random_state=0)
-    return train_test_split(X, y, test_size=0.25, random_state=0)
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,16 @@ How this differs from scikit-learn, on purpose:
   ``prediction - target`` even where a probability rounds to 0 or 1;
   scikit-learn clips probabilities at machine epsilon for the value it
   reports, so ``loss_curve_`` can differ where predictions saturate.
+* ``coefs_`` and ``intercepts_`` are the model's own arrays, as a list that
+  writes through: ``m.coefs_[0] = W``, ``m.coefs_[0][...] = 0`` and
+  ``m.coefs_ = [...]`` set the weights the next ``predict`` uses, as in
+  scikit-learn, but each array must keep its layer's shape (a ``ValueError``
+  says which), the list cannot grow or shrink (``append``, ``del``: a
+  ``TypeError``), and a weight array of another float type is converted to
+  the model's. Setting them before ``fit`` raises ``NotFittedError`` (there
+  is no network yet).
+* ``hidden_layer_sizes`` must be integers (a ``TypeError`` names the value),
+  as scikit-learn, which fails on ``(3.9,)`` or ``(True,)`` deep inside.
 
 What this library adds, as keyword parameters of its own: ``initializer``
 (None: scikit-learn's own; or a name from :mod:`tinygrad_moons.nn.initializers`
@@ -50,7 +60,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -62,7 +72,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from tinygrad_moons import functional as F
 from tinygrad_moons import nn
-from tinygrad_moons.autograd import no_grad
+from tinygrad_moons.autograd import no_grad, plain_numbers
 from tinygrad_moons.tensor import Tensor
 
 try:
@@ -172,6 +182,54 @@ class _AdamOptimizer:
         return True
 
 
+# ----------------------------------------------------- coefs_ and intercepts_
+class _LayerArrays(list):
+    """``coefs_`` or ``intercepts_``: a list of the model's own arrays, one per layer, that writes through.
+
+    scikit-learn keeps plain lists, so ``m.coefs_[0] = W`` sets layer 0's weights
+    there; here the arrays live in the model's tensors, and this list passes
+    item writes on to them. Changing the number of layers (``append``, ``del``,
+    ...) is refused: the network's shape comes from ``hidden_layer_sizes``.
+    A copy (``copy``, ``deepcopy``, pickle) is a plain list.
+    """
+
+    def __init__(self, estimator: _BaseMLP, name: str):
+        super().__init__(tensor.data for tensor in estimator._layer_tensors(name))
+        self._estimator = estimator
+        self._name = name
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if isinstance(index, slice):
+            positions = range(len(self))[index]
+            values = list(value)
+            if len(values) != len(positions):
+                self._refuse()
+            for position, item in zip(positions, values):
+                self[position] = item
+            return
+        array = self._estimator._set_layer_array(self._name, index, value)
+        super().__setitem__(index, array)
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(
+            f"{self._name} has one array per layer ({len(self)} layers) and cannot grow or shrink: set a layer's "
+            f"weights with {self._name}[i] = array (of the shape {self._name}[i] has) or {self._name} = a list of "
+            "such arrays; to change the layers, change hidden_layer_sizes and fit again"
+        )
+
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+    __delitem__ = __iadd__ = __imul__ = _refuse
+
+    def __copy__(self) -> list[np.ndarray]:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list[np.ndarray]:
+        return [array.copy() for array in self]
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (list, (list(self),))
+
+
 # ------------------------------------------------------------- shared base
 class _BaseMLP(BaseEstimator):
     """What both estimators share: parameters, the network, the training loop. Use the subclasses."""
@@ -274,37 +332,68 @@ class _BaseMLP(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """The weight matrices, ``coefs_[i]`` of shape (units of layer i, units of layer i + 1).
 
-        The model's own arrays: changing one in place changes the model, and
-        assigning a list of arrays of the same shapes copies them in.
+        The model's own arrays, as in scikit-learn: ``coefs_[i][...] = W`` changes layer i in place,
+        ``coefs_[i] = W`` makes ``W`` (of the same shape) layer i's kernel, and ``coefs_ = [...]``
+        sets every layer; the next ``predict`` (and ``warm_start``/``partial_fit``) uses them. The
+        list's length and the arrays' shapes are the network's: change ``hidden_layer_sizes`` and fit
+        again to change them.
         """
         check_is_fitted(self, "model_")
-        return [layer.kernel.data for layer in self.model_]
+        return _LayerArrays(self, "coefs_")
 
     @coefs_.setter
     def coefs_(self, values: list[np.ndarray]) -> None:
-        self._copy_into("coefs_", [layer.kernel.data for layer in self.model_], values)
+        self._set_layer_arrays("coefs_", values)
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """The bias vectors, ``intercepts_[i]`` of shape (units of layer i + 1,) (the model's own arrays)."""
+        """The bias vectors, ``intercepts_[i]`` of shape (units of layer i + 1,); set them as ``coefs_``."""
         check_is_fitted(self, "model_")
-        return [layer.bias.data for layer in self.model_]
+        return _LayerArrays(self, "intercepts_")
 
     @intercepts_.setter
     def intercepts_(self, values: list[np.ndarray]) -> None:
-        self._copy_into("intercepts_", [layer.bias.data for layer in self.model_], values)
+        self._set_layer_arrays("intercepts_", values)
 
-    @staticmethod
-    def _copy_into(name: str, targets: list[np.ndarray], values: list[np.ndarray]) -> None:
-        """Write new weights into the model's arrays, so the optimizer and ``model_`` keep seeing them."""
-        values = [np.asarray(value) for value in values]
-        if [value.shape for value in values] != [target.shape for target in targets]:
-            raise ValueError(
-                f"{name} must be a list of arrays of shapes {[t.shape for t in targets]}, "
-                f"got shapes {[v.shape for v in values]}"
+    def _layer_tensors(self, name: str) -> list[Tensor]:
+        """The kernels (``"coefs_"``) or biases (``"intercepts_"``) of the model, one tensor per layer."""
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                f"{name} can only be set after fit: fit builds the network from X, y and hidden_layer_sizes; "
+                f"call fit first, then set {name}[i] = an array of the shape {name}[i] has"
             )
-        for target, value in zip(targets, values):
-            target[...] = value
+        return [layer.kernel if name == "coefs_" else layer.bias for layer in self.model_]
+
+    def _set_layer_array(self, name: str, index: int, value: Any) -> np.ndarray:
+        """Make ``value`` layer ``index``'s kernel or bias (the array itself when it has the model's dtype)."""
+        tensors = self._layer_tensors(name)
+        index = range(len(tensors))[index]  # a negative index counts from the end, an IndexError as a list's
+        tensor = tensors[index]
+        array = np.asarray(value)
+        if array.shape != tensor.shape:
+            what = "kernel: (inputs, units)" if name == "coefs_" else "bias: (units,)"
+            raise ValueError(
+                f"{name}[{index}] must have shape {tensor.shape} (layer {index}'s {what}), got {array.shape}; "
+                "to change the network's widths, change hidden_layer_sizes and fit again"
+            )
+        # The optimizers update the weights in place: they must be writeable, contiguous, of the model's dtype.
+        array = np.require(array, dtype=tensor.dtype, requirements=["C", "W"])
+        with no_grad():
+            tensor.data = array
+        return array
+
+    def _set_layer_arrays(self, name: str, values: Any) -> None:
+        """``coefs_ = [...]``: one array per layer, each of the shape that layer has."""
+        tensors = self._layer_tensors(name)
+        values = list(values)
+        shapes = [np.shape(value) for value in values]
+        if shapes != [tensor.shape for tensor in tensors]:
+            raise ValueError(
+                f"{name} must be a list of arrays of shapes {[t.shape for t in tensors]}, got shapes {shapes}; "
+                "to change the network's widths, change hidden_layer_sizes and fit again"
+            )
+        for index, value in enumerate(values):
+            self._set_layer_array(name, index, value)
 
     def _parameters(self) -> list[np.ndarray]:
         """Weights then biases, scikit-learn's order (``coefs_ + intercepts_``), for the optimizer."""
@@ -341,16 +430,17 @@ class _BaseMLP(BaseEstimator):
         activations = [_ACTIVATIONS[self.activation]] * (len(layer_units) - 2)
         activations.append(_OUTPUT_ACTIVATIONS[self.out_activation_])
         layers = []
-        for fan_in, fan_out, activation in zip(layer_units[:-1], layer_units[1:], activations):
+        for index, activation in enumerate(activations):
+            fan_in, fan_out = layer_units[index], layer_units[index + 1]
             layer = nn.Dense(fan_out, activation=activation, input_dim=fan_in, dtype=dtype,
                              kernel_initializer="zeros", bias_initializer="zeros")
             kernel, bias = layer.kernel, layer.bias
             assert kernel is not None and bias is not None  # built at once: input_dim is given
-            kernel.data[...], bias.data[...] = self._init_coef(fan_in, fan_out, dtype)
+            kernel.data[...], bias.data[...] = self._init_coef(fan_in, fan_out, dtype, index)
             layers.append(layer)
         return nn.Sequential(layers)
 
-    def _init_coef(self, fan_in: int, fan_out: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    def _init_coef(self, fan_in: int, fan_out: int, dtype: np.dtype, layer: int) -> tuple[np.ndarray, np.ndarray]:
         """scikit-learn's draw (Glorot's uniform bound, factor 2 for logistic units), or ``initializer``'s."""
         if self.initializer is None:
             factor = 2.0 if self.activation == "logistic" else 6.0
@@ -360,12 +450,28 @@ class _BaseMLP(BaseEstimator):
             return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
         draw = nn.initializers.get(self.initializer)
         rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
-        coef = draw((fan_in, fan_out), dtype, rng)
+        coef = self._drawn(draw, (fan_in, fan_out), dtype, rng, f"layer {layer}'s kernel")
         # The course project drew its biases as randn * 0.1 too (the initializer named "normal", whatever its
         # aliases); everyone else starts them at 0.
         course_style = isinstance(self.initializer, str) and isinstance(draw, nn.initializers.RandomNormal)
-        intercept = draw((fan_out,), dtype, rng) if course_style else np.zeros(fan_out, dtype=dtype)
+        if course_style:
+            intercept = self._drawn(draw, (fan_out,), dtype, rng, f"layer {layer}'s bias")
+        else:
+            intercept = np.zeros(fan_out, dtype=dtype)
         return coef, intercept
+
+    def _drawn(self, draw: Callable[..., Any], shape: tuple[int, ...], dtype: np.dtype,
+               rng: np.random.Generator, what: str) -> np.ndarray:
+        """``draw(shape, dtype, rng)`` as an array of that shape and dtype, or an error naming the initializer."""
+        values = np.asarray(draw(shape, dtype, rng))
+        if values.shape != shape:
+            name = self.initializer if isinstance(self.initializer, str) else getattr(
+                self.initializer, "__name__", repr(self.initializer))
+            raise ValueError(
+                f"initializer {name} returned an array of shape {values.shape} for {what}, which has shape "
+                f"{shape}; an initializer is called as f(shape, dtype, rng) and must return an array of that shape"
+            )
+        return values.astype(dtype, copy=False)
 
     def _forward_logits(self, X: np.ndarray) -> Tensor:
         """The output layer's input to its activation, z = h @ W + b, recorded for ``backward``."""
@@ -379,8 +485,17 @@ class _BaseMLP(BaseEstimator):
         """The network's output (probabilities, or predictions) as a NumPy array, shape (n_samples, n_outputs)."""
         if check_input:
             X = self._validate_X(X, reset=False)
+        model_dtype = self.model_[0].dtype
         with no_grad():
-            return self.model_(Tensor(X, dtype=self.model_[0].dtype)).data
+            if X.dtype == model_dtype:
+                return self.model_(Tensor(X)).data
+            # As scikit-learn's X @ W, float64 input to float32 weights (or the reverse) computes and answers in
+            # float64 (the Dense layers would cast the input to their own dtype instead).
+            h = Tensor(X, dtype=np.result_type(X.dtype, model_dtype))
+            for layer in self.model_:
+                z = F.affine(h, layer.kernel.to(h.dtype), layer.bias.to(h.dtype))
+                h = z if layer.activation is None else layer.activation(z)
+            return h.data
 
     # -------------------------------------------------------------- the loss
     def _backprop(self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> float:
@@ -438,6 +553,34 @@ class _BaseMLP(BaseEstimator):
                              dtype=self._input_dtype(), reset=reset, **options)
         return (X.toarray() if sparse.issparse(X) else X), y
 
+    def _check_dtype(self) -> None:
+        """``dtype`` (ours alone) is None, float32 or float64: checked before training, not blamed on the data."""
+        if self.dtype is None:
+            return
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:  # not a dtype at all ("no-such-type")
+            dtype = np.dtype(object)
+        if dtype.name not in ("float32", "float64"):
+            raise ValueError(
+                "dtype must be a floating type the engine trains in: None (the input's, as scikit-learn), 'float32' "
+                f"or 'float64'; got {self.dtype!r}"
+                + (" (too few digits: training overflows or stalls)" if dtype.name == "float16" else "")
+            )
+
+    def _hidden_layer_sizes(self) -> list[int]:
+        """The hidden widths as ints; as scikit-learn, anything but positive integers is refused (bools too)."""
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(isinstance(size, bool | np.bool_) or not isinstance(size, Integral) for size in sizes):
+            raise TypeError(
+                "hidden_layer_sizes must be positive integers, one width per hidden layer, got "
+                f"{plain_numbers(self.hidden_layer_sizes)!r}"
+            )
+        if any(size <= 0 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {[int(size) for size in sizes]}.")
+        return [int(size) for size in sizes]
+
     def _check_solver(self) -> bool:
         if self.solver not in _STOCHASTIC_SOLVERS:
             raise AttributeError(
@@ -452,14 +595,8 @@ class _BaseMLP(BaseEstimator):
                 "solver='lbfgs' is not implemented in tinygrad_moons (it trains with its autograd engine by "
                 "stochastic gradient steps); use solver='adam' (the default) or solver='sgd'"
             )
-        if self.dtype is not None and np.dtype(self.dtype).kind != "f":
-            raise ValueError(f"dtype must be a floating type such as 'float32' or 'float64', got {self.dtype!r}")
-        hidden_layer_sizes = self.hidden_layer_sizes
-        if not hasattr(hidden_layer_sizes, "__iter__"):
-            hidden_layer_sizes = [hidden_layer_sizes]
-        hidden_layer_sizes = list(hidden_layer_sizes)
-        if np.any(np.array(hidden_layer_sizes) <= 0):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {hidden_layer_sizes}.")
+        self._check_dtype()
+        hidden_layer_sizes = self._hidden_layer_sizes()
         first_pass = not hasattr(self, "model_") or (not self.warm_start and not incremental)
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
@@ -468,7 +605,7 @@ class _BaseMLP(BaseEstimator):
         if y.ndim == 1:
             y = y.reshape((-1, 1))
         y = y.astype(X.dtype, copy=False)
-        layer_units = [X.shape[1], *(int(size) for size in hidden_layer_sizes), y.shape[1]]
+        layer_units = [X.shape[1], *hidden_layer_sizes, y.shape[1]]
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype)
@@ -577,9 +714,9 @@ class _BaseMLP(BaseEstimator):
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
 
-        if early_stopping:  # back to the weights of the best validation score
-            self.coefs_ = self._best_coefs
-            self.intercepts_ = self._best_intercepts
+        if early_stopping:  # back to the weights of the best validation score (copies: training goes on in place)
+            self.coefs_ = [c.copy() for c in self._best_coefs]
+            self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
     def _grad_order(self) -> list[Any]:
         """The parameters as tensors, in the order of :meth:`_parameters` (kernels, then biases)."""
@@ -651,9 +788,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         :mod:`tinygrad_moons.nn.initializers` draws the kernels from it and
         starts the biases at 0, except "normal" (the course project's
         ``randn * 0.1``), which draws the biases the same way, as the project did.
-    dtype : str, numpy dtype or None, default None
+    dtype : "float32", "float64" (or their NumPy types) or None, default None
         Float type of the weights and the computation; None: the input's
-        (float32 stays float32, anything else becomes float64), as scikit-learn.
+        (float32 stays float32, anything else becomes float64), as scikit-learn,
+        and ``predict``/``predict_proba`` then answer in NumPy's promotion of
+        the input's and the weights' types (float32 weights, float64 input:
+        float64), as scikit-learn's ``X @ W``. A ``dtype`` given converts the
+        input to it, outputs too. Other types (float16 among them) are refused
+        before training.
 
     Fitted attributes
     -----------------

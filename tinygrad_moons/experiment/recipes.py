@@ -166,7 +166,7 @@ class Split(NamedTuple):
 def make_split(recipe: Recipe) -> Split:
     """The recipe's data set, split into stratified train and test parts, both from ``recipe.seed``."""
     X, y = data.load_dataset(recipe.dataset, recipe.n_samples, recipe.noise, random_state=recipe.seed)
-    return Split(*data.train_test_split(X, y, test_size=recipe.test_size, random_state=recipe.seed))
+    return Split(*data.train_test_split(X, y, test_size=recipe.test_size, random_state=recipe.seed, stratify=y))
 
 
 def updates_per_epoch(recipe: Recipe, n_train: int) -> int:

@@ -54,7 +54,7 @@ def make_dataset(name: str, n: int, classes: int, noise: float, seed: int) -> tu
         X, y = data.make_moons(n_samples=n, noise=noise, random_state=seed)
         X = (X - [0.5, 0.25]) * 1.3
     elif name == "circles":
-        X, y = data.make_circles(n_samples=n, noise=noise, random_state=seed)
+        X, y = data.make_circles(n_samples=n, noise=noise, factor=data.CIRCLES_FACTOR, random_state=seed)
         X = X * 1.6
     else:
         X, y = data.make_xor(n_samples=n, noise=noise, random_state=rng)
