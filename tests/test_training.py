@@ -707,3 +707,15 @@ def test_evaluate_takes_keras_positional_order():
     model = small_model()
     loss, accuracy = model.evaluate(X_TEST, Y_TEST, 10, 0, None, None, None, False)
     assert model.evaluate(X_TEST, Y_TEST, return_dict=True) == pytest.approx({"loss": loss, "accuracy": accuracy})
+
+
+def test_a_keras_loss_names_sample_weight_and_the_shape_it_needs():
+    from tinygrad_moons.autograd import ShapeError
+    from tinygrad_moons.nn import MeanSquaredError
+
+    y_true, y_pred = np.zeros((4, 1)), np.full((4, 1), 0.5)
+    with pytest.raises(ShapeError, match=r"mean_squared_error: sample_weight has shape \(3,\), but there are 4 sam"):
+        MeanSquaredError()(y_true, y_pred, sample_weight=np.ones(3))
+    with pytest.raises(ShapeError, match=r"give one weight per sample, shape \(4,\), or one number"):
+        BinaryCrossentropy()(y_true, y_pred, sample_weight=np.ones((2, 2)))
+    assert float(MeanSquaredError()(y_true, y_pred, sample_weight=np.array([0.0, 0.0, 2.0, 2.0])).data) == 0.25
