@@ -719,3 +719,14 @@ def test_a_keras_loss_names_sample_weight_and_the_shape_it_needs():
     with pytest.raises(ShapeError, match=r"give one weight per sample, shape \(4,\), or one number"):
         BinaryCrossentropy()(y_true, y_pred, sample_weight=np.ones((2, 2)))
     assert float(MeanSquaredError()(y_true, y_pred, sample_weight=np.array([0.0, 0.0, 2.0, 2.0])).data) == 0.25
+
+
+def test_fit_warns_when_only_the_validation_loss_is_not_finite_and_restores_numpys_settings():
+    before = np.geterr()
+    model = diverging_model()
+    history, caught = fit_recording_warnings(
+        model, X_TRAIN, Y_TRAIN, epochs=2, validation_data=(X_TEST * 1e200, Y_TEST.astype(float))
+    )
+    assert np.isfinite(history.history["loss"]).all() and not np.isfinite(history.history["val_loss"]).all()
+    assert len(caught) == 1 and "the validation loss (val_loss) is" in str(caught[0].message)
+    assert np.geterr() == before

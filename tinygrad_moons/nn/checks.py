@@ -264,12 +264,16 @@ def batch_size(where: str, value: Any) -> None:
 
 
 # ------------------------------------------------------------ after training
-def non_finite_loss_warning(epoch: int, loss: float, X: np.ndarray, learning_rate: Any) -> str:
-    """The warning ``fit`` gives once when an epoch's loss is NaN or infinite (Keras trains on silently).
+def non_finite_loss_warning(epoch: int, logs: dict[str, float], X: np.ndarray, learning_rate: Any) -> str:
+    """The warning ``fit`` gives once when an epoch's ``loss`` (or ``val_loss``) is NaN or infinite.
 
-    Computed only then, so it may look at the data: the largest input tells
-    whether unscaled inputs are the likely cause.
+    Keras trains on silently. Computed only then, so it may look at the data:
+    the largest input tells whether unscaled inputs are the likely cause.
     """
+    if not np.isfinite(logs["loss"]):
+        which, loss = "the loss", logs["loss"]
+    else:
+        which, loss = "the validation loss (val_loss)", logs["val_loss"]
     largest = float(np.max(np.abs(X))) if X.size else 0.0
     scale = (
         f"the inputs reach |x| = {largest:.3g}: standardize them (e.g. sklearn's StandardScaler)"
@@ -278,7 +282,7 @@ def non_finite_loss_warning(epoch: int, loss: float, X: np.ndarray, learning_rat
     )
     rate = f" (it is {float(learning_rate):g})" if isinstance(learning_rate, (int, float, np.number)) else ""
     return (
-        f"fit: the loss is {loss} at epoch {epoch + 1}: training has diverged, and once the weights are NaN the "
+        f"fit: {which} is {loss} at epoch {epoch + 1}: training has diverged, and once the weights are NaN the "
         f"model predicts NaN. Training goes on, as in Keras. Usual causes: a learning rate too high{rate}, {scale}, "
         "or log(0) in a custom loss. Pass callbacks=[nn.callbacks.TerminateOnNaN()] to stop at the first such batch"
     )

@@ -58,9 +58,10 @@ def fit_arrays(
     from 1, that it lists), ``on_epoch_end`` with those logs, then the progress
     display. A callback setting ``model.stop_training`` ends training after that batch.
 
-    The first epoch whose loss is NaN or infinite gets one RuntimeWarning (in
-    place of NumPy's overflow warnings, silenced while training); so do
-    weights left non-finite at the end. Training goes on, as in Keras.
+    The first epoch whose loss (or validation loss) is NaN or infinite gets
+    one RuntimeWarning (in place of NumPy's overflow warnings, silenced
+    during ``fit``); so do weights left non-finite at the end. Training goes
+    on, as in Keras.
     """
     history = History()
     callbacks = [history, *schedule_callbacks(model.optimizer), *callbacks]  # a Keras lr schedule, if any
@@ -76,23 +77,24 @@ def fit_arrays(
     for callback in callbacks:
         callback.on_train_begin({})
     logs: dict[str, float] = {}
-    # NumPy's "overflow encountered" warnings are replaced by the one below (a setting of "raise" is kept).
-    quiet: Any = {kind: "ignore" if action == "warn" else action for kind, action in np.geterr().items()}
     warned = any(isinstance(callback, TerminateOnNaN) for callback in callbacks)  # it says so itself
+    # NumPy's "overflow encountered" warnings are replaced by the one below, for the whole fit (set once: a
+    # full-batch epoch is one step, where even 1 us shows); a setting of "raise" is kept.
+    quiet: Any = {kind: "ignore" if action == "warn" else action for kind, action in np.geterr().items()}
+    numpy_settings = np.seterr(**quiet)
     try:
         for epoch in range(initial_epoch, epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch, {})
-            with np.errstate(**quiet):
-                logs = train_epoch(model, X, Y, batch_size, shuffle, rng, batch_callbacks)
-            if not warned and not math.isfinite(logs["loss"]):
-                warned = True
-                message = checks.non_finite_loss_warning(epoch, logs["loss"], X, getattr(model.optimizer, "lr", None))
-                warnings.warn(message, RuntimeWarning, stacklevel=3)
+            logs = train_epoch(model, X, Y, batch_size, shuffle, rng, batch_callbacks)
             if validation is not None and _validates(epoch, validation_freq):
                 values = evaluate_arrays(model, *validation, validation_batch_size)
                 for name, value in zip(["loss", *model.metrics_names], values):
                     logs["val_" + name] = value
+            if not warned and not (math.isfinite(logs["loss"]) and math.isfinite(logs.get("val_loss", 0.0))):
+                warned = True
+                message = checks.non_finite_loss_warning(epoch, logs, X, getattr(model.optimizer, "lr", None))
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if progress is not None:
@@ -100,6 +102,7 @@ def fit_arrays(
             if model.stop_training:
                 break
     finally:
+        np.seterr(**numpy_settings)
         if progress is not None:
             progress.close()
     if not warned and checks.non_finite_parameters(model):  # the last step diverged after its loss was computed
