@@ -730,3 +730,20 @@ def test_fit_warns_when_only_the_validation_loss_is_not_finite_and_restores_nump
     assert np.isfinite(history.history["loss"]).all() and not np.isfinite(history.history["val_loss"]).all()
     assert len(caught) == 1 and "the validation loss (val_loss) is" in str(caught[0].message)
     assert np.geterr() == before
+
+
+def test_predict_and_evaluate_warn_when_a_finite_x_gives_nan_naming_the_weights():
+    model = diverging_model()
+    state = model.state_dict()
+    state["dense_2.bias"][0] = np.nan
+    model.load_state_dict(state)
+    with pytest.warns(RuntimeWarning, match=r"predict: 60 of 60 values are NaN .* weights dense_2\.bias hold NaN") as w:
+        model.predict(X_TEST)
+    assert w[0].filename == __file__
+    with pytest.warns(RuntimeWarning, match=r"evaluate: 1 of 1 values are NaN or infinite"):
+        assert np.isnan(model.evaluate(X_TEST, Y_TEST))
+    model = diverging_model()
+    model.load_state_dict({**model.state_dict(), "dense_1.kernel": model.state_dict()["dense_1.kernel"] * 1e10})
+    with np.errstate(over="ignore", invalid="ignore"):  # NumPy's own warnings; ours is the one looked for
+        with pytest.warns(RuntimeWarning, match=r"predict: .* its numbers overflowed \(are the inputs scaled\?\)"):
+            model.predict(np.array([[1e300, 1e300], [-1e300, -1e300]]))  # finite weights, finite x, inf out

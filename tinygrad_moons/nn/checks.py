@@ -38,14 +38,15 @@ __all__ = [
     "callbacks",
     "fraction",
     "inputs",
-    "non_negative_ints",
     "non_finite_loss_warning",
     "non_finite_parameters",
+    "non_negative_ints",
     "refuse_unsupported",
     "targets",
     "validation_freq",
-    "verbose",
     "validation_split",
+    "verbose",
+    "warn_if_not_finite",
     "warn_if_output_does_not_fit_loss",
 ]
 
@@ -285,6 +286,28 @@ def non_finite_loss_warning(epoch: int, logs: dict[str, float], X: np.ndarray, l
         f"fit: {which} is {loss} at epoch {epoch + 1}: training has diverged, and once the weights are NaN the "
         f"model predicts NaN. Training goes on, as in Keras. Usual causes: a learning rate too high{rate}, {scale}, "
         "or log(0) in a custom loss. Pass callbacks=[nn.callbacks.TerminateOnNaN()] to stop at the first such batch"
+    )
+
+
+def warn_if_not_finite(where: str, values: np.ndarray, model: Module) -> None:
+    """Warn (stacklevel: the caller of ``evaluate``/``predict``) when ``values`` hold NaN or inf.
+
+    The inputs were checked to be finite, so the model made them: its weights
+    hold NaN (a diverged fit, a file) or its numbers overflowed.
+    """
+    if np.isfinite(values).all():
+        return
+    bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    names = non_finite_parameters(model)
+    cause = (
+        f"its weights {', '.join(names)} hold NaN or inf (did training diverge?)"
+        if names
+        else "its numbers overflowed (are the inputs scaled?)"
+    )
+    warnings.warn(
+        f"{where}: {bad} of {values.size} values are NaN or infinite although x is finite: {cause}",
+        RuntimeWarning,
+        stacklevel=3,
     )
 
 

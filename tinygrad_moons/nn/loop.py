@@ -105,6 +105,8 @@ def fit_arrays(
         np.seterr(**numpy_settings)
         if progress is not None:
             progress.close()
+    for callback in callbacks:
+        callback.on_train_end(logs)  # (EarlyStopping may restore finite weights here)
     if not warned and checks.non_finite_parameters(model):  # the last step diverged after its loss was computed
         names = ", ".join(checks.non_finite_parameters(model))
         warnings.warn(
@@ -113,8 +115,6 @@ def fit_arrays(
             RuntimeWarning,
             stacklevel=3,
         )
-    for callback in callbacks:
-        callback.on_train_end(logs)
     return history
 
 

@@ -297,6 +297,7 @@ class Model(Module):
             values = loop.evaluate_arrays(self, X, Y, batch_size)
         finally:
             self.train(was_training)
+        checks.warn_if_not_finite("evaluate", np.array(values), self)
         if verbose:
             print(format_logs(dict(zip(["loss", *self.metrics_names], values))))
         if return_dict:
@@ -326,9 +327,11 @@ class Model(Module):
         was_training = self.training
         self.eval()
         try:
-            return loop.predict_arrays(self, X, batch_size)
+            outputs = loop.predict_arrays(self, X, batch_size)
         finally:
             self.train(was_training)
+        checks.warn_if_not_finite("predict", outputs, self)
+        return outputs
 
     def predict_proba(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
         """Old Keras' ``Sequential.predict_proba``: ``predict``'s output, (samples, units), checked to be probabilities.
