@@ -652,6 +652,16 @@ def test_keras_arguments_not_supported_are_refused_by_name_with_what_to_do(where
         np.testing.assert_array_equal(value, before[key])
 
 
+def test_validation_data_with_keras_sample_weights_is_refused_by_name():
+    with pytest.raises(NotImplementedError, match=r"validation_data with sample weights .* pass \(x_val, y_val\)"):
+        small_model().fit(X_TRAIN, Y_TRAIN, verbose=0, validation_data=(X_TEST, Y_TEST, np.ones(60)))
+
+
+def test_shuffle_must_be_a_bool_as_in_keras_3():
+    with pytest.raises(TypeError, match=r"fit: shuffle must be True or False .* got 'batch'"):
+        small_model().fit(X_TRAIN, Y_TRAIN, verbose=0, shuffle="batch")
+
+
 def test_several_unsupported_fit_arguments_are_named_together():
     with pytest.raises(NotImplementedError, match="sample_weight, class_weight are not supported"):
         small_model().fit(X_TRAIN, Y_TRAIN, sample_weight=np.ones(240), class_weight={0: 1, 1: 1})

@@ -121,6 +121,11 @@ def validation_split(
     """``(X, Y, (X_val, Y_val) or None)``: ``validation_data`` checked as ``x``/``y`` are, or the last
     ``split`` fraction of the rows (before shuffling, as Keras) held out."""
     if validation_data is not None:
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3:
+            raise NotImplementedError(
+                "fit: validation_data with sample weights (x_val, y_val, sample_weight), which Keras accepts, is not "
+                "supported here; pass (x_val, y_val)"
+            )
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data must be a pair (x_val, y_val)")
         X_val = inputs(model, validation_data[0], "fit (validation_data)")

@@ -228,6 +228,10 @@ class Model(Module):
         checks.non_negative_ints("fit", epochs=epochs, initial_epoch=initial_epoch)
         checks.fraction("fit", "validation_split", validation_split)
         checks.validation_freq(validation_freq)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(
+                f"fit: shuffle must be True or False (Keras 3's; Keras 2's 'batch' is gone), got {shuffle!r}"
+            )
         callbacks = checks.callbacks(callbacks)
         checks.batch_size("fit", batch_size)
         checks.batch_size("fit (validation_batch_size)", validation_batch_size)
