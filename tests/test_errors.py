@@ -464,3 +464,48 @@ EDGE_CASES = [
 @pytest.mark.parametrize("description, fn, values, expected", EDGE_CASES, ids=[case[0] for case in EDGE_CASES])
 def test_edge_derivatives_follow_pytorch(description, fn, values, expected):
     assert gradients(fn, *values) == expected, description
+
+
+# ------------------------------------------------------------ creation and construction
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda: tinygrad_moons.full((2,), "x"), TypeError, r"full: fill_value must be a number .* got 'x' \(str\)"),
+        (lambda: tinygrad_moons.full((2,), None), TypeError, r"full: fill_value must be a number .* got None"),
+        (lambda: tinygrad_moons.full((2,), 2**70), OverflowError, "full: fill_value 1180591620717411303424 does not"),
+        (lambda: tinygrad_moons.arange(0, np.inf), ValueError, "arange: end must be a finite number, got inf"),
+        (lambda: tinygrad_moons.arange(np.nan), ValueError, "arange: end must be a finite number, got nan"),
+        (lambda: tinygrad_moons.arange(0, 1e30), ValueError, r"arange: a tensor of shape \(10+\d*,\) and dtype"),
+        (lambda: tinygrad_moons.randn(10**13), MemoryError,
+         r"randn: a tensor of shape \(10000000000000,\) and dtype float64 needs 80,000,000,000,000 bytes \(74,50"),
+        (lambda: tinygrad_moons.ones(10**7, 10**6), MemoryError, r"ones: .* needs 80,000,000,000,000 bytes"),
+        (lambda: tinygrad_moons.zeros(10**10, 10**10), ValueError, r"zeros: .* more than an array can hold"),
+        (lambda: tinygrad_moons.tensor([2**70]), OverflowError,
+         r"tensor: the integer 1180591620717411303424 does not fit in int64 .* pass it as a float"),
+        (lambda: tinygrad_moons.tensor([True]) - tinygrad_moons.tensor([True]), TypeError,
+         r"sub: bool tensors cannot be subtracted .*\(a\.float\(\) - b\.float\(\)\), use a \^ b"),
+        (lambda: True - tinygrad_moons.tensor([False]), TypeError, "sub: bool tensors cannot be subtracted"),
+        (lambda: -tinygrad_moons.tensor([True]), TypeError, r"neg: a bool tensor cannot be negated .* ~mask"),
+    ],
+)  # fmt: skip
+def test_creation_errors_name_the_op_and_the_problem_not_numpy(make, error, message):
+    with pytest.raises(error, match=message) as caught:
+        make()
+    assert "numpy" not in str(caught.value).lower()
+
+
+def test_integers_too_large_for_int64_become_floats_where_floats_are_asked_for():
+    assert Tensor([2**70]).tolist() == [float(2**70)]  # torch.Tensor([2**70]) is a float tensor too
+    assert tinygrad_moons.tensor([1.5, 2**70]).dtype == np.float64
+    assert tinygrad_moons.tensor([2**70], dtype="float32").tolist() == [np.float32(2**70)]
+    with pytest.raises(OverflowError, match=r"the integer 10000000\.\.\. \(401 digits\) is too large even for float64"):
+        Tensor([10**400])
+
+
+def test_bool_subtraction_of_other_dtypes_still_works_and_other_type_errors_pass_through():
+    assert (tinygrad_moons.tensor([True, False]).float() - tinygrad_moons.tensor([True, True]).float()).tolist() == [
+        0.0,
+        -1.0,
+    ]
+    with pytest.raises(TypeError, match="string"):
+        Tensor([1.0]) - "a"

@@ -752,3 +752,33 @@ def test_save_refuses_models_it_cannot_load_back_and_names_the_alternative(tmp_p
     copy.load_state_dict(dict(np.load(tmp_path / "w.npz")))
     for original, loaded in zip(pytorch_style.parameters(), copy.parameters()):
         np.testing.assert_array_equal(original.data, loaded.data)
+
+
+def test_saving_to_an_existing_folder_says_it_is_a_folder(tmp_path):
+    model = trained_model()
+    with pytest.raises(IsADirectoryError, match=r"save: .* is a folder; give the path of a file in it, e\.g\. .*\.npz"):
+        model.save(tmp_path)
+    assert os.listdir(tmp_path) == []  # no temporary file left, none quoted
+
+
+def test_a_file_with_nan_weights_loads_with_a_warning_naming_the_file_and_the_parameter(tmp_path):
+    import warnings
+
+    model = trained_model()
+    kernel = model.state_dict()["middle.kernel"]
+    kernel[0, 0], kernel[1, 2] = np.nan, np.inf
+    model.load_state_dict({**model.state_dict(), "middle.kernel": kernel})
+    path = str(tmp_path / "diverged.npz")
+    model.save(path)
+    with pytest.warns(RuntimeWarning) as caught:
+        loaded = load_model(path)
+    (warning,) = caught
+    assert path in str(warning.message) and "middle.kernel (2 of 64)" in str(warning.message)
+    assert "dense_1" not in str(warning.message)  # only the parameters that hold them
+    assert warning.filename == __file__
+    assert np.isnan(loaded.state_dict()["middle.kernel"][0, 0])  # loaded as saved, for inspection
+    model.load_state_dict({**model.state_dict(), "middle.kernel": np.zeros_like(kernel)})
+    model.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(path)  # finite weights: no warning

@@ -539,3 +539,221 @@ def test_relu_layers_between_dense_layers():
     model.compile(optimizer=optim.Adam(lr=0.02), metrics="accuracy")
     model.fit(X_TRAIN, Y_TRAIN, epochs=10, verbose=0, seed=0)
     assert model.evaluate(X_TEST, Y_TEST)[1] > 0.85
+
+
+# ------------------------------------------------- diverging training (never a silent NaN)
+def diverging_model(**compile_options):
+    model = Sequential([Dense(4, activation="relu", input_dim=2), Dense(1)], seed=0)
+    model.compile(loss="mse", optimizer="sgd", **compile_options)
+    return model
+
+
+def fit_recording_warnings(model, x, y, **options):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(x, y, verbose=0, seed=0, **options)
+    return history, [w for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
+def test_fit_warns_once_naming_the_epoch_when_the_loss_becomes_nan_and_keeps_training_as_keras():
+    model = diverging_model()
+    history, caught = fit_recording_warnings(model, X_TRAIN * 1e200, Y_TRAIN, epochs=3)
+    assert len(history.history["loss"]) == 3  # Keras trains on
+    assert not np.isfinite(history.history["loss"]).any()
+    assert len(caught) == 1, [str(w.message) for w in caught]  # ours, in place of NumPy's overflow warnings
+    message = str(caught[0].message)
+    assert "epoch 1" in message and "learning rate" in message and "TerminateOnNaN" in message
+    assert "the inputs reach |x| = 2.26e+200" in message  # the unscaled inputs, named
+    assert caught[0].filename == __file__  # it points at the fit call
+
+
+def test_fit_warns_at_the_epoch_a_too_high_learning_rate_diverges():
+    model = diverging_model(learning_rate=1e6)
+    history, caught = fit_recording_warnings(model, X_TRAIN, Y_TRAIN, epochs=8, batch_size=None)
+    first_bad = int(np.argmax(~np.isfinite(history.history["loss"])))
+    assert np.isfinite(history.history["loss"][0]) and first_bad > 0
+    assert len(caught) == 1 and f"loss is inf at epoch {first_bad + 1}:" in str(caught[0].message)
+    assert "(it is 1e+06)" in str(caught[0].message) and "unscaled inputs (standardize them)" in str(caught[0].message)
+
+
+def test_fit_warns_when_the_last_step_leaves_non_finite_weights_behind_a_finite_loss():
+    model = diverging_model(learning_rate=1e305)
+    history, caught = fit_recording_warnings(model, X_TRAIN * 1e5, Y_TRAIN, epochs=1, batch_size=None)
+    assert np.isfinite(history.history["loss"][0])  # the loss came before the step that diverged
+    assert len(caught) == 1 and "the weights dense_1.kernel" in str(caught[0].message)
+    assert "hold NaN or inf after training" in str(caught[0].message)
+    assert not all(np.isfinite(value).all() for value in model.state_dict().values())
+
+
+def test_fit_keeps_a_numpy_errstate_of_raise():
+    model = diverging_model()
+    with np.errstate(over="raise", invalid="raise"), pytest.raises(FloatingPointError):
+        model.fit(X_TRAIN * 1e200, Y_TRAIN, epochs=1, verbose=0, seed=0)
+
+
+def test_terminate_on_nan_stops_at_the_first_bad_batch_as_keras(capsys):
+    from tinygrad_moons.nn.callbacks import TerminateOnNaN
+
+    batches = []
+    model = diverging_model()
+    watch = LambdaCallback(on_batch_end=lambda batch, logs: batches.append(logs["loss"]))
+    history, caught = fit_recording_warnings(
+        model, X_TRAIN * 1e200, Y_TRAIN, epochs=3, batch_size=16, callbacks=[watch, TerminateOnNaN()]
+    )
+    assert len(history.epoch) == 1 and np.isfinite(batches[:-1]).all() and not np.isfinite(batches[-1])
+    assert len(batches) < len(X_TRAIN) // 16  # the epoch ended at the bad batch
+    assert f"Batch {len(batches) - 1}: Invalid loss, terminating training" in capsys.readouterr().out
+    assert caught == []  # it said so itself
+    with pytest.raises(RuntimeError, match="invalid loss"):
+        diverging_model().fit(X_TRAIN * 1e200, Y_TRAIN, epochs=3, verbose=0, callbacks=[TerminateOnNaN(True)])
+    with pytest.raises(TypeError, match="raise_error must be True or False"):
+        TerminateOnNaN("yes")
+
+
+def test_a_healthy_fit_gives_no_warning():
+    _, caught = fit_recording_warnings(small_model(), X_TRAIN, Y_TRAIN, epochs=2)
+    assert caught == []
+
+
+# ------------------------------------------------- Keras 3's fit / evaluate / predict signatures
+def test_fit_takes_keras_positional_order_batch_size_then_epochs():
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, 240, 2, 0)  # batch_size=240, epochs=2, verbose=0
+    assert history.epoch == [0, 1]
+    twin = small_model()
+    twin.fit(X_TRAIN, Y_TRAIN, batch_size=240, epochs=2, verbose=0)
+    np.testing.assert_allclose(model.predict(X_TEST), twin.predict(X_TEST))  # full batch: no shuffle to differ
+
+
+@pytest.mark.parametrize(
+    "where, options",
+    [
+        ("fit", {"sample_weight": np.ones(240)}),
+        ("fit", {"class_weight": {0: 1.0, 1: 2.0}}),
+        ("fit", {"steps_per_epoch": 3}),
+        ("fit", {"validation_steps": 2}),
+        ("evaluate", {"sample_weight": np.ones(60)}),
+        ("evaluate", {"steps": 1}),
+        ("evaluate", {"callbacks": [Callback()]}),
+        ("predict", {"steps": 1}),
+        ("predict", {"callbacks": [Callback()]}),
+    ],
+)
+def test_keras_arguments_not_supported_are_refused_by_name_with_what_to_do(where, options):
+    model = small_model()
+    before = model.state_dict()
+    (name,) = options
+    data = (X_TRAIN, Y_TRAIN) if where == "fit" else (X_TEST, Y_TEST) if where == "evaluate" else (X_TEST,)
+    with pytest.raises(NotImplementedError, match=rf"{where}: Keras' {name} is not supported here\. Instead, {name}: "):
+        getattr(model, where)(*data, verbose=0, **options)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_validation_data_with_keras_sample_weights_is_refused_by_name():
+    with pytest.raises(NotImplementedError, match=r"validation_data with sample weights .* pass \(x_val, y_val\)"):
+        small_model().fit(X_TRAIN, Y_TRAIN, verbose=0, validation_data=(X_TEST, Y_TEST, np.ones(60)))
+
+
+def test_shuffle_must_be_a_bool_as_in_keras_3():
+    with pytest.raises(TypeError, match=r"fit: shuffle must be True or False .* got 'batch'"):
+        small_model().fit(X_TRAIN, Y_TRAIN, verbose=0, shuffle="batch")
+
+
+def test_several_unsupported_fit_arguments_are_named_together():
+    with pytest.raises(NotImplementedError, match="sample_weight, class_weight are not supported"):
+        small_model().fit(X_TRAIN, Y_TRAIN, sample_weight=np.ones(240), class_weight={0: 1, 1: 1})
+
+
+def test_validation_freq_validates_every_n_epochs_or_at_the_listed_ones_counted_from_1():
+    seen = []
+    spy = LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append((epoch, "val_loss" in logs)))
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=4, verbose=0, validation_data=(X_TEST, Y_TEST), validation_freq=2,
+                        callbacks=[spy])  # fmt: skip
+    assert seen == [(0, False), (1, True), (2, False), (3, True)]
+    assert len(history.history["val_loss"]) == 2 and len(history.history["loss"]) == 4
+    seen.clear()
+    model.fit(X_TRAIN, Y_TRAIN, epochs=4, verbose=0, validation_split=0.2, validation_freq=[1, 3], callbacks=[spy])
+    assert seen == [(0, True), (1, False), (2, True), (3, False)]
+    for bad in (0, 1.5, [0, 2], "2", True):
+        with pytest.raises(ValueError, match="validation_freq must be a positive integer"):
+            model.fit(X_TRAIN, Y_TRAIN, verbose=0, validation_freq=bad)
+
+
+def test_validation_batch_size_gives_the_same_validation_numbers():
+    logs = []
+    for validation_batch_size in (None, 7):
+        model = small_model()
+        history = model.fit(X_TRAIN, Y_TRAIN, epochs=2, verbose=0, seed=0, validation_data=(X_TEST, Y_TEST),
+                            validation_batch_size=validation_batch_size)  # fmt: skip
+        logs.append(history.history)
+    np.testing.assert_allclose(logs[0]["val_loss"], logs[1]["val_loss"], rtol=1e-12)
+    np.testing.assert_allclose(logs[0]["val_accuracy"], logs[1]["val_accuracy"], rtol=1e-12)
+    with pytest.raises(ValueError, match=r"fit \(validation_batch_size\): batch_size must be a positive integer"):
+        small_model().fit(X_TRAIN, Y_TRAIN, verbose=0, validation_batch_size=0)
+
+
+def test_initial_epoch_resumes_at_keras_epoch_numbers():
+    model = small_model()
+    history = model.fit(X_TRAIN, Y_TRAIN, epochs=5, initial_epoch=3, verbose=0)
+    assert history.epoch == [3, 4]
+
+
+def test_verbose_auto_is_keras_default_a_progress_bar(capsys):
+    model = small_model()
+    model.fit(X_TRAIN, Y_TRAIN, epochs=1, verbose="auto")
+    assert "loss" in capsys.readouterr().err
+    assert model.evaluate(X_TEST, Y_TEST, 60, "auto") is not None
+    assert "loss" in capsys.readouterr().out
+    assert model.predict(X_TEST, None, "auto").shape == (60, 1)
+    with pytest.raises(ValueError, match="verbose must be a non-negative integer"):
+        model.fit(X_TRAIN, Y_TRAIN, verbose="loud")
+
+
+def test_evaluate_takes_keras_positional_order():
+    model = small_model()
+    loss, accuracy = model.evaluate(X_TEST, Y_TEST, 10, 0, None, None, None, False)
+    assert model.evaluate(X_TEST, Y_TEST, return_dict=True) == pytest.approx({"loss": loss, "accuracy": accuracy})
+
+
+def test_a_keras_loss_names_sample_weight_and_the_shape_it_needs():
+    from tinygrad_moons.autograd import ShapeError
+    from tinygrad_moons.nn import MeanSquaredError
+
+    y_true, y_pred = np.zeros((4, 1)), np.full((4, 1), 0.5)
+    with pytest.raises(ShapeError, match=r"mean_squared_error: sample_weight has shape \(3,\), but there are 4 sam"):
+        MeanSquaredError()(y_true, y_pred, sample_weight=np.ones(3))
+    with pytest.raises(ShapeError, match=r"give one weight per sample, shape \(4,\), or one number"):
+        BinaryCrossentropy()(y_true, y_pred, sample_weight=np.ones((2, 2)))
+    assert float(MeanSquaredError()(y_true, y_pred, sample_weight=np.array([0.0, 0.0, 2.0, 2.0])).data) == 0.25
+
+
+def test_fit_warns_when_only_the_validation_loss_is_not_finite_and_restores_numpys_settings():
+    before = np.geterr()
+    model = diverging_model()
+    history, caught = fit_recording_warnings(
+        model, X_TRAIN, Y_TRAIN, epochs=2, validation_data=(X_TEST * 1e200, Y_TEST.astype(float))
+    )
+    assert np.isfinite(history.history["loss"]).all() and not np.isfinite(history.history["val_loss"]).all()
+    assert len(caught) == 1 and "the validation loss (val_loss) is" in str(caught[0].message)
+    assert np.geterr() == before
+
+
+def test_predict_and_evaluate_warn_when_a_finite_x_gives_nan_naming_the_weights():
+    model = diverging_model()
+    state = model.state_dict()
+    state["dense_2.bias"][0] = np.nan
+    model.load_state_dict(state)
+    with pytest.warns(RuntimeWarning, match=r"predict: 60 of 60 values are NaN .* weights dense_2\.bias hold NaN") as w:
+        model.predict(X_TEST)
+    assert w[0].filename == __file__
+    with pytest.warns(RuntimeWarning, match=r"evaluate: 1 of 1 values are NaN or infinite"):
+        assert np.isnan(model.evaluate(X_TEST, Y_TEST))
+    model = diverging_model()
+    model.load_state_dict({**model.state_dict(), "dense_1.kernel": model.state_dict()["dense_1.kernel"] * 1e10})
+    with np.errstate(over="ignore", invalid="ignore"):  # NumPy's own warnings; ours is the one looked for
+        with pytest.warns(RuntimeWarning, match=r"predict: .* its numbers overflowed \(are the inputs scaled\?\)"):
+            model.predict(np.array([[1e300, 1e300], [-1e300, -1e300]]))  # finite weights, finite x, inf out

@@ -14,7 +14,8 @@ Only floating tensors can require gradients, as in PyTorch.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -143,6 +144,30 @@ def _dtype(dtype: Any, default: Any, op: str) -> np.dtype:
     return chosen
 
 
+def _allocate(op: str, shape: tuple[int, ...], dtype: np.dtype, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """``make()``, with NumPy's out-of-memory errors restated with the op, the shape and the bytes asked for."""
+    try:
+        return make()
+    except MemoryError:
+        raise MemoryError(_too_large(op, shape, dtype, "more memory than is available")) from None
+    except ValueError as error:  # "array is too big", "Maximum allowed size exceeded": past what NumPy can index
+        if "too big" not in str(error) and "Maximum allowed size" not in str(error):
+            raise
+        raise ValueError(_too_large(op, shape, dtype, "more than an array can hold")) from None
+
+
+def _too_large(op: str, shape: tuple[int, ...], dtype: np.dtype, problem: str) -> str:
+    size = 1
+    for n in shape:
+        size *= n
+    nbytes = size * dtype.itemsize
+    human = f"{nbytes / 2**30:,.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:,.1f} MiB"
+    return (
+        f"{op}: a tensor of shape {shape} and dtype {dtype} needs {nbytes:,} bytes ({human}), {problem}; "
+        "ask for a smaller shape"
+    )
+
+
 def _made(array: np.ndarray, requires_grad: bool, op: str) -> Tensor:
     _check_requires_grad(array.dtype, requires_grad, op)
     return Tensor._wrap(array, requires_grad=builtins.bool(requires_grad))
@@ -151,19 +176,22 @@ def _made(array: np.ndarray, requires_grad: bool, op: str) -> Tensor:
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size`` (ints or one sequence), float64 by default (``torch.zeros``)."""
     check_device(device, "zeros")
-    return _made(np.zeros(_size(size, "zeros"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "zeros")), requires_grad, "zeros")
+    shape, chosen = _size(size, "zeros"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "zeros")
+    return _made(_allocate("zeros", shape, chosen, lambda: np.zeros(shape, chosen)), requires_grad, "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size`` (ints or one sequence), float64 by default (``torch.ones``)."""
     check_device(device, "ones")
-    return _made(np.ones(_size(size, "ones"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "ones")), requires_grad, "ones")
+    shape, chosen = _size(size, "ones"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "ones")
+    return _made(_allocate("ones", shape, chosen, lambda: np.ones(shape, chosen)), requires_grad, "ones")
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uninitialised values, as ``torch.empty``: never read them before writing."""
     check_device(device, "empty")
-    return _made(np.empty(_size(size, "empty"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "empty")), requires_grad, "empty")
+    shape, chosen = _size(size, "empty"), _dtype(dtype, dtypes.DEFAULT_FLOAT, "empty")
+    return _made(_allocate("empty", shape, chosen, lambda: np.empty(shape, chosen)), requires_grad, "empty")
 
 
 def _fill_dtype(fill_value: Any) -> np.dtype:
@@ -181,8 +209,20 @@ def full(
     """A tensor of shape ``size`` filled with ``fill_value``; its dtype is inferred from the value (``torch.full``)."""
     check_device(device, "full")
     shape = _size((size,) if isinstance(size, (tuple, list)) else (size,), "full")
+    if isinstance(fill_value, (Tensor, np.ndarray)) and fill_value.size == 1 and fill_value.ndim == 0:
+        fill_value = fill_value.item()
+    if not isinstance(fill_value, (int, float, np.number, np.bool_)) or isinstance(fill_value, np.complexfloating):
+        raise TypeError(
+            f"full: fill_value must be a number (bool, int or float), got {fill_value!r} ({type(fill_value).__name__})"
+        )
     dtype = _dtype(dtype, _fill_dtype(fill_value), "full")
-    return _made(np.full(shape, fill_value, dtype=dtype), requires_grad, "full")
+    try:
+        return _made(_allocate("full", shape, dtype, lambda: np.full(shape, fill_value, dtype=dtype)), requires_grad,
+                     "full")  # fmt: skip
+    except OverflowError:
+        raise OverflowError(
+            f"full: fill_value {fill_value} does not fit in dtype {dtype}; pass a float or dtype=float64"
+        ) from None
 
 
 def arange(
@@ -200,9 +240,14 @@ def arange(
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     bounds = (start, end, step)
+    for name, value in zip(("start", "end", "step"), bounds):
+        if not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value):
+            raise ValueError(f"arange: {name} must be a finite number, got {autograd.plain_numbers(value)!r}")
     integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, builtins.bool) for v in bounds)
     dtype = _dtype(dtype, np.int64 if integral else dtypes.DEFAULT_FLOAT, "arange")
-    return _made(np.arange(start, end, step).astype(dtype, copy=False), requires_grad, "arange")
+    length = max(0, math.ceil((end - start) / step))
+    values = _allocate("arange", (length,), dtype, lambda: np.arange(start, end, step))
+    return _made(values.astype(dtype, copy=False), requires_grad, "arange")
 
 
 def linspace(
@@ -212,14 +257,16 @@ def linspace(
     check_device(device, "linspace")
     (steps,) = _size((steps,), "linspace")
     dtype = _dtype(dtype, dtypes.DEFAULT_FLOAT, "linspace")
-    return _made(np.linspace(start, end, steps).astype(dtype, copy=False), requires_grad, "linspace")
+    values = _allocate("linspace", (steps,), dtype, lambda: np.linspace(start, end, steps))
+    return _made(values.astype(dtype, copy=False), requires_grad, "linspace")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n x m identity matrix (m = n by default), float64 by default (``torch.eye``)."""
     check_device(device, "eye")
     n, m = _size((n, n if m is None else m), "eye")
-    return _made(np.eye(n, m, dtype=_dtype(dtype, dtypes.DEFAULT_FLOAT, "eye")), requires_grad, "eye")
+    chosen = _dtype(dtype, dtypes.DEFAULT_FLOAT, "eye")
+    return _made(_allocate("eye", (n, m), chosen, lambda: np.eye(n, m, dtype=chosen)), requires_grad, "eye")
 
 
 # ------------------------------------------------------------ random
@@ -234,14 +281,16 @@ def _random_float(op: str, dtype: Any, requires_grad: bool, device: Any) -> np.d
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform on [0, 1), drawn from the global generator (see :mod:`tinygrad_moons.random`)."""
     dtype = _random_float("rand", dtype, requires_grad, device)
-    values = _random.generator().random(_size(size, "rand"))
+    shape = _size(size, "rand")
+    values = _allocate("rand", shape, np.dtype(np.float64), lambda: _random.generator().random(shape))
     return _made(values.astype(dtype, copy=False), requires_grad, "rand")
 
 
 def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal, drawn from the global generator."""
     dtype = _random_float("randn", dtype, requires_grad, device)
-    values = _random.generator().standard_normal(_size(size, "randn"))
+    shape = _size(size, "randn")
+    values = _allocate("randn", shape, np.dtype(np.float64), lambda: _random.generator().standard_normal(shape))
     return _made(values.astype(dtype, copy=False), requires_grad, "randn")
 
 
@@ -256,7 +305,8 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None,
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     dtype = _dtype(dtype, np.int64, "randint")
-    values = _random.generator().integers(low, high, _size((size,), "randint"))
+    shape = _size((size,), "randint")
+    values = _allocate("randint", shape, np.dtype(np.int64), lambda: _random.generator().integers(low, high, shape))
     return _made(values.astype(dtype, copy=False), requires_grad, "randint")
 
 

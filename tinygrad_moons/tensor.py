@@ -71,6 +71,10 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
     array: np.ndarray = data  # by now an ndarray, whatever was given
     kind = array.dtype.kind
     if kind not in _FLOAT_KINDS and kind not in _CONVERTIBLE_KINDS:
+        if kind == "O":
+            converted = _object_array(array, dtype, keep_integers, op)
+            if converted is not None:
+                return converted
         raise TypeError(
             f"{op}: data of dtype {array.dtype} is not numeric; "
             "pass floats, ints or bools (strings, objects and complex numbers are refused)"
@@ -78,6 +82,41 @@ def _as_array(data: ArrayLike, dtype: Any = None, *, keep_integers: bool, op: st
     if dtype is None:
         dtype = array.dtype if kind in _FLOAT_KINDS or keep_integers else np.float64
     return array if array.dtype == dtype else array.astype(dtype)
+
+
+def _refuse_bool_subtract(a: Tensor, b: Any) -> None:
+    """Raise PyTorch's refusal, with our cures, when ``a - b`` failed because both are bools (NumPy's message
+    names bitwise_xor); return for any other failure, which is re-raised as it was."""
+    if a._data.dtype.kind == "b" and np.asarray(b.data if isinstance(b, Tensor) else b).dtype.kind == "b":
+        raise TypeError(
+            "sub: bool tensors cannot be subtracted (as in PyTorch): convert them first (a.float() - b.float()), "
+            "use a ^ b for 'one but not both' (PyTorch's logical_xor), or ~mask to invert a mask"
+        ) from None
+
+
+def _object_array(array: np.ndarray, dtype: Any, keep_integers: bool, op: str) -> np.ndarray | None:
+    """An object array NumPy made of Python ints too large for its integer types (``[2**70]``).
+
+    Floats are asked for (``Tensor``, or a float ``dtype``): the ints become floats, as ``torch.Tensor([2**70])``
+    does. Integers are asked for: an OverflowError naming the value, as ``torch.tensor([2**70])`` refuses it.
+    None for any other object array (strings, None...), which the caller refuses.
+    """
+    items = array.ravel().tolist()
+    if not items or not all(type(item) in (int, float) for item in items):
+        return None
+    floats_wanted = not keep_integers or float in map(type, items)
+    target = np.dtype(dtype) if dtype is not None else np.dtype(np.float64) if floats_wanted else None
+    digits = str(max((item for item in items if type(item) is int), key=abs))
+    shown = digits if len(digits) <= 30 else f"{digits[:8]}... ({len(digits.lstrip('-'))} digits)"
+    if target is not None and target.kind == "f":
+        try:
+            return array.astype(target)
+        except OverflowError:
+            raise OverflowError(f"{op}: the integer {shown} is too large even for {target}") from None
+    raise OverflowError(
+        f"{op}: the integer {shown} does not fit in int64 (from -2**63 to 2**63 - 1), the largest integer dtype; "
+        f"pass it as a float (float(x), or dtype=float64)"
+    )
 
 
 def _plain_array(data: np.ndarray, op: str) -> np.ndarray:
@@ -600,12 +639,20 @@ class Tensor:
         return ops.Add.apply(*self._pair(other, reflected=True))
 
     def __sub__(self, other: ArrayLike) -> Tensor:
-        if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
-            return ops.Sub.apply(self, other)
-        return ops.Sub.apply(*self._pair(other))
+        try:  # (a try costs nothing in Python 3.11 until it catches)
+            if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
+                return ops.Sub.apply(self, other)
+            return ops.Sub.apply(*self._pair(other))
+        except TypeError:
+            _refuse_bool_subtract(self, other)
+            raise
 
     def __rsub__(self, other: ArrayLike) -> Tensor:
-        return ops.Sub.apply(*self._pair(other, reflected=True))
+        try:
+            return ops.Sub.apply(*self._pair(other, reflected=True))
+        except TypeError:
+            _refuse_bool_subtract(self, other)
+            raise
 
     def __mul__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap
@@ -632,7 +679,15 @@ class Tensor:
         return ops.Pow.apply(*self._pair(base, reflected=True))
 
     def __neg__(self) -> Tensor:
-        return ops.Neg.apply(self)
+        try:
+            return ops.Neg.apply(self)
+        except TypeError:
+            if self._data.dtype.kind == "b":
+                raise TypeError(
+                    "neg: a bool tensor cannot be negated (as in PyTorch): invert a mask with ~mask, "
+                    "or convert it first with .float()"
+                ) from None
+            raise
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
         if isinstance(other, Tensor) and other.data.dtype is self._data.dtype:  # the usual case, kept cheap

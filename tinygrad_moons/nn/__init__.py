@@ -15,7 +15,7 @@ Two dialects, both on the same modules:
 """
 
 from tinygrad_moons.nn import callbacks, functional, initializers, losses, metrics
-from tinygrad_moons.nn.callbacks import Callback, EarlyStopping, History, LambdaCallback
+from tinygrad_moons.nn.callbacks import Callback, EarlyStopping, History, LambdaCallback, TerminateOnNaN
 from tinygrad_moons.nn.layers import (
     Activation,
     Dense,
@@ -83,6 +83,7 @@ __all__ = [
     "Softmax",
     "SparseCategoricalCrossentropy",
     "Tanh",
+    "TerminateOnNaN",
     "callbacks",
     "initializers",
     "load_model",

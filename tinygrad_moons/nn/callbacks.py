@@ -26,6 +26,7 @@ __all__ = [
     "History",
     "LambdaCallback",
     "LearningRateScheduler",
+    "TerminateOnNaN",
     "schedule_callbacks",
 ]
 
@@ -229,6 +230,36 @@ class EarlyStopping(Callback):
             )
         if self.restore_best_weights and self.best_weights is not None:
             self.model.load_state_dict(self.best_weights)
+
+
+class TerminateOnNaN(Callback):
+    """Keras' ``TerminateOnNaN``: stop training at the first batch whose loss is NaN or infinite.
+
+    By default it prints ``Batch <i>: Invalid loss, terminating training``
+    and sets ``model.stop_training``, so ``fit`` ends after that batch and
+    every callback's ``on_train_end`` still runs. ``raise_error=True`` raises
+    a ``RuntimeError`` at once instead (the other callbacks' ``on_train_end``
+    are then not called). Without it, ``fit`` keeps training on a NaN loss
+    (as Keras does) and warns once.
+
+    >>> stop = TerminateOnNaN()  # model.fit(x, y, callbacks=[stop])
+    """
+
+    def __init__(self, raise_error: bool = False):
+        super().__init__()
+        if not isinstance(raise_error, (bool, np.bool_)):
+            raise TypeError(f"TerminateOnNaN: raise_error must be True or False, got {raise_error!r}")
+        self.raise_error = bool(raise_error)
+
+    def on_batch_end(self, batch: int, logs: Logs | None = None) -> None:
+        """Stop (or raise) if this batch's ``loss`` is NaN or infinite."""
+        loss = (logs or {}).get("loss")
+        if loss is None or np.isfinite(loss):
+            return
+        if self.raise_error:
+            raise RuntimeError(f"TerminateOnNaN: batch {batch} gave an invalid loss ({loss}); training stopped")
+        print(f"Batch {batch}: Invalid loss, terminating training")
+        self.model.stop_training = True
 
 
 # ------------------------------------------------------------ learning rates

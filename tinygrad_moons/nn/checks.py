@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinygrad_moons import functional as F
+from tinygrad_moons.autograd import plain_numbers
 from tinygrad_moons.nn import losses
 from tinygrad_moons.nn.callbacks import Callback
 from tinygrad_moons.nn.layers import Activation, Dense, Dropout, Flatten, Identity, Linear
@@ -37,9 +38,15 @@ __all__ = [
     "callbacks",
     "fraction",
     "inputs",
+    "non_finite_loss_warning",
+    "non_finite_parameters",
     "non_negative_ints",
+    "refuse_unsupported",
     "targets",
+    "validation_freq",
     "validation_split",
+    "verbose",
+    "warn_if_not_finite",
     "warn_if_output_does_not_fit_loss",
 ]
 
@@ -114,6 +121,11 @@ def validation_split(
     """``(X, Y, (X_val, Y_val) or None)``: ``validation_data`` checked as ``x``/``y`` are, or the last
     ``split`` fraction of the rows (before shuffling, as Keras) held out."""
     if validation_data is not None:
+        if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3:
+            raise NotImplementedError(
+                "fit: validation_data with sample weights (x_val, y_val, sample_weight), which Keras accepts, is not "
+                "supported here; pass (x_val, y_val)"
+            )
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError("fit: validation_data must be a pair (x_val, y_val)")
         X_val = inputs(model, validation_data[0], "fit (validation_data)")
@@ -200,10 +212,113 @@ def non_negative_ints(where: str, **values: Any) -> None:
             raise ValueError(f"{where}: {key} must be a non-negative integer, got {value!r}")
 
 
+def verbose(where: str, value: Any) -> int:
+    """``verbose`` as an int: 0, 1, 2, or Keras' "auto" (1, a progress bar where one is shown)."""
+    if value == "auto" and isinstance(value, str):
+        return 1
+    non_negative_ints(where, verbose=value)
+    return int(value)
+
+
+def validation_freq(value: Any) -> None:
+    """Refuse a ``validation_freq`` that is neither a positive int (every n epochs) nor a list of epoch numbers."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        bad = [v for v in value if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1]
+        if not bad:
+            return
+    elif not isinstance(value, bool) and isinstance(value, (int, np.integer)) and value >= 1:
+        return
+    raise ValueError(
+        "fit: validation_freq must be a positive integer (validate every n epochs) or a list of epoch numbers "
+        f"counted from 1, got {plain_numbers(value)!r}"
+    )
+
+
+#: What to do instead of each Keras argument ``fit``, ``evaluate`` and ``predict`` accept but do not implement.
+_INSTEAD = {
+    "sample_weight": "weigh the samples in your own loop: loss_fn(y, model(x), sample_weight=w) with a Keras loss, "
+    "then backward() and optimizer.step() (docs/how-to/keras-fit.md)",
+    "class_weight": "repeat the rows of the rarer classes (np.repeat) or weigh the samples in your own loop with "
+    "loss_fn(y, model(x), sample_weight=w)",
+    "steps_per_epoch": "every epoch is one pass over x (arrays only, no generators): choose batch_size, or pass "
+    "fewer rows",
+    "validation_steps": "the validation data is always used whole: pass fewer rows as validation_data",
+    "steps": "x is always used whole (arrays only, no generators): pass fewer rows",
+    "callbacks": "evaluate and predict run no callbacks here (Callback has no on_test_*/on_predict_* hooks); "
+    "call your code before or after",
+}
+
+
+def refuse_unsupported(where: str, **given: Any) -> None:
+    """Raise NotImplementedError naming each Keras argument in ``given`` that is set (not None) but not supported.
+
+    The message says, for each, what to do instead.
+    """
+    named = [name for name, value in given.items() if value is not None and not (name == "callbacks" and not value)]
+    if named:
+        cures = "; ".join(f"{name}: {_INSTEAD[name]}" for name in named)
+        raise NotImplementedError(
+            f"{where}: Keras' {', '.join(named)} {'is' if len(named) == 1 else 'are'} not supported here. Instead, "
+            f"{cures}"
+        )
+
+
 def batch_size(where: str, value: Any) -> None:
     """Refuse a ``batch_size`` that is neither None (everything at once) nor a positive integer."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
         raise ValueError(f"{where}: batch_size must be a positive integer or None, got {value!r}")
+
+
+# ------------------------------------------------------------ after training
+def non_finite_loss_warning(epoch: int, logs: dict[str, float], X: np.ndarray, learning_rate: Any) -> str:
+    """The warning ``fit`` gives once when an epoch's ``loss`` (or ``val_loss``) is NaN or infinite.
+
+    Keras trains on silently. Computed only then, so it may look at the data:
+    the largest input tells whether unscaled inputs are the likely cause.
+    """
+    if not np.isfinite(logs["loss"]):
+        which, loss = "the loss", logs["loss"]
+    else:
+        which, loss = "the validation loss (val_loss)", logs["val_loss"]
+    largest = float(np.max(np.abs(X))) if X.size else 0.0
+    scale = (
+        f"the inputs reach |x| = {largest:.3g}: standardize them (e.g. sklearn's StandardScaler)"
+        if largest > 1e3
+        else "unscaled inputs (standardize them)"
+    )
+    rate = f" (it is {float(learning_rate):g})" if isinstance(learning_rate, (int, float, np.number)) else ""
+    return (
+        f"fit: {which} is {loss} at epoch {epoch + 1}: training has diverged, and once the weights are NaN the "
+        f"model predicts NaN. Training goes on, as in Keras. Usual causes: a learning rate too high{rate}, {scale}, "
+        "or log(0) in a custom loss. Pass callbacks=[nn.callbacks.TerminateOnNaN()] to stop at the first such batch"
+    )
+
+
+def warn_if_not_finite(where: str, values: np.ndarray, model: Module) -> None:
+    """Warn (stacklevel: the caller of ``evaluate``/``predict``) when ``values`` hold NaN or inf.
+
+    The inputs were checked to be finite, so the model made them: its weights
+    hold NaN (a diverged fit, a file) or its numbers overflowed.
+    """
+    if np.isfinite(values).all():
+        return
+    bad = int(values.size - np.count_nonzero(np.isfinite(values)))
+    names = non_finite_parameters(model)
+    cause = (
+        f"its weights {', '.join(names)} hold NaN or inf (did training diverge?)"
+        if names
+        else "its numbers overflowed (are the inputs scaled?)"
+    )
+    warnings.warn(
+        f"{where}: {bad} of {values.size} values are NaN or infinite although x is finite: {cause}",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+
+
+def non_finite_parameters(model: Module) -> list[str]:
+    """The names of ``model``'s parameters holding a NaN or an infinity (checked once, at the end of ``fit``)."""
+    return [name for name, parameter in model.named_parameters() if not np.isfinite(parameter.data).all()]
 
 
 # ------------------------------------------------------------ compile

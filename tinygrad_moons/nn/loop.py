@@ -15,14 +15,16 @@ validation, callbacks and progress. The functions here take arrays that
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import warnings
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinygrad_moons.autograd import no_grad
-from tinygrad_moons.nn import losses
-from tinygrad_moons.nn.callbacks import Callback, History, schedule_callbacks
+from tinygrad_moons.nn import checks, losses
+from tinygrad_moons.nn.callbacks import Callback, History, TerminateOnNaN, schedule_callbacks
 from tinygrad_moons.nn.progress import EpochProgress
 from tinygrad_moons.tensor import Tensor
 
@@ -45,13 +47,21 @@ def fit_arrays(
     rng: np.random.Generator,
     callbacks: list[Callback],
     verbose: int,
+    validation_freq: int | Collection[int] = 1,
+    validation_batch_size: int | None = None,
 ) -> History:
     """Train ``model`` on checked arrays from epoch ``initial_epoch`` to ``epochs``; return the History.
 
     Each epoch: the callbacks' ``on_epoch_begin``, one pass over the shuffled
     batches (:func:`train_epoch`), the validation loss and metrics as
-    ``val_*``, ``on_epoch_end`` with those logs, then the progress display.
-    A callback setting ``model.stop_training`` ends training after that batch.
+    ``val_*`` (every ``validation_freq`` epochs, or at the epochs, counted
+    from 1, that it lists), ``on_epoch_end`` with those logs, then the progress
+    display. A callback setting ``model.stop_training`` ends training after that batch.
+
+    The first epoch whose loss (or validation loss) is NaN or infinite gets
+    one RuntimeWarning (in place of NumPy's overflow warnings, silenced
+    during ``fit``); so do weights left non-finite at the end. Training goes
+    on, as in Keras.
     """
     history = History()
     callbacks = [history, *schedule_callbacks(model.optimizer), *callbacks]  # a Keras lr schedule, if any
@@ -67,14 +77,24 @@ def fit_arrays(
     for callback in callbacks:
         callback.on_train_begin({})
     logs: dict[str, float] = {}
+    warned = any(isinstance(callback, TerminateOnNaN) for callback in callbacks)  # it says so itself
+    # NumPy's "overflow encountered" warnings are replaced by the one below, for the whole fit (set once: a
+    # full-batch epoch is one step, where even 1 us shows); a setting of "raise" is kept.
+    quiet: Any = {kind: "ignore" if action == "warn" else action for kind, action in np.geterr().items()}
+    numpy_settings = np.seterr(**quiet)
     try:
         for epoch in range(initial_epoch, epochs):
             for callback in callbacks:
                 callback.on_epoch_begin(epoch, {})
             logs = train_epoch(model, X, Y, batch_size, shuffle, rng, batch_callbacks)
-            if validation is not None:
-                for name, value in zip(["loss", *model.metrics_names], evaluate_arrays(model, *validation, None)):
+            if validation is not None and _validates(epoch, validation_freq):
+                values = evaluate_arrays(model, *validation, validation_batch_size)
+                for name, value in zip(["loss", *model.metrics_names], values):
                     logs["val_" + name] = value
+            if not warned and not (math.isfinite(logs["loss"]) and math.isfinite(logs.get("val_loss", 0.0))):
+                warned = True
+                message = checks.non_finite_loss_warning(epoch, logs, X, getattr(model.optimizer, "lr", None))
+                warnings.warn(message, RuntimeWarning, stacklevel=3)
             for callback in callbacks:
                 callback.on_epoch_end(epoch, logs)
             if progress is not None:
@@ -82,11 +102,27 @@ def fit_arrays(
             if model.stop_training:
                 break
     finally:
+        np.seterr(**numpy_settings)
         if progress is not None:
             progress.close()
     for callback in callbacks:
-        callback.on_train_end(logs)
+        callback.on_train_end(logs)  # (EarlyStopping may restore finite weights here)
+    if not warned and checks.non_finite_parameters(model):  # the last step diverged after its loss was computed
+        names = ", ".join(checks.non_finite_parameters(model))
+        warnings.warn(
+            f"fit: the weights {names} hold NaN or inf after training; the model predicts NaN. "
+            "Usual causes: a learning rate too high, unscaled inputs",
+            RuntimeWarning,
+            stacklevel=3,
+        )
     return history
+
+
+def _validates(epoch: int, validation_freq: int | Collection[int]) -> bool:
+    """Keras' rule: validate after epoch ``epoch`` (from 0) every ``validation_freq`` epochs, or at those listed."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
 
 
 def train_epoch(

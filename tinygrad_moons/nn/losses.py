@@ -257,8 +257,16 @@ class Loss(Module):
         values = self.call(y_true, y_pred)
         if sample_weight is not None:
             weights = Tensor(_numeric(sample_weight, "sample_weight", self.name), dtype=values.data.dtype)
+            given_shape = weights.shape
             weights, values = _same_rank(weights, values)
-            values = values * weights
+            try:
+                values = values * weights
+            except ShapeError:
+                samples = values.shape[0] if values.ndim else 1
+                raise ShapeError(
+                    f"{self.name}: sample_weight has shape {given_shape}, but there are {samples} samples (per-sample "
+                    f"losses of shape {values.shape}); give one weight per sample, shape ({samples},), or one number"
+                ) from None
         if self.reduction in (None, "none") or values.ndim == 0:
             return values
         total = values.sum()

@@ -47,6 +47,10 @@ def save_model(model: Model, path: str | os.PathLike) -> str:
     save (an error, Ctrl-C) removes its temporary file.
     """
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(
+            f"save: {path} is a folder; give the path of a file in it, e.g. {os.path.join(path, 'model.npz')}"
+        )
     config = model.get_config()  # a model that cannot describe itself says so here
     if not getattr(model, "built", False):
         raise ValueError(

@@ -28,6 +28,7 @@ import json
 import math
 import os
 import re
+import warnings
 import zipfile
 from typing import Any, cast
 
@@ -113,6 +114,7 @@ def _load(path: str, compile: bool) -> Sequential:
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             raise _problem(f" describes a model that cannot be built ({error})") from None
         weights = {name: _read_data(archive, members[name], headers[name]) for name in members}
+    _warn_if_not_finite(path, weights)
     try:
         model.load_state_dict(weights)
     except ValueError as error:  # pragma: no cover (the headers were checked against the same shapes)
@@ -121,6 +123,20 @@ def _load(path: str, compile: bool) -> Sequential:
     if compile and isinstance(settings, dict) and isinstance(settings.get("loss"), dict):
         _compile_from(model, settings)
     return model
+
+
+def _warn_if_not_finite(path: str, weights: dict[str, np.ndarray]) -> None:
+    """Warn (not refuse: a diverged model may be worth inspecting) when weights hold NaN or inf."""
+    bad = {name: int(array.size - np.count_nonzero(np.isfinite(array))) for name, array in weights.items()}
+    bad = {name: count for name, count in bad.items() if count}
+    if bad:
+        listed = ", ".join(f"{name} ({count} of {weights[name].size})" for name, count in bad.items())
+        warnings.warn(
+            f"load_model: {path} holds NaN or infinite weights in {listed}; the model will predict NaN "
+            "(was it saved after training diverged?)",
+            RuntimeWarning,
+            stacklevel=4,  # at the caller of load_model
+        )
 
 
 def _check_directory(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:

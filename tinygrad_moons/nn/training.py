@@ -172,36 +172,69 @@ class Model(Module):
         self,
         x: Any,
         y: Any,
-        epochs: int = 1,
         batch_size: int | None = 32,
-        validation_data: tuple[Any, Any] | None = None,
-        validation_split: float = 0.0,
-        shuffle: bool = True,
-        verbose: int = 1,
+        epochs: int = 1,
+        verbose: int | str = 1,
         callbacks: Sequence[Callback] | None = None,
-        seed: int | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple[Any, Any] | None = None,
+        shuffle: bool = True,
+        class_weight: Any = None,
+        sample_weight: Any = None,
         initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int | Sequence[int] = 1,
+        *,
+        seed: int | None = None,
     ) -> History:
         """Train for ``epochs`` passes over the data; return the History of per-epoch logs.
 
-        ``x``: (samples, features); ``y``: (samples,) or (samples, outputs),
-        labels as the compiled loss expects them. ``batch_size=None`` (or at
-        least the number of samples) trains on the full batch, the course's
-        gradient descent. Batches are drawn in an order shuffled by
-        ``np.random.default_rng(seed)`` (the model's own generator when no
-        seed is given): the same seed gives the same result to the last bit.
+        Keras 3's arguments, in Keras' order. ``x``: (samples, features); ``y``:
+        (samples,) or (samples, outputs), labels as the compiled loss expects
+        them. ``batch_size=None`` (or at least the number of samples) trains on
+        the full batch, the course's gradient descent (Keras' None means 32).
+        Batches are drawn in an order shuffled by ``np.random.default_rng(seed)``
+        (the model's own generator when no seed is given; ``seed`` is ours, a
+        keyword): the same seed gives the same result to the last bit.
         ``validation_data=(x_val, y_val)`` or ``validation_split`` (the last
         fraction of the rows, before shuffling) adds ``val_loss`` /
-        ``val_accuracy``. ``verbose``: 0 silent, 1 a progress bar (tqdm's; a
-        widget in a notebook), 2 one line per epoch. Everything is checked
-        before the first step (:mod:`tinygrad_moons.nn.checks`); the loop
-        itself is :func:`tinygrad_moons.nn.loop.fit_arrays`.
+        ``val_accuracy``, computed after every ``validation_freq`` epochs (or
+        after the epochs, counted from 1, of a list) in batches of
+        ``validation_batch_size`` (all at once by default). ``epochs`` is the
+        index of the last epoch and ``initial_epoch`` the first, as in Keras
+        (to resume: ``fit(..., initial_epoch=10, epochs=20)``). ``verbose``:
+        0 silent, 1 or "auto" a progress bar (tqdm's; a widget in a notebook),
+        2 one line per epoch. Everything is checked before the first step
+        (:mod:`tinygrad_moons.nn.checks`); the loop itself is
+        :func:`tinygrad_moons.nn.loop.fit_arrays`.
+
+        Not supported (a NotImplementedError says what to do instead):
+        ``sample_weight``, ``class_weight``, ``steps_per_epoch``,
+        ``validation_steps``. An epoch whose loss is NaN or infinite gets one
+        RuntimeWarning; training goes on as in Keras, unless a
+        :class:`~tinygrad_moons.nn.callbacks.TerminateOnNaN` is among the callbacks.
         """
+        checks.refuse_unsupported(
+            "fit",
+            sample_weight=sample_weight,
+            class_weight=class_weight,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+        )
         self._require_compiled("fit")
-        checks.non_negative_ints("fit", epochs=epochs, initial_epoch=initial_epoch, verbose=verbose)
+        verbose = checks.verbose("fit", verbose)
+        checks.non_negative_ints("fit", epochs=epochs, initial_epoch=initial_epoch)
         checks.fraction("fit", "validation_split", validation_split)
+        checks.validation_freq(validation_freq)
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise TypeError(
+                f"fit: shuffle must be True or False (Keras 3's; Keras 2's 'batch' is gone), got {shuffle!r}"
+            )
         callbacks = checks.callbacks(callbacks)
         checks.batch_size("fit", batch_size)
+        checks.batch_size("fit (validation_batch_size)", validation_batch_size)
         X = checks.inputs(self, x, "fit")
         Y = checks.targets(self, y, len(X), X.shape[1], "fit")
         X, Y, validation = checks.validation_split(self, X, Y, validation_data, validation_split)
@@ -219,6 +252,10 @@ class Model(Module):
             rng=rng,
             callbacks=callbacks,
             verbose=verbose,
+            validation_freq=(
+                int(validation_freq) if isinstance(validation_freq, (int, np.integer)) else set(validation_freq)
+            ),
+            validation_batch_size=validation_batch_size,
         )
 
     def _eager_train_step(self, x: Tensor, target: Any) -> tuple[Tensor, Tensor]:
@@ -234,14 +271,27 @@ class Model(Module):
 
     # ------------------------------------------------- evaluate / predict
     def evaluate(
-        self, x: Any, y: Any, batch_size: int | None = None, verbose: int = 0, return_dict: bool = False
+        self,
+        x: Any,
+        y: Any,
+        batch_size: int | None = None,
+        verbose: int | str = 0,
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        return_dict: bool = False,
     ) -> float | list[float] | dict[str, float]:
         """The loss (and metrics) on ``x``, ``y``: ``[loss, accuracy]``, or the loss alone without metrics.
 
-        ``return_dict=True`` gives ``{"loss": ..., "accuracy": ...}`` instead;
-        ``verbose`` prints them. Layers run in eval mode (no dropout).
+        Keras 3's arguments, in Keras' order. ``return_dict=True`` gives
+        ``{"loss": ..., "accuracy": ...}`` instead; ``verbose`` (1 or "auto")
+        prints them. Layers run in eval mode (no dropout). ``sample_weight``,
+        ``steps`` and ``callbacks`` are not supported (a NotImplementedError
+        says what to do instead).
         """
+        checks.refuse_unsupported("evaluate", sample_weight=sample_weight, steps=steps, callbacks=callbacks)
         self._require_compiled("evaluate")
+        verbose = checks.verbose("evaluate", verbose)
         checks.batch_size("evaluate", batch_size)
         X = checks.inputs(self, x, "evaluate")
         Y = checks.targets(self, y, len(X), X.shape[1], "evaluate")
@@ -251,27 +301,41 @@ class Model(Module):
             values = loop.evaluate_arrays(self, X, Y, batch_size)
         finally:
             self.train(was_training)
+        checks.warn_if_not_finite("evaluate", np.array(values), self)
         if verbose:
             print(format_logs(dict(zip(["loss", *self.metrics_names], values))))
         if return_dict:
             return dict(zip(["loss", *self.metrics_names], values))
         return values if self._metrics else values[0]
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: int | str = 0,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> np.ndarray:
         """The model's output for ``x`` (samples, features) as a NumPy array of shape (samples, units).
 
         For a sigmoid output these are the probabilities of class 1. The
         whole of ``x`` goes through at once unless ``batch_size`` is given.
-        Layers run in eval mode (no dropout).
+        Layers run in eval mode (no dropout). ``verbose`` is accepted and
+        ignored (no progress bar); ``steps`` and ``callbacks`` are not
+        supported (a NotImplementedError says what to do instead).
         """
+        checks.refuse_unsupported("predict", steps=steps, callbacks=callbacks)
+        checks.verbose("predict", verbose)
         checks.batch_size("predict", batch_size)
         X = checks.inputs(self, x, "predict")
         was_training = self.training
         self.eval()
         try:
-            return loop.predict_arrays(self, X, batch_size)
+            outputs = loop.predict_arrays(self, X, batch_size)
         finally:
             self.train(was_training)
+        checks.warn_if_not_finite("predict", outputs, self)
+        return outputs
 
     def predict_proba(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
         """Old Keras' ``Sequential.predict_proba``: ``predict``'s output, (samples, units), checked to be probabilities.
