@@ -771,8 +771,11 @@ class GetItem(Function):
     index: Any  # anything NumPy indexes with: ints, slices, None, Ellipsis, integer or bool arrays, tuples of them
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        """a[index]."""
-        return a[self.index]
+        """a[index] (a view of a for an index of ints and slices, as PyTorch; a copy for an array index)."""
+        result = a[self.index]
+        if type(result) is not np.ndarray:  # one element: NumPy copies it out, PyTorch's a[i, j] is a 0-d view
+            result = a[(*self.index, ...) if isinstance(self.index, tuple) else (self.index, ...)]
+        return result
 
     def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""

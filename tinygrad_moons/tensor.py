@@ -155,6 +155,9 @@ class Tensor:
     # then counts them (`_version`) with the change clock's ticks at the latest ones (`_stamps`): one slot
     # instead of two, as every op's result is a new Tensor whose slots are all written.
     # `_logits_behind` is never written by `_wrap`: only a sigmoid or softmax of functional.py sets it (see there).
+    # Nor are `_view_of` (the tensor whose memory a view shares, PyTorch's `_base`) and `_has_views` (set on that
+    # tensor): only the view-making methods set them (_as_view) and only the in-place ops read them, so that
+    # recording an op costs nothing more.
     __slots__ = (
         "_data",
         "_changes",
@@ -165,9 +168,13 @@ class Tensor:
         "scope",
         "name",
         "_logits_behind",
+        "_view_of",
+        "_has_views",
         "__weakref__",
     )
     _logits_behind: tuple[str, builtins.int, Tensor, builtins.int]  # (activation, axis, logits, version)
+    _view_of: Tensor
+    _has_views: builtins.bool
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -257,7 +264,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All axes reversed, as NumPy's ``.T``."""
-        return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1))), self)
 
     @property
     def mT(self) -> Tensor:
@@ -313,7 +320,8 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (no gradient flows through)."""
+        """The same values (the same memory, as PyTorch), cut from the graph (no gradient flows through)."""
+        self._has_views = True  # a recorded in-place change of self would not show in the result: refused then
         return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -412,7 +420,40 @@ class Tensor:
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation. "
                 "(Update parameters inside `with no_grad():`, or use the out-of-place form `x = x + y`.)"
             )
-        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        recorded = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        base = getattr(self, "_view_of", None)
+        if base is not None and (recorded or base.requires_grad):
+            raise self._view_change_error(op, base)
+        return recorded
+
+    def _view_change_error(self, op: str, base: Tensor) -> RuntimeError:
+        """The error for an in-place change, while recording, of a view whose result would differ from PyTorch's.
+
+        PyTorch writes through a view into its base and reroutes the base's
+        gradient through the change; here a recorded in-place op gives the
+        tensor a new array, so the base would be left unchanged (and its
+        gradient would miss the change). So it is refused, as PyTorch refuses
+        the first two cases below.
+        """
+        instead = (
+            "Use an out-of-place op on the view (`y = v * 10`), or `.clone()` it first (`y = v.clone(); y.mul_(10)`); "
+            "to change the tensor itself, assign into it (`x[0:1] = x[0:1] * 10`) or change it under `with no_grad():`."
+        )
+        if base.requires_grad and base._ctx is None and self.requires_grad:
+            return RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation. {instead}"
+            )
+        if base.requires_grad and not self.requires_grad:
+            return RuntimeError(
+                f"{op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled "
+                "(its base requires grad). Make both the view and the in-place change inside `with no_grad():`, "
+                f"or both outside it. {instead}"
+            )
+        return RuntimeError(
+            f"{op}: in-place changes to a view (of reshape/view, indexing, transpose/permute/.T, expand, squeeze, "
+            "unsqueeze, flatten) are not supported here while recording: PyTorch would change the tensor it views "
+            f"too (and its gradient), here that tensor would be left unchanged. {instead}"
+        )
 
     def _update_in_place(self, op: str, ufunc: Callable[..., Any], *operands: Any) -> Tensor:
         """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
@@ -424,6 +465,9 @@ class Tensor:
         except (ValueError, TypeError) as error:
             raise self._in_place_error(op, arrays, error) from None
         self._note_change()
+        base = getattr(self, "_view_of", None)
+        if base is not None and _shares_root(self._data, base._data):  # the change shows in the base, as in PyTorch
+            base._note_change()
         return self
 
     def _in_place_error(self, op: str, operands: list[Any], error: Exception) -> Exception:
@@ -448,6 +492,13 @@ class Tensor:
         made by reshape, transpose, indexing; or the leaf it is a view of), whose
         recorded values must not change under them.
         """
+        if getattr(self, "_has_views", False):
+            raise RuntimeError(
+                f"{op}: this tensor has views (made by reshape/view, indexing, transpose, expand, ...) or detach()ed "
+                "copies sharing its memory; a recorded in-place change is not supported on it here: PyTorch would "
+                "show the change through them too, here they would keep the old values. Use an out-of-place op "
+                "(`x = x * 2`), or make the change before taking views."
+            )
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx = self._ctx
         before._changes = None if self._changes is None else self._changes.copy()
@@ -1203,9 +1254,18 @@ class Tensor:
         """The same values in another shape, given as ints or one sequence (-1 allowed once); ``view`` is an alias."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
+        return _as_view(ops.Reshape.apply(self, shape=shape), self)
 
-    view = reshape
+    def view(self, *shape: builtins.int | Sequence[builtins.int]) -> Tensor:
+        """The same memory in another shape, as PyTorch's ``view``: raises where that needs a copy (use reshape)."""
+        result = self.reshape(*shape)
+        if result._data.size and getattr(result, "_view_of", None) is None:
+            raise RuntimeError(
+                f"view: view size is not compatible with input tensor's size and stride: a tensor of shape "
+                f"{self.shape} cannot be viewed as {result.shape} without copying (e.g. after transpose or "
+                "permute). Use .reshape(...) instead."
+            )
+        return result
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (all of them by default) into one."""
@@ -1229,14 +1289,14 @@ class Tensor:
                 f"permute: dims {plain_numbers(tuple(dims))} are not a permutation of the {self.ndim} dims of shape "
                 f"{self.shape}"
             )
-        return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims)), self)
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """Swap two dimensions, as PyTorch's ``transpose(dim0, dim1)`` (NumPy's transpose is ``permute``)."""
         dim0, dim1 = _normalize_dim(dim0, self.ndim, "transpose"), _normalize_dim(dim1, self.ndim, "transpose")
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return ops.Transpose.apply(self, axes=tuple(axes))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(axes)), self)
 
     def t(self) -> Tensor:
         """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is (as PyTorch)."""
@@ -1263,7 +1323,7 @@ class Tensor:
 
     def broadcast_to(self, shape: Sequence[builtins.int]) -> Tensor:
         """Broadcast to ``shape`` without copying, as ``np.broadcast_to``."""
-        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+        return _as_view(ops.BroadcastTo.apply(self, shape=tuple(shape)), self)
 
     def expand(self, *sizes: Any) -> Tensor:  # ints, or one sequence of them
         """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size (as PyTorch)."""
@@ -1293,12 +1353,32 @@ class Tensor:
         return ops.Repeat.apply(self, repeats=tuple(int(n) for n in sizes))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_normalize_index(index))
+        return _as_view(ops.GetItem.apply(self, index=_normalize_index(index)), self)
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iter: a 0-d tensor cannot be iterated over")
         return (self[i] for i in range(len(self)))
+
+
+def _shares_root(array: np.ndarray, base_array: np.ndarray) -> bool:
+    """True if ``array`` is a NumPy view of ``base_array``'s memory (NumPy points every view at the owning array)."""
+    root = base_array if base_array.base is None else base_array.base
+    return array.base is not None and array.base is root
+
+
+def _as_view(view: Tensor, base: Tensor) -> Tensor:
+    """Mark ``view`` as sharing ``base``'s memory, as PyTorch's views share their base's; returns ``view``.
+
+    Called by the view-making methods (reshape, view, getitem, transpose, permute, expand ...) only when NumPy
+    did return a view (an integer-array or mask index copies, as in PyTorch; reshape copies when it must).
+    The in-place ops read the marks (_in_place_is_recorded, _record_in_place), nothing else does.
+    """
+    if _shares_root(view._data, base._data):
+        root = getattr(base, "_view_of", base)  # a view of a view shares the first base's memory (PyTorch's _base)
+        view._view_of = root
+        root._has_views = True
+    return view
 
 
 def _one_sequence(values: tuple[Any, ...]) -> tuple[Any, ...]:
