@@ -580,9 +580,17 @@ def test_a_recorded_in_place_change_of_a_tensor_with_views_or_detached_copies_is
             b.mul_(10.0)
         np.testing.assert_array_equal(shared.data.ravel()[:1], [2.0])
         np.testing.assert_array_equal(b.data, [2.0, 4.0])
+    in_graph = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    used = in_graph[0:1].sigmoid()  # the graph holds the view  # noqa: F841
+    with pytest.raises(RuntimeError, match="this tensor has views"):
+        in_graph[1] = 0.0
     unshared = Tensor([1.0, 2.0], requires_grad=True) * 2.0
     unshared.mul_(10.0)  # no views: recorded as before
     np.testing.assert_array_equal(unshared.data, [20.0, 40.0])
+    assert unshared[0].item() == 20.0 and unshared.detach().shape == (2,)  # gone by the next change: not counted
+    unshared[0] = 1.0
+    unshared.sum().backward()
+    np.testing.assert_array_equal(unshared.data, [1.0, 40.0])
 
 
 def test_indexing_with_an_array_copies_so_in_place_on_it_leaves_the_base_alone_as_in_pytorch():

@@ -14,6 +14,7 @@ where every forward computation sits next to its derivative.
 from __future__ import annotations
 
 import builtins
+import sys
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -492,12 +493,13 @@ class Tensor:
         made by reshape, transpose, indexing; or the leaf it is a view of), whose
         recorded values must not change under them.
         """
-        if getattr(self, "_has_views", False):
+        if getattr(self, "_has_views", False) and _array_is_shared(self._data):
             raise RuntimeError(
                 f"{op}: this tensor has views (made by reshape/view, indexing, transpose, expand, ...) or detach()ed "
-                "copies sharing its memory; a recorded in-place change is not supported on it here: PyTorch would "
-                "show the change through them too, here they would keep the old values. Use an out-of-place op "
-                "(`x = x * 2`), or make the change before taking views."
+                "copies that share its memory and are still in use (by you or by the recorded graph); a recorded "
+                "in-place change is not supported on it here: PyTorch would show the change through them too, here "
+                "they would keep the old values. Use an out-of-place op (`x = x * 2`), or change a clone "
+                "(`y = x.clone(); y[0] = ...`)."
             )
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx = self._ctx
@@ -1355,16 +1357,89 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         return _as_view(ops.GetItem.apply(self, index=_normalize_index(index)), self)
 
+    def __setitem__(self, index: Any, value: ArrayLike) -> None:
+        """``x[index] = value`` in place, as PyTorch (its ``index_put_``): ints, slices, integer or bool tensors.
+
+        ``value`` (a number, array or tensor) is broadcast to ``x[index]``'s shape and cast to ``x``'s dtype;
+        ``x._version`` goes up. As the other in-place ops: on a leaf that requires grad it is refused while
+        recording (do it under ``no_grad()``); on a tensor in a recorded graph, or with a ``value`` that requires
+        grad, it is recorded (op ``setitem``): the overwritten elements get no gradient, ``value`` gets the
+        gradient of where it went. ``t[t > 0] = 0.0`` zeroes the positive elements.
+        """
+        index = _normalize_index(index, "setitem")
+        value_array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        try:
+            target_shape = np.empty(self.shape, dtype=np.bool_)[index].shape  # without copying any values
+        except IndexError as error:
+            raise IndexError(
+                f"setitem: index {plain_numbers(index)!r} does not fit a tensor of shape {self.shape} ({error})"
+            ) from None
+        value_shape = value_array.shape
+        while len(value_shape) > len(target_shape) and value_shape[0] == 1:  # leading 1s are dropped, as PyTorch
+            value_shape = value_shape[1:]
+        try:
+            fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(
+                f"setitem: shape mismatch: value tensor of shape {value_array.shape} cannot be broadcast to "
+                f"indexing result of shape {target_shape} (index {plain_numbers(index)!r} of a tensor of shape "
+                f"{self.shape})"
+            )
+        del value_array  # it may be this tensor's memory: _record_in_place counts who still holds that
+        if self._in_place_is_recorded("setitem", value):
+            if _has_repeats(index, self.shape):
+                raise RuntimeError(
+                    "setitem: the index writes some elements more than once; which value is kept is undefined "
+                    "(as in PyTorch), so is its gradient: refused while recording. Use an index without repeats."
+                )
+            self._record_in_place("setitem", lambda old, new: ops.SetItem.apply(old, new, index=index), value)
+            return
+        self._update_in_place("setitem", _Put(index), value)
+
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iter: a 0-d tensor cannot be iterated over")
         return (self[i] for i in range(len(self)))
 
 
+class _Put:
+    """The update of ``x[index] = value``, called like a binary ufunc by Tensor._update_in_place (and compile)."""
+
+    def __init__(self, index: Any):
+        self.index = index
+
+    def __call__(self, current: np.ndarray, value: Any, out: np.ndarray, casting: str = "same_kind") -> None:
+        out[self.index] = value  # NumPy casts as PyTorch's index_put_ does (to the tensor's dtype)
+
+
+def _has_repeats(index: Any, shape: tuple[int, ...]) -> bool:
+    """True if an integer-array index picks some element more than once (basic indices and masks never do)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return False
+    counts = np.zeros(shape, dtype=np.intp)
+    np.add.at(counts, index, 1)
+    return bool(counts.max(initial=0) > 1)
+
+
 def _shares_root(array: np.ndarray, base_array: np.ndarray) -> bool:
     """True if ``array`` is a NumPy view of ``base_array``'s memory (NumPy points every view at the owning array)."""
     root = base_array if base_array.base is None else base_array.base
     return array.base is not None and array.base is root
+
+
+def _array_is_shared(array: np.ndarray) -> bool:
+    """True if another array (a NumPy view, whose ``.base`` it is) or object still holds ``array``'s memory.
+
+    Read only when an in-place change is recorded on a tensor that had views (Tensor._record_in_place): a view
+    that is gone does not count, one held by the user or by a recorded op does.
+    """
+    base = array.base
+    if base is None:  # three references: the tensor's slot, `array` here and getrefcount's own
+        return sys.getrefcount(array) > 3
+    return sys.getrefcount(base) > 3  # `array.base`, `base` here and getrefcount's own
 
 
 def _as_view(view: Tensor, base: Tensor) -> Tensor:
@@ -1585,14 +1660,14 @@ def _normalize_one_axis(axis: int, ndim: int, op: str) -> int | None:
     return None if axes is None else axes[0]
 
 
-def _normalize_index(index: Any) -> Any:
+def _normalize_index(index: Any, op: str = "getitem") -> Any:
     """Check the parts of an index and replace tensors by their arrays (indices are never differentiated).
 
     Integer arrays pick elements, bool arrays are masks (as in PyTorch and
     NumPy); a float array or number is refused rather than truncated.
     """
     if isinstance(index, tuple):
-        return tuple(_normalize_index(i) for i in index)
+        return tuple(_normalize_index(i, op) for i in index)
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, list):
@@ -1600,9 +1675,9 @@ def _normalize_index(index: Any) -> Any:
         if index.size == 0:  # x[[]]: NumPy reads an empty list as float
             index = index.astype(np.intp)
     elif isinstance(index, (float, np.floating)):
-        raise IndexError(f"getitem: indices must be ints, slices or tensors of long, int or bool, got {index!r}")
+        raise IndexError(f"{op}: indices must be ints, slices or tensors of long, int or bool, got {index!r}")
     if isinstance(index, np.ndarray) and index.dtype.kind not in "biu":
-        raise IndexError(f"getitem: tensors used as indices must be long, int or bool tensors, got dtype {index.dtype}")
+        raise IndexError(f"{op}: tensors used as indices must be long, int or bool tensors, got dtype {index.dtype}")
     return index
 
 
