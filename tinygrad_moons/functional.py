@@ -99,23 +99,46 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch's name) or ``axis`` (Keras'); the last by default."""
-    axis = _one_axis(dim, axis, "softmax")
+    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch's name) or ``axis`` (Keras').
+
+    With neither, PyTorch's implicit choice, with its deprecation warning:
+    dim 0 for a 0-, 1- or 3-D input, else dim 1 (so for a batch of rows, the
+    classes). Give ``dim=-1`` (or ``axis=-1``) for the last axis; Keras'
+    activation ``"softmax"`` (``Dense(..., activation="softmax")``) uses the last.
+    """
+    axis = _one_axis(dim, axis, "softmax", x)
     output = x.softmax(axis=axis)
     _remember_logits(output, x, "softmax", axis)
     return output
 
 
 def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """log(softmax(x)), computed without taking the log of a rounded-to-zero probability."""
-    return x.log_softmax(axis=_one_axis(dim, axis, "log_softmax"))
+    """log(softmax(x)), computed without taking the log of a rounded-to-zero probability.
+
+    ``dim``/``axis`` as :func:`softmax` (PyTorch's implicit choice, with its warning, when neither is given).
+    """
+    return x.log_softmax(axis=_one_axis(dim, axis, "log_softmax", x))
 
 
-def _one_axis(dim: int | None, axis: int | None, function: str) -> int:
+def _one_axis(dim: int | None, axis: int | None, function: str, x: Tensor) -> int:
     if dim is not None and axis is not None:
         raise TypeError(f"{function}: give dim (PyTorch's name) or axis (Keras'), not both")
     chosen = dim if dim is not None else axis
-    return -1 if chosen is None else chosen
+    if chosen is not None:
+        return chosen
+    warnings.warn(
+        f"Implicit dimension choice for {function} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's _get_softmax_dim
+
+
+def _softmax_activation(x: Tensor) -> Tensor:
+    """Keras' ``"softmax"`` activation: softmax over the last axis."""
+    return softmax(x, axis=-1)
+
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -136,7 +159,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "leaky_relu": leaky_relu,
-    "softmax": softmax,
+    "softmax": _softmax_activation,
     "linear": None,
 }
 
