@@ -732,3 +732,18 @@ def test_a_probability_changed_in_place_is_no_longer_read_through_its_logits():
     expected = -np.mean(y.data * np.log(halved) + (1 - y.data) * np.log(1 - halved))
     assert functional.keras_logits(p, "sigmoid") is None
     assert float(nn.BinaryCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_advice_in_the_view_errors_works():
+    """`c = b.clone(); c[0:1] = b[0:1] * 10` is PyTorch's `b[0:1].mul_(10)`, recorded: a.grad = [20, 2]."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2.0
+    with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:1\] = x\[0:1\] \* 10"):
+        b[0:1].mul_(10.0)
+    with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:2\] = x\[0:2\].sigmoid\(\)"):
+        b[0:1] = b[0:1] * 10.0  # the graph holds the view b[0:1]: PyTorch accepts this, we refuse
+    c = b.clone()
+    c[0:1] = b[0:1] * 10.0
+    c.sum().backward()
+    np.testing.assert_array_equal(c.data, [20.0, 4.0])
+    np.testing.assert_array_equal(a.grad.data, [20.0, 2.0])

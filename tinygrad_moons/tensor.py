@@ -438,7 +438,8 @@ class Tensor:
         """
         instead = (
             "Use an out-of-place op on the view (`y = v * 10`), or `.clone()` it first (`y = v.clone(); y.mul_(10)`); "
-            "to change the tensor itself, assign into it (`x[0:1] = x[0:1] * 10`) or change it under `with no_grad():`."
+            "for the tensor with the change, write into a clone of it, reading from the original "
+            "(`y = x.clone(); y[0:1] = x[0:1] * 10`)."
         )
         if base.requires_grad and base._ctx is None and self.requires_grad:
             return RuntimeError(
@@ -498,8 +499,8 @@ class Tensor:
                 f"{op}: this tensor has views (made by reshape/view, indexing, transpose, expand, ...) or detach()ed "
                 "copies that share its memory and are still in use (by you or by the recorded graph); a recorded "
                 "in-place change is not supported on it here: PyTorch would show the change through them too, here "
-                "they would keep the old values. Use an out-of-place op (`x = x * 2`), or change a clone "
-                "(`y = x.clone(); y[0] = ...`)."
+                "they would keep the old values. Use an out-of-place op (`x = x * 2`), or write into a clone, "
+                "reading from the original (`y = x.clone(); y[0:2] = x[0:2].sigmoid()`)."
             )
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx = self._ctx
