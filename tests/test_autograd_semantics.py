@@ -543,22 +543,58 @@ def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises_pytorchs_error(n
     assert x._version == 0
 
 
+SLICES = ("row", "slice", "element")  # indexed with ints and slices straight from the tensor: done as PyTorch
+
+
 @pytest.mark.parametrize("name,make_view,numpy_view", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
-def test_in_place_on_a_view_of_a_recorded_tensor_is_refused_not_silently_different(name, make_view, numpy_view):
-    """PyTorch: `b = a * 2; b[0:1].mul_(10)` changes b and gives a.grad [20, 2, ...]; we refuse, never differ."""
+def test_in_place_on_a_view_of_a_recorded_tensor_is_pytorchs_or_refused_never_silently_different(
+    name, make_view, numpy_view
+):
+    """PyTorch: `b = a * 2; b[0:1].mul_(10)` changes b and gives a.grad [20, 2, ...]."""
     a = Tensor(BASE_VALUES, requires_grad=True)
     b = a * 2.0
     view = make_view(b)
-    with pytest.raises(RuntimeError, match="in-place changes to a view .* not supported here while recording"):
+    weights = np.arange(1.0, 7.0).reshape(2, 3)
+    if name in SLICES:
         view.mul_(10.0)
-    np.testing.assert_array_equal(b.data, 2.0 * BASE_VALUES)
-    b.sum().backward()  # the graph is as before the refused change
-    np.testing.assert_array_equal(a.grad.data, np.full((2, 3), 2.0))
+        factor = np.ones((2, 3))
+        numpy_view(factor)[...] = 10.0
+        np.testing.assert_array_equal(b.data, 2.0 * BASE_VALUES * factor)
+        np.testing.assert_array_equal(view.data, numpy_view(2.0 * BASE_VALUES * factor).reshape(view.shape))
+        assert b._version == 1 and view._version == 1 and b.grad_fn.name() == "setitem"
+        (b * Tensor(weights)).sum().backward()
+        np.testing.assert_array_equal(a.grad.data, 2.0 * weights * factor)
+    else:
+        with pytest.raises(RuntimeError, match="in-place changes to a view .* not supported here while recording"):
+            view.mul_(10.0)
+        np.testing.assert_array_equal(b.data, 2.0 * BASE_VALUES)
+        b.sum().backward()  # the graph is as before the refused change
+        np.testing.assert_array_equal(a.grad.data, np.full((2, 3), 2.0))
     # a constant's view changed by a tensor that requires grad: PyTorch records it into the constant, we refuse
     c = tm.zeros(2, 3)
     with pytest.raises(RuntimeError, match="in-place changes to a view"):
         make_view(c).add_(Tensor(1.0, requires_grad=True))
     np.testing.assert_array_equal(c.data, np.zeros((2, 3)))
+
+
+def test_in_place_through_a_slice_is_differentiated_as_pytorch():
+    """b[1:].mul_(w) and b[0:2][0] = x * x, then backward: PyTorch's gradients (gradcheck)."""
+
+    def changed(x, w):
+        b = x * 1.0
+        b[1:].mul_(w)
+        b[0:2][0] = x[2] * x[2]
+        return b * b
+
+    assert tm.gradcheck(changed, [np.array([0.5, -1.0, 2.0]), np.array([1.5, -0.5])])
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = x * 1.0
+    row = b[1:]
+    row += 1.0
+    row.mul_(2.0)  # a second change through the same slice
+    np.testing.assert_array_equal(b.data, [1.0, 6.0, 8.0])
+    b.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 2.0])
 
 
 def test_a_view_made_under_no_grad_and_changed_while_recording_raises_pytorchs_error():
@@ -735,11 +771,11 @@ def test_a_probability_changed_in_place_is_no_longer_read_through_its_logits():
 
 
 def test_the_advice_in_the_view_errors_works():
-    """`c = b.clone(); c[0:1] = b[0:1] * 10` is PyTorch's `b[0:1].mul_(10)`, recorded: a.grad = [20, 2]."""
+    """`c = b.clone(); c[0:1] = b[0:1] * 10` gives PyTorch's `b.reshape(2)[0:1].mul_(10)`: a.grad = [20, 2]."""
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = a * 2.0
     with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:1\] = x\[0:1\] \* 10"):
-        b[0:1].mul_(10.0)
+        b.reshape(2)[0:1].mul_(10.0)  # a slice of a reshape: refused (only a slice of b itself is done as PyTorch)
     with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:2\] = x\[0:2\].sigmoid\(\)"):
         b[0:1] = b[0:1] * 10.0  # the graph holds the view b[0:1]: PyTorch accepts this, we refuse
     c = b.clone()
@@ -747,3 +783,20 @@ def test_the_advice_in_the_view_errors_works():
     c.sum().backward()
     np.testing.assert_array_equal(c.data, [20.0, 4.0])
     np.testing.assert_array_equal(a.grad.data, [20.0, 2.0])
+
+
+def test_the_testers_slice_example_gives_pytorchs_numbers_and_a_held_second_view_is_refused_cleanly():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    b[0:1].mul_(10)
+    b.sum().backward()
+    np.testing.assert_array_equal(b.data, [20.0, 4.0])
+    np.testing.assert_array_equal(a.grad.data, [20.0, 2.0])
+    a.grad = None
+    b = a * 2
+    held = b[0:1]
+    with pytest.raises(RuntimeError, match="this tensor has views"):
+        b[1:].mul_(3.0)  # `held` would keep the old values
+    np.testing.assert_array_equal(b.data, [2.0, 4.0])
+    (held.sum() + b.sum()).backward()  # nothing was changed: the graph is as before
+    np.testing.assert_array_equal(a.grad.data, [4.0, 2.0])

@@ -423,9 +423,16 @@ class Tensor:
             )
         recorded = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
         base = getattr(self, "_view_of", None)
-        if base is not None and (recorded or base.requires_grad):
+        if base is not None and (recorded or base.requires_grad) and not self._is_slice_of_recorded(base):
             raise self._view_change_error(op, base)
         return recorded
+
+    def _is_slice_of_recorded(self, base: Tensor) -> builtins.bool:
+        """True for a view indexed (ints and slices) straight from a recorded tensor: PyTorch's change is done here.
+
+        ``b[0:1].mul_(10)`` then changes ``b`` as PyTorch does (see _record_through_view).
+        """
+        return isinstance(self._ctx, ops.GetItem) and self._ctx.parents[0] is base and base._ctx is not None
 
     def _view_change_error(self, op: str, base: Tensor) -> RuntimeError:
         """The error for an in-place change, while recording, of a view whose result would differ from PyTorch's.
@@ -494,7 +501,14 @@ class Tensor:
         made by reshape, transpose, indexing; or the leaf it is a view of), whose
         recorded values must not change under them.
         """
-        if getattr(self, "_has_views", False) and _array_is_shared(self._data):
+        base = getattr(self, "_view_of", None)
+        if base is not None:  # a slice of a recorded tensor (_in_place_is_recorded refused every other view)
+            return self._record_through_view(op, compute, other, base)
+        return self._record_own(op, compute, other)
+
+    def _record_own(self, op: str, compute: Any, other: Any = None, shared_by_caller: builtins.int = 0) -> Tensor:
+        """_record_in_place on a tensor that is not a view (``shared_by_caller``: its views the caller accounts for)."""
+        if getattr(self, "_has_views", False) and _array_is_shared(self._data, shared_by_caller):
             raise RuntimeError(
                 f"{op}: this tensor has views (made by reshape/view, indexing, transpose, expand, ...) or detach()ed "
                 "copies that share its memory and are still in use (by you or by the recorded graph); a recorded "
@@ -522,6 +536,44 @@ class Tensor:
         if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
             result._ctx._output_ref = weakref.ref(self)
             result._ctx.recorded_at = _CHANGE_CLOCK[0]  # it made this tensor's value at this tick
+        return self
+
+    def _record_through_view(self, op: str, compute: Any, other: Any, base: Tensor) -> Tensor:
+        """PyTorch's in-place change of ``v = base[index]``: ``base[index] = compute(v)``, recorded; v = base[index].
+
+        The base takes the change as a recorded ``setitem`` (its old value and history move to a new tensor, as
+        any recorded in-place change), so gradients flow as PyTorch's; the view is then the same slice of the
+        changed base, with that history. Other views of the base still held are refused (they would keep the old
+        values), as for any recorded change of a tensor with views.
+        """
+        function = self._ctx
+        assert isinstance(function, ops.GetItem)  # _is_slice_of_recorded said so
+        index = function.index
+        before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
+        before._ctx = function
+        before._changes = None if self._changes is None else self._changes.copy()
+        function._output_ref = weakref.ref(before)
+        try:
+            value = compute(before, before if other is self else other)
+            if value.shape != self.shape:
+                raise ShapeError(
+                    f"{op}: the result has shape {value.shape} but the tensor has shape {self.shape}: "
+                    "an in-place op cannot change the shape"
+                )
+            # This view's array (also held by `before`) is one view of the base the caller accounts for.
+            base._record_own(op, lambda old, new: ops.SetItem.apply(old, new, index=index), value, shared_by_caller=1)
+        except Exception:
+            function._output_ref = weakref.ref(self)  # nothing changed: the view keeps its history
+            raise
+        assert base._ctx is not None  # base was recorded, so its change was
+        function.parents = (base._ctx.parents[0],)  # the old slice was read from the base's old value
+        fresh = ops.GetItem.apply(base, index=index)
+        self._data = fresh._data
+        self._note_change()
+        self._ctx, self.requires_grad = fresh._ctx, fresh.requires_grad
+        if fresh._ctx is not None:  # the slice of the changed base is this tensor
+            fresh._ctx._output_ref = weakref.ref(self)
+            fresh._ctx.recorded_at = _CHANGE_CLOCK[0]
         return self
 
     def _refuse_recorded(self, op: str, other: Any = None) -> None:
@@ -1431,7 +1483,7 @@ def _shares_root(array: np.ndarray, base_array: np.ndarray) -> bool:
     return array.base is not None and array.base is root
 
 
-def _array_is_shared(array: np.ndarray) -> bool:
+def _array_is_shared(array: np.ndarray, accounted: int = 0) -> bool:
     """True if another array (a NumPy view, whose ``.base`` it is) or object still holds ``array``'s memory.
 
     Read only when an in-place change is recorded on a tensor that had views (Tensor._record_in_place): a view
@@ -1439,8 +1491,8 @@ def _array_is_shared(array: np.ndarray) -> bool:
     """
     base = array.base
     if base is None:  # three references: the tensor's slot, `array` here and getrefcount's own
-        return sys.getrefcount(array) > 3
-    return sys.getrefcount(base) > 3  # `array.base`, `base` here and getrefcount's own
+        return sys.getrefcount(array) > 3 + accounted
+    return sys.getrefcount(base) > 3 + accounted  # `array.base`, `base` here and getrefcount's own
 
 
 def _as_view(view: Tensor, base: Tensor) -> Tensor:
