@@ -515,6 +515,11 @@ class Tensor:
                 "in-place change is not supported on it here: PyTorch would show the change through them too, here "
                 "they would keep the old values. Use an out-of-place op (`x = x * 2`), or write into a clone, "
                 "reading from the original (`y = x.clone(); y[0:2] = x[0:2].sigmoid()`)."
+                + (
+                    " (Inside compile the tracer holds the arrays too: do this change outside the compiled function.)"
+                    if autograd._CAPTURE is not None
+                    else ""
+                )
             )
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx = self._ctx
