@@ -489,16 +489,175 @@ def test_enable_grad_and_no_grad_as_decorators_are_safe_in_threads():
         assert enable_grad()(lambda: (x * 2).grad_fn)() is not None
 
 
-def test_in_place_on_a_recorded_view_never_changes_the_tensor_it_views():
-    """reshape returns a NumPy view of the leaf's array: a recorded `+=` must not write into the leaf."""
-    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    flat = x.reshape(4)
-    assert np.shares_memory(flat.data, x.data)
-    flat *= flat  # recorded: flat = x^2, in a new array
-    np.testing.assert_array_equal(x.data, [[1.0, 2.0], [3.0, 4.0]])
+# name, a view of a (2, 3) tensor, the same view of a NumPy array (PyTorch's views share their base's memory)
+VIEW_CASES = [
+    ("view", lambda x: x.view(3, 2), lambda a: a.reshape(3, 2)),
+    ("reshape", lambda x: x.reshape(-1), lambda a: a.reshape(-1)),
+    ("flatten", lambda x: x.flatten(), lambda a: a.reshape(-1)),
+    ("unsqueeze", lambda x: x.unsqueeze(0), lambda a: a[None]),
+    ("squeeze", lambda x: x.unsqueeze(1).squeeze(1), lambda a: a),
+    ("row", lambda x: x[0], lambda a: a[0]),
+    ("slice", lambda x: x[:, 1:], lambda a: a[:, 1:]),
+    ("element", lambda x: x[1, 2], lambda a: a[1, 2:3]),
+    ("transpose", lambda x: x.transpose(0, 1), lambda a: a.T),
+    ("permute", lambda x: x.permute(1, 0), lambda a: a.T),
+    ("T", lambda x: x.T, lambda a: a.T),
+    ("mT", lambda x: x.mT, lambda a: a.T),
+    ("t", lambda x: x.t(), lambda a: a.T),
+    ("view of a view", lambda x: x.T[1:].T.unsqueeze(0), lambda a: a[:, 1:]),
+]
+BASE_VALUES = np.arange(6.0).reshape(2, 3)
+
+
+@pytest.mark.parametrize("name,make_view,numpy_view", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
+def test_in_place_through_a_view_changes_its_base_as_in_pytorch(name, make_view, numpy_view):
+    x = Tensor(BASE_VALUES)
+    make_view(x).mul_(10.0)
+    expected = BASE_VALUES.copy()
+    numpy_view(expected)[...] *= 10.0
+    np.testing.assert_array_equal(x.data, expected)
+    assert x._version == 1  # the change is counted on the base too
+    # the same outside recording for a base that requires grad
+    w = Tensor(BASE_VALUES, requires_grad=True)
+    with no_grad():
+        make_view(w).add_(1.0)
+    np.testing.assert_array_equal(w.data, numpy_view_applied(numpy_view, lambda v: v + 1.0))
+    assert w._version == 1
+
+
+def numpy_view_applied(numpy_view, change):
+    expected = BASE_VALUES.copy()
+    numpy_view(expected)[...] = change(numpy_view(expected))
+    return expected
+
+
+@pytest.mark.parametrize("name,make_view,numpy_view", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
+def test_in_place_on_a_view_of_a_leaf_that_requires_grad_raises_pytorchs_error(name, make_view, numpy_view):
+    """PyTorch: `a.view(2).add_(1)` raises "a view of a leaf Variable that requires grad ..."."""
+    x = Tensor(BASE_VALUES, requires_grad=True)
+    view = make_view(x)
+    for change in (lambda v: v.add_(1.0), lambda v: v.__imul__(2.0), lambda v: v.zero_(), lambda v: v.copy_(v)):
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad is being used in an"):
+            change(view)
+    np.testing.assert_array_equal(x.data, BASE_VALUES)
     assert x._version == 0
-    flat.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * np.array([[1.0, 2.0], [3.0, 4.0]]))
+
+
+SLICES = ("row", "slice", "element")  # indexed with ints and slices straight from the tensor: done as PyTorch
+
+
+@pytest.mark.parametrize("name,make_view,numpy_view", VIEW_CASES, ids=[c[0] for c in VIEW_CASES])
+def test_in_place_on_a_view_of_a_recorded_tensor_is_pytorchs_or_refused_never_silently_different(
+    name, make_view, numpy_view
+):
+    """PyTorch: `b = a * 2; b[0:1].mul_(10)` changes b and gives a.grad [20, 2, ...]."""
+    a = Tensor(BASE_VALUES, requires_grad=True)
+    b = a * 2.0
+    view = make_view(b)
+    weights = np.arange(1.0, 7.0).reshape(2, 3)
+    if name in SLICES:
+        view.mul_(10.0)
+        factor = np.ones((2, 3))
+        numpy_view(factor)[...] = 10.0
+        np.testing.assert_array_equal(b.data, 2.0 * BASE_VALUES * factor)
+        np.testing.assert_array_equal(view.data, numpy_view(2.0 * BASE_VALUES * factor).reshape(view.shape))
+        assert b._version == 1 and view._version == 1 and b.grad_fn.name() == "setitem"
+        (b * Tensor(weights)).sum().backward()
+        np.testing.assert_array_equal(a.grad.data, 2.0 * weights * factor)
+    else:
+        with pytest.raises(RuntimeError, match="in-place changes to a view .* not supported here while recording"):
+            view.mul_(10.0)
+        np.testing.assert_array_equal(b.data, 2.0 * BASE_VALUES)
+        b.sum().backward()  # the graph is as before the refused change
+        np.testing.assert_array_equal(a.grad.data, np.full((2, 3), 2.0))
+    # a constant's view changed by a tensor that requires grad: PyTorch records it into the constant, we refuse
+    c = tm.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="in-place changes to a view"):
+        make_view(c).add_(Tensor(1.0, requires_grad=True))
+    np.testing.assert_array_equal(c.data, np.zeros((2, 3)))
+
+
+def test_in_place_through_a_slice_is_differentiated_as_pytorch():
+    """b[1:].mul_(w) and b[0:2][0] = x * x, then backward: PyTorch's gradients (gradcheck)."""
+
+    def changed(x, w):
+        b = x * 1.0
+        b[1:].mul_(w)
+        b[0:2][0] = x[2] * x[2]
+        return b * b
+
+    assert tm.gradcheck(changed, [np.array([0.5, -1.0, 2.0]), np.array([1.5, -0.5])])
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = x * 1.0
+    row = b[1:]
+    row += 1.0
+    row.mul_(2.0)  # a second change through the same slice
+    np.testing.assert_array_equal(b.data, [1.0, 6.0, 8.0])
+    b.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 2.0])
+
+
+def test_a_view_made_under_no_grad_and_changed_while_recording_raises_pytorchs_error():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    with no_grad():
+        view = a[0:1]
+    with pytest.raises(RuntimeError, match="A view was created in no_grad mode and is being modified inplace"):
+        view.add_(1.0)
+    np.testing.assert_array_equal(a.data, [1.0, 2.0])
+
+
+def test_a_recorded_in_place_change_of_a_tensor_with_views_or_detached_copies_is_refused():
+    """PyTorch shows the change through the views (they share memory); here they would keep the old values."""
+    for make in (lambda b: b[0:1], lambda b: b.reshape(2, 1), lambda b: b.detach()):
+        a = Tensor([1.0, 2.0], requires_grad=True)
+        b = a * 2.0
+        shared = make(b)
+        with pytest.raises(RuntimeError, match="this tensor has views .* or detach\\(\\)ed copies"):
+            b.mul_(10.0)
+        np.testing.assert_array_equal(shared.data.ravel()[:1], [2.0])
+        np.testing.assert_array_equal(b.data, [2.0, 4.0])
+    in_graph = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    used = in_graph[0:1].sigmoid()  # the graph holds the view  # noqa: F841
+    with pytest.raises(RuntimeError, match="this tensor has views"):
+        in_graph[1] = 0.0
+    unshared = Tensor([1.0, 2.0], requires_grad=True) * 2.0
+    unshared.mul_(10.0)  # no views: recorded as before
+    np.testing.assert_array_equal(unshared.data, [20.0, 40.0])
+    assert unshared[0].item() == 20.0 and unshared.detach().shape == (2,)  # gone by the next change: not counted
+    unshared[0] = 1.0
+    unshared.sum().backward()
+    np.testing.assert_array_equal(unshared.data, [1.0, 40.0])
+
+
+def test_indexing_with_an_array_copies_so_in_place_on_it_leaves_the_base_alone_as_in_pytorch():
+    x = Tensor(BASE_VALUES, requires_grad=True)
+    picked = x[[0, 1], 0]
+    picked.mul_(10.0)  # not a view: recorded on the copy
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.data, BASE_VALUES)
+    np.testing.assert_array_equal(x.grad.data, [[10.0, 0, 0], [10.0, 0, 0]])
+    masked = x.detach()[x.detach() > 2.0]
+    masked.zero_()
+    np.testing.assert_array_equal(x.data, BASE_VALUES)
+
+
+def test_view_refuses_a_shape_that_needs_a_copy_as_pytorch_reshape_copies():
+    x = Tensor(BASE_VALUES)
+    with pytest.raises(RuntimeError, match="view size is not compatible .* Use .reshape"):
+        x.T.view(6)
+    flat = x.T.reshape(6)  # reshape copies here, as PyTorch's does: changing it leaves x alone
+    flat.add_(1.0)
+    np.testing.assert_array_equal(x.data, BASE_VALUES)
+    np.testing.assert_array_equal(flat.data, BASE_VALUES.T.reshape(6) + 1.0)
+
+
+def test_an_expanded_view_refuses_in_place_changes():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
+        x.expand(3, 2).add_(1.0)
+    with no_grad(), pytest.raises(ValueError, match="add_: this tensor's array is read-only"):
+        x.expand(3, 2).add_(1.0)
+    np.testing.assert_array_equal(x.data, [1.0, 2.0])
 
 
 def test_the_error_gives_the_version_the_op_used_and_unrelated_changes_do_not_count():
@@ -609,3 +768,35 @@ def test_a_probability_changed_in_place_is_no_longer_read_through_its_logits():
     expected = -np.mean(y.data * np.log(halved) + (1 - y.data) * np.log(1 - halved))
     assert functional.keras_logits(p, "sigmoid") is None
     assert float(nn.BinaryCrossentropy()(y, p)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_advice_in_the_view_errors_works():
+    """`c = b.clone(); c[0:1] = b[0:1] * 10` gives PyTorch's `b.reshape(2)[0:1].mul_(10)`: a.grad = [20, 2]."""
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2.0
+    with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:1\] = x\[0:1\] \* 10"):
+        b.reshape(2)[0:1].mul_(10.0)  # a slice of a reshape: refused (only a slice of b itself is done as PyTorch)
+    with pytest.raises(RuntimeError, match=r"y = x.clone\(\); y\[0:2\] = x\[0:2\].sigmoid\(\)"):
+        b[0:1] = b[0:1] * 10.0  # the graph holds the view b[0:1]: PyTorch accepts this, we refuse
+    c = b.clone()
+    c[0:1] = b[0:1] * 10.0
+    c.sum().backward()
+    np.testing.assert_array_equal(c.data, [20.0, 4.0])
+    np.testing.assert_array_equal(a.grad.data, [20.0, 2.0])
+
+
+def test_the_testers_slice_example_gives_pytorchs_numbers_and_a_held_second_view_is_refused_cleanly():
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2
+    b[0:1].mul_(10)
+    b.sum().backward()
+    np.testing.assert_array_equal(b.data, [20.0, 4.0])
+    np.testing.assert_array_equal(a.grad.data, [20.0, 2.0])
+    a.grad = None
+    b = a * 2
+    held = b[0:1]
+    with pytest.raises(RuntimeError, match="this tensor has views"):
+        b[1:].mul_(3.0)  # `held` would keep the old values
+    np.testing.assert_array_equal(b.data, [2.0, 4.0])
+    (held.sum() + b.sum()).backward()  # nothing was changed: the graph is as before
+    np.testing.assert_array_equal(a.grad.data, [4.0, 2.0])

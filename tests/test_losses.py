@@ -100,7 +100,7 @@ def test_with_logits_gradients_against_finite_differences():
     for reduction in ("mean", "sum"):
 
         def loss(logits, target, reduction=reduction):
-            return F.binary_cross_entropy_with_logits(logits, target, reduction)
+            return F.binary_cross_entropy_with_logits(logits, target, reduction=reduction)
 
         assert gradcheck(loss, [z, y])
 
@@ -228,7 +228,7 @@ def test_cross_entropy_refuses_bad_labels():
 def test_categorical_crossentropy_on_a_softmax_activation_uses_the_logits():
     logits = Tensor(np.array([[800.0, 0.0], [0.0, 3.0]]), requires_grad=True)
     one_hot = np.array([[0.0, 1.0], [0.0, 1.0]])
-    loss = CategoricalCrossentropy()(one_hot, F.softmax(logits))
+    loss = CategoricalCrossentropy()(one_hot, F.softmax(logits, dim=-1))
     assert loss.item() == pytest.approx(F.cross_entropy(Tensor(logits.data), np.array([1, 1])).item(), rel=1e-14)
     assert loss.item() == pytest.approx((800.0 + np.log1p(np.exp(-3.0))) / 2, rel=1e-12)
     clipped = SparseCategoricalCrossentropy()(np.array([0]), Tensor(np.array([[0.7, 0.3]])))
@@ -246,7 +246,7 @@ def test_loss_modules_match_the_functions_each_in_its_own_order():
     )
     assert BCEWithLogitsLoss()(Tensor(z), y).item() == F.binary_cross_entropy_with_logits(Tensor(z), y).item()
     assert BinaryCrossentropy(from_logits=True, reduction="sum")(y, Tensor(z)).item() == pytest.approx(
-        F.binary_cross_entropy_with_logits(Tensor(z), y, "sum").item()
+        F.binary_cross_entropy_with_logits(Tensor(z), y, reduction="sum").item()
     )
     assert MSELoss()(Tensor(z), y).item() == F.mse_loss(Tensor(z), y).item()
     logits, labels = RNG.normal(size=(4, 3)), np.array([0, 1, 2, 1])
@@ -287,3 +287,132 @@ def test_bce_names_a_value_outside_0_1_as_a_plain_number(input, target, dtype, s
         BCELoss()(Tensor(np.array(input, dtype=dtype)), Tensor(np.array(target, dtype=dtype)))
     assert shown in str(error.value)
     assert "np." not in str(error.value)
+
+
+# ------------------------------------------------ PyTorch's signatures and weights
+# The signatures from PyTorch's documentation (torch.nn.functional and torch.nn), in order, with their defaults.
+PYTORCH_SIGNATURES = {
+    F.cross_entropy: "input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, "
+    "reduction='mean', label_smoothing=0.0",
+    F.nll_loss: "input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'",
+    F.binary_cross_entropy: "input, target, weight=None, size_average=None, reduce=None, reduction='mean'",
+    F.binary_cross_entropy_with_logits: "input, target, weight=None, size_average=None, reduce=None, "
+    "reduction='mean', pos_weight=None",
+    F.mse_loss: "input, target, size_average=None, reduce=None, reduction='mean', weight=None",
+    F.l1_loss: "input, target, size_average=None, reduce=None, reduction='mean', weight=None",
+    CrossEntropyLoss: "weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean', "
+    "label_smoothing=0.0",
+    losses.NLLLoss: "weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'",
+    BCELoss: "weight=None, size_average=None, reduce=None, reduction='mean'",
+    BCEWithLogitsLoss: "weight=None, size_average=None, reduce=None, reduction='mean', pos_weight=None",
+    MSELoss: "size_average=None, reduce=None, reduction='mean'",
+    losses.L1Loss: "size_average=None, reduce=None, reduction='mean'",
+}
+
+
+@pytest.mark.parametrize("function", list(PYTORCH_SIGNATURES), ids=lambda f: f.__name__)
+def test_losses_take_pytorchs_arguments_in_pytorchs_order(function):
+    import inspect
+
+    parameters = inspect.signature(function).parameters.values()
+    positional = [p for p in parameters if p.kind == p.POSITIONAL_OR_KEYWORD and p.name != "self"]
+    shown = ", ".join(p.name if p.default is p.empty else f"{p.name}={p.default!r}" for p in positional)
+    assert shown == PYTORCH_SIGNATURES[function]
+
+
+def test_a_positional_none_weight_is_pytorchs_and_a_string_there_is_refused_clearly():
+    logits, labels = Tensor(RNG.normal(size=(4, 3))), np.array([0, 2, 1, 2])
+    assert F.cross_entropy(logits, labels, None).item() == F.cross_entropy(logits, labels).item()
+    for function, target in [(F.cross_entropy, labels), (F.binary_cross_entropy_with_logits, np.ones((4, 3)))]:
+        with pytest.raises(TypeError, match="third positional argument is weight; pass the reduction by name"):
+            function(logits, target, "sum")
+    with pytest.raises(TypeError, match="first positional argument is weight: pass reduction='sum' by name"):
+        CrossEntropyLoss("sum")
+
+
+def log_softmax_np(z, axis=-1):
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def test_class_weights_and_ignore_index_as_pytorchs_formula():
+    """l_n = -w[y_n] log p[n, y_n]; "mean" divides by the sum of w[y_n] over the rows not ignored."""
+    z, y, w = RNG.normal(size=(5, 3)), np.array([0, 2, -100, 1, 2]), np.array([0.5, 2.0, 1.5])
+    logp = log_softmax_np(z)
+    kept = y != -100
+    per_row = np.where(kept, -w[np.where(kept, y, 0)] * logp[np.arange(5), np.where(kept, y, 0)], 0.0)
+    mean = per_row.sum() / w[y[kept]].sum()
+    assert F.cross_entropy(Tensor(z), y, weight=w).item() == pytest.approx(mean, rel=1e-12)
+    assert CrossEntropyLoss(Tensor(w))(Tensor(z), y).item() == pytest.approx(mean, rel=1e-12)
+    assert F.nll_loss(Tensor(logp), y, w).item() == pytest.approx(mean, rel=1e-12)
+    assert losses.NLLLoss(w, reduction="sum")(Tensor(logp), y).item() == pytest.approx(per_row.sum(), rel=1e-12)
+    np.testing.assert_allclose(F.cross_entropy(Tensor(z), y, w, reduction="none").data, per_row, rtol=1e-12)
+    assert gradcheck(lambda x: F.cross_entropy(x, y, weight=w), [z])
+    with pytest.raises(ShapeError, match="weight tensor should be defined either for all 3 classes"):
+        F.cross_entropy(Tensor(z), y, weight=[1.0, 2.0])
+
+
+def test_label_smoothing_with_class_weights_as_pytorchs_formula():
+    """PyTorch: (1 - s) nll(w) + s/C * sum_n -sum_c w_c log p[n, c], both over the same sum of w[y_n] for "mean"."""
+    z, y, w, s = RNG.normal(size=(4, 3)), np.array([1, 0, 2, 2]), np.array([1.0, 3.0, 0.5]), 0.2
+    logp = log_softmax_np(z)
+    nll = -(w[y] * logp[np.arange(4), y]).sum() / w[y].sum()
+    smooth = -(logp * w).sum() / w[y].sum()
+    expected = (1 - s) * nll + s / 3 * smooth
+    assert F.cross_entropy(Tensor(z), y, w, label_smoothing=s).item() == pytest.approx(expected, rel=1e-12)
+    assert gradcheck(lambda x: F.cross_entropy(x, y, w, label_smoothing=s), [z])
+    # class probabilities: target (1 - s) q + s / C, weighted per class, "mean" over the rows
+    q = RNG.dirichlet(np.ones(3), size=4) * 1.5  # rows need not sum to 1
+    smoothed = q * (1 - s) + s / 3
+    expected = -(logp * smoothed * w).sum() / 4
+    assert F.cross_entropy(Tensor(z), q, w, label_smoothing=s).item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_class_axis_of_a_higher_dimensional_input_is_axis_1_as_pytorch():
+    z, y = RNG.normal(size=(2, 3, 4)), RNG.integers(0, 3, size=(2, 4))  # (N, C, d): 3 classes
+    logp = log_softmax_np(z, axis=1)
+    per_element = -np.take_along_axis(logp, y[:, None, :], axis=1)[:, 0, :]
+    np.testing.assert_allclose(F.cross_entropy(Tensor(z), y, reduction="none").data, per_element, rtol=1e-12)
+    assert F.nll_loss(Tensor(logp), y).item() == pytest.approx(per_element.mean(), rel=1e-12)
+    probabilities = np.moveaxis(np.eye(3)[y], -1, 1)  # (N, C, d) one-hot
+    assert F.cross_entropy(Tensor(z), probabilities).item() == pytest.approx(per_element.mean(), rel=1e-12)
+
+
+def test_binary_cross_entropy_weight_and_pos_weight_as_pytorchs_formula():
+    z, y = RNG.normal(size=(4, 3)) * 3, RNG.integers(0, 2, size=(4, 3)).astype(float)
+    w, pos = RNG.uniform(0.5, 2, size=(4, 1)), np.array([1.0, 2.0, 3.0])
+    p = 1 / (1 + np.exp(-z))
+    expected = -(w * (pos * y * np.log(p) + (1 - y) * np.log(1 - p)))
+    got = F.binary_cross_entropy_with_logits(Tensor(z), y, w, reduction="none", pos_weight=pos)
+    np.testing.assert_allclose(got.data, expected, rtol=1e-10)
+    module = BCEWithLogitsLoss(weight=w, pos_weight=pos)
+    assert module(Tensor(z), y).item() == pytest.approx(expected.mean(), rel=1e-10)
+    assert gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, y, w, pos_weight=pos), [z])
+    huge = F.binary_cross_entropy_with_logits(Tensor([[1000.0, -1000.0]]), [[0.0, 1.0]], pos_weight=[2.0, 2.0])
+    np.testing.assert_allclose(huge.data, 0.5 * (1000.0 + 2 * 1000.0))
+    expected_bce = -(w * (y * np.log(p) + (1 - y) * np.log(1 - p)))
+    np.testing.assert_allclose(F.binary_cross_entropy(Tensor(p), y, w, reduction="none").data, expected_bce, rtol=1e-10)
+    assert BCELoss(w, reduction="sum")(Tensor(p), y).item() == pytest.approx(expected_bce.sum(), rel=1e-10)
+
+
+def test_size_average_and_reduce_are_pytorchs_deprecated_reductions():
+    x, t = Tensor(RNG.normal(size=(3, 2))), RNG.normal(size=(3, 2))
+    squares = (x.data - t) ** 2
+    for size_average, reduce, expected in [(False, None, squares.sum()), (None, False, squares), (True, True, None)]:
+        with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated, please use reduction="):
+            got = F.mse_loss(x, t, size_average, reduce)
+        np.testing.assert_allclose(got.data, squares.mean() if expected is None else expected)
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        assert MSELoss(size_average=False).reduction == "sum"
+
+
+def test_an_unsupported_weight_is_refused_by_name():
+    for function in (F.mse_loss, F.l1_loss):
+        with pytest.raises(NotImplementedError, match=f"{function.__name__}: weight is not supported here"):
+            function(Tensor([1.0]), [0.0], weight=Tensor([2.0]))
+
+
+def test_weighted_losses_are_saved_with_their_weights():
+    for module in (CrossEntropyLoss([1.0, 2.0], ignore_index=1), BCEWithLogitsLoss(pos_weight=[3.0])):
+        again = losses.from_description(losses.describe(module))
+        assert type(again) is type(module) and again.get_config() == module.get_config()

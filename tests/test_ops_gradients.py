@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -337,6 +337,21 @@ def index_add_case(draw) -> Case:
 
 
 @st.composite
+def setitem_case(draw) -> Case:
+    """x with values written at an index without repeats (a repeat's kept value is undefined, as in PyTorch)."""
+    shape = draw(small_shapes())
+    index = draw(indices(shape))
+    counts = np.zeros(shape, dtype=int)
+    np.add.at(counts, index, 1)
+    assume(counts.max(initial=0) <= 1)
+    target = np.empty(shape)[index].shape
+    values_shape = draw(st.sampled_from([target, target[1:], ()]))  # the value may be broadcast
+    x, values = draw(arrays(shape)), draw(arrays(values_shape))
+    call = lambda a, v: ops.SetItem.apply(a, v, index=index)  # noqa: E731
+    return Case(f"x{index_repr(index)} = values {values_shape} with x of shape {shape}", call, [x, values])
+
+
+@st.composite
 def concatenate_case(draw) -> Case:
     base = list(draw(small_shapes(min_dims=1)))
     axis = draw(st.integers(-len(base), len(base) - 1))
@@ -406,6 +421,7 @@ GRADIENT_CASES: dict[str, st.SearchStrategy[Case]] = {
     "repeat": repeat_case(),
     "getitem": getitem_case(),
     "index_add": index_add_case(),
+    "setitem": setitem_case(),
     "concatenate": concatenate_case(),
     "stack": stack_case(),
 }
@@ -485,6 +501,13 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     return a @ b
 
 
+def assigned(x: Tensor, index: Any, value: Tensor) -> Tensor:
+    """``y = x * 1; y[index] = value``: Tensor.__setitem__ recorded on a tensor of the graph."""
+    y = x * 1.0
+    y[index] = value
+    return y
+
+
 WHERE_CONDITION = tm.tensor([[True, False, True], [False, False, True]])
 
 
@@ -511,6 +534,11 @@ NAMED_CASES = [
     Case("getitem two integer arrays", lambda x: x[np.array([1, 1]), np.array([0, 0])], [spread(3, 2)]),
     Case("getitem boolean mask", lambda x: x[np.array([[True, False], [False, False], [True, True]])], [spread(3, 2)]),
     Case("index_add with repeats", lambda v: ops.IndexAdd.apply(v, shape=(3,), index=np.array([0, 0, 2])), [spread(3)]),
+    Case(
+        "x[1:, 0] = v (Tensor.__setitem__)", lambda x, v: assigned(x, (slice(1, None), 0), v), [spread(3, 2), spread(2)]
+    ),
+    Case("setitem x[mask] = v, v broadcast", lambda x, v: assigned(x, x.detach() > 0.5, v), [grid(2, 3), spread()]),
+    Case("setitem x[[2, 0]] = v, leading 1", lambda x, v: assigned(x, [2, 0], v), [spread(3, 2), spread(1, 2, 2)]),
     Case("concatenate axis 1", lambda a, b: concatenate([a, b], axis=1), [spread(2, 1), spread(2, 3)]),
     Case("stack axis -1", lambda a, b: stack([a, b], axis=-1), [spread(2, 3), spread(2, 3)]),
     Case("pow tensor exponent", lambda a, b: a**b, [positive(2, 3), spread(3)]),

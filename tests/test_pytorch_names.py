@@ -161,3 +161,33 @@ def test_pytorch_optimizers_we_do_not_provide_say_which_we_do(name):
         getattr(torch.optim, name)
     with pytest.raises(AttributeError, match="has no attribute 'Nonesuch'"):
         torch.optim.Nonesuch  # noqa: B018
+
+
+# ------------------------------------------------------- softmax's implicit dim
+@pytest.mark.parametrize("shape, implicit", [((), 0), ((4,), 0), ((2, 3), 1), ((2, 3, 4), 0), ((2, 3, 4, 2), 1)])
+def test_f_softmax_without_dim_uses_pytorchs_implicit_dim_with_its_warning(shape, implicit):
+    """PyTorch's rule (torch.nn.functional._get_softmax_dim): dim 0 for 0-, 1- and 3-D inputs, else dim 1."""
+    x = torch.tensor(np.random.default_rng(0).normal(size=shape))
+    shifted = np.exp(x.data - x.data.max(axis=implicit if shape else None, keepdims=True))
+    expected = shifted / shifted.sum(axis=implicit if shape else None, keepdims=True)
+    for function, values in [(nn.functional.softmax, expected), (nn.functional.log_softmax, np.log(expected))]:
+        with pytest.warns(
+            UserWarning,
+            match="Implicit dimension choice for .*softmax has been deprecated. Change the "
+            "call to include dim=X as an argument.",
+        ):
+            got = function(x)
+        np.testing.assert_allclose(got.data, values, rtol=1e-12, atol=1e-300)
+
+
+def test_f_softmax_with_dim_or_axis_and_the_keras_activation_use_the_given_or_last_axis_without_warning():
+    import warnings
+
+    x = torch.tensor(np.random.default_rng(1).normal(size=(2, 3, 4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        last = nn.functional.softmax(x, dim=-1)
+        np.testing.assert_allclose(nn.functional.softmax(x, axis=2).data, last.data)
+        np.testing.assert_allclose(last.data.sum(axis=-1), 1.0)
+        _, activation = nn.functional.get_activation("softmax")  # Keras' activation: the last axis
+        np.testing.assert_allclose(activation(x).data, last.data)

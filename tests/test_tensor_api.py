@@ -365,3 +365,87 @@ def test_var_and_std_take_pytorchs_positional_arguments():
     assert x.var(1, False).tolist() == pytest.approx(np.var(data, axis=1).tolist())  # (dim, unbiased)
     assert x.std(0, True, True).shape == (1, 3)  # (dim, unbiased, keepdim)
     assert x.var(axis=0, keepdims=True).shape == (1, 3)  # NumPy's keywords too
+
+
+# ------------------------------------------------------- item assignment
+def test_setitem_writes_in_place_as_pytorch_index_put():
+    """`t[0] = 5.` and `t[t > 0] = 0.` change the tensor's own array and count as an in-place change."""
+    t = Tensor([1.0, -2.0, 3.0, -4.0])
+    array = t.data
+    t[0] = 5.0
+    t[t < -3] = 0.0
+    t[[1, 2]] = Tensor([7.0, 8.0])
+    assert t.data is array and t._version == 3
+    np.testing.assert_array_equal(t.data, [5.0, 7.0, 8.0, 0.0])
+    m = tg.zeros(2, 3)
+    m[:, 1] = Tensor([[1.0, 2.0]])  # a leading 1 is dropped, as PyTorch
+    m[1] = 9  # broadcast along the row
+    m[0, 0] = np.float64(4.0)
+    np.testing.assert_array_equal(m.data, [[4.0, 1.0, 0.0], [9.0, 9.0, 9.0]])
+    ints = tg.tensor([1, 2, 3])
+    ints[0] = 7.9  # cast to the tensor's dtype, as PyTorch
+    assert ints.dtype == np.int64 and ints.tolist() == [7, 2, 3]
+
+
+def test_setitem_through_a_view_changes_the_base():
+    x = tg.zeros(2, 3)
+    x[0][1] = 5.0
+    x.T[2] = Tensor([1.0, 2.0])
+    np.testing.assert_array_equal(x.data, [[0.0, 5.0, 1.0], [0.0, 0.0, 2.0]])
+
+
+def test_setitem_refuses_bad_indices_and_shapes_with_pytorchs_words():
+    t = tg.zeros(3)
+    with pytest.raises(IndexError, match="setitem: index 5 does not fit a tensor of shape \\(3,\\)"):
+        t[5] = 1.0
+    with pytest.raises(ValueError, match="setitem: shape mismatch: value tensor of shape \\(3,\\) cannot be broadcast"):
+        t[0:2] = [1.0, 2.0, 3.0]
+    with pytest.raises(IndexError, match="setitem: indices must be ints"):
+        t[1.0] = 1.0
+    assert t._version == 0 and t.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_setitem_on_a_leaf_that_requires_grad_is_refused_while_recording_and_allowed_under_no_grad():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="setitem: a leaf Variable that requires grad is being used in an in-place"):
+        w[0] = 0.0
+    with tg.no_grad():
+        w[0] = 0.0
+    assert w.tolist() == [0.0, 2.0] and w._version == 1 and w.grad_fn is None
+
+
+def test_setitem_on_a_recorded_tensor_is_recorded_and_differentiated():
+    """PyTorch: b = a * 2; b[0] = 10; b[2] = w * w gives a.grad [0, 2, 0] and w.grad 2w."""
+    a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = Tensor(3.0, requires_grad=True)
+    b = a * 2.0
+    b[0] = 10.0
+    b[2] = w * w
+    assert b.grad_fn.name() == "setitem" and b._version == 2
+    (b * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    np.testing.assert_array_equal(b.data, [10.0, 4.0, 9.0])
+    np.testing.assert_array_equal(a.grad.data, [0.0, 20.0, 0.0])
+    np.testing.assert_array_equal(w.grad.data, 100.0 * 2 * 3.0)
+    # a constant with a value that requires grad joins the graph, as in PyTorch
+    buffer = tg.zeros(3)
+    v = Tensor([1.0, 2.0], requires_grad=True)
+    buffer[1:] = v
+    (buffer * buffer).sum().backward()
+    np.testing.assert_array_equal(v.grad.data, [2.0, 4.0])
+    assert tg.gradcheck(lambda x, y: _assigned(x, y), [np.array([0.5, -1.0, 2.0]), np.array([1.5])])
+
+
+def _assigned(x, y):
+    z = x * x
+    z[x.detach() > 0] = y * 3.0
+    return z
+
+
+def test_setitem_with_a_repeated_index_is_refused_while_recording():
+    """Which of the repeated writes is kept is undefined in PyTorch; so would its gradient be."""
+    b = Tensor([1.0, 2.0], requires_grad=True) * 1.0
+    with pytest.raises(RuntimeError, match="setitem: the index writes some elements more than once"):
+        b[[0, 0]] = Tensor([3.0, 4.0])
+    plain = tg.zeros(2)
+    plain[[0, 0]] = Tensor([3.0, 4.0])  # outside the graph NumPy's rule: the last write is kept
+    assert plain.tolist() == [4.0, 0.0]

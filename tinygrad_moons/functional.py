@@ -12,6 +12,7 @@ element), ``"sum"`` or ``"none"`` (the per-element losses).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -98,23 +99,46 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 def softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch's name) or ``axis`` (Keras'); the last by default."""
-    axis = _one_axis(dim, axis, "softmax")
+    """exp(x) normalised to sum to 1 along ``dim`` (PyTorch's name) or ``axis`` (Keras').
+
+    With neither, PyTorch's implicit choice, with its deprecation warning:
+    dim 0 for a 0-, 1- or 3-D input, else dim 1 (so for a batch of rows, the
+    classes). Give ``dim=-1`` (or ``axis=-1``) for the last axis; Keras'
+    activation ``"softmax"`` (``Dense(..., activation="softmax")``) uses the last.
+    """
+    axis = _one_axis(dim, axis, "softmax", x)
     output = x.softmax(axis=axis)
     _remember_logits(output, x, "softmax", axis)
     return output
 
 
 def log_softmax(x: Tensor, dim: int | None = None, *, axis: int | None = None) -> Tensor:
-    """log(softmax(x)), computed without taking the log of a rounded-to-zero probability."""
-    return x.log_softmax(axis=_one_axis(dim, axis, "log_softmax"))
+    """log(softmax(x)), computed without taking the log of a rounded-to-zero probability.
+
+    ``dim``/``axis`` as :func:`softmax` (PyTorch's implicit choice, with its warning, when neither is given).
+    """
+    return x.log_softmax(axis=_one_axis(dim, axis, "log_softmax", x))
 
 
-def _one_axis(dim: int | None, axis: int | None, function: str) -> int:
+def _one_axis(dim: int | None, axis: int | None, function: str, x: Tensor) -> int:
     if dim is not None and axis is not None:
         raise TypeError(f"{function}: give dim (PyTorch's name) or axis (Keras'), not both")
     chosen = dim if dim is not None else axis
-    return -1 if chosen is None else chosen
+    if chosen is not None:
+        return chosen
+    warnings.warn(
+        f"Implicit dimension choice for {function} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's _get_softmax_dim
+
+
+def _softmax_activation(x: Tensor) -> Tensor:
+    """Keras' ``"softmax"`` activation: softmax over the last axis."""
+    return softmax(x, axis=-1)
+
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -135,7 +159,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor] | None] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "leaky_relu": leaky_relu,
-    "softmax": softmax,
+    "softmax": _softmax_activation,
     "linear": None,
 }
 
@@ -200,17 +224,72 @@ def _reduce(losses: Tensor, reduction: str, loss: str) -> Tensor:
     raise ValueError(f"{loss}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def binary_cross_entropy_with_logits(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-[y log(sigmoid(z)) + (1-y) log(1-sigmoid(z))] from the logits z, stable for any z.
+def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str, loss: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` turned into a ``reduction`` (with PyTorch's warning).
+
+    Either given overrides ``reduction``, as in PyTorch: ``reduce=False`` gives "none", else
+    ``size_average=False`` gives "sum", else "mean".
+    """
+    if size_average is None and reduce is None:
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"{loss}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    chosen = "none" if not reduce else ("mean" if size_average else "sum")
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{chosen}' instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return chosen
+
+
+def _weight_tensor(weight: Any, like: Tensor, argument: str, loss: str) -> Tensor:
+    """``weight`` (a tensor, array or list of numbers) as a tensor in ``like``'s dtype."""
+    if isinstance(weight, str):
+        raise TypeError(
+            f"{loss}: {argument} must be a Tensor of weights, got the string {weight!r}. As in PyTorch, the "
+            "third positional argument is weight; pass the reduction by name: reduction=" + repr(weight)
+        )
+    if isinstance(weight, Tensor):
+        return weight if weight.dtype == like.dtype else weight.to(like.dtype)
+    return Tensor(weight, dtype=like.data.dtype)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Any = None,
+) -> Tensor:
+    """-[p y log(sigmoid(z)) + (1-y) log(1-sigmoid(z))] from the logits z, stable for any z (PyTorch's signature).
 
     Finite loss and finite gradient even at z = +-1000 (see
-    :class:`~tinygrad_moons.ops.BinaryCrossEntropyWithLogits`).
+    :class:`~tinygrad_moons.ops.BinaryCrossEntropyWithLogits`). ``weight``
+    rescales each element's loss (broadcast to the input's shape);
+    ``pos_weight`` (p above, broadcast with the target, e.g. one per class)
+    weighs the positive examples. ``size_average``/``reduce`` are PyTorch's
+    deprecated forms of ``reduction``.
     """
-    logits = _as_input(logits, "binary_cross_entropy_with_logits")
-    target = _target_like(target, logits, "binary_cross_entropy_with_logits")
-    return _reduce(
-        ops.BinaryCrossEntropyWithLogits.apply(logits, target), reduction, "binary_cross_entropy_with_logits"
-    )
+    loss = "binary_cross_entropy_with_logits"
+    logits = _as_input(input, loss)
+    target = _target_like(target, logits, loss)
+    reduction = legacy_reduction(size_average, reduce, reduction, loss)
+    if pos_weight is None:
+        losses = ops.BinaryCrossEntropyWithLogits.apply(logits, target)
+    else:
+        # -log sigmoid(z) = softplus(-z) and -log(1 - sigmoid(z)) = softplus(z), both finite for any z.
+        positive = _weight_tensor(pos_weight, logits, "pos_weight", loss)
+        losses = positive * target * (-logits).softplus() + (1 - target) * logits.softplus()
+    if weight is not None:
+        losses = losses * _weight_tensor(weight, logits, "weight", loss)
+    if losses.shape != logits.shape:
+        raise ShapeError(f"{loss}: weight/pos_weight broadcast the loss to shape {losses.shape}, not {logits.shape}")
+    return _reduce(losses, reduction, loss)
 
 
 #: PyTorch's BCELoss clamps each log term at -100, so log(0) gives a finite loss.
@@ -226,8 +305,18 @@ def _log_floor(dtype: np.dtype) -> float:
     return max(float(np.exp(LOG_CLAMP)), float(np.finfo(dtype).tiny))
 
 
-def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """-[y log(p) + (1-y) log(1-p)] for probabilities p, as PyTorch's ``F.binary_cross_entropy``.
+def binary_cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-w [y log(p) + (1-y) log(1-p)] for probabilities p, as PyTorch's ``F.binary_cross_entropy``.
+
+    ``weight`` (w, optional) rescales each element's loss, broadcast to the input's shape;
+    ``size_average``/``reduce`` are PyTorch's deprecated forms of ``reduction``.
 
     Probabilities and targets outside [0, 1] are refused (RuntimeError, PyTorch's
     message). Each log term is clamped at -100 (at -87.3 in float32), so p = 0
@@ -240,6 +329,7 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     """
     probs = _as_input(input, "binary_cross_entropy")
     target = _target_like(target, probs, "binary_cross_entropy")
+    reduction = legacy_reduction(size_average, reduce, reduction, "binary_cross_entropy")
     _check_unit_interval(probs.data, "input")
     _check_unit_interval(target.data, "target")
     # Clipping before the log both clamps it and keeps log(0) = -inf (and a 0 * inf = NaN gradient) out.
@@ -251,6 +341,13 @@ def binary_cross_entropy(input: Tensor, target: Any, reduction: str = "mean") ->
     else:  # a constant target: fold the signs into it, two ops fewer on every training step
         # Tensor ops on the target, not NumPy on target.data: compile replays ops, and would freeze an array.
         losses = log_p * (-target) + log_not_p * (target - 1)
+    if weight is not None:
+        losses = losses * _weight_tensor(weight, probs, "weight", "binary_cross_entropy")
+        if losses.shape != probs.shape:
+            raise ShapeError(
+                f"binary_cross_entropy: a weight of shape {np.shape(weight)} does not broadcast to the input's "
+                f"shape {probs.shape}"
+            )
     return _reduce(losses, reduction, "binary_cross_entropy")
 
 
@@ -265,18 +362,48 @@ def _check_unit_interval(values: np.ndarray, what: str) -> None:
         )
 
 
-def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """(input - target)^2, elementwise, then reduced."""
+def _refuse_weight(weight: Any, loss: str) -> None:
+    if weight is not None:
+        raise NotImplementedError(
+            f"{loss}: weight is not supported here (PyTorch's newest versions accept one weight per element); "
+            f"multiply the per-element losses instead: ({loss}(input, target, reduction='none') * weight).sum() "
+            "/ weight.sum()"
+        )
+
+
+def mse_loss(
+    input: Tensor,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """(input - target)^2, elementwise, then reduced (PyTorch's signature; ``weight`` is refused)."""
     prediction = _as_input(input, "mse_loss")
     target = _target_like(target, prediction, "mse_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "mse_loss")
+    _refuse_weight(weight, "mse_loss")
     difference = prediction - target
     return _reduce(difference * difference, reduction, "mse_loss")
 
 
-def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
-    """|input - target|, elementwise, then reduced (the gradient at 0 is 0, as PyTorch's sign(0))."""
+def l1_loss(
+    input: Tensor,
+    target: Any,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Any = None,
+) -> Tensor:
+    """|input - target|, elementwise, then reduced (the gradient at 0 is 0, as PyTorch's sign(0)).
+
+    PyTorch's signature; ``weight`` is refused.
+    """
     prediction = _as_input(input, "l1_loss")
     target = _target_like(target, prediction, "l1_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "l1_loss")
+    _refuse_weight(weight, "l1_loss")
     return _reduce((prediction - target).abs(), reduction, "l1_loss")
 
 
@@ -316,46 +443,108 @@ def _class_targets(target: Any, scores: Tensor, loss: str, ignore_index: int) ->
     return Tensor._wrap(one_hot), int(one_hot.sum())
 
 
-def nll_loss(input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
-    """-input[n, target[n]]: the negative log-likelihood of log-probabilities (a ``log_softmax`` output).
+def _classes_last(scores: Tensor, target: Any) -> tuple[Tensor, Any]:
+    """PyTorch's class axis is 1 for an input (N, C, d1, ...): moved last here (and a probability target's too)."""
+    if scores.ndim <= 2:
+        return scores, target
+    order = (0, *range(2, scores.ndim), 1)
+    if np.shape(target) == scores.shape:
+        target = target.permute(order) if isinstance(target, Tensor) else np.transpose(np.asarray(target), order)
+    return scores.permute(order), target
 
-    ``input`` is (batch, classes), ``target`` integer labels of shape (batch,).
-    Labels equal to ``ignore_index`` count for nothing, and "mean" averages
-    over the other rows, as PyTorch does.
+
+def _class_weight(weight: Any, scores: Tensor, loss: str) -> Tensor:
+    """The per-class ``weight`` (a constant, as PyTorch does not differentiate it), checked: one per class."""
+    weights = _weight_tensor(weight, scores, "weight", loss).detach()
+    classes = scores.shape[-1]
+    if weights.shape != (classes,):
+        raise ShapeError(
+            f"{loss}: weight tensor should be defined either for all {classes} classes or no classes but got weight "
+            f"tensor of shape: {weights.shape}"
+        )
+    return weights
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """-w[c] input[n, c] for c = target[n]: the negative log-likelihood of log-probabilities (a ``log_softmax`` output).
+
+    PyTorch's signature. ``input`` is (batch, classes) (or (classes,), or
+    (batch, classes, d1, ...) with the classes on axis 1, as PyTorch);
+    ``target`` holds integer labels, shape (batch,) (or (batch, d1, ...)).
+    ``weight`` (one per class) rescales each class; labels equal to
+    ``ignore_index`` count for nothing, and "mean" divides by the sum of the
+    weights of the other rows (their number without weight), as PyTorch does.
     """
     log_probs = _as_input(input, "nll_loss")
+    reduction = legacy_reduction(size_average, reduce, reduction, "nll_loss")
     if np.shape(target) == log_probs.shape:
         raise ShapeError(f"nll_loss: target must hold integer class labels of shape {log_probs.shape[:-1]}")
+    log_probs, target = _classes_last(log_probs, target)
     picked, counted = _class_targets(target, log_probs, "nll_loss", ignore_index)
+    denominator: float = counted
+    if weight is not None:
+        picked = picked * _class_weight(weight, log_probs, "nll_loss")  # w[target[n]] in the label's column
+        denominator = float(picked.data.sum())
     # Multiplying by one-hot rows picks input[i, target[i]] (and is cheaper to differentiate than indexing).
     losses = -(picked * log_probs).sum(axis=-1)
     if reduction == "mean":  # over the rows that count (all but ignore_index), as PyTorch
-        return losses.sum() / counted if counted else losses.sum() * np.nan
+        return losses.sum() / denominator if counted else losses.sum() * np.nan
     return _reduce(losses, reduction, "nll_loss")
 
 
 def cross_entropy(
-    input: Tensor, target: Any, reduction: str = "mean", ignore_index: int = -100, label_smoothing: float = 0.0
+    input: Tensor,
+    target: Any,
+    weight: Any = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
-    """-log softmax(input)[target] for integer class labels, as PyTorch's ``F.cross_entropy``.
+    """-log softmax(input)[target] for integer class labels, as PyTorch's ``F.cross_entropy`` (its signature).
 
-    ``input`` holds logits, (batch, classes), and ``target`` one integer label
-    per row, shape (batch,). A float target of the same shape as ``input`` is
-    taken as class probabilities (e.g. one-hot rows). ``log_softmax`` keeps it
-    stable for any logits. ``label_smoothing`` mixes the target with the
-    uniform distribution: (1 - s) * target + s / classes.
+    ``input`` holds logits, (batch, classes) (or (classes,), or (batch,
+    classes, d1, ...) with the classes on axis 1, as PyTorch), and ``target``
+    one integer label per row, shape (batch,) (or (batch, d1, ...)). A float
+    target of the same shape as ``input`` is taken as class probabilities
+    (e.g. one-hot rows). ``log_softmax`` keeps it stable for any logits.
+    ``weight`` (one per class) rescales each class's term; with labels "mean"
+    divides by the summed weights of the rows that count (not ``ignore_index``),
+    with probabilities by the number of rows, as PyTorch. ``label_smoothing``
+    mixes the target with the uniform distribution: (1 - s) * target + s / classes.
     """
     logits = _as_input(input, "cross_entropy")
-    if not 0.0 <= label_smoothing <= 1.0:
+    if isinstance(label_smoothing, bool) or not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {label_smoothing}")
+    reduction = legacy_reduction(size_average, reduce, reduction, "cross_entropy")
+    logits, target = _classes_last(logits, target)
     probabilities, counted = _class_targets(target, logits, "cross_entropy", ignore_index)
+    labels_given = np.shape(target) != logits.shape
     log_probs = log_softmax(logits, dim=-1)
+    denominator: float = counted
+    weights = None if weight is None else _class_weight(weight, logits, "cross_entropy")
+    if weights is not None and labels_given:
+        denominator = float((probabilities.data * weights.data).sum())  # the weights of the labels that count
     if label_smoothing:
         classes = logits.shape[-1]
-        # 0 for an ignored row, which must stay 0; Tensor ops (a constant: detached), so compile replays them.
-        counts = probabilities.detach().sum(axis=-1, keepdims=True)
-        probabilities = probabilities * (1 - label_smoothing) + counts * (label_smoothing / classes)
+        # Tensor ops (constants: detached), so compile replays them.
+        if labels_given:  # 0 for an ignored row, which must stay 0
+            kept = probabilities.detach().sum(axis=-1, keepdims=True)
+            probabilities = probabilities * (1 - label_smoothing) + kept * (label_smoothing / classes)
+        else:
+            probabilities = probabilities * (1 - label_smoothing) + label_smoothing / classes
+    if weights is not None:
+        probabilities = probabilities * weights
     losses = -(probabilities * log_probs).sum(axis=-1)
     if reduction == "mean":
-        return losses.sum() / counted if counted else losses.sum() * np.nan
+        return losses.sum() / denominator if counted else losses.sum() * np.nan
     return _reduce(losses, reduction, "cross_entropy")

@@ -771,8 +771,11 @@ class GetItem(Function):
     index: Any  # anything NumPy indexes with: ints, slices, None, Ellipsis, integer or bool arrays, tuples of them
 
     def forward(self, a: np.ndarray) -> np.ndarray:
-        """a[index]."""
-        return a[self.index]
+        """a[index] (a view of a for an index of ints and slices, as PyTorch; a copy for an array index)."""
+        result = a[self.index]
+        if type(result) is not np.ndarray:  # one element: NumPy copies it out, PyTorch's a[i, j] is a 0-d view
+            result = a[(*self.index, ...) if isinstance(self.index, tuple) else (self.index, ...)]
+        return result
 
     def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
         """The message for inputs whose shapes do not fit this op."""
@@ -805,6 +808,48 @@ class IndexAdd(Function):
     def backward(self, grad: Tensor) -> Tensor:
         """Each value was added to one place: its gradient is read back from there."""
         return grad[self.index]
+
+
+class SetItem(Function):
+    """``a`` with ``values`` written at ``index`` (PyTorch's ``index_put``), in a new array: ``x[index] = values``.
+
+    ``Tensor.__setitem__`` records it when the change is part of a graph (and writes in place otherwise).
+    An integer-array index must not repeat an element here: which value is kept would be undefined (as in
+    PyTorch), and so would its gradient (``Tensor.__setitem__`` refuses that).
+    """
+
+    name = "setitem"
+    kind = "shape"
+    saves = ()
+    index: Any  # as GetItem's
+
+    def forward(self, a: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """A copy of a with values (broadcast to a[index]'s shape) written at index."""
+        result = a.copy()
+        result[self.index] = values
+        return result
+
+    def shape_error(self, shapes: Sequence[tuple[int, ...]], numpy_message: str) -> str:
+        """The message for inputs whose shapes do not fit this op."""
+        index = plain_numbers(self.index)
+        return (
+            f"setitem: values of shape {shapes[1]} cannot be written at index {index!r} of a tensor of shape "
+            f"{shapes[0]} ({numpy_message})"
+        )
+
+    def backward(self, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        """d/da: 1 where a's value was kept, 0 where it was overwritten; d/dvalues: the gradient where each went.
+
+        A value broadcast to several places gets the sum of their gradients (the engine's sum_to_shape).
+        """
+        a, values = self.parents
+        grad_a = SetItem.apply(grad, _constant(np.zeros((), grad.dtype)), index=self.index) if a.requires_grad else None
+        grad_values = None
+        if values.requires_grad:
+            grad_values = grad[self.index]
+            if grad_values.ndim < values.ndim:  # values of shape (1, n) written into n places: as NumPy and PyTorch
+                grad_values = grad_values.reshape((1,) * (values.ndim - grad_values.ndim) + grad_values.shape)
+        return grad_a, grad_values
 
 
 class Concatenate(Function):
@@ -1029,6 +1074,6 @@ REGISTRY: dict[str, type[Function]] = {
         Exp, Log, Sqrt, Sin, Cos, Tanh, Sigmoid, ReLU, LeakyReLU, Softplus, Abs, Clip, Cast, Clone,
         BinaryCrossEntropyWithLogits,
         Sum, Mean, Max, Min, Prod, LogSumExp, Softmax, LogSoftmax,
-        Reshape, Transpose, BroadcastTo, Repeat, GetItem, IndexAdd, Concatenate, Stack,
+        Reshape, Transpose, BroadcastTo, Repeat, GetItem, IndexAdd, SetItem, Concatenate, Stack,
     )
 }  # fmt: skip

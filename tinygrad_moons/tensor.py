@@ -14,6 +14,7 @@ where every forward computation sits next to its derivative.
 from __future__ import annotations
 
 import builtins
+import sys
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -194,6 +195,9 @@ class Tensor:
     # then counts them (`_version`) with the change clock's ticks at the latest ones (`_stamps`): one slot
     # instead of two, as every op's result is a new Tensor whose slots are all written.
     # `_logits_behind` is never written by `_wrap`: only a sigmoid or softmax of functional.py sets it (see there).
+    # Nor are `_view_of` (the tensor whose memory a view shares, PyTorch's `_base`) and `_has_views` (set on that
+    # tensor): only the view-making methods set them (_as_view) and only the in-place ops read them, so that
+    # recording an op costs nothing more.
     __slots__ = (
         "_data",
         "_changes",
@@ -204,9 +208,13 @@ class Tensor:
         "scope",
         "name",
         "_logits_behind",
+        "_view_of",
+        "_has_views",
         "__weakref__",
     )
     _logits_behind: tuple[str, builtins.int, Tensor, builtins.int]  # (activation, axis, logits, version)
+    _view_of: Tensor
+    _has_views: builtins.bool
     # NumPy meets a Tensor through __array_ufunc__ (in the in-place section below):
     # `ndarray * Tensor` goes to Tensor.__rmul__, and `ndarray -= Tensor` updates the array.
 
@@ -296,7 +304,7 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """All axes reversed, as NumPy's ``.T``."""
-        return ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1)))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(range(self.ndim - 1, -1, -1))), self)
 
     @property
     def mT(self) -> Tensor:
@@ -352,7 +360,8 @@ class Tensor:
         return self._data.tolist()
 
     def detach(self) -> Tensor:
-        """The same values, cut from the graph (no gradient flows through)."""
+        """The same values (the same memory, as PyTorch), cut from the graph (no gradient flows through)."""
+        self._has_views = True  # a recorded in-place change of self would not show in the result: refused then
         return Tensor._wrap(self._data)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -451,7 +460,48 @@ class Tensor:
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation. "
                 "(Update parameters inside `with no_grad():`, or use the out-of-place form `x = x + y`.)"
             )
-        return self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        recorded = self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        base = getattr(self, "_view_of", None)
+        if base is not None and (recorded or base.requires_grad) and not self._is_slice_of_recorded(base):
+            raise self._view_change_error(op, base)
+        return recorded
+
+    def _is_slice_of_recorded(self, base: Tensor) -> builtins.bool:
+        """True for a view indexed (ints and slices) straight from a recorded tensor: PyTorch's change is done here.
+
+        ``b[0:1].mul_(10)`` then changes ``b`` as PyTorch does (see _record_through_view).
+        """
+        return isinstance(self._ctx, ops.GetItem) and self._ctx.parents[0] is base and base._ctx is not None
+
+    def _view_change_error(self, op: str, base: Tensor) -> RuntimeError:
+        """The error for an in-place change, while recording, of a view whose result would differ from PyTorch's.
+
+        PyTorch writes through a view into its base and reroutes the base's
+        gradient through the change; here a recorded in-place op gives the
+        tensor a new array, so the base would be left unchanged (and its
+        gradient would miss the change). So it is refused, as PyTorch refuses
+        the first two cases below.
+        """
+        instead = (
+            "Use an out-of-place op on the view (`y = v * 10`), or `.clone()` it first (`y = v.clone(); y.mul_(10)`); "
+            "for the tensor with the change, write into a clone of it, reading from the original "
+            "(`y = x.clone(); y[0:1] = x[0:1] * 10`)."
+        )
+        if base.requires_grad and base._ctx is None and self.requires_grad:
+            return RuntimeError(
+                f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation. {instead}"
+            )
+        if base.requires_grad and not self.requires_grad:
+            return RuntimeError(
+                f"{op}: A view was created in no_grad mode and is being modified inplace with grad mode enabled "
+                "(its base requires grad). Make both the view and the in-place change inside `with no_grad():`, "
+                f"or both outside it. {instead}"
+            )
+        return RuntimeError(
+            f"{op}: in-place changes to a view (of reshape/view, indexing, transpose/permute/.T, expand, squeeze, "
+            "unsqueeze, flatten) are not supported here while recording: PyTorch would change the tensor it views "
+            f"too (and its gradient), here that tensor would be left unchanged. {instead}"
+        )
 
     def _update_in_place(self, op: str, ufunc: Callable[..., Any], *operands: Any) -> Tensor:
         """``self = ufunc(self, *operands)`` in the tensor's own array, outside the graph."""
@@ -463,6 +513,9 @@ class Tensor:
         except (ValueError, TypeError) as error:
             raise self._in_place_error(op, arrays, error) from None
         self._note_change()
+        base = getattr(self, "_view_of", None)
+        if base is not None and _shares_root(self._data, base._data):  # the change shows in the base, as in PyTorch
+            base._note_change()
         return self
 
     def _in_place_error(self, op: str, operands: list[Any], error: Exception) -> Exception:
@@ -487,6 +540,26 @@ class Tensor:
         made by reshape, transpose, indexing; or the leaf it is a view of), whose
         recorded values must not change under them.
         """
+        base = getattr(self, "_view_of", None)
+        if base is not None:  # a slice of a recorded tensor (_in_place_is_recorded refused every other view)
+            return self._record_through_view(op, compute, other, base)
+        return self._record_own(op, compute, other)
+
+    def _record_own(self, op: str, compute: Any, other: Any = None, shared_by_caller: builtins.int = 0) -> Tensor:
+        """_record_in_place on a tensor that is not a view (``shared_by_caller``: its views the caller accounts for)."""
+        if getattr(self, "_has_views", False) and _array_is_shared(self._data, shared_by_caller):
+            raise RuntimeError(
+                f"{op}: this tensor has views (made by reshape/view, indexing, transpose, expand, ...) or detach()ed "
+                "copies that share its memory and are still in use (by you or by the recorded graph); a recorded "
+                "in-place change is not supported on it here: PyTorch would show the change through them too, here "
+                "they would keep the old values. Use an out-of-place op (`x = x * 2`), or write into a clone, "
+                "reading from the original (`y = x.clone(); y[0:2] = x[0:2].sigmoid()`)."
+                + (
+                    " (Inside compile the tracer holds the arrays too: do this change outside the compiled function.)"
+                    if autograd._CAPTURE is not None
+                    else ""
+                )
+            )
         before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
         before._ctx = self._ctx
         before._changes = None if self._changes is None else self._changes.copy()
@@ -507,6 +580,44 @@ class Tensor:
         if result._ctx is not None:  # the new op's output is this tensor, not the temporary result
             result._ctx._output_ref = weakref.ref(self)
             result._ctx.recorded_at = _CHANGE_CLOCK[0]  # it made this tensor's value at this tick
+        return self
+
+    def _record_through_view(self, op: str, compute: Any, other: Any, base: Tensor) -> Tensor:
+        """PyTorch's in-place change of ``v = base[index]``: ``base[index] = compute(v)``, recorded; v = base[index].
+
+        The base takes the change as a recorded ``setitem`` (its old value and history move to a new tensor, as
+        any recorded in-place change), so gradients flow as PyTorch's; the view is then the same slice of the
+        changed base, with that history. Other views of the base still held are refused (they would keep the old
+        values), as for any recorded change of a tensor with views.
+        """
+        function = self._ctx
+        assert isinstance(function, ops.GetItem)  # _is_slice_of_recorded said so
+        index = function.index
+        before = Tensor._wrap(self._data, requires_grad=self.requires_grad, scope=self.scope)
+        before._ctx = function
+        before._changes = None if self._changes is None else self._changes.copy()
+        function._output_ref = weakref.ref(before)
+        try:
+            value = compute(before, before if other is self else other)
+            if value.shape != self.shape:
+                raise ShapeError(
+                    f"{op}: the result has shape {value.shape} but the tensor has shape {self.shape}: "
+                    "an in-place op cannot change the shape"
+                )
+            # This view's array (also held by `before`) is one view of the base the caller accounts for.
+            base._record_own(op, lambda old, new: ops.SetItem.apply(old, new, index=index), value, shared_by_caller=1)
+        except Exception:
+            function._output_ref = weakref.ref(self)  # nothing changed: the view keeps its history
+            raise
+        assert base._ctx is not None  # base was recorded, so its change was
+        function.parents = (base._ctx.parents[0],)  # the old slice was read from the base's old value
+        fresh = ops.GetItem.apply(base, index=index)
+        self._data = fresh._data
+        self._note_change()
+        self._ctx, self.requires_grad = fresh._ctx, fresh.requires_grad
+        if fresh._ctx is not None:  # the slice of the changed base is this tensor
+            fresh._ctx._output_ref = weakref.ref(self)
+            fresh._ctx.recorded_at = _CHANGE_CLOCK[0]
         return self
 
     def _refuse_recorded(self, op: str, other: Any = None) -> None:
@@ -1258,9 +1369,18 @@ class Tensor:
         """The same values in another shape, given as ints or one sequence (-1 allowed once); ``view`` is an alias."""
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
-        return ops.Reshape.apply(self, shape=shape)
+        return _as_view(ops.Reshape.apply(self, shape=shape), self)
 
-    view = reshape
+    def view(self, *shape: builtins.int | Sequence[builtins.int]) -> Tensor:
+        """The same memory in another shape, as PyTorch's ``view``: raises where that needs a copy (use reshape)."""
+        result = self.reshape(*shape)
+        if result._data.size and getattr(result, "_view_of", None) is None:
+            raise RuntimeError(
+                f"view: view size is not compatible with input tensor's size and stride: a tensor of shape "
+                f"{self.shape} cannot be viewed as {result.shape} without copying (e.g. after transpose or "
+                "permute). Use .reshape(...) instead."
+            )
+        return result
 
     def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (all of them by default) into one."""
@@ -1284,14 +1404,14 @@ class Tensor:
                 f"permute: dims {plain_numbers(tuple(dims))} are not a permutation of the {self.ndim} dims of shape "
                 f"{self.shape}"
             )
-        return ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(int(d) % self.ndim for d in dims)), self)
 
     def transpose(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
         """Swap two dimensions, as PyTorch's ``transpose(dim0, dim1)`` (NumPy's transpose is ``permute``)."""
         dim0, dim1 = _normalize_dim(dim0, self.ndim, "transpose"), _normalize_dim(dim1, self.ndim, "transpose")
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return ops.Transpose.apply(self, axes=tuple(axes))
+        return _as_view(ops.Transpose.apply(self, axes=tuple(axes)), self)
 
     def t(self) -> Tensor:
         """The transpose of a matrix; a 0-d or 1-d tensor is returned as it is (as PyTorch)."""
@@ -1318,7 +1438,7 @@ class Tensor:
 
     def broadcast_to(self, shape: Sequence[builtins.int]) -> Tensor:
         """Broadcast to ``shape`` without copying, as ``np.broadcast_to``."""
-        return ops.BroadcastTo.apply(self, shape=tuple(shape))
+        return _as_view(ops.BroadcastTo.apply(self, shape=tuple(shape)), self)
 
     def expand(self, *sizes: Any) -> Tensor:  # ints, or one sequence of them
         """Broadcast to ``sizes`` without copying; -1 keeps a dimension's size (as PyTorch)."""
@@ -1348,12 +1468,105 @@ class Tensor:
         return ops.Repeat.apply(self, repeats=tuple(int(n) for n in sizes))
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=_normalize_index(index))
+        return _as_view(ops.GetItem.apply(self, index=_normalize_index(index)), self)
+
+    def __setitem__(self, index: Any, value: ArrayLike) -> None:
+        """``x[index] = value`` in place, as PyTorch (its ``index_put_``): ints, slices, integer or bool tensors.
+
+        ``value`` (a number, array or tensor) is broadcast to ``x[index]``'s shape and cast to ``x``'s dtype;
+        ``x._version`` goes up. As the other in-place ops: on a leaf that requires grad it is refused while
+        recording (do it under ``no_grad()``); on a tensor in a recorded graph, or with a ``value`` that requires
+        grad, it is recorded (op ``setitem``): the overwritten elements get no gradient, ``value`` gets the
+        gradient of where it went. ``t[t > 0] = 0.0`` zeroes the positive elements.
+        """
+        index = _normalize_index(index, "setitem")
+        value_array = value._data if isinstance(value, Tensor) else np.asarray(value)
+        try:
+            target_shape = np.empty(self.shape, dtype=np.bool_)[index].shape  # without copying any values
+        except IndexError as error:
+            raise IndexError(
+                f"setitem: index {plain_numbers(index)!r} does not fit a tensor of shape {self.shape} ({error})"
+            ) from None
+        value_shape = value_array.shape
+        while len(value_shape) > len(target_shape) and value_shape[0] == 1:  # leading 1s are dropped, as PyTorch
+            value_shape = value_shape[1:]
+        try:
+            fits = np.broadcast_shapes(value_shape, target_shape) == target_shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(
+                f"setitem: shape mismatch: value tensor of shape {value_array.shape} cannot be broadcast to "
+                f"indexing result of shape {target_shape} (index {plain_numbers(index)!r} of a tensor of shape "
+                f"{self.shape})"
+            )
+        del value_array  # it may be this tensor's memory: _record_in_place counts who still holds that
+        if self._in_place_is_recorded("setitem", value):
+            if _has_repeats(index, self.shape):
+                raise RuntimeError(
+                    "setitem: the index writes some elements more than once; which value is kept is undefined "
+                    "(as in PyTorch), so is its gradient: refused while recording. Use an index without repeats."
+                )
+            self._record_in_place("setitem", lambda old, new: ops.SetItem.apply(old, new, index=index), value)
+            return
+        self._update_in_place("setitem", _Put(index), value)
 
     def __iter__(self) -> Iterator[Tensor]:
         if self.ndim == 0:
             raise TypeError("iter: a 0-d tensor cannot be iterated over")
         return (self[i] for i in range(len(self)))
+
+
+class _Put:
+    """The update of ``x[index] = value``, called like a binary ufunc by Tensor._update_in_place (and compile)."""
+
+    def __init__(self, index: Any):
+        self.index = index
+
+    def __call__(self, current: np.ndarray, value: Any, out: np.ndarray, casting: str = "same_kind") -> None:
+        out[self.index] = value  # NumPy casts as PyTorch's index_put_ does (to the tensor's dtype)
+
+
+def _has_repeats(index: Any, shape: tuple[int, ...]) -> bool:
+    """True if an integer-array index picks some element more than once (basic indices and masks never do)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return False
+    counts = np.zeros(shape, dtype=np.intp)
+    np.add.at(counts, index, 1)
+    return bool(counts.max(initial=0) > 1)
+
+
+def _shares_root(array: np.ndarray, base_array: np.ndarray) -> bool:
+    """True if ``array`` is a NumPy view of ``base_array``'s memory (NumPy points every view at the owning array)."""
+    root = base_array if base_array.base is None else base_array.base
+    return array.base is not None and array.base is root
+
+
+def _array_is_shared(array: np.ndarray, accounted: int = 0) -> bool:
+    """True if another array (a NumPy view, whose ``.base`` it is) or object still holds ``array``'s memory.
+
+    Read only when an in-place change is recorded on a tensor that had views (Tensor._record_in_place): a view
+    that is gone does not count, one held by the user or by a recorded op does.
+    """
+    base = array.base
+    if base is None:  # three references: the tensor's slot, `array` here and getrefcount's own
+        return sys.getrefcount(array) > 3 + accounted
+    return sys.getrefcount(base) > 3 + accounted  # `array.base`, `base` here and getrefcount's own
+
+
+def _as_view(view: Tensor, base: Tensor) -> Tensor:
+    """Mark ``view`` as sharing ``base``'s memory, as PyTorch's views share their base's; returns ``view``.
+
+    Called by the view-making methods (reshape, view, getitem, transpose, permute, expand ...) only when NumPy
+    did return a view (an integer-array or mask index copies, as in PyTorch; reshape copies when it must).
+    The in-place ops read the marks (_in_place_is_recorded, _record_in_place), nothing else does.
+    """
+    if _shares_root(view._data, base._data):
+        root = getattr(base, "_view_of", base)  # a view of a view shares the first base's memory (PyTorch's _base)
+        view._view_of = root
+        root._has_views = True
+    return view
 
 
 def _one_sequence(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -1560,14 +1773,14 @@ def _normalize_one_axis(axis: int, ndim: int, op: str) -> int | None:
     return None if axes is None else axes[0]
 
 
-def _normalize_index(index: Any) -> Any:
+def _normalize_index(index: Any, op: str = "getitem") -> Any:
     """Check the parts of an index and replace tensors by their arrays (indices are never differentiated).
 
     Integer arrays pick elements, bool arrays are masks (as in PyTorch and
     NumPy); a float array or number is refused rather than truncated.
     """
     if isinstance(index, tuple):
-        return tuple(_normalize_index(i) for i in index)
+        return tuple(_normalize_index(i, op) for i in index)
     if isinstance(index, Tensor):
         index = index.data
     elif isinstance(index, list):
@@ -1575,9 +1788,9 @@ def _normalize_index(index: Any) -> Any:
         if index.size == 0:  # x[[]]: NumPy reads an empty list as float
             index = index.astype(np.intp)
     elif isinstance(index, (float, np.floating)):
-        raise IndexError(f"getitem: indices must be ints, slices or tensors of long, int or bool, got {index!r}")
+        raise IndexError(f"{op}: indices must be ints, slices or tensors of long, int or bool, got {index!r}")
     if isinstance(index, np.ndarray) and index.dtype.kind not in "biu":
-        raise IndexError(f"getitem: tensors used as indices must be long, int or bool tensors, got dtype {index.dtype}")
+        raise IndexError(f"{op}: tensors used as indices must be long, int or bool tensors, got dtype {index.dtype}")
     return index
 
 

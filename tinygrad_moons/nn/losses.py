@@ -419,17 +419,28 @@ def _check_smoothing(label_smoothing: float, where: str) -> float:
 
 # ==================================================================== PyTorch
 class _Loss(Module):
-    """PyTorch's ``torch.nn.modules.loss._Loss``: ``loss(input, target)``, reduced by "mean", "sum" or "none"."""
+    """PyTorch's ``torch.nn.modules.loss._Loss``: ``loss(input, target)``, reduced by "mean", "sum" or "none".
+
+    ``size_average``/``reduce`` are PyTorch's deprecated forms of ``reduction`` (either given overrides it,
+    with PyTorch's warning).
+    """
 
     target_kind = "regression"
     from_logits = False
 
-    def __init__(self, *, reduction: str = "mean", name: str | None = None):
+    def __init__(
+        self,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        *,
+        name: str | None = None,
+    ):
         super().__init__(name)
         if reduction not in ("mean", "sum", "none"):
             raise ValueError(f"{type(self).__name__}: {reduction!r} is not a valid value for reduction "
                              "(choose 'mean', 'sum' or 'none')")
-        self.reduction = reduction
+        self.reduction = F.legacy_reduction(size_average, reduce, reduction, type(self).__name__)
 
     def get_config(self) -> dict[str, Any]:
         return {"reduction": self.reduction, "name": self.name}
@@ -438,51 +449,122 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-class BCELoss(_Loss):
-    """PyTorch's binary cross-entropy on probabilities; see :func:`tinygrad_moons.functional.binary_cross_entropy`."""
+def _weights(weight: Any, where: str) -> Tensor | None:
+    """A loss' ``weight``/``pos_weight``: None, or a float tensor (a list or array is accepted, as saved)."""
+    if weight is None:
+        return None
+    if isinstance(weight, str):
+        raise TypeError(
+            f"{where}: weight must be a Tensor, got the string {weight!r}; as in PyTorch the first positional "
+            f"argument is weight: pass reduction={weight!r} by name"
+        )
+    return weight.detach() if isinstance(weight, Tensor) else Tensor(weight)
+
+
+def _listed(weight: Tensor | None) -> Any:
+    return None if weight is None else weight.tolist()
+
+
+class _WeightedLoss(_Loss):
+    """PyTorch's ``_WeightedLoss``: a loss with an optional ``weight`` tensor."""
+
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        *,
+        name: str | None = None,
+    ):
+        super().__init__(size_average, reduce, reduction, name=name)
+        self.weight = _weights(weight, type(self).__name__)
+
+    def get_config(self) -> dict[str, Any]:
+        """``reduction``, ``name`` and ``weight`` (as a list, or None)."""
+        return {**super().get_config(), "weight": _listed(self.weight)}
+
+
+class BCELoss(_WeightedLoss):
+    """PyTorch's binary cross-entropy on probabilities; see :func:`tinygrad_moons.functional.binary_cross_entropy`.
+
+    ``BCELoss(weight=None, size_average=None, reduce=None, reduction='mean')``, as PyTorch.
+    """
 
     default_name = "bce_loss"
     target_kind = "binary"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``BCELoss()(input, target)``: probabilities in [0, 1] against 0/1 targets."""
-        return F.binary_cross_entropy(input, target, self.reduction)
+        return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
-class BCEWithLogitsLoss(_Loss):
-    """PyTorch's binary cross-entropy on logits (numerically stable for any logit)."""
+class BCEWithLogitsLoss(_WeightedLoss):
+    """PyTorch's binary cross-entropy on logits (numerically stable for any logit).
+
+    ``BCEWithLogitsLoss(weight=None, size_average=None, reduce=None, reduction='mean', pos_weight=None)``.
+    """
 
     default_name = "bce_with_logits_loss"
     target_kind = "binary"
     from_logits = True
 
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: Any = None,
+        *,
+        name: str | None = None,
+    ):
+        super().__init__(weight, size_average, reduce, reduction, name=name)
+        self.pos_weight = _weights(pos_weight, "BCEWithLogitsLoss")
+
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``BCEWithLogitsLoss()(input, target)``: logits against 0/1 targets, computed stably."""
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, weight=self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """``reduction``, ``name``, ``weight`` and ``pos_weight`` (as lists, or None)."""
+        return {**super().get_config(), "pos_weight": _listed(self.pos_weight)}
 
 
 class MSELoss(_Loss):
-    """PyTorch's mean squared error: (input - target)^2, reduced."""
+    """PyTorch's mean squared error: (input - target)^2, reduced.
+
+    ``MSELoss(size_average=None, reduce=None, reduction='mean')``, as PyTorch.
+    """
 
     default_name = "mse_loss"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``MSELoss()(input, target)``: the squared differences, reduced."""
-        return F.mse_loss(input, target, self.reduction)
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
-    """PyTorch's mean absolute error: |input - target|, reduced."""
+    """PyTorch's mean absolute error: |input - target|, reduced.
+
+    ``L1Loss(size_average=None, reduce=None, reduction='mean')``, as PyTorch.
+    """
 
     default_name = "l1_loss"
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``L1Loss()(input, target)``: the absolute differences, reduced."""
-        return F.l1_loss(input, target, self.reduction)
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class CrossEntropyLoss(_Loss):
-    """PyTorch's cross-entropy on logits against integer labels (or class probabilities)."""
+class CrossEntropyLoss(_WeightedLoss):
+    """PyTorch's cross-entropy on logits against integer labels (or class probabilities).
+
+    ``CrossEntropyLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean',
+    label_smoothing=0.0)``, as PyTorch; see :func:`tinygrad_moons.functional.cross_entropy`.
+    """
 
     default_name = "cross_entropy_loss"
     target_kind = "sparse"
@@ -490,41 +572,65 @@ class CrossEntropyLoss(_Loss):
 
     def __init__(
         self,
-        *,
+        weight: Any = None,
+        size_average: bool | None = None,
         ignore_index: int = -100,
+        reduce: bool | None = None,
         reduction: str = "mean",
         label_smoothing: float = 0.0,
+        *,
         name: str | None = None,
     ):
-        super().__init__(reduction=reduction, name=name)
+        super().__init__(weight, size_average, reduce, reduction, name=name)
         self.ignore_index = int(ignore_index)
         self.label_smoothing = _check_smoothing(label_smoothing, "CrossEntropyLoss")
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``CrossEntropyLoss()(input, target)``: logits (batch, classes) against integer labels (batch,)."""
-        return F.cross_entropy(input, target, self.reduction, self.ignore_index, self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
     def get_config(self) -> dict[str, Any]:
-        """``reduction``, ``name`` and the loss' own arguments."""
+        """``reduction``, ``name``, ``weight`` and the loss' own arguments."""
         return {**super().get_config(), "ignore_index": self.ignore_index, "label_smoothing": self.label_smoothing}
 
 
-class NLLLoss(_Loss):
-    """PyTorch's negative log-likelihood of log-probabilities (a ``LogSoftmax`` output) against integer labels."""
+class NLLLoss(_WeightedLoss):
+    """PyTorch's negative log-likelihood of log-probabilities (a ``LogSoftmax`` output) against integer labels.
+
+    ``NLLLoss(weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean')``, as PyTorch.
+    """
 
     default_name = "nll_loss"
     target_kind = "sparse"
 
-    def __init__(self, *, ignore_index: int = -100, reduction: str = "mean", name: str | None = None):
-        super().__init__(reduction=reduction, name=name)
+    def __init__(
+        self,
+        weight: Any = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        *,
+        name: str | None = None,
+    ):
+        super().__init__(weight, size_average, reduce, reduction, name=name)
         self.ignore_index = int(ignore_index)
 
     def forward(self, input: Tensor, target: Any) -> Tensor:
         """PyTorch's ``NLLLoss()(input, target)``: log-probabilities (batch, classes) against integer labels."""
-        return F.nll_loss(input, target, self.reduction, self.ignore_index)
+        return F.nll_loss(
+            input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
 
     def get_config(self) -> dict[str, Any]:
-        """``reduction``, ``name`` and the loss' own arguments."""
+        """``reduction``, ``name``, ``weight`` and the loss' own arguments."""
         return {**super().get_config(), "ignore_index": self.ignore_index}
 
 
