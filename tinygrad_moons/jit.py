@@ -63,6 +63,10 @@ from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_
 from tinygrad_moons.ops import REGISTRY, Clip, LeakyReLU, Linear, Max, Maximum, Mean, Prod, Sigmoid, Softplus, Sum
 from tinygrad_moons.tensor import Tensor
 
+#: np.dot without NumPy's ``__array_function__`` dispatch (NEP 18), a Python function run on every call to look for
+#: other array types among the operands, about a fifth of a small product's cost. A kernel's operands are ndarrays
+#: (the program's buffers, the tensors' arrays); the same C function computes the product.
+_DOT = getattr(np.dot, "_implementation", np.dot)
 try:  # the ufunc behind ndarray.clip (NumPy 2 moved it)
     from numpy._core.umath import clip as _CLIP  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - NumPy 1.x
@@ -141,7 +145,7 @@ def _lower_matmul(
     if not (a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)):
         return None
     i, j = ins
-    return (lambda s: np.dot(s[i], s[j], out=out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
+    return (lambda s: _DOT(s[i], s[j], out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
 
 
 def _lower_linear(
@@ -152,7 +156,7 @@ def _lower_linear(
     x, kernel, bias = ins
 
     def run(s: Slots) -> None:
-        np.dot(s[x], s[kernel], out)
+        _DOT(s[x], s[kernel], out)
         np.add(out, s[bias], out)  # fused: the bias is added into the matmul's own output
 
     return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
@@ -1617,19 +1621,19 @@ def _backward_run_maker(
     if index == 0:
 
         def make_input(buffer: np.ndarray) -> Run:
-            return lambda s: np.dot(s[g], s[w].T, buffer)
+            return lambda s: _DOT(s[g], s[w].T, buffer)
 
         return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
     if index == 1:
 
         def make_kernel(buffer: np.ndarray) -> Run:
-            return lambda s: np.dot(s[x].T, s[g], buffer)
+            return lambda s: _DOT(s[x].T, s[g], buffer)
 
         return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
 
     def make_bias(buffer: np.ndarray) -> Run:
         ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
-        return lambda s: np.dot(ones, s[g], buffer)
+        return lambda s: _DOT(ones, s[g], buffer)
 
     return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
 
