@@ -15,9 +15,11 @@ What a compiler does to your graph, in four steps:
    A few fusions are obvious from the op names: the bias is added into the
    matmul's output, the backward of ``relu`` multiplies the gradient in place
    by a mask kept in a preallocated boolean buffer, the gradients of a
-   ``linear`` layer are three BLAS calls into their buffers. Then buffers
-   whose lifetimes do not overlap (first write to last read) share memory
-   (``Program.listing(buffers=True)``, ``viz.draw_program``).
+   ``linear`` layer are three BLAS calls into their buffers, and the gradients
+   a plain SGD updates with sit side by side in one block, so its products
+   are one call. Then buffers whose lifetimes do not overlap (first write to
+   last read) share memory (``Program.listing(buffers=True)``,
+   ``viz.draw_program``).
 3. **Replay.** Later calls with the same signature run the kernel list and
    nothing else: no ``Tensor`` or ``Function`` objects, no graph, no
    topological sort. Optimizer steps are replayed by calling the optimizer,
