@@ -139,6 +139,29 @@ def test_sgd_on_a_gradient_block_follows_a_changed_rate_and_momentum_as_eager():
     assert largest_difference(*results) == 0.0
 
 
+def train_with_two_optimizers(compiled: bool) -> list[np.ndarray]:
+    model, opt, loss_fn = course_model()
+    other = optim.SGD(model.parameters(), lr=0.02)
+
+    def step(x, target):
+        loss = loss_fn(model(x), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        other.step()  # the same gradients, a second optimizer: the gradient block stays the first one's
+        return loss
+
+    run = tm.compile(step) if compiled else step
+    X, y = moons()
+    for x, t in batches(X, y, 32, 20):
+        run(x, t)
+    return [p.data.copy() for p in model.parameters()]
+
+
+def test_sgd_twice_in_one_step_on_the_same_parameters_equals_eager():
+    assert largest_difference(train_with_two_optimizers(False), train_with_two_optimizers(True)) == 0.0
+
+
 def plain_tensor_training(compiled: bool, batch_size: int, steps: int):
     """The course's network as a PyTorch user writes it: A @ W + b, relu, F.binary_cross_entropy, manual SGD."""
     rng = np.random.default_rng(0)

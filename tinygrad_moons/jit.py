@@ -1257,7 +1257,14 @@ class _Capture:
             )
             if reset_first and g in self.owned and readers.get(g, 0) == 1:  # nothing but .grad reads it
                 handing_over[id(leaf)] = g
-        blocks = [(step, sgd, self._gradient_block(sgd, handing_over)) for step, sgd in self.sgd_steps]
+        blocks = []
+        in_a_block: set[int] = set()  # a parameter two SGD steps update (two optimizers, two calls) gets one block
+        for step, sgd in self.sgd_steps:
+            free = {leaf: g for leaf, g in handing_over.items() if leaf not in in_a_block}
+            block = self._gradient_block(sgd, free)
+            if block is not None:
+                in_a_block.update(id(p) for p in sgd.params)
+            blocks.append((step, sgd, block))
         for step, leaf, g, slot, always_set in self.grad_steps:
             self._lower_grad_step(step, leaf, g, slot, id(leaf) in handing_over, always_set)
         for step, optimizer, block in blocks:
