@@ -105,6 +105,63 @@ def test_adam_float32_compiled_equals_eager():
     assert largest_difference(eager_params, compiled_params) == 0.0
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sgd_scales_the_gradients_in_one_block_bit_for_bit(dtype):
+    eager_params, eager_losses, _ = train_nn(False, 32, 100, dtype=dtype)
+    compiled_params, compiled_losses, run = train_nn(True, 32, 100, dtype=dtype)
+    assert largest_difference(eager_params, compiled_params) == 0.0
+    assert np.array_equal(eager_losses, compiled_losses)
+    assert "the .grad block" in next(iter(run.programs.values())).listing()  # one product for all the gradients
+
+    model, opt, loss_fn = course_model(dtype)
+    step = tm.compile(training_step(model, opt, loss_fn))
+    X, y = moons(dtype)
+    for x, t in batches(X, y, 32, 3):
+        step(x, t)
+    bases = [p.grad.data.base for p in model.parameters()]
+    assert bases[0] is not None and all(base is bases[0] for base in bases)
+
+
+def test_sgd_on_a_gradient_block_follows_a_changed_rate_and_momentum_as_eager():
+    results = []
+    for compiled in (False, True):
+        model, opt, loss_fn = course_model()
+        step = training_step(model, opt, loss_fn)
+        run = tm.compile(step) if compiled else step
+        X, y = moons()
+        for i, (x, t) in enumerate(batches(X, y, 32, 60)):
+            if i == 20:
+                opt.lr = 0.05  # read on every call
+            if i == 40:
+                opt.momentum = 0.9  # the lowered update hands over to SGD.step()
+            run(x, t)
+        results.append([p.data.copy() for p in model.parameters()])
+    assert largest_difference(*results) == 0.0
+
+
+def train_with_two_optimizers(compiled: bool) -> list[np.ndarray]:
+    model, opt, loss_fn = course_model()
+    other = optim.SGD(model.parameters(), lr=0.02)
+
+    def step(x, target):
+        loss = loss_fn(model(x), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        other.step()  # the same gradients, a second optimizer: the gradient block stays the first one's
+        return loss
+
+    run = tm.compile(step) if compiled else step
+    X, y = moons()
+    for x, t in batches(X, y, 32, 20):
+        run(x, t)
+    return [p.data.copy() for p in model.parameters()]
+
+
+def test_sgd_twice_in_one_step_on_the_same_parameters_equals_eager():
+    assert largest_difference(train_with_two_optimizers(False), train_with_two_optimizers(True)) == 0.0
+
+
 def plain_tensor_training(compiled: bool, batch_size: int, steps: int):
     """The course's network as a PyTorch user writes it: A @ W + b, relu, F.binary_cross_entropy, manual SGD."""
     rng = np.random.default_rng(0)

@@ -15,9 +15,11 @@ What a compiler does to your graph, in four steps:
    A few fusions are obvious from the op names: the bias is added into the
    matmul's output, the backward of ``relu`` multiplies the gradient in place
    by a mask kept in a preallocated boolean buffer, the gradients of a
-   ``linear`` layer are three BLAS calls into their buffers. Then buffers
-   whose lifetimes do not overlap (first write to last read) share memory
-   (``Program.listing(buffers=True)``, ``viz.draw_program``).
+   ``linear`` layer are three BLAS calls into their buffers, and the gradients
+   a plain SGD updates with sit side by side in one block, so its products
+   are one call. Then buffers whose lifetimes do not overlap (first write to
+   last read) share memory (``Program.listing(buffers=True)``,
+   ``viz.draw_program``).
 3. **Replay.** Later calls with the same signature run the kernel list and
    nothing else: no ``Tensor`` or ``Function`` objects, no graph, no
    topological sort. Optimizer steps are replayed by calling the optimizer,
@@ -63,6 +65,10 @@ from tinygrad_moons.autograd import Function, ShapeError, _is_broadcast_of, sum_
 from tinygrad_moons.ops import REGISTRY, Clip, LeakyReLU, Linear, Max, Maximum, Mean, Prod, Sigmoid, Softplus, Sum
 from tinygrad_moons.tensor import Tensor
 
+#: np.dot without NumPy's ``__array_function__`` dispatch (NEP 18), a Python function run on every call to look for
+#: other array types among the operands, about a fifth of a small product's cost. A kernel's operands are ndarrays
+#: (the program's buffers, the tensors' arrays); the same C function computes the product.
+_DOT = getattr(np.dot, "_implementation", np.dot)
 try:  # the ufunc behind ndarray.clip (NumPy 2 moved it)
     from numpy._core.umath import clip as _CLIP  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - NumPy 1.x
@@ -110,6 +116,16 @@ def _same_dtype(*arrays: np.ndarray) -> bool:
     return all(a.dtype == first for a in arrays)
 
 
+def _operand(value: Any, dtype: np.dtype) -> np.ndarray:
+    """A constant operand of a kernel, made once: ``value`` as a 0-d array of ``dtype``.
+
+    NumPy turns a scalar operand (``np.float64(0)`` as much as ``0.0``) into
+    an array on every call, at 32 rows a good part of the call's cost; a 0-d
+    array it uses as it is. The value is the one NumPy would have made.
+    """
+    return np.array(value, dtype=dtype)
+
+
 def _lower_ufunc(ufunc: np.ufunc) -> Lowering:
     """An elementwise op as the NumPy ufunc that computes it, writing into ``out``."""
 
@@ -131,7 +147,7 @@ def _lower_matmul(
     if not (a.ndim in (1, 2) and b.ndim in (1, 2) and a.ndim + b.ndim >= 3 and _same_dtype(a, b, out)):
         return None
     i, j = ins
-    return (lambda s: np.dot(s[i], s[j], out=out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
+    return (lambda s: _DOT(s[i], s[j], out)), f"np.dot({names[0]}, {names[1]}, out=OUT)"
 
 
 def _lower_linear(
@@ -142,7 +158,7 @@ def _lower_linear(
     x, kernel, bias = ins
 
     def run(s: Slots) -> None:
-        np.dot(s[x], s[kernel], out)
+        _DOT(s[x], s[kernel], out)
         np.add(out, s[bias], out)  # fused: the bias is added into the matmul's own output
 
     return run, f"np.dot({names[0]}, {names[1]}, out=OUT); OUT += {names[2]}"
@@ -151,9 +167,9 @@ def _lower_linear(
 def _lower_relu(op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
     (i,) = ins
     # The ufunc behind ndarray.clip, called directly: the method's Python wrapper costs more than 32 rows of work
-    # (and the bounds are made once, in the array's dtype, as NumPy converts them on each call).
+    # (and the bounds are made once, as 0-d arrays of the array's dtype: see _operand).
     floating = out.dtype.kind == "f"
-    zero, inf = (out.dtype.type(0.0), out.dtype.type(np.inf)) if floating else (0.0, np.inf)
+    zero, inf = (_operand(0.0, out.dtype), _operand(np.inf, out.dtype)) if floating else (0.0, np.inf)
     return (lambda s: _CLIP(s[i], zero, inf, out)), f"clip({names[0]}, 0, inf, out=OUT)"
 
 
@@ -169,9 +185,9 @@ def _lower_clip(
     if lo is None and hi is None:
         return None
     shown_lo, shown_hi = lo, hi
-    # Bounds as scalars of the array's dtype, made once (a Python number is converted on every call, the same way).
-    lo = None if lo is None else out.dtype.type(lo)
-    hi = None if hi is None else out.dtype.type(hi)
+    # Bounds as 0-d arrays of the array's dtype, made once (a number is converted on every call, the same way).
+    lo = None if lo is None else _operand(lo, out.dtype)
+    hi = None if hi is None else _operand(hi, out.dtype)
     if hi is None:
 
         def floor(s: Slots) -> None:
@@ -194,24 +210,31 @@ def _lower_clip(
 def _lower_sigmoid(
     op: Function, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]
 ) -> Lowered | None:
-    """The sigmoid's forward, ``where(a >= 0, 1, e) / (1 + e)`` with ``e = exp(-|a|)``, in two kept buffers."""
+    """The sigmoid's forward, ``where(a >= 0, 1, e) / (1 + e)`` with ``e = exp(-|a|)``, in two kept buffers.
+
+    The numerator is computed as ``exp(minimum(a, 0))``, the same bits with
+    float operations only: where ``a < 0`` (or NaN) that is ``exp(a)``, and
+    ``-|a|`` is ``a`` there, so it is ``e`` itself; where ``a >= 0`` it is
+    ``exp(0) = 1``. (``where`` would need a boolean mask and a masked copy,
+    two calls that cost twice as much as these two at 32 rows.)
+    """
     if arrays[0].dtype.kind != "f" or not _same_dtype(arrays[0], out):
         return None
     (i,) = ins
-    e, non_negative = np.empty(out.shape, out.dtype), np.empty(out.shape, dtype=bool)
-    zero, one = out.dtype.type(0), out.dtype.type(1)
+    denominator, numerator = np.empty(out.shape, out.dtype), np.empty(out.shape, out.dtype)
+    zero, one = _operand(0, out.dtype), _operand(1, out.dtype)
 
     def run(s: Slots) -> None:
-        a = s[i]
-        np.greater_equal(a, zero, non_negative)  # first: OUT may be a's own buffer
-        np.abs(a, e)
-        np.negative(e, e)
-        np.exp(e, e)
-        np.add(e, one, out)  # 1 + e, the denominator
-        np.copyto(e, one, "same_kind", non_negative)  # the numerator: 1 where a >= 0, else e
-        np.divide(e, out, out)
+        a = s[i]  # read into both buffers before OUT is written: OUT may be a's own buffer
+        np.abs(a, denominator)
+        np.negative(denominator, denominator)
+        np.exp(denominator, denominator)  # e = exp(-|a|)
+        np.add(denominator, one, denominator)  # 1 + e
+        np.minimum(a, zero, out=numerator)  # (maximum and minimum take their output by keyword only)
+        np.exp(numerator, numerator)  # where(a >= 0, 1, e)
+        np.divide(numerator, denominator, out)
 
-    return run, f"sigmoid({names[0]}): e = exp(-|a|); where(a >= 0, 1, e) / (1 + e), 7 ufuncs into OUT"
+    return run, f"sigmoid({names[0]}): where(a >= 0, 1, e) / (1 + e), e = exp(-|a|); 7 ufuncs into OUT"
 
 
 def _lower_sum(op: Sum, ins: list[int], arrays: list[np.ndarray], out: np.ndarray, names: list[str]) -> Lowered:
@@ -231,7 +254,7 @@ def _lower_mean(
         return None
     (i,) = ins
     axis, keepdims, count = op.axis, op.keepdims, arrays[0].size // max(out.size, 1)
-    divisor = out.dtype.type(count)
+    divisor = _operand(count, out.dtype)
 
     def run(s: Slots) -> None:
         np.add.reduce(s[i], axis, None, out, keepdims)  # type: ignore[call-overload]
@@ -247,7 +270,7 @@ def _lower_bce_with_logits(
         return None
     z, y = ins
     product, softplus = np.empty(out.shape, out.dtype), np.empty(arrays[0].shape, out.dtype)
-    zero = out.dtype.type(0)
+    zero = _operand(0, out.dtype)
 
     def run(s: Slots) -> None:
         # max(z, 0) - z y + log(1 + exp(-|z|)): the forward's arithmetic in its order, in two scratch buffers.
@@ -621,6 +644,8 @@ class _Capture:
         self.in_backward = False
         # (step, leaf, gradient slot, .grad slot, whether .grad is always overwritten)
         self.grad_steps: list[tuple[_Step, Tensor, int, int, bool]] = []
+        self.sgd_steps: list[tuple[_Step, Any]] = []  # lowered SGD.step() calls and their optimizers (see finish)
+        self.handed_over: dict[int, Tensor] = {}  # id(leaf) -> the tensor of its gradient buffer, now its .grad
         for position, x in enumerate(args):
             if isinstance(x, Tensor) and id(x._data) not in self.by_array:
                 slot = self._new_slot(x._data, f"input{position}", "input")
@@ -919,6 +944,7 @@ class _Capture:
         lowered = _lower_sgd_step(owner) if method.__name__ == "step" else None
         if lowered is not None:
             self._add_step(*lowered)
+            self.sgd_steps.append((self.program.steps[-1], owner))
         else:
 
             def call(s: Slots, method: Callable[..., Any] = method, args: tuple[Any, ...] = args) -> None:
@@ -1134,16 +1160,20 @@ class _Capture:
         self.program.steps.append(step)
         self.grad_steps.append((step, leaf, g, slot, always_set))
 
-    def _lower_grad_step(self, step: _Step, leaf: Tensor, g: int, slot: int, readers: int, always_set: bool) -> None:
+    def _lower_grad_step(
+        self, step: _Step, leaf: Tensor, g: int, slot: int, takes_buffer: bool, always_set: bool
+    ) -> None:
         """``leaf.grad`` on replay: a copy of the gradient, or (if a .grad is already there) the sum, as eager.
 
-        When the gradient sits in a buffer of the program's own that nothing
-        else reads, ``.grad`` takes that buffer itself: no copy.
+        With ``takes_buffer`` (the gradient sits in a buffer of the program's
+        own that nothing else reads, and .grad is reset before it is written
+        again), ``.grad`` takes that buffer itself: no copy.
         """
         names = self.program.names
-        if g in self.owned and readers == 1:
+        if takes_buffer:
             persistent = Tensor._wrap(self.program.slots[g])
             self.pinned.add(id(persistent._data))
+            self.handed_over[id(leaf)] = persistent
             copy = False
             text = f"{names[slot]} <- {names[g]}  (the buffer itself; added to a .grad already there, if any)"
         else:
@@ -1217,14 +1247,29 @@ class _Capture:
         cleared = [
             leaf for _, leaf, *_ in self.grad_steps if leaf.grad is None and self._argument_position(leaf) is None
         ]
-        for step, leaf, g, slot, always_set in self.grad_steps:
+        handing_over: dict[int, int] = {}  # id(leaf) -> the slot of the gradient whose buffer becomes its .grad
+        for _, leaf, g, _, _ in self.grad_steps:
             # The gradient's own buffer can become .grad only if .grad is reset to None before that buffer is
             # written again on the next call (else a .grad kept to accumulate into would be overwritten).
             reset_first = any(leaf is other for other in cleared) or any(
                 id(leaf) in ids and position.get(id(zero), len(position)) < written_at.get(g, -1)
                 for zero, ids in self.zeroed
             )
-            self._lower_grad_step(step, leaf, g, slot, readers.get(g, 0) if reset_first else 0, always_set)
+            if reset_first and g in self.owned and readers.get(g, 0) == 1:  # nothing but .grad reads it
+                handing_over[id(leaf)] = g
+        blocks = []
+        in_a_block: set[int] = set()  # a parameter two SGD steps update (two optimizers, two calls) gets one block
+        for step, sgd in self.sgd_steps:
+            free = {leaf: g for leaf, g in handing_over.items() if leaf not in in_a_block}
+            block = self._gradient_block(sgd, free)
+            if block is not None:
+                in_a_block.update(id(p) for p in sgd.params)
+            blocks.append((step, sgd, block))
+        for step, leaf, g, slot, always_set in self.grad_steps:
+            self._lower_grad_step(step, leaf, g, slot, id(leaf) in handing_over, always_set)
+        for step, optimizer, block in blocks:
+            if block is not None:
+                step.run, step.text = _lower_sgd_step_on_block(optimizer, block, self.handed_over)
         if cleared:
 
             def clear(s: Slots, cleared: list[Tensor] = cleared) -> None:
@@ -1237,6 +1282,45 @@ class _Capture:
         self.program.tentative = [leaf for leaf in self.tentative if leaf.grad is not None]
         self.program.finish()
         self.keep.clear()
+
+    def _gradient_block(self, optimizer: Any, handing_over: dict[int, int]) -> np.ndarray | None:
+        """Put the gradient buffers of an SGD optimizer's parameters side by side in one block, in its order.
+
+        The block is what lets SGD scale every gradient with one NumPy call
+        (``_lower_sgd_step_on_block``). Each gradient keeps its own shape as a
+        view into the block, and the steps that write it are lowered again
+        into that view. Returns the block, or None when this does not apply:
+        a parameter whose gradient buffer does not become its ``.grad``, mixed
+        or non-float dtypes, a writer that cannot be lowered again, or more
+        than ``_FLAT_UPDATE_BYTES`` (then the product's scratch, as large as
+        the block, would cost more memory than the calls it saves cost time).
+        """
+        params = list(optimizer.params)
+        gradients = [handing_over.get(id(p)) for p in params]
+        if not params or any(g is None for g in gradients):
+            return None
+        slots, steps = self.program.slots, self.program.steps
+        arrays = [slots[g] for g in gradients if g is not None]
+        dtype = arrays[0].dtype
+        if dtype.kind != "f" or not _same_dtype(*arrays) or sum(a.nbytes for a in arrays) > _FLAT_UPDATE_BYTES:
+            return None
+        if len({id(a) for a in arrays}) != len(arrays):
+            return None  # two parameters' gradients in one buffer (not made by the backward): leave them
+        writers = [[step for step in steps if step.write is not None and slots[step.write] is a] for a in arrays]
+        if any(not found or any(step.relower is None for step in found) for found in writers):
+            return None
+        block = np.empty(sum(a.size for a in arrays), dtype)
+        start = 0
+        for old, found in zip(arrays, writers):
+            view = block[start : start + old.size].reshape(old.shape)
+            start += old.size
+            for step in found:
+                assert step.relower is not None
+                step.run = step.relower(view)
+            for slot, array in enumerate(slots):
+                if array is old:
+                    slots[slot] = view
+        return block
 
     def _share_buffers(self, results: set[int]) -> None:
         """Buffer reuse by lifetime: buffers that are never needed at the same time share memory.
@@ -1458,6 +1542,55 @@ def _lower_sgd_step(optimizer: Any) -> Lowered | None:
     return run, "SGD.step(): for each parameter p: np.multiply(p.grad, lr, out=buffer); p -= buffer  (in place)"
 
 
+#: Gradient blocks for SGD's one-call product are made up to this size (see _Capture._gradient_block).
+_FLAT_UPDATE_BYTES = 1 << 20
+_GRAD = operator.attrgetter("grad")
+
+
+def _lower_sgd_step_on_block(optimizer: Any, block: np.ndarray, handed_over: dict[int, Tensor]) -> Lowered:
+    """Plain SGD's update when every parameter's ``.grad`` is a view into one ``block``: one product for all.
+
+    ``np.multiply(block, lr, out=scaled)`` computes each element's
+    ``lr * grad`` exactly as one call per parameter does (a ufunc works
+    element by element), then each parameter subtracts its part of
+    ``scaled`` in place: eleven NumPy calls for the course's ten parameters
+    where there were twenty. On each call the ``.grad`` of every parameter
+    must still be the program's own buffer (it is, unless something set it
+    between the backward and the step); if not, or if momentum, weight decay
+    or the parameter list changed, the update runs as ``_lower_sgd_step``'s.
+    """
+    params = list(optimizer.params)
+    fallback = _lower_sgd_step(optimizer)
+    assert fallback is not None  # an SGD: the capture lowered it
+    per_parameter = fallback[0]
+    grads = [handed_over[id(p)] for p in params]
+    scaled = np.empty_like(block)
+    pairs = []
+    start = 0
+    for p, grad in zip(params, grads):  # the block holds the gradients in the optimizer's order
+        assert grad._data.base is block
+        pairs.append((p, scaled[start : start + grad._data.size].reshape(grad._data.shape)))
+        start += grad._data.size
+    multiply, subtract, is_ = np.multiply, np.subtract, operator.is_
+
+    def run(s: Slots) -> None:
+        if (
+            optimizer.momentum
+            or optimizer.weight_decay
+            or len(optimizer.params) != len(pairs)
+            or not all(map(is_, map(_GRAD, params), grads))
+        ):
+            per_parameter(s)
+            return
+        multiply(block, optimizer.lr, scaled)  # every lr * grad at once: the gradients sit side by side in block
+        for p, part in pairs:
+            data = p._data
+            subtract(data, part, data)
+            p._note_change()  # a version and a stamp, as eager: a graph recorded before sees it
+
+    return run, "SGD.step(): np.multiply(the .grad block, lr, out=scaled); each parameter p -= its part (in place)"
+
+
 def _constant_maker(value: Any) -> ResultMaker:
     """A result that does not depend on the call: the same object every time."""
     return lambda args: value
@@ -1479,7 +1612,7 @@ def _backward_run_maker(
     if name == "relu":
 
         def make_relu(buffer: np.ndarray) -> Run:
-            mask, zero = np.empty(buffer.shape, dtype=bool), buffer.dtype.type(0)
+            mask, zero = np.empty(buffer.shape, dtype=bool), _operand(0, buffer.dtype)
 
             def run(s: Slots) -> None:
                 np.not_equal(s[y], zero, mask)  # as eager: relu(NaN) = NaN passes its gradient, as in PyTorch
@@ -1497,19 +1630,19 @@ def _backward_run_maker(
     if index == 0:
 
         def make_input(buffer: np.ndarray) -> Run:
-            return lambda s: np.dot(s[g], s[w].T, buffer)
+            return lambda s: _DOT(s[g], s[w].T, buffer)
 
         return make_input, [g, w], "np.dot({g}, {w}.T, out=OUT)  # linear backward, d input"
     if index == 1:
 
         def make_kernel(buffer: np.ndarray) -> Run:
-            return lambda s: np.dot(s[x].T, s[g], buffer)
+            return lambda s: _DOT(s[x].T, s[g], buffer)
 
         return make_kernel, [g, x], "np.dot({x}.T, {g}, out=OUT)  # linear backward, d kernel"
 
     def make_bias(buffer: np.ndarray) -> Run:
         ones = np.ones(shape[0], dtype=buffer.dtype)  # linear's gradients are matrices (rows, units)
-        return lambda s: np.dot(ones, s[g], buffer)
+        return lambda s: _DOT(ones, s[g], buffer)
 
     return make_bias, [g], "np.dot(ones, {g}, out=OUT)  # linear backward, d bias (rows summed)"
 
@@ -1520,8 +1653,8 @@ def _clip_backward_maker(op: Clip, g: int, a: int, shape: tuple[int, ...]) -> Ru
 
     def make_clip(buffer: np.ndarray) -> Run:
         inside, above = np.empty(buffer.shape, dtype=bool), np.empty(buffer.shape, dtype=bool)
-        low: np.generic | None = None if lo is None else buffer.dtype.type(lo)  # in the input's dtype, made once
-        high: np.generic | None = None if hi is None else buffer.dtype.type(hi)
+        low = None if lo is None else _operand(lo, buffer.dtype)  # in the input's dtype, made once
+        high = None if hi is None else _operand(hi, buffer.dtype)
 
         def run(s: Slots) -> None:
             values = s[a]
@@ -1673,9 +1806,20 @@ def _identity(value: object) -> Hashable:
 #: What a program is cached under: the arguments' shapes, dtypes and identities, then what the function reads besides.
 Signature = tuple[Hashable, ...]
 # The last environment seen (see CompiledFunction._environment): the objects read, the key made from them, the modules
-# among them with their registration counts, the optimizers with their parameter lists. (Modules and optimizers are
-# Any: they are nn's and optim's classes, which this engine module does not import.)
-_Environment = tuple[list[Any], Signature, list[tuple[Any, int]], list[tuple[Any, list[Tensor]]]]
+# among them and their classes' registration counts, the optimizers with their parameter lists. (Modules and
+# optimizers are Any: they are nn's and optim's classes, which this engine module does not import.)
+_Environment = tuple[list[Any], Signature, list[Any], list[int], list[tuple[Any, list[Tensor]]]]
+_CELL_CONTENTS = operator.attrgetter("cell_contents")
+_REGISTRATIONS = operator.attrgetter("_registrations")
+
+
+def _same_parameters(optimizers: list[tuple[Any, list[Tensor]]]) -> bool:
+    """Whether each optimizer still holds the very parameters it held (the same tensors, in the same order)."""
+    for optimizer, params in optimizers:
+        current = optimizer.params
+        if len(current) != len(params) or not all(map(operator.is_, current, params)):
+            return False
+    return True
 
 
 class CompiledFunction:
@@ -1700,6 +1844,7 @@ class CompiledFunction:
         self._closure = tuple(getattr(function, "__closure__", None) or ())
         self._owner = getattr(fn, "__self__", None)
         self._last_environment: _Environment | None = None  # see _environment
+        self._last: tuple[Signature, Program] | None = None  # the last call's key and program (see __call__)
 
     def __reduce__(self) -> tuple[type[CompiledFunction], tuple[Callable[..., Any], int]]:
         # Pickled (or deep-copied) as the function alone: programs hold closures, and are captured again.
@@ -1713,10 +1858,12 @@ class CompiledFunction:
         arrays: dict[int, int] = {}
         for position, x in enumerate(args):
             if isinstance(x, Tensor):
-                # Two arguments sharing one array are one input in the program: same pattern needed.
+                # Two arguments sharing one array are one input in the program: same pattern needed. (The dtype
+                # itself, not its name: NumPy keeps one object per native dtype, so comparing it is an identity
+                # check, where ``dtype.str`` built a new string on every call.)
                 data = x._data
                 first = arrays.setdefault(id(data), position)
-                parts.append((data.shape, data.dtype.str, x.requires_grad, first))
+                parts.append((data.shape, data.dtype, x.requires_grad, first))
             elif isinstance(x, np.ndarray):
                 raise CompileError(
                     "compile: pass Tensors, not NumPy arrays (a tensor made from an array inside the function "
@@ -1731,19 +1878,20 @@ class CompiledFunction:
 
     def _read_environment(self) -> list[Any]:
         """The objects the function reads besides its arguments: closure cells, its object's attributes, globals."""
-        values: list[Any] = []
-        for cell in self._closure:
-            try:
-                values.append(cell.cell_contents)
-            except ValueError:  # an empty cell
-                values.append(_EMPTY_CELL)
+        try:
+            values: list[Any] = list(map(_CELL_CONTENTS, self._closure))
+        except ValueError:  # an empty cell
+            values = []
+            for cell in self._closure:
+                try:
+                    values.append(cell.cell_contents)
+                except ValueError:
+                    values.append(_EMPTY_CELL)
         names = self._global_names
         if self._owner is not None:
             values.append(self._owner)
-            attributes = getattr(self._owner, "__dict__", {})
-            values += [attributes.get(name) for name in names]  # self.<name> it reads
-        found = self._globals
-        values += [found.get(name) for name in names]
+            values += map(getattr(self._owner, "__dict__", {}).get, names)  # self.<name> it reads
+        values += map(self._globals.get, names)
         return values
 
     def _environment(self) -> Signature:
@@ -1757,16 +1905,16 @@ class CompiledFunction:
         values = self._read_environment()
         last = self._last_environment
         if last is not None:
-            seen, last_key, last_modules, last_optimizers = last
+            seen, last_key, last_modules, counts, last_optimizers = last
             if (
                 len(values) == len(seen)
                 and all(map(operator.is_, values, seen))
-                and all(type(m)._registrations == count for m, count in last_modules)
-                and all(len(o.params) == len(ps) and all(map(operator.is_, o.params, ps)) for o, ps in last_optimizers)
+                and list(map(_REGISTRATIONS, map(type, last_modules))) == counts
+                and _same_parameters(last_optimizers)
             ):
                 return last_key
         parts: list[Hashable] = []
-        modules: list[tuple[Any, int]] = []
+        modules: list[Any] = []
         optimizers: list[tuple[Any, list[Tensor]]] = []
         volatile = False
         names = self._global_names
@@ -1775,7 +1923,7 @@ class CompiledFunction:
             identity = _identity(value)
             kind = identity[0] if isinstance(identity, tuple) else None
             if kind == "module" and isinstance(getattr(type(value), "_registrations", None), int):
-                modules.append((value, type(value)._registrations))
+                modules.append(value)
             elif kind == "module":
                 volatile = True  # an object with parameters(): asked again on every call
             elif kind == "optimizer":
@@ -1785,21 +1933,30 @@ class CompiledFunction:
             elif value is not None and not isinstance(value, (types.ModuleType, types.FunctionType, type)):
                 parts.append((names[position - split], identity))
         key = tuple(parts)
-        self._last_environment = None if volatile else (values, key, modules, optimizers)
+        counts = [type(m)._registrations for m in modules]
+        self._last_environment = None if volatile else (values, key, modules, counts, optimizers)
         return key
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if autograd._CAPTURE is not None or autograd.is_anomaly_enabled() or autograd._BACKWARD_TAPE.get() is not None:
             return self.fn(*args, **kwargs)  # inside another capture (inlined), debugging or taping backward: eager
         key = self._signature(args, kwargs)
-        program = self.programs.get(key)
+        last = self._last
+        if last is not None and key == last[0]:  # most calls repeat the last one's signature: no lookup, no reorder
+            program: Program | None = last[1]
+        else:
+            program = self.programs.get(key)
+            if program is not None:
+                self.programs.move_to_end(key)
         if program is not None and not (program.tentative and any(p.grad is not None for p in program.tentative)):
-            self.programs.move_to_end(key)
+            self._last = (key, program)
             return program(args)
+        self._last = None
         result, program = self._capture(args)
         self.programs[key] = program
         if len(self.programs) > self.cache_size:
             self.programs.popitem(last=False)
+        self._last = (key, program)
         return _as_replayed(result)  # the capture's call returns what every replay returns: no graph attached
 
     def _capture(self, args: tuple[Any, ...]) -> tuple[Any, Program]:
