@@ -782,3 +782,22 @@ def test_the_capturing_call_returns_what_the_replays_return():
     assert looks[0] == looks[1] == looks[2] == [(None, False, np.float64, ()), (None, False, np.float64, (4, 1))]
     for loss, value in values:  # a later call writes into no earlier result
         np.testing.assert_array_equal(loss.numpy(), value)
+
+
+def test_a_step_returning_a_namedtuple_returns_one_on_every_call():
+    """A namedtuple result failed (its type was called with one generator, not its fields): first call and replays."""
+    from collections import namedtuple
+
+    Result = namedtuple("Result", ["loss", "scaled"])
+    weight = tm.tensor([1.0, 2.0], requires_grad=True)
+
+    @tm.compile
+    def step(x):
+        loss = (x * weight).sum()
+        return Result(loss, loss * 2)
+
+    x = tm.tensor([3.0, 4.0])
+    results = [step(x) for _ in range(3)]
+    for result in results:
+        assert type(result) is Result
+        assert result.loss.item() == 11.0 and result.scaled.item() == 22.0

@@ -1494,10 +1494,10 @@ class _Capture:
             return copy
         if isinstance(result, (tuple, list)):
             makers = [self._result_maker(item) for item in result]
-            container = type(result)
+            container = result
 
             def collection(args: tuple[Any, ...]) -> Any:
-                return container(make(args) for make in makers)
+                return _same_container(container, [make(args) for make in makers])
 
             return collection
         if result is None or isinstance(result, (int, float, str, bool)):
@@ -2030,8 +2030,16 @@ def _as_replayed(result: Any) -> Any:
     if isinstance(result, Tensor):
         return result.detach() if result.grad_fn is not None else result
     if isinstance(result, (tuple, list)):
-        return type(result)(_as_replayed(item) for item in result)
+        return _same_container(result, [_as_replayed(item) for item in result])
     return result
+
+
+def _same_container(original: tuple[Any, ...] | list[Any], items: list[Any]) -> Any:
+    """``items`` in a container of ``original``'s type: a list, a tuple, or a namedtuple (built field by field)."""
+    container = type(original)
+    if isinstance(original, tuple) and hasattr(container, "_fields"):
+        return container(*items)
+    return container(items)
 
 
 @overload
