@@ -23,7 +23,8 @@ def test_the_version_is_written_once_and_the_cli_prints_it(capsys):
 
 
 def test_the_licence_file_is_the_one_pyproject_names_and_the_package_is_typed():
-    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'license = "MIT"' in pyproject and 'license-files = ["LICENSE"]' in pyproject  # PEP 639
     assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     assert (ROOT / "tinygrad_moons" / "py.typed").is_file()
     assert f"## [{tinygrad_moons.__version__}]" in (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
